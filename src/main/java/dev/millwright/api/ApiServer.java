@@ -1,0 +1,112 @@
+package dev.millwright.api;
+
+import dev.millwright.ingest.RejectedInput;
+import dev.millwright.metrics.HubMetrics;
+import dev.millwright.operations.Operations;
+import dev.millwright.store.Database;
+import dev.millwright.store.DeliveryStore;
+import dev.millwright.store.EventStore;
+import dev.millwright.store.StoreException;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+
+/** The hub's HTTP surface: ingest, event log, operations, health, metrics and the OpenAPI document. */
+public final class ApiServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
+
+    /** Everything the routes need. */
+    public record Deps(Database db, EventStore events, DeliveryStore deliveries,
+                       dev.millwright.ingest.IngestService ingest, Operations operations, HubMetrics metrics,
+                       Set<String> targets, Auth auth, BooleanSupplier ready) {
+    }
+
+    private final Javalin app;
+
+    public ApiServer(Deps d, String host, int port, int maxBodyBytes, int maxBatchEvents) {
+        EventsApi events = new EventsApi(d.ingest(), d.events(), maxBatchEvents, maxBodyBytes);
+        DeliveriesApi deliveries = new DeliveriesApi(d.deliveries(), d.operations());
+        String openApi = resource("/openapi.json");
+        this.app = Javalin.create(config -> {
+            config.jetty.host = host;
+            config.jetty.port = port;
+            config.concurrency.useVirtualThreads = true;
+            config.http.maxRequestSize = maxBodyBytes;
+            config.startup.showJavalinBanner = false;
+            config.routes.before("/api/*", ctx -> {
+                if (!ctx.path().equals("/api/v1/openapi.json") && !d.auth().authenticate(ctx)) ctx.skipRemainingHandlers();
+            });
+            config.routes.post("/api/v1/events", events::ingest);
+            config.routes.get("/api/v1/events", events::search);
+            config.routes.get("/api/v1/events/{id}", events::get);
+            config.routes.get("/api/v1/deliveries", deliveries::search);
+            config.routes.get("/api/v1/deliveries/{id}", deliveries::get);
+            config.routes.post("/api/v1/deliveries/retry", deliveries::retryMatching);
+            config.routes.post("/api/v1/deliveries/{id}/retry", deliveries::retry);
+            config.routes.post("/api/v1/replays", deliveries::replay);
+            config.routes.get("/api/v1/openapi.json", ctx -> ctx.contentType("application/json").result(openApi));
+            config.routes.get("/health/live", ctx -> JsonBody.send(ctx, 200, Map.of("status", "up")));
+            config.routes.get("/health/ready", ctx -> ready(ctx, d));
+            config.routes.get("/metrics", ctx -> {
+                d.metrics().refresh(d.deliveries(), d.targets());
+                ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(d.metrics().scrape());
+            });
+            config.routes.exception(RejectedInput.class, (e, ctx) ->
+                    new Problem(e.status(), e.title(), null, e.violations()).send(ctx));
+            config.routes.exception(ApiException.class, (e, ctx) -> e.problem.send(ctx));
+            config.routes.exception(StoreException.class, (e, ctx) -> {
+                log.warn("database error on {} {}: {}", ctx.method(), ctx.path(), e.getMessage());
+                ctx.header("Retry-After", "1");
+                Problem.of(503, "Database unavailable", "the hub cannot reach its database; try again").send(ctx);
+            });
+            config.routes.exception(Exception.class, (e, ctx) -> {
+                log.error("unhandled error on {} {}", ctx.method(), ctx.path(), e);
+                Problem.of(500, "Internal error", "the hub failed to handle this request; it is logged").send(ctx);
+            });
+            config.routes.error(404, ctx -> {
+                if (!Problem.CONTENT_TYPE.equals(ctx.res().getContentType())) {
+                    Problem.of(404, "Not found", "no such resource: " + ctx.method() + " " + ctx.path()).send(ctx);
+                }
+            });
+            config.routes.error(405, ctx -> Problem.of(405, "Method not allowed", ctx.method() + " is not allowed on " + ctx.path()).send(ctx));
+        });
+    }
+
+    private static void ready(Context ctx, Deps d) {
+        boolean db = d.db().isReachable();
+        boolean accepting = d.ready().getAsBoolean();
+        int status = db && accepting ? 200 : 503;
+        JsonBody.send(ctx, status, Map.of("status", status == 200 ? "ready" : "not ready", "database", db ? "up" : "down",
+                "accepting", accepting));
+    }
+
+    public ApiServer start() {
+        app.start();
+        return this;
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = ApiServer.class.getResourceAsStream(name)) {
+            if (in == null) throw new IllegalStateException("missing resource " + name);
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + name, e);
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package dev.millwright.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.millwright.event.Json;
+import dev.millwright.ingest.Violation;
+import dev.millwright.operations.Operations;
+import dev.millwright.store.DeliveryFilter;
+import dev.millwright.store.DeliveryState;
+import dev.millwright.store.DeliveryStore;
+import dev.millwright.store.DeliveryView;
+import io.javalin.http.Context;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Deliveries: list, inspect, retry; and replays. */
+final class DeliveriesApi {
+    private final DeliveryStore deliveries;
+    private final Operations operations;
+
+    DeliveriesApi(DeliveryStore deliveries, Operations operations) {
+        this.deliveries = deliveries;
+        this.operations = operations;
+    }
+
+    void search(Context ctx) {
+        Params p = new Params(ctx);
+        DeliveryState state = p.parsed("status", DeliveryState::parse);
+        String target = p.text("target"), key = p.text("key"), subscription = p.text("subscription");
+        long after = p.longValue("after", 0, 0, Long.MAX_VALUE);
+        int limit = (int) p.longValue("limit", 100, 1, 1000);
+        p.check();
+        List<DeliveryView> page = deliveries.search(new DeliveryFilter(state, target, key, subscription), after, limit);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("items", page);
+        out.put("next", page.size() == limit ? page.getLast().id() : null);
+        JsonBody.send(ctx, 200, out);
+    }
+
+    void get(Context ctx) {
+        long id = pathId(ctx);
+        DeliveryView d = deliveries.byId(id).orElseThrow(() -> ApiException.notFound("no delivery " + id));
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("delivery", d);
+        out.put("attempts", deliveries.attempts(id));
+        JsonBody.send(ctx, 200, out);
+    }
+
+    void retry(Context ctx) {
+        long id = pathId(ctx);
+        DeliveryView d = deliveries.byId(id).orElseThrow(() -> ApiException.notFound("no delivery " + id));
+        if (!operations.retry(id, ctx.attribute(Auth.ACTOR))) {
+            throw new ApiException(Problem.of(409, "Not retryable",
+                    "delivery " + id + " is " + d.state() + "; only dead or failed deliveries can be retried"));
+        }
+        JsonBody.send(ctx, 202, Map.of("retried", 1));
+    }
+
+    void retryMatching(Context ctx) {
+        JsonNode body = jsonBody(ctx, Set.of("status", "target", "key", "subscription"));
+        List<Violation> errors = new ArrayList<>();
+        DeliveryState state = null;
+        String status = text(body, "status", errors);
+        if (status != null) {
+            try {
+                state = DeliveryState.parse(status);
+                if (state != DeliveryState.dead && state != DeliveryState.failed) {
+                    errors.add(new Violation("/status", "only dead or failed deliveries can be retried"));
+                }
+            } catch (IllegalArgumentException e) {
+                errors.add(new Violation("/status", e.getMessage()));
+            }
+        }
+        DeliveryFilter filter = new DeliveryFilter(state, text(body, "target", errors), text(body, "key", errors),
+                text(body, "subscription", errors));
+        if (!errors.isEmpty()) throw new ApiException(new Problem(400, "Invalid retry request", null, errors));
+        int n = operations.retryMatching(filter, ctx.attribute(Auth.ACTOR));
+        JsonBody.send(ctx, 202, Map.of("retried", n));
+    }
+
+    void replay(Context ctx) {
+        JsonNode body = jsonBody(ctx, Set.of("subscription", "type", "subject", "from", "to", "newKeys"));
+        List<Violation> errors = new ArrayList<>();
+        String subscription = text(body, "subscription", errors);
+        if (subscription == null && !body.has("subscription")) errors.add(new Violation("/subscription", "is required"));
+        Instant from = time(body, "from", errors), to = time(body, "to", errors);
+        JsonNode newKeys = body.get("newKeys");
+        if (newKeys != null && !newKeys.isBoolean()) errors.add(new Violation("/newKeys", "must be true or false"));
+        var request = new Operations.ReplayRequest(subscription, text(body, "type", errors), text(body, "subject", errors),
+                from, to, newKeys != null && newKeys.asBoolean());
+        if (!errors.isEmpty()) throw new ApiException(new Problem(400, "Invalid replay request", null, errors));
+        Operations.ReplayResult result = operations.replay(request, ctx.attribute(Auth.ACTOR))
+                .orElseThrow(() -> ApiException.notFound("no subscription '" + subscription + "'"));
+        JsonBody.send(ctx, 202, Map.of("replayId", result.replayId(), "deliveries", result.deliveries()));
+    }
+
+    private static long pathId(Context ctx) {
+        try {
+            return Long.parseLong(ctx.pathParam("id"));
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("delivery id '" + ctx.pathParam("id") + "' is not a number");
+        }
+    }
+
+    private static JsonNode jsonBody(Context ctx, Set<String> known) {
+        String type = ctx.contentType();
+        if (type == null || !type.toLowerCase().startsWith("application/json")) {
+            throw new ApiException(Problem.of(415, "Unsupported content type", "send application/json"));
+        }
+        JsonNode body;
+        try {
+            body = Json.MAPPER.readTree(ctx.bodyInputStream().readNBytes(64 * 1024));
+        } catch (IOException e) {
+            throw ApiException.badRequest("the body is not valid JSON");
+        }
+        if (body == null || !body.isObject()) throw ApiException.badRequest("the body must be a JSON object");
+        List<Violation> unknown = new ArrayList<>();
+        body.fieldNames().forEachRemaining(f -> {
+            if (!known.contains(f)) unknown.add(new Violation("/" + f, "unknown field; known: " + String.join(", ", known.stream().sorted().toList())));
+        });
+        if (!unknown.isEmpty()) throw new ApiException(new Problem(400, "Unknown fields", null, unknown));
+        return body;
+    }
+
+    private static String text(JsonNode body, String field, List<Violation> errors) {
+        JsonNode v = body.get(field);
+        if (v == null || v.isNull()) return null;
+        if (!v.isTextual() || v.asText().isBlank()) {
+            errors.add(new Violation("/" + field, "must be a non-empty string"));
+            return null;
+        }
+        return v.asText();
+    }
+
+    private static Instant time(JsonNode body, String field, List<Violation> errors) {
+        String v = text(body, field, errors);
+        if (v == null) return null;
+        try {
+            return OffsetDateTime.parse(v).toInstant();
+        } catch (DateTimeParseException e) {
+            errors.add(new Violation("/" + field, "'" + v + "' is not an RFC 3339 timestamp"));
+            return null;
+        }
+    }
+}

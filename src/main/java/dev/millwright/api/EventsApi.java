@@ -1,0 +1,108 @@
+package dev.millwright.api;
+
+import dev.millwright.event.CloudEvent;
+import dev.millwright.event.Json;
+import dev.millwright.ingest.CloudEventReader;
+import dev.millwright.ingest.IngestService;
+import dev.millwright.ingest.RejectedInput;
+import dev.millwright.store.EventStore;
+import dev.millwright.store.StoredEvent;
+import io.javalin.http.Context;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+
+/** POST /api/v1/events (ingest) and the event log queries. */
+final class EventsApi {
+    private final IngestService ingest;
+    private final EventStore events;
+    private final CloudEventReader reader;
+    private final int maxBodyBytes;
+
+    EventsApi(IngestService ingest, EventStore events, int maxBatchEvents, int maxBodyBytes) {
+        this.ingest = ingest;
+        this.events = events;
+        this.reader = new CloudEventReader(maxBatchEvents);
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    void ingest(Context ctx) throws InterruptedException {
+        byte[] body = readBody(ctx);
+        Map<String, String> headers = new HashMap<>();
+        ctx.headerMap().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v));
+        List<CloudEvent> parsed = reader.read(ctx.contentType(), headers, body);
+        try {
+            IngestService.Result result = ingest.submit(parsed).get();
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("accepted", result.accepted());
+            out.put("duplicates", result.duplicates());
+            JsonBody.send(ctx, 202, out);
+        } catch (ExecutionException e) {
+            ctx.header("Retry-After", "1");
+            String why = e.getCause() instanceof IngestService.Overloaded o ? o.getMessage() : "the database is not available";
+            throw new ApiException(Problem.of(503, "Not stored", why + "; nothing was stored, send again"));
+        }
+    }
+
+    private byte[] readBody(Context ctx) {
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > maxBodyBytes) throw tooLarge(declared);
+        try (InputStream in = ctx.bodyInputStream()) {
+            byte[] body = in.readNBytes(maxBodyBytes + 1);
+            if (body.length > maxBodyBytes) throw tooLarge(-1);
+            return body;
+        } catch (IOException e) {
+            throw ApiException.badRequest("the request body could not be read");
+        }
+    }
+
+    private RejectedInput tooLarge(long size) {
+        return new RejectedInput(413, "Body too large", "the body " + (size > 0 ? "is " + size + " bytes; " : "exceeds ")
+                + "the limit is " + maxBodyBytes + " bytes");
+    }
+
+    void get(Context ctx) {
+        Params p = new Params(ctx);
+        String source = p.text("source");
+        p.check();
+        List<StoredEvent> found = events.byId(ctx.pathParam("id"), source);
+        if (found.isEmpty()) throw ApiException.notFound("no event with id '" + ctx.pathParam("id") + "'"
+                + (source == null ? "" : " from source '" + source + "'"));
+        if (found.size() > 1) {
+            throw new ApiException(Problem.of(409, "Ambiguous id",
+                    "several sources sent an event with this id; add ?source= to pick one"));
+        }
+        JsonBody.send(ctx, 200, view(found.getFirst()));
+    }
+
+    void search(Context ctx) {
+        Params p = new Params(ctx);
+        String type = p.text("type"), subject = p.text("subject"), source = p.text("source");
+        long after = p.longValue("after", 0, 0, Long.MAX_VALUE);
+        int limit = (int) p.longValue("limit", 100, 1, 1000);
+        p.check();
+        List<StoredEvent> page = events.search(type, subject, source, after, limit);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("items", page.stream().map(EventsApi::view).toList());
+        out.put("next", page.size() == limit ? page.getLast().seq() : null);
+        JsonBody.send(ctx, 200, out);
+    }
+
+    static Map<String, Object> view(StoredEvent e) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("seq", e.seq());
+        out.put("receivedAt", e.receivedAt().toString());
+        try {
+            out.put("event", Json.MAPPER.readTree(e.body()));
+        } catch (IOException ex) {
+            throw new IllegalStateException("stored event " + e.seq() + " is not JSON", ex);
+        }
+        return out;
+    }
+}

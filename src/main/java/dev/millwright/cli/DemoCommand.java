@@ -1,0 +1,90 @@
+package dev.millwright.cli;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.millwright.config.PlantConfig;
+import dev.millwright.config.SystemConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+
+/**
+ * The demo: a hub on the demo plant with an embedded PostgreSQL, stand-in ERP and EAM receivers on
+ * 127.0.0.1 (the plant's systems), and a failed inspection sent in so its deliveries can be watched.
+ */
+@Command(name = "demo", description = "Run the hub on the demo plant with stand-in ERP/EAM receivers.")
+final class DemoCommand implements Callable<Integer> {
+    @Option(names = "--config", description = "Plant folder (default: ${DEFAULT-VALUE}).", defaultValue = "plants/demo")
+    Path config;
+
+    @Option(names = "--port", description = "Hub port (default: the plant's http.port).")
+    Integer port;
+
+    @Override
+    public Integer call() throws Exception {
+        PlantConfig plant = PlantConfig.load(config);
+        List<HttpServer> receivers = new ArrayList<>();
+        for (SystemConfig system : plant.systems().values()) {
+            if (system.http() != null) receivers.add(receiver(system.name(), system.http().baseUrl()));
+        }
+        String token = Environment.adminToken();
+        return RunCommand.serve(plant, null, port, hubPort -> sendSample(hubPort, token));
+    }
+
+    /** A stand-in for a plant system: prints what it receives and answers 200. */
+    private static HttpServer receiver(String name, URI baseUrl) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", baseUrl.getPort()), 64);
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server.createContext("/", exchange -> {
+            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            System.out.printf("[%s] %s %s Idempotency-Key=%s %s%n", name, exchange.getRequestMethod(),
+                    exchange.getRequestURI(), exchange.getRequestHeaders().getFirst("Idempotency-Key"),
+                    body.length() > 160 ? body.substring(0, 160) + "…" : body);
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        server.start();
+        System.out.println("stand-in " + name + " listening on " + baseUrl);
+        return server;
+    }
+
+    private static void sendSample(int hubPort, String token) {
+        String hub = "http://127.0.0.1:" + hubPort;
+        String event = """
+                {"specversion":"1.0","id":"%s","source":"qms://plant-a/inspection","type":"quality.inspection.failed",
+                 "subject":"LOT-4711","time":"%s","datacontenttype":"application/json",
+                 "data":{"lot":"LOT-4711","material":"PUMP-HOUSING-7","characteristic":"bore diameter","measured":25.31,"upperLimit":25.2,"unit":"mm"}}
+                """.formatted(UUID.randomUUID(), OffsetDateTime.now());
+        try (HttpClient client = HttpClient.newHttpClient()) {
+            HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(hub + "/api/v1/events"))
+                    .header("Authorization", "Bearer " + token)
+                    .header("Content-Type", "application/cloudevents+json")
+                    .POST(HttpRequest.BodyPublishers.ofString(event)).build(), HttpResponse.BodyHandlers.ofString());
+            System.out.println("sent a sample failed inspection: " + response.statusCode() + " " + response.body());
+        } catch (IOException e) {
+            System.out.println("could not send the sample event: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        System.out.printf("""
+
+                Try:
+                  curl -s -H 'Authorization: Bearer %2$s' %1$s/api/v1/deliveries
+                  curl -s -H 'Authorization: Bearer %2$s' %1$s/api/v1/events?type=quality.inspection.failed
+                  curl -s %1$s/metrics | grep millwright_
+                %n""", hub, token);
+    }
+}

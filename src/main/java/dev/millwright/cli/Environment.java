@@ -1,0 +1,60 @@
+package dev.millwright.cli;
+
+import dev.millwright.store.Database;
+import dev.millwright.store.EmbeddedDatabase;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.Optional;
+
+/** Settings that come from the environment: the database and the admin token. */
+final class Environment {
+    private Environment() {
+    }
+
+    /** The database and, when embedded, the server that holds it; close both in that order. */
+    record Store(Database db, Optional<EmbeddedDatabase> embedded) implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            db.close();
+            if (embedded.isPresent()) embedded.get().close();
+        }
+    }
+
+    static Store openStore() throws IOException {
+        String url = System.getenv("MILLWRIGHT_DB_URL");
+        String schema = env("MILLWRIGHT_DB_SCHEMA", "millwright");
+        int pool = Integer.parseInt(env("MILLWRIGHT_DB_POOL", "24"));
+        if (url != null && !url.isBlank()) {
+            return new Store(Database.open(url, System.getenv("MILLWRIGHT_DB_USER"), System.getenv("MILLWRIGHT_DB_PASSWORD"),
+                    schema, pool), Optional.empty());
+        }
+        Path dataDir = Path.of(env("MILLWRIGHT_DATA_DIR", "data"));
+        EmbeddedDatabase embedded = EmbeddedDatabase.start(dataDir);
+        try {
+            System.out.println("embedded PostgreSQL on 127.0.0.1:" + embedded.port() + ", data in " + dataDir.toAbsolutePath());
+            return new Store(Database.open(embedded.jdbcUrl(), embedded.user(), null, schema, pool), Optional.of(embedded));
+        } catch (RuntimeException e) {
+            embedded.close();
+            throw e;
+        }
+    }
+
+    /** MILLWRIGHT_ADMIN_TOKEN, or a new random one that is printed once so the operator can use it. */
+    static String adminToken() {
+        String token = System.getenv("MILLWRIGHT_ADMIN_TOKEN");
+        if (token != null && !token.isBlank()) return token;
+        byte[] bytes = new byte[24];
+        new SecureRandom().nextBytes(bytes);
+        String generated = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        System.out.println("MILLWRIGHT_ADMIN_TOKEN is not set; this run's admin token is: " + generated);
+        return generated;
+    }
+
+    static String env(String name, String fallback) {
+        String v = System.getenv(name);
+        return v == null || v.isBlank() ? fallback : v;
+    }
+}

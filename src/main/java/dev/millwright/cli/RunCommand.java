@@ -1,0 +1,71 @@
+package dev.millwright.cli;
+
+import dev.millwright.config.HubSettings;
+import dev.millwright.config.PlantConfig;
+import dev.millwright.config.spec.ConfigException;
+import dev.millwright.hub.Hub;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** Runs a hub node until SIGTERM/SIGINT, then drains. */
+@Command(name = "run", description = "Run a hub node for a plant folder.")
+final class RunCommand implements Callable<Integer> {
+    @Option(names = "--config", description = "Plant folder (default: ${DEFAULT-VALUE}).", defaultValue = "plants/demo")
+    Path config;
+
+    @Option(names = "--host", description = "Listen address (default: the plant's http.host).")
+    String host;
+
+    @Option(names = "--port", description = "Listen port (default: the plant's http.port).")
+    Integer port;
+
+    @Override
+    public Integer call() throws Exception {
+        PlantConfig plant;
+        try {
+            plant = PlantConfig.load(config);
+        } catch (ConfigException e) {
+            System.err.println("configuration errors in " + config + ":\n" + e.getMessage());
+            return 2;
+        }
+        return serve(plant, host, port, null);
+    }
+
+    /** Starts the store and a hub, runs {@code afterStart}, and blocks until the process is asked to stop. */
+    static int serve(PlantConfig plant, String host, Integer port, java.util.function.IntConsumer afterStart) throws Exception {
+        HubSettings.Http http = plant.hub().http();
+        PlantConfig effective = new PlantConfig(plant.dir(),
+                plant.hub().withHttp(host != null ? host : http.host(), port != null ? port : http.port()),
+                plant.systems(), plant.subscriptions());
+        Environment.Store store = Environment.openStore();
+        Hub hub;
+        try {
+            hub = Hub.start(effective, store.db(), List.of(Environment.adminToken()), Clock.systemUTC());
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                hub.close();
+                store.close();
+            } catch (Exception e) {
+                System.err.println("error while stopping: " + e.getMessage());
+            } finally {
+                stopped.countDown();
+            }
+        }, "millwright-shutdown"));
+        System.out.println("millwright is running on http://" + effective.hub().http().host() + ":" + hub.port()
+                + " (node " + hub.node() + "); stop with Ctrl-C or SIGTERM");
+        if (afterStart != null) afterStart.accept(hub.port());
+        stopped.await();
+        return 0;
+    }
+}

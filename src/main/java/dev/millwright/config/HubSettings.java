@@ -1,0 +1,49 @@
+package dev.millwright.config;
+
+import java.time.Duration;
+import java.util.Map;
+
+import static dev.millwright.config.ConfigValues.get;
+import static dev.millwright.config.ConfigValues.section;
+
+/** Hub settings from millwright.yaml. */
+public record HubSettings(String plant, Http http, Ingest ingest, Delivery delivery, Retention retention) {
+
+    public record Http(String host, int port, int maxBodyBytes, int maxBatchEvents) {
+    }
+
+    public record Ingest(Duration groupCommitWindow, int maxGroupEvents, int writers) {
+    }
+
+    public record Delivery(int lanes, Duration leaseTtl, int batchSize, Duration pollInterval, Duration drainTimeout) {
+    }
+
+    public record Retention(Duration deliveredAfter, Duration eventsAfter, Duration interval, int batchSize) {
+    }
+
+    static HubSettings from(Map<String, Object> t) {
+        var http = section(t, "http");
+        var ingest = section(t, "ingest");
+        var delivery = section(t, "delivery");
+        var retention = section(t, "retention");
+        return new HubSettings(get(t, "plant"),
+                new Http(get(http, "host"), get(http, "port"), get(http, "maxBodyBytes"), get(http, "maxBatchEvents")),
+                new Ingest(get(ingest, "groupCommitWindow"), get(ingest, "maxGroupEvents"), get(ingest, "writers")),
+                new Delivery(get(delivery, "lanes"), get(delivery, "leaseTtl"), get(delivery, "batchSize"),
+                        get(delivery, "pollInterval"), get(delivery, "drainTimeout")),
+                new Retention(get(retention, "deliveredAfter"), get(retention, "eventsAfter"), get(retention, "interval"),
+                        get(retention, "batchSize")));
+    }
+
+    public HubSettings withHttp(String host, int port) {
+        return new HubSettings(plant, new Http(host, port, http.maxBodyBytes, http.maxBatchEvents), ingest, delivery, retention);
+    }
+
+    public HubSettings withDelivery(Delivery d) {
+        return new HubSettings(plant, http, ingest, d, retention);
+    }
+
+    public HubSettings withRetention(Retention r) {
+        return new HubSettings(plant, http, ingest, delivery, r);
+    }
+}

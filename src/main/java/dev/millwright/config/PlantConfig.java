@@ -1,0 +1,163 @@
+package dev.millwright.config;
+
+import dev.millwright.config.spec.ConfigError;
+import dev.millwright.config.spec.ConfigException;
+import dev.millwright.config.spec.Spec;
+import dev.millwright.config.spec.SpecValidator;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * A plant folder: millwright.yaml, systems/*.yaml and subscriptions/*.yaml, validated together.
+ * Loading reports every error in every file at once, each with file, line and key.
+ */
+public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> systems, List<Subscription> subscriptions) {
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+    private static final Pattern ORDER_BY = Pattern.compile("(data(\\.[A-Za-z0-9_-]+)+|[a-z0-9]{1,20})");
+
+    public static PlantConfig load(Path dir) {
+        return load(dir, System::getenv);
+    }
+
+    public static PlantConfig load(Path dir, Function<String, String> env) {
+        List<ConfigError> errors = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            throw new ConfigException(List.of(new ConfigError(dir.toString(), 1, "", "is not a plant folder (no such directory)")));
+        }
+        Path hubFile = dir.resolve("millwright.yaml");
+        HubSettings hub = null;
+        if (!Files.exists(hubFile)) {
+            errors.add(new ConfigError(display(dir, hubFile), 1, "", "missing: every plant folder has a millwright.yaml"));
+        } else {
+            Map<String, Object> tree = read(dir, hubFile, PlantSpecs.HUB, errors, env);
+            if (tree != null && errors.isEmpty()) hub = HubSettings.from(tree);
+        }
+
+        Map<String, SystemConfig> systems = new LinkedHashMap<>();
+        for (Path file : yamlFiles(dir.resolve("systems"))) {
+            int before = errors.size();
+            Map<String, Object> tree = read(dir, file, PlantSpecs.SYSTEM, errors, env);
+            if (tree == null || errors.size() > before) continue;
+            SystemConfig system = SystemConfig.from(tree);
+            checkName(dir, file, system.name(), errors);
+            if (systems.putIfAbsent(system.name(), system) != null) {
+                errors.add(new ConfigError(display(dir, file), 1, "name", "system '" + system.name() + "' is defined twice"));
+            }
+        }
+
+        List<Subscription> subscriptions = new ArrayList<>();
+        for (Path file : yamlFiles(dir.resolve("subscriptions"))) {
+            int before = errors.size();
+            Node root = compose(dir, file, errors);
+            Map<String, Object> tree = root == null ? null : validate(dir, file, root, PlantSpecs.SUBSCRIPTION, errors, env);
+            if (tree == null || errors.size() > before) continue;
+            Subscription s = Subscription.from(tree);
+            checkName(dir, file, s.name(), errors);
+            SystemConfig target = systems.get(s.system());
+            if (target == null) {
+                errors.add(new ConfigError(display(dir, file), line(root, "deliver", "system"), "deliver.system",
+                        "unknown system '" + s.system() + "'; known systems: " + String.join(", ", systems.keySet())));
+            } else if (target.http() == null) {
+                errors.add(new ConfigError(display(dir, file), line(root, "deliver", "system"), "deliver.system",
+                        "system '" + s.system() + "' has no outbound.http section to deliver with"));
+            }
+            if (s.orderBy() != null && !ORDER_BY.matcher(s.orderBy()).matches()) {
+                errors.add(new ConfigError(display(dir, file), line(root, "orderBy"), "orderBy",
+                        "'" + s.orderBy() + "' is neither an attribute name (subject, source, ...) nor a data path (data.lot.id)"));
+            }
+            if (!s.path().startsWith("/")) {
+                errors.add(new ConfigError(display(dir, file), line(root, "deliver", "path"), "deliver.path", "must start with '/'"));
+            }
+            if (subscriptions.stream().anyMatch(x -> x.name().equals(s.name()))) {
+                errors.add(new ConfigError(display(dir, file), line(root, "name"), "name", "subscription '" + s.name() + "' is defined twice"));
+            }
+            subscriptions.add(s);
+        }
+        if (!errors.isEmpty()) throw new ConfigException(errors);
+        return new PlantConfig(dir, hub, Map.copyOf(systems), List.copyOf(subscriptions));
+    }
+
+    private static void checkName(Path dir, Path file, String name, List<ConfigError> errors) {
+        String expected = file.getFileName().toString().replaceFirst("\\.ya?ml$", "");
+        if (!NAME.matcher(name).matches()) {
+            errors.add(new ConfigError(display(dir, file), 1, "name", "'" + name + "' must be lower-case letters, digits and '-'"));
+        } else if (!name.equals(expected)) {
+            errors.add(new ConfigError(display(dir, file), 1, "name", "'" + name + "' must match the file name '" + expected + "'"));
+        }
+    }
+
+    private static Map<String, Object> read(Path dir, Path file, Spec.Obj spec, List<ConfigError> errors,
+                                            Function<String, String> env) {
+        Node root = compose(dir, file, errors);
+        return root == null ? null : validate(dir, file, root, spec, errors, env);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> validate(Path dir, Path file, Node root, Spec.Obj spec, List<ConfigError> errors,
+                                                Function<String, String> env) {
+        return (Map<String, Object>) new SpecValidator(display(dir, file), errors, env).validate(root, spec, "");
+    }
+
+    private static Node compose(Path dir, Path file, List<ConfigError> errors) {
+        LoaderOptions options = new LoaderOptions();
+        options.setAllowDuplicateKeys(false);
+        options.setMaxAliasesForCollections(10);
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            Node node = new Yaml(options).compose(reader);
+            if (node == null) errors.add(new ConfigError(display(dir, file), 1, "", "the file is empty"));
+            return node;
+        } catch (MarkedYAMLException e) {
+            int line = e.getProblemMark() == null ? 1 : e.getProblemMark().getLine() + 1;
+            errors.add(new ConfigError(display(dir, file), line, "", "not valid YAML: " + e.getProblem()));
+        } catch (IOException | RuntimeException e) {
+            errors.add(new ConfigError(display(dir, file), 1, "", "cannot be read: " + e.getMessage()));
+        }
+        return null;
+    }
+
+    private static List<Path> yamlFiles(Path folder) {
+        if (!Files.isDirectory(folder)) return List.of();
+        try (Stream<Path> files = Files.list(folder)) {
+            return files.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml")).sorted().toList();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot list " + folder, e);
+        }
+    }
+
+    /** The line of a nested key in a composed file, for errors found after validation. */
+    private static int line(Node root, String... keys) {
+        Node node = root;
+        for (String key : keys) {
+            if (!(node instanceof MappingNode mapping)) break;
+            Node next = null;
+            for (NodeTuple t : mapping.getValue()) {
+                if (t.getKeyNode() instanceof ScalarNode s && s.getValue().equals(key)) next = t.getValueNode();
+            }
+            if (next == null) break;
+            node = next;
+        }
+        return node.getStartMark().getLine() + 1;
+    }
+
+    private static String display(Path dir, Path file) {
+        return dir.relativize(file).toString();
+    }
+}

@@ -1,0 +1,86 @@
+package dev.millwright.config;
+
+import dev.millwright.config.spec.Spec;
+
+import static dev.millwright.config.spec.Spec.bool;
+import static dev.millwright.config.spec.Spec.duration;
+import static dev.millwright.config.spec.Spec.integer;
+import static dev.millwright.config.spec.Spec.number;
+import static dev.millwright.config.spec.Spec.object;
+import static dev.millwright.config.spec.Spec.oneOf;
+import static dev.millwright.config.spec.Spec.optional;
+import static dev.millwright.config.spec.Spec.required;
+import static dev.millwright.config.spec.Spec.string;
+import static dev.millwright.config.spec.Spec.textOrSecret;
+import static dev.millwright.config.spec.Spec.url;
+
+/** The specs of every file in a plant folder. */
+public final class PlantSpecs {
+    private PlantSpecs() {
+    }
+
+    public static final Spec.Obj HUB = object(
+            required("plant", string(), "The plant (or environment) this folder configures.", "demo-plant"),
+            optional("http", object(
+                    optional("host", string(), "127.0.0.1", "Address the hub listens on."),
+                    optional("port", integer(0, 65535), 8080, "Port the hub listens on (0 picks a free port)."),
+                    optional("maxBodyBytes", integer(1024, 256L * 1024 * 1024), 4194304, "Largest request body accepted; larger ones get 413."),
+                    optional("maxBatchEvents", integer(1, 100_000), 1000, "Most events in one CloudEvents batch.")
+            ), null, "The HTTP listener."),
+            optional("ingest", object(
+                    optional("groupCommitWindow", duration(), "2ms", "How long a writer waits to gather concurrent requests into one commit."),
+                    optional("maxGroupEvents", integer(1, 100_000), 5000, "Most events in one group commit."),
+                    optional("writers", integer(1, 16), 2, "Concurrent ingest transactions.")
+            ), null, "Accepting events."),
+            optional("delivery", object(
+                    optional("lanes", integer(1, 4096), 64, "Lanes per target. Deliveries with the same ordering key share a lane and keep their order; lanes run in parallel."),
+                    optional("leaseTtl", duration(), "10s", "How long a node's claim on a lane lasts without renewal; a dead node's lanes move after this."),
+                    optional("batchSize", integer(1, 10_000), 200, "Deliveries a lane reads per round."),
+                    optional("pollInterval", duration(), "1s", "Safety-net poll when no wake-up arrives."),
+                    optional("drainTimeout", duration(), "20s", "On SIGTERM, how long in-flight deliveries may take to finish.")
+            ), null, "Delivering events to targets."),
+            optional("retention", object(
+                    optional("deliveredAfter", duration(), "7d", "Delivered deliveries older than this are pruned."),
+                    optional("eventsAfter", duration(), "30d", "Events older than this with no remaining deliveries are pruned."),
+                    optional("interval", duration(), "1m", "How often one node (holding the retention lease) prunes."),
+                    optional("batchSize", integer(1, 100_000), 1000, "Rows deleted per statement, so pruning never holds long locks.")
+            ), null, "Pruning finished work. Dead deliveries are kept until resolved.")
+    );
+
+    public static final Spec.Obj RETRY = object(
+            optional("maxAttempts", integer(1, 1000), 10, "Attempts before a delivery goes dead."),
+            optional("initialBackoff", duration(), "1s", "Wait after the first failed attempt."),
+            optional("maxBackoff", duration(), "5m", "Longest wait between attempts."),
+            optional("multiplier", number(1.0, 10.0), 2.0, "Growth of the wait per attempt."),
+            optional("jitter", number(0.0, 1.0), 0.2, "Random spread of each wait, as a fraction of it.")
+    );
+
+    public static final Spec.Obj SYSTEM = object(
+            required("name", string(), "The system's name; subscriptions refer to it. Must match the file name.", "erp"),
+            optional("description", string(), null, "What this system is."),
+            optional("outbound", object(
+                    optional("http", object(
+                            required("baseUrl", url(), "Base URL; subscription paths are appended to it.", "http://127.0.0.1:9001/api"),
+                            optional("headers", new Spec.MapOf(textOrSecret()), null,
+                                    "Headers sent with every call. Values that look like credentials must be secret references."),
+                            optional("timeout", duration(), "10s", "Time allowed for one call, connect to last byte."),
+                            optional("maxConcurrency", integer(1, 1024), 32, "Calls in flight to this system at once, per node."),
+                            optional("rateLimit", number(0, 1_000_000), 0, "Calls per second to this system, per node; 0 is unlimited."),
+                            optional("retry", RETRY, null, "Retries of 5xx, 429, timeouts and refused connections; other 4xx are permanent.")
+                    ), null, "Deliver over HTTP: POST of the CloudEvent (structured JSON) with an Idempotency-Key header.")
+            ), null, "How the hub sends to this system.")
+    );
+
+    public static final Spec.Obj SUBSCRIPTION = object(
+            required("name", string(), "The subscription's name. Must match the file name.", "erp-holds"),
+            required("on", string(), "CloudEvents type to deliver; a trailing '.*' matches a family, '*' everything.", "quality.inspection.failed"),
+            required("deliver", object(
+                    required("system", string(), "Target system (a file in systems/).", "erp"),
+                    optional("path", string(), "/", "Path appended to the system's baseUrl.")
+            ), "Where matching events go.", null),
+            optional("orderBy", string(), null,
+                    "Ordering key: an event attribute (subject, source, or an extension) or a path into the data (data.lot.id). "
+                            + "Deliveries with the same key reach the target in order. Without it, events are delivered in parallel."),
+            optional("enabled", bool(), true, "A disabled subscription creates no deliveries.")
+    );
+}

@@ -1,0 +1,50 @@
+package dev.millwright.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.millwright.config.spec.Spec;
+import dev.millwright.config.spec.SpecDocs;
+import dev.millwright.event.Json;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The generated configuration reference: docs/configuration.md and docs/schema/*.json, by relative path. */
+public final class ReferenceDocs {
+    private ReferenceDocs() {
+    }
+
+    public static Map<String, String> generate() {
+        Map<String, String> files = new LinkedHashMap<>();
+        StringBuilder md = new StringBuilder("""
+                # Configuration reference
+
+                <!-- Generated from the config specs in code (PlantSpecs). Do not edit: run `./millwright docs`. -->
+
+                A plant folder holds `millwright.yaml`, `systems/<name>.yaml` and `subscriptions/<name>.yaml`.
+                Unknown keys and bad values are errors that name the file, line and key. Secrets are references —
+                `${env:NAME}` or `${file:/path}` — never literal values. JSON Schemas for editors are in `docs/schema/`.
+
+                Environment: `MILLWRIGHT_DB_URL`, `MILLWRIGHT_DB_USER`, `MILLWRIGHT_DB_PASSWORD` select a PostgreSQL
+                server (without a URL the hub runs an embedded PostgreSQL with its data in `MILLWRIGHT_DATA_DIR`,
+                default `./data`); `MILLWRIGHT_DB_SCHEMA` (default `millwright`), `MILLWRIGHT_DB_POOL` (default 24);
+                `MILLWRIGHT_ADMIN_TOKEN` is the admin bearer token (when unset, a random one is printed at start).
+
+                """);
+        section(md, files, "millwright.yaml", "millwright", PlantSpecs.HUB);
+        section(md, files, "systems/<name>.yaml", "system", PlantSpecs.SYSTEM);
+        section(md, files, "subscriptions/<name>.yaml", "subscription", PlantSpecs.SUBSCRIPTION);
+        files.put("configuration.md", md.toString());
+        return files;
+    }
+
+    private static void section(StringBuilder md, Map<String, String> files, String title, String name, Spec.Obj spec) {
+        md.append("## `").append(title).append("`\n\n").append(SpecDocs.markdown(spec)).append('\n');
+        try {
+            files.put("schema/" + name + ".schema.json", Json.MAPPER.writerWithDefaultPrettyPrinter()
+                    .writeValueAsString(SpecDocs.jsonSchema(spec, "https://millwright.dev/schema/" + name + ".schema.json",
+                            "Millwright " + title)) + "\n");
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package dev.millwright.config.spec;
+
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Durations as people write them in config: 500ms, 10s, 5m, 1h, 7d. */
+public final class Durations {
+    private static final Pattern FORMAT = Pattern.compile("(\\d+)(ms|s|m|h|d)");
+
+    private Durations() {
+    }
+
+    /** @return the duration, or null when the text is not one */
+    public static Duration parse(String text) {
+        Matcher m = FORMAT.matcher(text.trim());
+        if (!m.matches()) return null;
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofDays(n);
+        };
+    }
+}

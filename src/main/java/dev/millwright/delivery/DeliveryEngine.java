@@ -1,0 +1,192 @@
+package dev.millwright.delivery;
+
+import dev.millwright.config.HubSettings;
+import dev.millwright.metrics.HubMetrics;
+import dev.millwright.store.DeliveryStore;
+import dev.millwright.store.DeliveryStore.LaneRef;
+import dev.millwright.store.LeaseStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * This node's share of delivery. Every node heartbeats; the lanes of all targets are dealt out over the
+ * live nodes (lane i to node i mod n), and a node takes a lane's lease when the lane is dealt to it and
+ * the lease is free or expired. So adding a node spreads lanes, and a dead node's lanes move to the
+ * others when its leases expire. A node delivers only lanes whose lease it holds and has renewed.
+ */
+public final class DeliveryEngine implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(DeliveryEngine.class);
+
+    private final String node;
+    private final HubSettings.Delivery settings;
+    private final Map<String, HttpTarget> targets;
+    private final DeliveryStore deliveries;
+    private final LeaseStore leases;
+    private final HubMetrics metrics;
+    private final Clock clock;
+    private final List<String> allLanes;
+    private final Map<String, LaneWorker> workers = new ConcurrentHashMap<>();
+    private final Map<String, Long> leaseValidUntil = new ConcurrentHashMap<>();
+    private final List<Map.Entry<String, LaneWorker>> stopping = new ArrayList<>();
+    private final Thread scheduler;
+    private volatile boolean closed;
+
+    public DeliveryEngine(String node, HubSettings.Delivery settings, Map<String, HttpTarget> targets,
+                          DeliveryStore deliveries, LeaseStore leases, HubMetrics metrics, Clock clock) {
+        this.node = node;
+        this.settings = settings;
+        this.targets = Map.copyOf(targets);
+        this.deliveries = deliveries;
+        this.leases = leases;
+        this.metrics = metrics;
+        this.clock = clock;
+        List<String> lanes = new ArrayList<>();
+        targets.keySet().stream().sorted().forEach(t -> {
+            for (int i = 0; i < settings.lanes(); i++) lanes.add(leaseName(t, i));
+        });
+        this.allLanes = List.copyOf(lanes);
+        this.scheduler = Thread.ofPlatform().name("lane-scheduler").daemon().start(this::schedule);
+    }
+
+    static String leaseName(String target, int lane) {
+        return "lane:" + lane + ":" + target;
+    }
+
+    public void wake(Collection<LaneRef> lanes) {
+        for (LaneRef l : lanes) {
+            LaneWorker w = workers.get(leaseName(l.target(), l.lane()));
+            if (w != null) w.wake();
+        }
+    }
+
+    public void wakeAll() {
+        workers.values().forEach(LaneWorker::wake);
+    }
+
+    /** Lanes this node delivers now. */
+    public Set<String> ownedLanes() {
+        return Set.copyOf(workers.keySet());
+    }
+
+    private void schedule() {
+        Duration tick = settings.leaseTtl().dividedBy(3);
+        while (!closed) {
+            try {
+                tick();
+            } catch (RuntimeException e) {
+                log.warn("lane scheduling failed ({}); leases lapse if this persists", e.getMessage());
+            }
+            try {
+                Thread.sleep(tick);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private synchronized void tick() {
+        if (closed) return;
+        long started = System.nanoTime();
+        leases.heartbeat(node);
+        List<String> live = leases.liveNodes(settings.leaseTtl());
+        if (!live.contains(node)) {
+            live = new ArrayList<>(live);
+            live.add(node);
+            live.sort(null);
+        }
+        int me = live.indexOf(node);
+        Set<String> mine = new HashSet<>();
+        for (int i = 0; i < allLanes.size(); i++) {
+            if (i % live.size() == me) mine.add(allLanes.get(i));
+        }
+        // Lanes dealt to others: stop their workers, then let go of the lease once they are done.
+        for (var e : workers.entrySet()) {
+            if (!mine.contains(e.getKey())) {
+                e.getValue().stop();
+                stopping.add(Map.entry(e.getKey(), e.getValue()));
+            }
+        }
+        stopping.forEach(e -> workers.remove(e.getKey()));
+        List<String> finished = new ArrayList<>();
+        stopping.removeIf(e -> {
+            if (e.getValue().isAlive()) return false;
+            finished.add(e.getKey());
+            return true;
+        });
+        if (!finished.isEmpty()) {
+            finished.forEach(leaseValidUntil::remove);
+            leases.release(finished, node);
+        }
+        Set<String> stillStopping = new HashSet<>();
+        stopping.forEach(e -> stillStopping.add(e.getKey()));
+        mine.removeAll(stillStopping);
+
+        Set<String> held = leases.acquire(mine, node, settings.leaseTtl());
+        // Valid until the TTL from when we asked, less a margin for clock rate and the round in progress.
+        long validUntil = started + settings.leaseTtl().toNanos() * 4 / 5;
+        for (String name : held) {
+            leaseValidUntil.put(name, validUntil);
+            workers.computeIfAbsent(name, this::startWorker);
+        }
+        for (String name : new ArrayList<>(workers.keySet())) {
+            if (!held.contains(name)) {
+                LaneWorker w = workers.remove(name);
+                leaseValidUntil.remove(name);
+                w.stop();
+            }
+        }
+        metrics.ownedLanes(workers.size());
+    }
+
+    private LaneWorker startWorker(String name) {
+        String[] parts = name.split(":", 3);
+        int lane = Integer.parseInt(parts[1]);
+        HttpTarget target = targets.get(parts[2]);
+        return new LaneWorker(target, lane, deliveries, target.config().retry(), metrics, clock, node,
+                settings.batchSize(), settings.pollInterval(), () -> leaseHeld(name));
+    }
+
+    private boolean leaseHeld(String name) {
+        Long until = leaseValidUntil.get(name);
+        return until != null && System.nanoTime() < until && !closed;
+    }
+
+    /** Stops delivering: in-flight rounds get the drain timeout to finish, then leases are released. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            closed = true;
+        }
+        scheduler.interrupt();
+        List<LaneWorker> all = new ArrayList<>(workers.values());
+        stopping.forEach(e -> all.add(e.getValue()));
+        all.forEach(LaneWorker::stop);
+        long deadline = System.nanoTime() + settings.drainTimeout().toNanos();
+        for (LaneWorker w : all) {
+            try {
+                long left = deadline - System.nanoTime();
+                if (left > 0) w.join(Duration.ofNanos(left));
+                if (w.isAlive()) w.interrupt();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        try {
+            leases.releaseAll(node);
+            leases.forgetNode(node);
+        } catch (RuntimeException e) {
+            log.warn("could not release leases on shutdown ({}); they expire in {}", e.getMessage(), settings.leaseTtl());
+        }
+        targets.values().forEach(HttpTarget::close);
+    }
+}

@@ -1,0 +1,20 @@
+package dev.millwright.delivery;
+
+import java.time.Duration;
+
+/** What one HTTP attempt came to. */
+public record Outcome(Kind kind, Integer status, String error, Duration retryAfter) {
+    public enum Kind { DELIVERED, RETRY, PERMANENT }
+
+    static Outcome delivered(int status) {
+        return new Outcome(Kind.DELIVERED, status, null, null);
+    }
+
+    static Outcome retry(Integer status, String error, Duration retryAfter) {
+        return new Outcome(Kind.RETRY, status, error, retryAfter);
+    }
+
+    static Outcome permanent(int status, String error) {
+        return new Outcome(Kind.PERMANENT, status, error, null);
+    }
+}

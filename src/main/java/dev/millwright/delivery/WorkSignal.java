@@ -1,0 +1,116 @@
+package dev.millwright.delivery;
+
+import dev.millwright.store.Database;
+import dev.millwright.store.DeliveryStore.LaneRef;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Wakes lane workers when their lane gets work: directly on the node that wrote the rows, and through
+ * PostgreSQL NOTIFY (sent in the writing transaction, so only on commit) on every other node.
+ * The lane workers' slow poll remains the safety net if a notification is missed.
+ */
+public final class WorkSignal implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(WorkSignal.class);
+    static final String CHANNEL = "millwright_work";
+    private static final int MAX_PAYLOAD = 7000;
+    private static final String ALL = "*";
+
+    private final Database db;
+    private final Consumer<Collection<LaneRef>> wake;
+    private final Runnable wakeAll;
+    private final Thread listener;
+    private volatile boolean closed;
+
+    public WorkSignal(Database db, Consumer<Collection<LaneRef>> wake, Runnable wakeAll) {
+        this.db = db;
+        this.wake = wake;
+        this.wakeAll = wakeAll;
+        this.listener = Thread.ofVirtual().name("work-signal-listener").start(this::listen);
+    }
+
+    /** Within the writer's transaction: tell other nodes which lanes got work once it commits. */
+    public void notifyOthers(Connection c, Collection<LaneRef> lanes) throws SQLException {
+        if (lanes.isEmpty()) return;
+        StringBuilder payload = new StringBuilder();
+        for (LaneRef l : lanes) {
+            if (payload.length() > MAX_PAYLOAD) {
+                payload.setLength(0);
+                payload.append(ALL);
+                break;
+            }
+            if (!payload.isEmpty()) payload.append(',');
+            payload.append(l.lane()).append(':').append(l.target());
+        }
+        try (PreparedStatement ps = c.prepareStatement("select pg_notify(?, ?)")) {
+            ps.setString(1, CHANNEL);
+            ps.setString(2, payload.toString());
+            ps.execute();
+        }
+    }
+
+    /** After commit, on this node. */
+    public void wakeLocal(Collection<LaneRef> lanes) {
+        if (!lanes.isEmpty()) wake.accept(lanes);
+    }
+
+    private void listen() {
+        while (!closed) {
+            try (Connection c = db.dedicatedConnection()) {
+                try (Statement s = c.createStatement()) {
+                    s.execute("listen " + CHANNEL);
+                }
+                wakeAll.run(); // anything sent while we were not listening
+                PGConnection pg = c.unwrap(PGConnection.class);
+                while (!closed) {
+                    PGNotification[] notes = pg.getNotifications(1000);
+                    if (notes == null) continue;
+                    for (PGNotification n : notes) dispatch(n.getParameter());
+                }
+            } catch (SQLException e) {
+                if (closed) return;
+                log.warn("work signal listener lost its connection ({}); reconnecting", e.getMessage());
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void dispatch(String payload) {
+        if (payload.equals(ALL)) {
+            wakeAll.run();
+            return;
+        }
+        List<LaneRef> lanes = new ArrayList<>();
+        for (String part : payload.split(",")) {
+            int colon = part.indexOf(':');
+            if (colon <= 0) continue;
+            try {
+                lanes.add(new LaneRef(part.substring(colon + 1), Integer.parseInt(part.substring(0, colon))));
+            } catch (NumberFormatException ignored) {
+                // Not ours; the poll covers it.
+            }
+        }
+        wake.accept(lanes);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        listener.interrupt();
+    }
+}

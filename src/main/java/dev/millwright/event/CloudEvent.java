@@ -1,0 +1,24 @@
+package dev.millwright.event;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.time.OffsetDateTime;
+
+/**
+ * A validated CloudEvents 1.0 event. {@code envelope} is its structured-mode JSON, exactly the
+ * attributes and data that were sent (binary mode is converted to structured mode once at the door).
+ */
+public record CloudEvent(String id, String source, String type, String subject, OffsetDateTime time,
+                         ObjectNode envelope) {
+
+    /** An attribute (core or extension) as text, or null when absent. */
+    public String attribute(String name) {
+        JsonNode v = envelope.get(name);
+        return v == null || v.isNull() ? null : v.asText();
+    }
+
+    public JsonNode data() {
+        return envelope.get("data");
+    }
+}

@@ -1,0 +1,110 @@
+package dev.millwright.hub;
+
+import dev.millwright.api.ApiServer;
+import dev.millwright.api.Auth;
+import dev.millwright.config.HubSettings;
+import dev.millwright.config.PlantConfig;
+import dev.millwright.config.SystemConfig;
+import dev.millwright.delivery.DeliveryEngine;
+import dev.millwright.delivery.HttpTarget;
+import dev.millwright.delivery.WorkSignal;
+import dev.millwright.ingest.IngestService;
+import dev.millwright.maintenance.RetentionJob;
+import dev.millwright.metrics.HubMetrics;
+import dev.millwright.operations.Operations;
+import dev.millwright.routing.Router;
+import dev.millwright.store.Database;
+import dev.millwright.store.DeliveryStore;
+import dev.millwright.store.EventStore;
+import dev.millwright.store.LeaseStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * One hub node: wires the pipeline (ingest → route → deliveries → lanes → targets) and the API on a
+ * database it is given. Any number of nodes can run on one database.
+ */
+public final class Hub implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Hub.class);
+
+    private final String node;
+    private final HubSettings settings;
+    private final WorkSignal signal;
+    private final DeliveryEngine engine;
+    private final IngestService ingest;
+    private final RetentionJob retention;
+    private final ApiServer api;
+    private final DeliveryStore deliveries;
+    private volatile boolean accepting = true;
+
+    private Hub(PlantConfig plant, Database db, List<String> adminTokens, Clock clock, String node) {
+        this.node = node;
+        this.settings = plant.hub();
+        HubMetrics metrics = new HubMetrics();
+        EventStore events = new EventStore(db.dataSource());
+        this.deliveries = new DeliveryStore(db.dataSource());
+        LeaseStore leases = new LeaseStore(db.dataSource());
+        Map<String, HttpTarget> targets = new LinkedHashMap<>();
+        for (SystemConfig s : plant.systems().values()) {
+            if (s.http() != null) targets.put(s.name(), new HttpTarget(s.name(), s.http(), clock));
+        }
+        Router router = new Router(plant.subscriptions(), settings.delivery().lanes());
+        this.engine = new DeliveryEngine(node, settings.delivery(), targets, deliveries, leases, metrics, clock);
+        this.signal = new WorkSignal(db, engine::wake, engine::wakeAll);
+        this.ingest = new IngestService(db.dataSource(), router, signal, metrics, settings.ingest().groupCommitWindow(),
+                settings.ingest().maxGroupEvents(), settings.ingest().writers());
+        this.retention = new RetentionJob(settings.retention(), deliveries, events, leases, node, clock);
+        Operations operations = new Operations(db.dataSource(), router, signal);
+        var deps = new ApiServer.Deps(db, events, deliveries, ingest, operations, metrics, targets.keySet(),
+                new Auth(adminTokens), () -> accepting);
+        this.api = new ApiServer(deps, settings.http().host(), settings.http().port(), settings.http().maxBodyBytes(),
+                settings.http().maxBatchEvents()).start();
+        log.info("hub node {} for plant '{}' listening on http://{}:{}", node, settings.plant(), settings.http().host(), api.port());
+    }
+
+    public static Hub start(PlantConfig plant, Database db, List<String> adminTokens, Clock clock) {
+        return new Hub(plant, db, adminTokens, clock, newNodeId());
+    }
+
+    static String newNodeId() {
+        return ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    public int port() {
+        return api.port();
+    }
+
+    public String node() {
+        return node;
+    }
+
+    public DeliveryEngine engine() {
+        return engine;
+    }
+
+    public RetentionJob retention() {
+        return retention;
+    }
+
+    /**
+     * Graceful stop: refuse new events, commit what was accepted, let in-flight deliveries finish (up to
+     * the drain timeout), release lanes so other nodes take them at once, then close the listener.
+     */
+    @Override
+    public void close() {
+        accepting = false;
+        log.info("hub node {} draining", node);
+        ingest.close();
+        retention.close();
+        engine.close();
+        signal.close();
+        api.close();
+        log.info("hub node {} stopped", node);
+    }
+}

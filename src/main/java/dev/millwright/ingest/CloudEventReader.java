@@ -1,0 +1,302 @@
+package dev.millwright.ingest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.millwright.event.CloudEvent;
+import dev.millwright.event.Json;
+
+import java.io.CharConversionException;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Reads CloudEvents 1.0 from an HTTP request in structured, batch or binary mode and checks every
+ * event against the spec, collecting every violation rather than stopping at the first.
+ */
+public final class CloudEventReader {
+    public static final String STRUCTURED = "application/cloudevents+json";
+    public static final String BATCH = "application/cloudevents-batch+json";
+    private static final Pattern ATTRIBUTE_NAME = Pattern.compile("[a-z0-9]{1,20}");
+    private static final int MAX_ATTRIBUTE_LENGTH = 1024;
+    private static final List<String> REQUIRED = List.of("specversion", "id", "source", "type");
+
+    private final int maxBatchEvents;
+
+    public CloudEventReader(int maxBatchEvents) {
+        this.maxBatchEvents = maxBatchEvents;
+    }
+
+    /**
+     * @param contentType the request's Content-Type (may be null)
+     * @param headers     request headers, names lower-case
+     */
+    public List<CloudEvent> read(String contentType, Map<String, String> headers, byte[] body) {
+        String mediaType = mediaType(contentType);
+        if (mediaType.equals(STRUCTURED)) {
+            JsonNode node = parse(body);
+            List<Violation> violations = new ArrayList<>();
+            CloudEvent event = check(node, "", violations);
+            throwIfAny(violations);
+            return List.of(event);
+        }
+        if (mediaType.equals(BATCH)) {
+            JsonNode node = parse(body);
+            if (!node.isArray()) {
+                throw new RejectedInput(400, "Invalid CloudEvents batch", List.of(new Violation("", "a batch must be a JSON array of events")));
+            }
+            if (node.isEmpty()) {
+                throw new RejectedInput(400, "Invalid CloudEvents batch", List.of(new Violation("", "the batch is empty")));
+            }
+            if (node.size() > maxBatchEvents) {
+                throw new RejectedInput(413, "Batch too large", List.of(new Violation("",
+                        "the batch has " + node.size() + " events; at most " + maxBatchEvents + " are allowed")));
+            }
+            List<Violation> violations = new ArrayList<>();
+            List<CloudEvent> events = new ArrayList<>(node.size());
+            for (int i = 0; i < node.size(); i++) {
+                events.add(check(node.get(i), "/" + i, violations));
+            }
+            throwIfAny(violations);
+            return events;
+        }
+        if (headers.containsKey("ce-specversion") || headers.keySet().stream().anyMatch(h -> h.startsWith("ce-"))) {
+            return List.of(binary(contentType, mediaType, headers, body));
+        }
+        if (mediaType.isEmpty()) {
+            throw new RejectedInput(415, "Unsupported content type", List.of(new Violation("content-type",
+                    "no Content-Type: send " + STRUCTURED + ", " + BATCH + ", or binary mode with ce-* headers")));
+        }
+        throw new RejectedInput(415, "Unsupported content type", List.of(new Violation("content-type",
+                "'" + mediaType + "' without ce-* headers is not a CloudEvent: send " + STRUCTURED + ", " + BATCH
+                        + ", or binary mode with ce-specversion, ce-id, ce-source and ce-type headers")));
+    }
+
+    private CloudEvent binary(String contentType, String mediaType, Map<String, String> headers, byte[] body) {
+        ObjectNode envelope = Json.MAPPER.createObjectNode();
+        List<Violation> violations = new ArrayList<>();
+        headers.forEach((name, value) -> {
+            if (name.startsWith("ce-")) {
+                String attr = name.substring(3);
+                if (attr.equals("data") || attr.equals("data_base64") || attr.equals("datacontenttype")) {
+                    violations.add(new Violation(name, "'" + attr + "' cannot be sent as a ce- header"));
+                } else {
+                    envelope.put(attr, percentDecode(value));
+                }
+            }
+        });
+        if (contentType != null && !contentType.isBlank()) envelope.put("datacontenttype", contentType);
+        if (body.length > 0) {
+            if (mediaType.equals("application/json") || mediaType.endsWith("+json")) {
+                envelope.set("data", parse(body));
+            } else if (mediaType.startsWith("text/") || mediaType.equals("application/xml") || mediaType.endsWith("+xml")) {
+                envelope.put("data", decodeUtf8(body, "body"));
+            } else {
+                envelope.put("data_base64", Base64.getEncoder().encodeToString(body));
+            }
+        }
+        CloudEvent event = check(envelope, "", violations);
+        // Binary mode has no JSON pointers: name the header instead.
+        List<Violation> named = violations.stream()
+                .map(v -> v.pointer().startsWith("/") ? new Violation("ce-" + v.pointer().substring(1), v.detail()) : v)
+                .toList();
+        throwIfAny(named);
+        return event;
+    }
+
+    private static void throwIfAny(List<Violation> violations) {
+        if (!violations.isEmpty()) {
+            throw new RejectedInput(400, "Invalid CloudEvent", violations);
+        }
+    }
+
+    static String mediaType(String contentType) {
+        if (contentType == null) return "";
+        int semi = contentType.indexOf(';');
+        return (semi < 0 ? contentType : contentType.substring(0, semi)).trim().toLowerCase(Locale.ROOT);
+    }
+
+    private static JsonNode parse(byte[] body) {
+        if (body.length == 0) {
+            throw new RejectedInput(400, "Malformed JSON", List.of(new Violation("", "the body is empty")));
+        }
+        decodeUtf8(body, "body"); // JSON text must be UTF-8 (RFC 8259); name the byte that is not.
+        try {
+            return Json.MAPPER.readTree(body);
+        } catch (StreamConstraintsException e) {
+            throw new RejectedInput(400, "JSON nested too deeply", List.of(new Violation("",
+                    "the JSON nests deeper than " + Json.MAX_NESTING_DEPTH + " levels")));
+        } catch (JsonProcessingException e) {
+            var loc = e.getLocation();
+            String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
+            throw new RejectedInput(400, "Malformed JSON", List.of(new Violation("", e.getOriginalMessage() + where)));
+        } catch (CharConversionException e) {
+            throw new RejectedInput(400, "Malformed JSON", List.of(new Violation("", "the body is not valid UTF-8")));
+        } catch (IOException e) {
+            throw new RejectedInput(400, "Malformed JSON", List.of(new Violation("", "the body cannot be read as JSON")));
+        }
+    }
+
+    private static String decodeUtf8(byte[] bytes, String where) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            int offset = firstInvalidUtf8(bytes);
+            throw new RejectedInput(400, "Invalid UTF-8", List.of(new Violation("",
+                    "the " + where + " is not valid UTF-8 (first bad byte at offset " + offset + ")")));
+        }
+    }
+
+    private static int firstInvalidUtf8(byte[] bytes) {
+        var decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        var out = java.nio.CharBuffer.allocate(bytes.length + 1);
+        var result = decoder.decode(in, out, true);
+        return result.isError() ? in.position() : -1;
+    }
+
+    private static String percentDecode(String headerValue) {
+        // CloudEvents HTTP binding: header values are percent-encoded UTF-8.
+        if (headerValue.indexOf('%') < 0) return headerValue;
+        try {
+            return java.net.URLDecoder.decode(headerValue.replace("+", "%2B"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return headerValue;
+        }
+    }
+
+    /** Checks one event; adds a violation per problem and returns the event (null if unusable). */
+    CloudEvent check(JsonNode node, String at, List<Violation> violations) {
+        if (node == null || !node.isObject()) {
+            violations.add(new Violation(at, "an event must be a JSON object, not " + kind(node)));
+            return null;
+        }
+        ObjectNode event = (ObjectNode) node;
+        int before = violations.size();
+        for (String name : REQUIRED) {
+            JsonNode v = event.get(name);
+            if (v == null || v.isNull()) {
+                violations.add(new Violation(at + "/" + name, "required attribute '" + name + "' is missing"));
+            } else if (!v.isTextual()) {
+                violations.add(new Violation(at + "/" + name, "'" + name + "' must be a string, not " + kind(v)));
+            } else if (v.asText().isEmpty()) {
+                violations.add(new Violation(at + "/" + name, "'" + name + "' must not be empty"));
+            } else if (v.asText().length() > MAX_ATTRIBUTE_LENGTH) {
+                violations.add(new Violation(at + "/" + name, "'" + name + "' is longer than " + MAX_ATTRIBUTE_LENGTH + " characters"));
+            }
+        }
+        JsonNode specversion = event.get("specversion");
+        if (specversion != null && specversion.isTextual() && !specversion.asText().isEmpty() && !specversion.asText().equals("1.0")) {
+            violations.add(new Violation(at + "/specversion", "specversion '" + specversion.asText() + "' is not supported; use '1.0'"));
+        }
+        JsonNode source = event.get("source");
+        if (source != null && source.isTextual() && !source.asText().isEmpty() && !isUriReference(source.asText())) {
+            violations.add(new Violation(at + "/source", "'source' must be a URI-reference"));
+        }
+        OffsetDateTime time = null;
+        Iterator<Map.Entry<String, JsonNode>> fields = event.fields();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> f = fields.next();
+            String name = f.getKey();
+            JsonNode v = f.getValue();
+            String ptr = at + "/" + name;
+            switch (name) {
+                case "specversion", "id", "source", "type" -> { }
+                case "data" -> {
+                    if (event.has("data_base64")) violations.add(new Violation(ptr, "an event cannot carry both 'data' and 'data_base64'"));
+                }
+                case "data_base64" -> {
+                    if (!v.isTextual()) violations.add(new Violation(ptr, "'data_base64' must be a string, not " + kind(v)));
+                    else if (!isBase64(v.asText())) violations.add(new Violation(ptr, "'data_base64' is not valid base64"));
+                }
+                case "time" -> {
+                    if (!v.isTextual()) {
+                        violations.add(new Violation(ptr, "'time' must be an RFC 3339 timestamp string, not " + kind(v)));
+                    } else {
+                        try {
+                            time = OffsetDateTime.parse(v.asText());
+                        } catch (DateTimeParseException e) {
+                            violations.add(new Violation(ptr, "'time' is not an RFC 3339 timestamp: '" + v.asText() + "'"));
+                        }
+                    }
+                }
+                case "subject", "datacontenttype" -> {
+                    if (!v.isTextual()) violations.add(new Violation(ptr, "'" + name + "' must be a string, not " + kind(v)));
+                    else if (v.asText().isEmpty()) violations.add(new Violation(ptr, "'" + name + "' must not be empty"));
+                    else if (v.asText().length() > MAX_ATTRIBUTE_LENGTH) violations.add(new Violation(ptr, "'" + name + "' is longer than " + MAX_ATTRIBUTE_LENGTH + " characters"));
+                }
+                case "dataschema" -> {
+                    if (!v.isTextual()) violations.add(new Violation(ptr, "'dataschema' must be a URI string, not " + kind(v)));
+                    else if (!isAbsoluteUri(v.asText())) violations.add(new Violation(ptr, "'dataschema' must be an absolute URI"));
+                }
+                default -> {
+                    if (!ATTRIBUTE_NAME.matcher(name).matches()) {
+                        violations.add(new Violation(ptr, "extension attribute names use only a-z and 0-9, at most 20 characters: '" + name + "'"));
+                    } else if (!(v.isTextual() || v.isBoolean() || v.isIntegralNumber() || v.isNull())) {
+                        violations.add(new Violation(ptr, "extension attribute '" + name + "' must be a string, integer or boolean, not " + kind(v)));
+                    }
+                }
+            }
+        }
+        if (violations.size() > before) return null;
+        JsonNode subject = event.get("subject");
+        return new CloudEvent(event.get("id").asText(), event.get("source").asText(), event.get("type").asText(),
+                subject == null || subject.isNull() ? null : subject.asText(), time, event);
+    }
+
+    private static boolean isUriReference(String s) {
+        try {
+            new URI(s);
+            return true;
+        } catch (URISyntaxException e) {
+            return false;
+        }
+    }
+
+    private static boolean isAbsoluteUri(String s) {
+        try {
+            return new URI(s).isAbsolute();
+        } catch (URISyntaxException e) {
+            return false;
+        }
+    }
+
+    private static boolean isBase64(String s) {
+        try {
+            Base64.getDecoder().decode(s);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static String kind(JsonNode v) {
+        if (v == null || v.isMissingNode()) return "nothing";
+        if (v instanceof ArrayNode) return "an array";
+        if (v.isObject()) return "an object";
+        if (v.isNull()) return "null";
+        if (v.isBoolean()) return "a boolean";
+        if (v.isNumber()) return "a number";
+        return "a string";
+    }
+}

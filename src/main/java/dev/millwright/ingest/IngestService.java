@@ -1,0 +1,208 @@
+package dev.millwright.ingest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.millwright.delivery.WorkSignal;
+import dev.millwright.event.CloudEvent;
+import dev.millwright.event.Json;
+import dev.millwright.metrics.HubMetrics;
+import dev.millwright.routing.Router;
+import dev.millwright.store.DeliveryStore;
+import dev.millwright.store.EventStore;
+import dev.millwright.store.Jdbc;
+import dev.millwright.store.NewDelivery;
+import dev.millwright.store.StoreException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.sql.DataSource;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Stores accepted events and their deliveries with group commit: concurrent requests queue up and
+ * a writer commits all that are waiting in one transaction (one multi-row insert for events, one for
+ * deliveries). A request's future completes only after that commit, so 202 means durable.
+ */
+public final class IngestService implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(IngestService.class);
+
+    /** What one request added: new events, and repeats of events already in the log. */
+    public record Result(int accepted, int duplicates) {
+    }
+
+    private record Request(List<CloudEvent> events, List<String> bodies, CompletableFuture<Result> done) {
+    }
+
+    private final DataSource ds;
+    private final Router router;
+    private final WorkSignal signal;
+    private final HubMetrics metrics;
+    private final Duration window;
+    private final int maxGroupEvents;
+    private final BlockingQueue<Request> queue = new ArrayBlockingQueue<>(10_000);
+    private final List<Thread> writers = new ArrayList<>();
+    private volatile boolean stopping;
+
+    public IngestService(DataSource ds, Router router, WorkSignal signal, HubMetrics metrics, Duration window,
+                         int maxGroupEvents, int writerCount) {
+        this.ds = ds;
+        this.router = router;
+        this.signal = signal;
+        this.metrics = metrics;
+        this.window = window;
+        this.maxGroupEvents = maxGroupEvents;
+        for (int i = 0; i < writerCount; i++) {
+            writers.add(Thread.ofPlatform().name("ingest-writer-" + i).daemon().start(this::writeLoop));
+        }
+    }
+
+    /** Queues events for the next group commit; the future fails with StoreException or Overloaded. */
+    public CompletableFuture<Result> submit(List<CloudEvent> events) {
+        CompletableFuture<Result> done = new CompletableFuture<>();
+        if (stopping) {
+            done.completeExceptionally(new Overloaded("the hub is shutting down"));
+            return done;
+        }
+        List<String> bodies = new ArrayList<>(events.size());
+        for (CloudEvent e : events) {
+            try {
+                bodies.add(Json.MAPPER.writeValueAsString(e.envelope()));
+            } catch (JsonProcessingException ex) {
+                throw new IllegalStateException("cannot serialize a parsed event", ex);
+            }
+        }
+        if (!queue.offer(new Request(events, bodies, done))) {
+            done.completeExceptionally(new Overloaded("the ingest queue is full"));
+        }
+        return done;
+    }
+
+    /** The hub cannot take more right now; the client should retry later (503). */
+    public static final class Overloaded extends RuntimeException {
+        public Overloaded(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private void writeLoop() {
+        List<Request> group = new ArrayList<>();
+        while (!stopping || !queue.isEmpty()) {
+            try {
+                Request first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) continue;
+                group.add(first);
+                int events = first.events().size();
+                long deadline = System.nanoTime() + window.toNanos();
+                while (events < maxGroupEvents) {
+                    Request next = queue.poll();
+                    if (next == null) {
+                        long wait = deadline - System.nanoTime();
+                        if (wait <= 0) break;
+                        next = queue.poll(wait, TimeUnit.NANOSECONDS);
+                        if (next == null) break;
+                    }
+                    group.add(next);
+                    events += next.events().size();
+                }
+                commitGroup(group);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                log.error("ingest writer failed", e);
+                group.forEach(r -> r.done().completeExceptionally(e));
+            } finally {
+                group.clear();
+            }
+        }
+    }
+
+    private void commitGroup(List<Request> group) {
+        try {
+            commit(group);
+        } catch (StoreException e) {
+            if (group.size() == 1) {
+                group.getFirst().done().completeExceptionally(e);
+                return;
+            }
+            // One request's bad data must not fail the others: retry each on its own.
+            for (Request r : group) {
+                try {
+                    commit(List.of(r));
+                } catch (StoreException single) {
+                    r.done().completeExceptionally(single);
+                }
+            }
+        }
+    }
+
+    private void commit(List<Request> group) {
+        long start = System.nanoTime();
+        // First occurrence of a key in the group wins; later ones are duplicates.
+        Map<EventStore.Key, Request> owner = new HashMap<>();
+        List<CloudEvent> events = new ArrayList<>();
+        List<String> bodies = new ArrayList<>();
+        for (Request r : group) {
+            for (int i = 0; i < r.events().size(); i++) {
+                CloudEvent e = r.events().get(i);
+                if (owner.putIfAbsent(EventStore.Key.of(e), r) == null) {
+                    events.add(e);
+                    bodies.add(r.bodies().get(i));
+                }
+            }
+        }
+        Set<DeliveryStore.LaneRef> lanes = new HashSet<>();
+        Map<EventStore.Key, Long> inserted = Jdbc.inTransaction(ds, c -> {
+            Map<EventStore.Key, Long> seqs = EventStore.insert(c, events, bodies);
+            List<NewDelivery> deliveries = new ArrayList<>();
+            for (CloudEvent e : events) {
+                Long seq = seqs.get(EventStore.Key.of(e));
+                if (seq != null) deliveries.addAll(router.route(e, seq));
+            }
+            DeliveryStore.insert(c, deliveries);
+            deliveries.forEach(d -> lanes.add(new DeliveryStore.LaneRef(d.target(), d.lane())));
+            signal.notifyOthers(c, lanes);
+            return seqs;
+        });
+        signal.wakeLocal(lanes);
+        int totalAccepted = 0, totalDuplicates = 0;
+        for (Request r : group) {
+            int accepted = 0;
+            for (CloudEvent e : r.events()) {
+                EventStore.Key key = EventStore.Key.of(e);
+                if (owner.get(key) == r && inserted.containsKey(key)) {
+                    accepted++;
+                    owner.remove(key); // a repeat inside the same request is a duplicate too
+                }
+            }
+            int duplicates = r.events().size() - accepted;
+            totalAccepted += accepted;
+            totalDuplicates += duplicates;
+            r.done().complete(new Result(accepted, duplicates));
+        }
+        metrics.ingested(totalAccepted, totalDuplicates, System.nanoTime() - start);
+    }
+
+    @Override
+    public void close() {
+        stopping = true;
+        for (Thread t : writers) {
+            try {
+                t.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        Request r;
+        while ((r = queue.poll()) != null) r.done().completeExceptionally(new Overloaded("the hub is shutting down"));
+    }
+}

@@ -1,0 +1,94 @@
+package dev.millwright.metrics;
+
+import dev.millwright.store.DeliveryState;
+import dev.millwright.store.DeliveryStore;
+import dev.millwright.store.Settlement;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** The hub's Prometheus metrics. Delivery counts by state come from the database, refreshed periodically. */
+public final class HubMetrics {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Counter accepted = Counter.builder("millwright.events.accepted").description("Events accepted and stored").register(registry);
+    private final Counter duplicates = Counter.builder("millwright.events.duplicates").description("Events acknowledged as repeats of stored ones").register(registry);
+    private final Timer commit = Timer.builder("millwright.ingest.commit").description("Group commit duration").register(registry);
+    private final AtomicLong ownedLanes = new AtomicLong();
+    private final Map<String, AtomicLong> stateGauges = new ConcurrentHashMap<>();
+
+    public HubMetrics() {
+        Gauge.builder("millwright.delivery.lanes.owned", ownedLanes, AtomicLong::get)
+                .description("Delivery lanes this node holds").register(registry);
+    }
+
+    public void ingested(int acceptedCount, int duplicateCount, long nanos) {
+        accepted.increment(acceptedCount);
+        duplicates.increment(duplicateCount);
+        commit.record(Duration.ofNanos(nanos));
+    }
+
+    public void settled(String target, List<Settlement> outcomes) {
+        for (Settlement s : outcomes) {
+            String outcome = switch (s.state()) {
+                case delivered -> "delivered";
+                case dead -> "dead";
+                default -> "retry";
+            };
+            Counter.builder("millwright.delivery.attempts").description("Delivery attempts by outcome")
+                    .tag("target", target).tag("outcome", outcome).register(registry).increment();
+        }
+    }
+
+    public void deliveryLatency(String target, Instant created, Instant delivered) {
+        Timer.builder("millwright.delivery.latency").description("From event accepted to delivered")
+                .tag("target", target).publishPercentileHistogram().register(registry)
+                .record(Duration.between(created, delivered));
+    }
+
+    public void ownedLanes(int n) {
+        ownedLanes.set(n);
+    }
+
+    /** Updates the deliveries-by-state and queue-depth gauges from a fresh count. */
+    public void deliveryCounts(Set<String> targets, Map<String, Map<DeliveryState, Long>> counts) {
+        for (String target : targets) {
+            Map<DeliveryState, Long> byState = counts.getOrDefault(target, Map.of());
+            long depth = 0;
+            for (DeliveryState state : DeliveryState.values()) {
+                long n = byState.getOrDefault(state, 0L);
+                gauge("millwright.deliveries", target, state.name(), "Deliveries by target and state").set(n);
+                if (state == DeliveryState.pending || state == DeliveryState.failed || state == DeliveryState.in_flight) depth += n;
+            }
+            gauge("millwright.delivery.queue.depth", target, null, "Deliveries not yet delivered or dead").set(depth);
+        }
+    }
+
+    private AtomicLong gauge(String name, String target, String state, String description) {
+        return stateGauges.computeIfAbsent(name + "|" + target + "|" + state, k -> {
+            AtomicLong value = new AtomicLong();
+            var b = Gauge.builder(name, value, AtomicLong::get).description(description).tag("target", target);
+            if (state != null) b.tag("state", state);
+            b.register(registry);
+            return value;
+        });
+    }
+
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    /** Refreshes gauges from the store; called on a timer and before a scrape. */
+    public void refresh(DeliveryStore store, Set<String> targets) {
+        deliveryCounts(targets, store.counts());
+    }
+}

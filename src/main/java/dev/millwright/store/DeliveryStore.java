@@ -1,0 +1,290 @@
+package dev.millwright.store;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Deliveries: created with their event, claimed lane by lane, settled in batches. */
+public final class DeliveryStore {
+    private static final Sql SQL = Sql.load("/sql/deliveries.sql");
+    private final DataSource ds;
+
+    public DeliveryStore(DataSource ds) {
+        this.ds = ds;
+    }
+
+    /** A lane that has new work: (target, lane). */
+    public record LaneRef(String target, int lane) {
+    }
+
+    /** Inserts deliveries in the caller's transaction. */
+    public static void insert(Connection c, List<NewDelivery> rows) throws SQLException {
+        if (rows.isEmpty()) return;
+        int n = rows.size();
+        Long[] seqs = new Long[n], replays = new Long[n];
+        String[] subs = new String[n], targets = new String[n], paths = new String[n], keys = new String[n], idem = new String[n];
+        Integer[] lanes = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            NewDelivery d = rows.get(i);
+            seqs[i] = d.eventSeq();
+            subs[i] = d.subscription();
+            targets[i] = d.target();
+            paths[i] = d.path();
+            lanes[i] = d.lane();
+            keys[i] = d.orderingKey();
+            idem[i] = d.idempotencyKey();
+            replays[i] = d.replayId();
+        }
+        try (PreparedStatement ps = c.prepareStatement(SQL.get("insert"))) {
+            ps.setArray(1, c.createArrayOf("bigint", seqs));
+            ps.setArray(2, c.createArrayOf("text", subs));
+            ps.setArray(3, c.createArrayOf("text", targets));
+            ps.setArray(4, c.createArrayOf("text", paths));
+            ps.setArray(5, c.createArrayOf("int4", lanes));
+            ps.setArray(6, c.createArrayOf("text", keys));
+            ps.setArray(7, c.createArrayOf("text", idem));
+            ps.setArray(8, c.createArrayOf("bigint", replays));
+            ps.executeUpdate();
+        }
+    }
+
+    /** The first {@code limit} unfinished deliveries of a lane, in lane order. */
+    public List<LaneItem> laneWork(String target, int lane, int limit) {
+        return Jdbc.withConnection(ds, c -> {
+            try (PreparedStatement ps = c.prepareStatement(SQL.get("lane_work"))) {
+                ps.setString(1, target);
+                ps.setInt(2, lane);
+                ps.setInt(3, limit);
+                List<LaneItem> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new LaneItem(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4),
+                                rs.getString(5), rs.getString(6), DeliveryState.parse(rs.getString(7)), rs.getInt(8),
+                                rs.getTimestamp(9).toInstant(), rs.getTimestamp(10).toInstant(), rs.getString(11)));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    public void markInFlight(List<Long> ids) {
+        if (ids.isEmpty()) return;
+        Jdbc.withConnection(ds, c -> {
+            try (PreparedStatement ps = c.prepareStatement(SQL.get("mark_in_flight"))) {
+                ps.setArray(1, c.createArrayOf("bigint", ids.toArray()));
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    /** Hands back in-flight deliveries that were not attempted, in the state they had before. */
+    public void release(List<LaneItem> items) {
+        if (items.isEmpty()) return;
+        Jdbc.withConnection(ds, c -> {
+            try (PreparedStatement ps = c.prepareStatement(SQL.get("release"))) {
+                ps.setArray(1, c.createArrayOf("bigint", items.stream().map(LaneItem::id).toArray()));
+                ps.setArray(2, c.createArrayOf("text", items.stream()
+                        .map(i -> i.state() == DeliveryState.failed ? "failed" : "pending").toArray()));
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    /** Records outcomes of in-flight deliveries in one transaction; returns how many rows changed. */
+    public int settle(List<Settlement> outcomes, String node) {
+        if (outcomes.isEmpty()) return 0;
+        return Jdbc.inTransaction(ds, c -> {
+            int n = outcomes.size();
+            Long[] ids = new Long[n];
+            String[] states = new String[n], errors = new String[n];
+            Integer[] statuses = new Integer[n];
+            Timestamp[] next = new Timestamp[n];
+            for (int i = 0; i < n; i++) {
+                Settlement s = outcomes.get(i);
+                ids[i] = s.deliveryId();
+                states[i] = s.state().name();
+                statuses[i] = s.status();
+                errors[i] = s.error();
+                next[i] = s.nextAttemptAt() == null ? null : Timestamp.from(s.nextAttemptAt());
+            }
+            int changed;
+            try (PreparedStatement ps = c.prepareStatement(SQL.get("settle"))) {
+                ps.setArray(1, c.createArrayOf("bigint", ids));
+                ps.setArray(2, c.createArrayOf("text", states));
+                ps.setArray(3, c.createArrayOf("int4", statuses));
+                ps.setArray(4, c.createArrayOf("text", errors));
+                ps.setArray(5, c.createArrayOf("timestamptz", next));
+                changed = ps.executeUpdate();
+            }
+            List<Settlement> history = outcomes.stream().filter(Settlement::worthRecording).toList();
+            if (!history.isEmpty()) insertAttempts(c, history, node);
+            return changed;
+        });
+    }
+
+    private static void insertAttempts(Connection c, List<Settlement> history, String node) throws SQLException {
+        int n = history.size();
+        Long[] ids = new Long[n];
+        Integer[] attempts = new Integer[n], durations = new Integer[n], statuses = new Integer[n];
+        Timestamp[] started = new Timestamp[n];
+        String[] nodes = new String[n], outcomes = new String[n], errors = new String[n];
+        for (int i = 0; i < n; i++) {
+            Settlement s = history.get(i);
+            ids[i] = s.deliveryId();
+            attempts[i] = s.attempt();
+            started[i] = Timestamp.from(s.startedAt());
+            durations[i] = s.durationMs();
+            nodes[i] = node;
+            statuses[i] = s.status();
+            outcomes[i] = switch (s.state()) {
+                case delivered -> "delivered";
+                case dead -> "dead";
+                default -> "retry";
+            };
+            errors[i] = s.error();
+        }
+        try (PreparedStatement ps = c.prepareStatement(SQL.get("insert_attempts"))) {
+            ps.setArray(1, c.createArrayOf("bigint", ids));
+            ps.setArray(2, c.createArrayOf("int4", attempts));
+            ps.setArray(3, c.createArrayOf("timestamptz", started));
+            ps.setArray(4, c.createArrayOf("int4", durations));
+            ps.setArray(5, c.createArrayOf("text", nodes));
+            ps.setArray(6, c.createArrayOf("int4", statuses));
+            ps.setArray(7, c.createArrayOf("text", outcomes));
+            ps.setArray(8, c.createArrayOf("text", errors));
+            ps.executeUpdate();
+        }
+    }
+
+    public List<DeliveryView> search(DeliveryFilter f, long afterId, int limit) {
+        return Jdbc.withConnection(ds, c -> {
+            try (PreparedStatement ps = c.prepareStatement(SQL.get("search"))) {
+                int i = bindFilter(ps, f, 1);
+                ps.setLong(i++, afterId);
+                ps.setInt(i, limit);
+                List<DeliveryView> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) out.add(view(rs));
+                }
+                return out;
+            }
+        });
+    }
+
+    public Optional<DeliveryView> byId(long id) {
+        return Jdbc.withConnection(ds, c -> {
+            try (PreparedStatement ps = c.prepareStatement(SQL.get("by_id"))) {
+                ps.setLong(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(view(rs)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    public List<Attempt> attempts(long deliveryId) {
+        return Jdbc.withConnection(ds, c -> {
+            try (PreparedStatement ps = c.prepareStatement(SQL.get("attempts"))) {
+                ps.setLong(1, deliveryId);
+                List<Attempt> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new Attempt(rs.getInt(1), rs.getTimestamp(2).toInstant(), rs.getInt(3), rs.getString(4),
+                                (Integer) rs.getObject(5), rs.getString(6), rs.getString(7)));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    /** Puts a dead or failed delivery back to pending, in the caller's transaction; empty if it is not retryable. */
+    public static List<LaneRef> retry(Connection c, long id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SQL.get("retry"))) {
+            ps.setLong(1, id);
+            return lanes(ps);
+        }
+    }
+
+    /** Puts every dead or failed delivery matching the filter back to pending, in the caller's transaction. */
+    public static List<LaneRef> retryMatching(Connection c, DeliveryFilter f) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SQL.get("retry_matching"))) {
+            bindFilter(ps, f, 1);
+            return lanes(ps);
+        }
+    }
+
+    public static String originalKey(Connection c, String subscription, long eventSeq) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SQL.get("original_key"))) {
+            ps.setString(1, subscription);
+            ps.setLong(2, eventSeq);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
+    /** Delivery counts by target and state. */
+    public Map<String, Map<DeliveryState, Long>> counts() {
+        return Jdbc.withConnection(ds, c -> {
+            Map<String, Map<DeliveryState, Long>> out = new HashMap<>();
+            try (PreparedStatement ps = c.prepareStatement(SQL.get("counts")); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.computeIfAbsent(rs.getString(1), t -> new HashMap<>())
+                            .put(DeliveryState.parse(rs.getString(2)), rs.getLong(3));
+                }
+            }
+            return out;
+        });
+    }
+
+    /** Deletes up to {@code batch} deliveries delivered before {@code before}. */
+    public int pruneDelivered(Instant before, int batch) {
+        return Jdbc.inTransaction(ds, c -> {
+            try (PreparedStatement ps = c.prepareStatement(SQL.get("prune_delivered"))) {
+                ps.setTimestamp(1, Timestamp.from(before));
+                ps.setInt(2, batch);
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    private static int bindFilter(PreparedStatement ps, DeliveryFilter f, int i) throws SQLException {
+        String state = f.state() == null ? null : f.state().name();
+        for (String v : new String[]{state, f.target(), f.orderingKey(), f.subscription()}) {
+            ps.setString(i++, v); // each filter appears twice: "? is null or column = ?"
+            ps.setString(i++, v);
+        }
+        return i;
+    }
+
+    private static List<LaneRef> lanes(PreparedStatement ps) throws SQLException {
+        List<LaneRef> out = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) out.add(new LaneRef(rs.getString(2), rs.getInt(3)));
+        }
+        return out;
+    }
+
+    private static DeliveryView view(ResultSet rs) throws SQLException {
+        Timestamp delivered = rs.getTimestamp("delivered_at");
+        return new DeliveryView(rs.getLong("id"), rs.getLong("event_seq"), rs.getString("event_source"),
+                rs.getString("event_id"), rs.getString("event_type"), rs.getString("subscription"),
+                rs.getString("target"), rs.getString("path"), rs.getInt("lane"), rs.getString("ordering_key"),
+                rs.getString("idempotency_key"), rs.getLong("replay_id"), DeliveryState.parse(rs.getString("state")),
+                rs.getInt("attempts"), rs.getTimestamp("next_attempt_at").toInstant(),
+                rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("updated_at").toInstant(),
+                delivered == null ? null : delivered.toInstant(), (Integer) rs.getObject("last_status"),
+                rs.getString("last_error"));
+    }
+}

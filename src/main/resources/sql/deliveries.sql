@@ -1,0 +1,86 @@
+-- Delivery statements (used only by DeliveryStore).
+
+-- name: insert
+insert into deliveries (event_seq, subscription, target, path, lane, ordering_key, idempotency_key, replay_id)
+select * from unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::int[], ?::text[], ?::text[], ?::bigint[])
+
+-- name: lane_work
+select d.id, d.event_seq, d.subscription, d.path, d.ordering_key, d.idempotency_key, d.state, d.attempts,
+       d.next_attempt_at, d.created_at, e.body
+from deliveries d join events e on e.seq = d.event_seq
+where d.target = ? and d.lane = ? and d.state in ('pending', 'in_flight', 'failed')
+order by d.id
+limit ?
+
+-- name: mark_in_flight
+update deliveries set state = 'in_flight', updated_at = now()
+where id = any(?) and state in ('pending', 'failed', 'in_flight')
+
+-- name: settle
+update deliveries d
+set state           = u.state::delivery_state,
+    attempts        = d.attempts + 1,
+    updated_at      = now(),
+    delivered_at    = case when u.state = 'delivered' then now() else d.delivered_at end,
+    next_attempt_at = coalesce(u.next_at, d.next_attempt_at),
+    last_status     = u.status,
+    last_error      = u.error
+from unnest(?::bigint[], ?::text[], ?::int[], ?::text[], ?::timestamptz[]) as u(id, state, status, error, next_at)
+where d.id = u.id and d.state = 'in_flight'
+
+-- name: insert_attempts
+insert into delivery_attempts (delivery_id, attempt, started_at, duration_ms, node, status, outcome, error)
+select * from unnest(?::bigint[], ?::int[], ?::timestamptz[], ?::int[], ?::text[], ?::int[], ?::text[], ?::text[])
+
+-- name: search
+select d.id, d.event_seq, e.source as event_source, e.id as event_id, e.type as event_type, d.subscription, d.target,
+       d.path, d.lane, d.ordering_key, d.idempotency_key, d.replay_id, d.state, d.attempts, d.next_attempt_at,
+       d.created_at, d.updated_at, d.delivered_at, d.last_status, d.last_error
+from deliveries d join events e on e.seq = d.event_seq
+where (?::text is null or d.state = ?::delivery_state)
+  and (?::text is null or d.target = ?)
+  and (?::text is null or d.ordering_key = ?)
+  and (?::text is null or d.subscription = ?)
+  and d.id > ?
+order by d.id
+limit ?
+
+-- name: by_id
+select d.id, d.event_seq, e.source as event_source, e.id as event_id, e.type as event_type, d.subscription, d.target,
+       d.path, d.lane, d.ordering_key, d.idempotency_key, d.replay_id, d.state, d.attempts, d.next_attempt_at,
+       d.created_at, d.updated_at, d.delivered_at, d.last_status, d.last_error
+from deliveries d join events e on e.seq = d.event_seq
+where d.id = ?
+
+-- name: attempts
+select attempt, started_at, duration_ms, node, status, outcome, error
+from delivery_attempts where delivery_id = ? order by attempt
+
+-- name: retry
+update deliveries set state = 'pending', next_attempt_at = now(), updated_at = now()
+where id = ? and state in ('dead', 'failed')
+returning id, target, lane
+
+-- name: retry_matching
+update deliveries set state = 'pending', next_attempt_at = now(), updated_at = now()
+where state in ('dead', 'failed')
+  and (?::text is null or state = ?::delivery_state)
+  and (?::text is null or target = ?)
+  and (?::text is null or ordering_key = ?)
+  and (?::text is null or subscription = ?)
+returning id, target, lane
+
+-- name: original_key
+select idempotency_key from deliveries where subscription = ? and event_seq = ? and replay_id = 0
+
+-- name: counts
+select target, state::text, count(*) from deliveries group by target, state
+
+-- name: prune_delivered
+delete from deliveries where id in (
+  select id from deliveries where state = 'delivered' and delivered_at < ? order by id limit ?)
+
+-- name: release
+update deliveries d set state = u.state::delivery_state, updated_at = now()
+from unnest(?::bigint[], ?::text[]) as u(id, state)
+where d.id = u.id and d.state = 'in_flight'
