@@ -1,0 +1,69 @@
+package dev.millwright.support;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Writes a plant folder for a test: hub settings tuned for fast tests, systems and subscriptions. */
+public final class TestPlant {
+    private final Path dir;
+
+    public TestPlant(Path dir) {
+        this.dir = dir;
+        hub("""
+                plant: test-plant
+                http: { host: 127.0.0.1, port: 0 }
+                ingest: { groupCommitWindow: 1ms }
+                delivery: { lanes: 16, leaseTtl: 3s, pollInterval: 200ms, drainTimeout: 5s }
+                """);
+    }
+
+    public TestPlant hub(String yaml) {
+        write("millwright.yaml", yaml);
+        return this;
+    }
+
+    /** A system delivering to {@code baseUrl}, with fast retries unless {@code extra} says otherwise. */
+    public TestPlant system(String name, String baseUrl, String extra) {
+        write("systems/" + name + ".yaml", """
+                name: %s
+                outbound:
+                  http:
+                    baseUrl: %s
+                    timeout: 2s
+                %s""".formatted(name, baseUrl, extra.indent(4)));
+        return this;
+    }
+
+    public TestPlant system(String name, String baseUrl) {
+        return system(name, baseUrl, """
+                retry: { maxAttempts: 20, initialBackoff: 100ms, maxBackoff: 1s, jitter: 0.1 }
+                """);
+    }
+
+    public TestPlant subscription(String name, String on, String system, String path, String orderBy) {
+        write("subscriptions/" + name + ".yaml", """
+                name: %s
+                on: %s
+                deliver: { system: %s, path: %s }
+                %s
+                """.formatted(name, on, system, path, orderBy == null ? "" : "orderBy: " + orderBy));
+        return this;
+    }
+
+    public TestPlant write(String relative, String content) {
+        try {
+            Path file = dir.resolve(relative);
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, content);
+            return this;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public Path dir() {
+        return dir;
+    }
+}
