@@ -9,11 +9,13 @@ import dev.millwright.store.EventStore;
 import dev.millwright.store.StoreException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.http.Handler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
@@ -28,12 +30,33 @@ public final class ApiServer implements AutoCloseable {
                        Set<String> targets, Auth auth, BooleanSupplier ready) {
     }
 
+    /** One endpoint; the OpenAPI document must list exactly these. */
+    public record Route(String method, String path, Handler handler) {
+    }
+
     private final Javalin app;
+    private final List<Route> routes;
 
     public ApiServer(Deps d, String host, int port, int maxBodyBytes, int maxBatchEvents) {
         EventsApi events = new EventsApi(d.ingest(), d.events(), maxBatchEvents, maxBodyBytes);
         DeliveriesApi deliveries = new DeliveriesApi(d.deliveries(), d.operations());
         String openApi = resource("/openapi.json");
+        this.routes = List.of(
+                new Route("POST", "/api/v1/events", events::ingest),
+                new Route("GET", "/api/v1/events", events::search),
+                new Route("GET", "/api/v1/events/{id}", events::get),
+                new Route("GET", "/api/v1/deliveries", deliveries::search),
+                new Route("GET", "/api/v1/deliveries/{id}", deliveries::get),
+                new Route("POST", "/api/v1/deliveries/retry", deliveries::retryMatching),
+                new Route("POST", "/api/v1/deliveries/{id}/retry", deliveries::retry),
+                new Route("POST", "/api/v1/replays", deliveries::replay),
+                new Route("GET", "/api/v1/openapi.json", ctx -> ctx.contentType("application/json").result(openApi)),
+                new Route("GET", "/health/live", ctx -> JsonBody.send(ctx, 200, Map.of("status", "up"))),
+                new Route("GET", "/health/ready", ctx -> ready(ctx, d)),
+                new Route("GET", "/metrics", ctx -> {
+                    d.metrics().refresh(d.deliveries(), d.targets());
+                    ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(d.metrics().scrape());
+                }));
         this.app = Javalin.create(config -> {
             config.jetty.host = host;
             config.jetty.port = port;
@@ -43,21 +66,10 @@ public final class ApiServer implements AutoCloseable {
             config.routes.before("/api/*", ctx -> {
                 if (!ctx.path().equals("/api/v1/openapi.json") && !d.auth().authenticate(ctx)) ctx.skipRemainingHandlers();
             });
-            config.routes.post("/api/v1/events", events::ingest);
-            config.routes.get("/api/v1/events", events::search);
-            config.routes.get("/api/v1/events/{id}", events::get);
-            config.routes.get("/api/v1/deliveries", deliveries::search);
-            config.routes.get("/api/v1/deliveries/{id}", deliveries::get);
-            config.routes.post("/api/v1/deliveries/retry", deliveries::retryMatching);
-            config.routes.post("/api/v1/deliveries/{id}/retry", deliveries::retry);
-            config.routes.post("/api/v1/replays", deliveries::replay);
-            config.routes.get("/api/v1/openapi.json", ctx -> ctx.contentType("application/json").result(openApi));
-            config.routes.get("/health/live", ctx -> JsonBody.send(ctx, 200, Map.of("status", "up")));
-            config.routes.get("/health/ready", ctx -> ready(ctx, d));
-            config.routes.get("/metrics", ctx -> {
-                d.metrics().refresh(d.deliveries(), d.targets());
-                ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(d.metrics().scrape());
-            });
+            for (Route r : routes) {
+                if (r.method().equals("GET")) config.routes.get(r.path(), r.handler());
+                else config.routes.post(r.path(), r.handler());
+            }
             config.routes.exception(RejectedInput.class, (e, ctx) ->
                     new Problem(e.status(), e.title(), null, e.violations()).send(ctx));
             config.routes.exception(ApiException.class, (e, ctx) -> e.problem.send(ctx));
@@ -94,6 +106,10 @@ public final class ApiServer implements AutoCloseable {
 
     public int port() {
         return app.port();
+    }
+
+    public List<Route> routes() {
+        return routes;
     }
 
     @Override

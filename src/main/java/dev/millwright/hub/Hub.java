@@ -84,6 +84,10 @@ public final class Hub implements AutoCloseable {
         return node;
     }
 
+    public ApiServer api() {
+        return api;
+    }
+
     public DeliveryEngine engine() {
         return engine;
     }

@@ -80,7 +80,8 @@ public final class SpecValidator {
                 error(node, join(key, field.name()), "is required (" + describe(field.spec()) + ")");
             } else if (field.defaultValue() != null) {
                 out.put(field.name(), convertDefault(field));
-            } else if (field.spec() instanceof Spec.Obj inner) {
+            } else if (field.spec() instanceof Spec.Obj inner && inner.fields().stream().noneMatch(Spec.Field::required)) {
+                // an absent section of defaults-only keys still gets its defaults; one with required keys stays absent
                 out.put(field.name(), object(null, inner, join(key, field.name())));
             }
         }

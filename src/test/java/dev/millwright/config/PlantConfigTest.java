@@ -1,0 +1,124 @@
+package dev.millwright.config;
+
+import dev.millwright.config.spec.ConfigError;
+import dev.millwright.config.spec.ConfigException;
+import dev.millwright.support.TestPlant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class PlantConfigTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void shippedDemoPlantIsValid() {
+        PlantConfig demo = PlantConfig.load(Path.of("plants/demo"));
+        assertThat(demo.systems()).containsKeys("erp", "eam");
+        assertThat(demo.subscriptions()).extracting(Subscription::name).contains("erp-holds", "eam-requests");
+    }
+
+    @Test
+    void defaultsAndSecretReferencesAreApplied() {
+        new TestPlant(dir).system("erp", "http://127.0.0.1:9", """
+                headers: { Authorization: "Bearer ${env:ERP_TOKEN}", Accept: application/json }
+                """);
+        PlantConfig plant = PlantConfig.load(dir, Map.of("ERP_TOKEN", "s3cret")::get);
+        SystemConfig.HttpOutbound http = plant.systems().get("erp").http();
+        assertThat(http.headers().get("Authorization").value()).isEqualTo("Bearer s3cret");
+        assertThat(http.headers().toString()).doesNotContain("s3cret");
+        assertThat(http.retry().maxAttempts()).isEqualTo(10);
+        assertThat(http.timeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(plant.hub().retention().deliveredAfter()).isEqualTo(Duration.ofDays(7));
+    }
+
+    @Test
+    void everyErrorNamesFileLineAndKey() {
+        new TestPlant(dir)
+                .hub("""
+                        plant: p
+                        http:
+                          port: seventy
+                          colour: blue
+                        """)
+                .write("systems/erp.yaml", """
+                        name: erp
+                        outbound:
+                          http:
+                            baseUrl: ftp://nowhere
+                            timeout: 5 seconds
+                            headers: { Authorization: Bearer abc123 }
+                        """)
+                .write("subscriptions/holds.yaml", """
+                        name: holds
+                        on: quality.inspection.failed
+                        deliver: { system: mes, path: holds }
+                        orderBy: data..lot
+                        """);
+        List<ConfigError> errors = errors();
+        assertThat(errors).extracting(ConfigError::toString).contains(
+                "millwright.yaml:3: http.port: 'seventy' is not a whole number",
+                "systems/erp.yaml:4: outbound.http.baseUrl: 'ftp://nowhere' is not an http(s) URL with a host",
+                "systems/erp.yaml:5: outbound.http.timeout: '5 seconds' is not a duration (write 500ms, 10s, 5m, 1h or 7d)");
+        assertThat(errors).anySatisfy(e -> {
+            assertThat(e.file()).isEqualTo("millwright.yaml");
+            assertThat(e.line()).isEqualTo(4);
+            assertThat(e.key()).isEqualTo("http.colour");
+            assertThat(e.message()).startsWith("unknown key");
+        });
+        assertThat(errors).anySatisfy(e -> {
+            assertThat(e.key()).isEqualTo("outbound.http.headers.Authorization");
+            assertThat(e.message()).contains("looks like a secret");
+        });
+    }
+
+    @Test
+    void referencesToUnknownSystemsAndBadOrderingKeysAreErrors() {
+        new TestPlant(dir).system("erp", "http://127.0.0.1:9")
+                .write("subscriptions/holds.yaml", """
+                        name: holds
+                        on: quality.inspection.failed
+                        deliver: { system: mes, path: holds }
+                        orderBy: data..lot
+                        """);
+        assertThat(errors()).extracting(ConfigError::toString).containsExactlyInAnyOrder(
+                "subscriptions/holds.yaml:3: deliver.system: unknown system 'mes'; known systems: erp",
+                "subscriptions/holds.yaml:4: orderBy: 'data..lot' is neither an attribute name (subject, source, ...) nor a data path (data.lot.id)",
+                "subscriptions/holds.yaml:3: deliver.path: must start with '/'");
+    }
+
+    @Test
+    void missingSecretAndBadYamlAreReported() {
+        new TestPlant(dir).system("erp", "http://127.0.0.1:9", """
+                headers: { X-Api-Key: "${env:NOT_SET_ANYWHERE}" }
+                """).write("subscriptions/broken.yaml", "name: broken\non: [unclosed\n");
+        assertThat(errors()).extracting(ConfigError::toString).anyMatch(s -> s.startsWith(
+                "systems/erp.yaml:6: outbound.http.headers.X-Api-Key: environment variable NOT_SET_ANYWHERE is not set"))
+                .anyMatch(s -> s.startsWith("subscriptions/broken.yaml:3: not valid YAML"));
+    }
+
+    @Test
+    void nameMustMatchFileAndRequiredKeysAreNamed() {
+        new TestPlant(dir).write("systems/erp.yaml", "name: sap\n")
+                .write("subscriptions/holds.yaml", "name: holds\n");
+        assertThat(errors()).extracting(ConfigError::toString).contains(
+                "systems/erp.yaml:1: name: 'sap' must match the file name 'erp'",
+                "subscriptions/holds.yaml:1: on: is required (string)",
+                "subscriptions/holds.yaml:1: deliver: is required (mapping)");
+    }
+
+    private List<ConfigError> errors() {
+        try {
+            PlantConfig.load(dir, name -> null);
+        } catch (ConfigException e) {
+            return e.errors();
+        }
+        throw new AssertionError("expected configuration errors");
+    }
+}

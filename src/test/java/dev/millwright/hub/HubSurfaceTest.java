@@ -1,0 +1,118 @@
+package dev.millwright.hub;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.millwright.api.ApiServer;
+import dev.millwright.config.HubSettings;
+import dev.millwright.config.PlantConfig;
+import dev.millwright.maintenance.RetentionJob;
+import dev.millwright.store.Database;
+import dev.millwright.store.DeliveryStore;
+import dev.millwright.store.EventStore;
+import dev.millwright.store.LeaseStore;
+import dev.millwright.support.HubClient;
+import dev.millwright.support.Sql;
+import dev.millwright.support.TestPlant;
+import dev.millwright.support.TestPostgres;
+import dev.millwright.support.TestTarget;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import static dev.millwright.support.HubClient.event;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The operator-facing surface: OpenAPI, health, metrics, retention. */
+class HubSurfaceTest {
+    @TempDir
+    static Path dir;
+    static Database db;
+    static TestTarget target;
+    static Hub hub;
+    static HubClient client;
+
+    @BeforeAll
+    static void start() throws Exception {
+        target = new TestTarget();
+        db = TestPostgres.newDatabase("surface");
+        TestPlant plant = new TestPlant(dir).system("erp", target.baseUrl())
+                .subscription("holds", "quality.*", "erp", "/holds", "subject");
+        hub = Hub.start(PlantConfig.load(plant.dir()), db, List.of(HubClient.TOKEN), Clock.systemUTC());
+        client = new HubClient(hub.port());
+    }
+
+    @AfterAll
+    static void stop() {
+        hub.close();
+        db.close();
+        target.close();
+    }
+
+    @Test
+    void openApiDocumentListsExactlyTheServedRoutes() {
+        HubClient.Response r = client.getWithoutToken("/api/v1/openapi.json");
+        assertThat(r.status()).isEqualTo(200);
+        JsonNode paths = r.json().get("paths");
+        Set<String> documented = new HashSet<>();
+        paths.fields().forEachRemaining(p -> p.getValue().fieldNames().forEachRemaining(m -> documented.add(m.toUpperCase() + " " + p.getKey())));
+        Set<String> served = new HashSet<>();
+        for (ApiServer.Route route : hub.api().routes()) served.add(route.method() + " " + route.path());
+        assertThat(documented).isEqualTo(served);
+    }
+
+    @Test
+    void healthAndMetrics() {
+        assertThat(client.getWithoutToken("/health/live").status()).isEqualTo(200);
+        HubClient.Response ready = client.getWithoutToken("/health/ready");
+        assertThat(ready.status()).isEqualTo(200);
+        assertThat(ready.json().get("database").asText()).isEqualTo("up");
+
+        client.postEvents("application/cloudevents+json", event("m-1", "quality.inspection.failed", "L", "{}"));
+        client.postEvents("application/cloudevents+json", event("m-1", "quality.inspection.failed", "L", "{}"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> target.distinctKeys().size() >= 1);
+        String metrics = client.getWithoutToken("/metrics").body();
+        assertThat(metrics)
+                .contains("millwright_events_accepted_total")
+                .contains("millwright_events_duplicates_total")
+                .contains("millwright_deliveries{state=\"delivered\",target=\"erp\"}")
+                .contains("millwright_delivery_queue_depth{target=\"erp\"}")
+                .contains("millwright_delivery_latency_seconds_bucket")
+                .contains("millwright_delivery_attempts_total{outcome=\"delivered\",target=\"erp\"}");
+        assertThat(metricValue(metrics, "millwright_events_duplicates_total")).isGreaterThanOrEqualTo(1.0);
+    }
+
+    @Test
+    void retentionPrunesDeliveredWorkButKeepsDeadDeliveriesAndTheirEvents() throws Exception {
+        target.respond(r -> r.eventId().equals("ret-dead") ? new TestTarget.Reply(400, "no", null) : TestTarget.Reply.ok());
+        client.postEvents("application/cloudevents+json", event("ret-ok", "quality.retention", "R1", "{}"));
+        client.postEvents("application/cloudevents+json", event("ret-dead", "quality.retention", "R2", "{}"));
+        await().atMost(Duration.ofSeconds(20)).until(() ->
+                Sql.count(db, "select count(*) from deliveries d join events e on e.seq = d.event_seq where e.type = 'quality.retention' and d.state in ('delivered','dead')") == 2);
+
+        Clock later = Clock.fixed(Instant.now().plus(Duration.ofDays(40)), ZoneOffset.UTC);
+        HubSettings.Retention settings = new HubSettings.Retention(Duration.ofDays(7), Duration.ofDays(30), Duration.ofHours(1), 1);
+        try (RetentionJob job = new RetentionJob(settings, new DeliveryStore(db.dataSource()), new EventStore(db.dataSource()),
+                new LeaseStore(db.dataSource()), "test-node", later)) {
+            job.runOnce();
+        }
+        assertThat(Sql.count(db, "select count(*) from deliveries where state = 'delivered'")).isZero();
+        assertThat(Sql.count(db, "select count(*) from deliveries where state = 'dead'")).isEqualTo(1);
+        assertThat(Sql.count(db, "select count(*) from events where id = 'ret-dead'")).isEqualTo(1);
+        assertThat(Sql.count(db, "select count(*) from events where id = 'ret-ok'")).isZero();
+    }
+
+    private static double metricValue(String metrics, String name) {
+        return metrics.lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+}
