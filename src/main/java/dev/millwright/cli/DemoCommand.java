@@ -27,6 +27,10 @@ import java.util.concurrent.Executors;
  */
 @Command(name = "demo", description = "Run the hub on the demo plant with stand-in ERP/EAM receivers.")
 final class DemoCommand implements Callable<Integer> {
+    static {
+        System.setProperty("sun.net.httpserver.nodelay", "true"); // answer at once, not after a delayed ACK
+    }
+
     @Option(names = "--config", description = "Plant folder (default: ${DEFAULT-VALUE}).", defaultValue = "plants/demo")
     Path config;
 

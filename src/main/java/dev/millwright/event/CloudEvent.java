@@ -6,11 +6,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.OffsetDateTime;
 
 /**
- * A validated CloudEvents 1.0 event. {@code envelope} is its structured-mode JSON, exactly the
- * attributes and data that were sent (binary mode is converted to structured mode once at the door).
+ * A validated CloudEvents 1.0 event. {@code envelope} is its structured-mode JSON and {@code json} the
+ * same as text: in structured and batch mode exactly the bytes that were sent (binary mode is converted
+ * to structured mode once at the door). The log stores {@code json}.
  */
 public record CloudEvent(String id, String source, String type, String subject, OffsetDateTime time,
-                         ObjectNode envelope) {
+                         ObjectNode envelope, String json) {
 
     /** An attribute (core or extension) as text, or null when absent. */
     public String attribute(String name) {

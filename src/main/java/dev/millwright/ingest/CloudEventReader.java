@@ -1,6 +1,8 @@
 package dev.millwright.ingest;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -8,7 +10,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.millwright.event.CloudEvent;
 import dev.millwright.event.Json;
 
-import java.io.CharConversionException;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -37,6 +38,10 @@ public final class CloudEventReader {
     private static final int MAX_ATTRIBUTE_LENGTH = 1024;
     private static final List<String> REQUIRED = List.of("specversion", "id", "source", "type");
 
+    /** Reads one value from a parser positioned inside a larger document; trailing tokens are checked by the caller. */
+    private static final com.fasterxml.jackson.databind.ObjectReader ELEMENT_READER =
+            Json.MAPPER.reader().without(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
     private final int maxBatchEvents;
 
     public CloudEventReader(int maxBatchEvents) {
@@ -50,28 +55,25 @@ public final class CloudEventReader {
     public List<CloudEvent> read(String contentType, Map<String, String> headers, byte[] body) {
         String mediaType = mediaType(contentType);
         if (mediaType.equals(STRUCTURED)) {
-            JsonNode node = parse(body);
+            List<RawJson> values = parse(body, false);
             List<Violation> violations = new ArrayList<>();
-            CloudEvent event = check(node, "", violations);
+            CloudEvent event = check(values.getFirst().node(), values.getFirst().text(), "", violations);
             throwIfAny(violations);
             return List.of(event);
         }
         if (mediaType.equals(BATCH)) {
-            JsonNode node = parse(body);
-            if (!node.isArray()) {
-                throw new RejectedInput(400, "Invalid CloudEvents batch", List.of(new Violation("", "a batch must be a JSON array of events")));
-            }
-            if (node.isEmpty()) {
+            List<RawJson> values = parse(body, true);
+            if (values.isEmpty()) {
                 throw new RejectedInput(400, "Invalid CloudEvents batch", List.of(new Violation("", "the batch is empty")));
             }
-            if (node.size() > maxBatchEvents) {
+            if (values.size() > maxBatchEvents) {
                 throw new RejectedInput(413, "Batch too large", List.of(new Violation("",
-                        "the batch has " + node.size() + " events; at most " + maxBatchEvents + " are allowed")));
+                        "the batch has " + values.size() + " events; at most " + maxBatchEvents + " are allowed")));
             }
             List<Violation> violations = new ArrayList<>();
-            List<CloudEvent> events = new ArrayList<>(node.size());
-            for (int i = 0; i < node.size(); i++) {
-                events.add(check(node.get(i), "/" + i, violations));
+            List<CloudEvent> events = new ArrayList<>(values.size());
+            for (int i = 0; i < values.size(); i++) {
+                events.add(check(values.get(i).node(), values.get(i).text(), "/" + i, violations));
             }
             throwIfAny(violations);
             return events;
@@ -104,14 +106,14 @@ public final class CloudEventReader {
         if (contentType != null && !contentType.isBlank()) envelope.put("datacontenttype", contentType);
         if (body.length > 0) {
             if (mediaType.equals("application/json") || mediaType.endsWith("+json")) {
-                envelope.set("data", parse(body));
+                envelope.set("data", parse(body, false).getFirst().node());
             } else if (mediaType.startsWith("text/") || mediaType.equals("application/xml") || mediaType.endsWith("+xml")) {
                 envelope.put("data", decodeUtf8(body, "body"));
             } else {
                 envelope.put("data_base64", Base64.getEncoder().encodeToString(body));
             }
         }
-        CloudEvent event = check(envelope, "", violations);
+        CloudEvent event = check(envelope, null, "", violations);
         // Binary mode has no JSON pointers: name the header instead.
         List<Violation> named = violations.stream()
                 .map(v -> v.pointer().startsWith("/") ? new Violation("ce-" + v.pointer().substring(1), v.detail()) : v)
@@ -132,25 +134,55 @@ public final class CloudEventReader {
         return (semi < 0 ? contentType : contentType.substring(0, semi)).trim().toLowerCase(Locale.ROOT);
     }
 
-    private static JsonNode parse(byte[] body) {
+    /** A JSON value and the exact text it was sent as. */
+    private record RawJson(JsonNode node, String text) {
+    }
+
+    /**
+     * Parses one JSON value, or (when {@code array}) the elements of one JSON array, keeping each
+     * element's original text so the log stores what was sent.
+     */
+    private static List<RawJson> parse(byte[] body, boolean array) {
         if (body.length == 0) {
             throw new RejectedInput(400, "Malformed JSON", List.of(new Violation("", "the body is empty")));
         }
-        decodeUtf8(body, "body"); // JSON text must be UTF-8 (RFC 8259); name the byte that is not.
-        try {
-            return Json.MAPPER.readTree(body);
+        try (JsonParser p = Json.MAPPER.createParser(body)) {
+            List<RawJson> out = new ArrayList<>();
+            JsonToken first = p.nextToken();
+            if (array && first != JsonToken.START_ARRAY) {
+                throw new RejectedInput(400, "Invalid CloudEvents batch", List.of(new Violation("", "a batch must be a JSON array of events")));
+            }
+            if (!array) {
+                out.add(element(p, body));
+            } else {
+                while (p.nextToken() != JsonToken.END_ARRAY) out.add(element(p, body));
+            }
+            if (p.nextToken() != null) {
+                var loc = p.currentTokenLocation();
+                throw new RejectedInput(400, "Malformed JSON", List.of(new Violation("",
+                        "Trailing token after the JSON value at line " + loc.getLineNr() + ", column " + loc.getColumnNr())));
+            }
+            return out;
         } catch (StreamConstraintsException e) {
             throw new RejectedInput(400, "JSON nested too deeply", List.of(new Violation("",
                     "the JSON nests deeper than " + Json.MAX_NESTING_DEPTH + " levels")));
         } catch (JsonProcessingException e) {
             var loc = e.getLocation();
             String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
-            throw new RejectedInput(400, "Malformed JSON", List.of(new Violation("", e.getOriginalMessage() + where)));
-        } catch (CharConversionException e) {
-            throw new RejectedInput(400, "Malformed JSON", List.of(new Violation("", "the body is not valid UTF-8")));
+            String message = e.getOriginalMessage();
+            String title = message != null && message.contains("UTF-8") ? "Invalid UTF-8" : "Malformed JSON";
+            throw new RejectedInput(400, title, List.of(new Violation("", message + where)));
         } catch (IOException e) {
             throw new RejectedInput(400, "Malformed JSON", List.of(new Violation("", "the body cannot be read as JSON")));
         }
+    }
+
+    private static RawJson element(JsonParser p, byte[] body) throws IOException {
+        int start = (int) p.currentTokenLocation().getByteOffset();
+        JsonNode node = ELEMENT_READER.readTree(p);
+        if (node == null) throw new com.fasterxml.jackson.core.JsonParseException(p, "Unexpected end-of-input");
+        int end = (int) p.currentLocation().getByteOffset();
+        return new RawJson(node, new String(body, start, end - start, StandardCharsets.UTF_8));
     }
 
     private static String decodeUtf8(byte[] bytes, String where) {
@@ -186,7 +218,7 @@ public final class CloudEventReader {
     }
 
     /** Checks one event; adds a violation per problem and returns the event (null if unusable). */
-    CloudEvent check(JsonNode node, String at, List<Violation> violations) {
+    CloudEvent check(JsonNode node, String text, String at, List<Violation> violations) {
         if (node == null || !node.isObject()) {
             violations.add(new Violation(at, "an event must be a JSON object, not " + kind(node)));
             return null;
@@ -203,6 +235,8 @@ public final class CloudEventReader {
                 violations.add(new Violation(at + "/" + name, "'" + name + "' must not be empty"));
             } else if (v.asText().length() > MAX_ATTRIBUTE_LENGTH) {
                 violations.add(new Violation(at + "/" + name, "'" + name + "' is longer than " + MAX_ATTRIBUTE_LENGTH + " characters"));
+            } else if (v.asText().indexOf('\u0000') >= 0) {
+                violations.add(new Violation(at + "/" + name, "'" + name + "' contains a NUL character"));
             }
         }
         JsonNode specversion = event.get("specversion");
@@ -244,6 +278,7 @@ public final class CloudEventReader {
                     if (!v.isTextual()) violations.add(new Violation(ptr, "'" + name + "' must be a string, not " + kind(v)));
                     else if (v.asText().isEmpty()) violations.add(new Violation(ptr, "'" + name + "' must not be empty"));
                     else if (v.asText().length() > MAX_ATTRIBUTE_LENGTH) violations.add(new Violation(ptr, "'" + name + "' is longer than " + MAX_ATTRIBUTE_LENGTH + " characters"));
+                    else if (v.asText().indexOf('\u0000') >= 0) violations.add(new Violation(ptr, "'" + name + "' contains a NUL character"));
                 }
                 case "dataschema" -> {
                     if (!v.isTextual()) violations.add(new Violation(ptr, "'dataschema' must be a URI string, not " + kind(v)));
@@ -261,7 +296,8 @@ public final class CloudEventReader {
         if (violations.size() > before) return null;
         JsonNode subject = event.get("subject");
         return new CloudEvent(event.get("id").asText(), event.get("source").asText(), event.get("type").asText(),
-                subject == null || subject.isNull() ? null : subject.asText(), time, event);
+                subject == null || subject.isNull() ? null : subject.asText(), time, event,
+                text != null ? text : event.toString());
     }
 
     private static boolean isUriReference(String s) {

@@ -1,9 +1,7 @@
 package dev.millwright.ingest;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.millwright.delivery.WorkSignal;
 import dev.millwright.event.CloudEvent;
-import dev.millwright.event.Json;
 import dev.millwright.metrics.HubMetrics;
 import dev.millwright.routing.Router;
 import dev.millwright.store.DeliveryStore;
@@ -39,7 +37,7 @@ public final class IngestService implements AutoCloseable {
     public record Result(int accepted, int duplicates) {
     }
 
-    private record Request(List<CloudEvent> events, List<String> bodies, CompletableFuture<Result> done) {
+    private record Request(List<CloudEvent> events, CompletableFuture<Result> done) {
     }
 
     private final DataSource ds;
@@ -72,15 +70,7 @@ public final class IngestService implements AutoCloseable {
             done.completeExceptionally(new Overloaded("the hub is shutting down"));
             return done;
         }
-        List<String> bodies = new ArrayList<>(events.size());
-        for (CloudEvent e : events) {
-            try {
-                bodies.add(Json.MAPPER.writeValueAsString(e.envelope()));
-            } catch (JsonProcessingException ex) {
-                throw new IllegalStateException("cannot serialize a parsed event", ex);
-            }
-        }
-        if (!queue.offer(new Request(events, bodies, done))) {
+        if (!queue.offer(new Request(events, done))) {
             done.completeExceptionally(new Overloaded("the ingest queue is full"));
         }
         return done;
@@ -150,19 +140,14 @@ public final class IngestService implements AutoCloseable {
         // First occurrence of a key in the group wins; later ones are duplicates.
         Map<EventStore.Key, Request> owner = new HashMap<>();
         List<CloudEvent> events = new ArrayList<>();
-        List<String> bodies = new ArrayList<>();
         for (Request r : group) {
-            for (int i = 0; i < r.events().size(); i++) {
-                CloudEvent e = r.events().get(i);
-                if (owner.putIfAbsent(EventStore.Key.of(e), r) == null) {
-                    events.add(e);
-                    bodies.add(r.bodies().get(i));
-                }
+            for (CloudEvent e : r.events()) {
+                if (owner.putIfAbsent(EventStore.Key.of(e), r) == null) events.add(e);
             }
         }
         Set<DeliveryStore.LaneRef> lanes = new HashSet<>();
         Map<EventStore.Key, Long> inserted = Jdbc.inTransaction(ds, c -> {
-            Map<EventStore.Key, Long> seqs = EventStore.insert(c, events, bodies);
+            Map<EventStore.Key, Long> seqs = EventStore.insert(c, events);
             List<NewDelivery> deliveries = new ArrayList<>();
             for (CloudEvent e : events) {
                 Long seq = seqs.get(EventStore.Key.of(e));

@@ -105,7 +105,7 @@ public final class Operations {
     private static CloudEvent parse(EventStore.ReplayCandidate e) {
         try {
             ObjectNode envelope = (ObjectNode) Json.MAPPER.readTree(e.body());
-            return new CloudEvent(e.id(), e.source(), e.type(), e.subject(), null, envelope);
+            return new CloudEvent(e.id(), e.source(), e.type(), e.subject(), null, envelope, e.body());
         } catch (IOException ex) {
             throw new IllegalStateException("stored event " + e.seq() + " is not JSON", ex);
         }

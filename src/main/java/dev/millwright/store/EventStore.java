@@ -33,10 +33,9 @@ public final class EventStore {
 
     /**
      * Inserts events that are not yet in the log, in the caller's transaction.
-     * @param bodies the serialized envelope of each event, same order as {@code events}
      * @return the sequence number of each newly inserted event; keys already present are absent
      */
-    public static Map<Key, Long> insert(Connection c, List<CloudEvent> events, List<String> bodies) throws SQLException {
+    public static Map<Key, Long> insert(Connection c, List<CloudEvent> events) throws SQLException {
         int n = events.size();
         String[] sources = new String[n], ids = new String[n], types = new String[n], subjects = new String[n], json = new String[n];
         Timestamp[] times = new Timestamp[n];
@@ -47,7 +46,7 @@ public final class EventStore {
             types[i] = e.type();
             subjects[i] = e.subject();
             times[i] = e.time() == null ? null : Timestamp.from(e.time().toInstant());
-            json[i] = bodies.get(i);
+            json[i] = e.json();
         }
         Map<Key, Long> inserted = new HashMap<>(n * 2);
         try (PreparedStatement ps = c.prepareStatement(SQL.get("insert"))) {

@@ -105,6 +105,7 @@ class BadInputTest {
                 ce("trailing garbage", GOOD + " {}", 400, "Trailing token"),
                 ce("event is an array", "[" + GOOD + "]", 400, "JSON object"),
                 ce("empty body", "", 400, "empty"),
+                ce("NUL in subject", GOOD.replace("LOT-1\"", "LOT\\u00001\""), 400, "NUL"),
                 ce("deeply nested JSON", GOOD.replace("{\"lot\":\"LOT-1\"}", nested), 400, "nests deeper"),
                 new Case("10 MB body", Map.of("Content-Type", CE), new byte[10 * 1024 * 1024], 413, "limit"),
                 new Case("invalid UTF-8", Map.of("Content-Type", CE), body, 400, "UTF-8"),

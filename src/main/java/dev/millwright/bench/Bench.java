@@ -1,0 +1,282 @@
+package dev.millwright.bench;
+
+import dev.millwright.config.PlantConfig;
+import dev.millwright.hub.Hub;
+import dev.millwright.store.Database;
+import dev.millwright.store.EmbeddedDatabase;
+import dev.millwright.store.EventStore;
+import dev.millwright.event.CloudEvent;
+import dev.millwright.event.Json;
+import dev.millwright.store.Jdbc;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The benchmark. Everything runs on this machine in one run, so each figure is read against the raw
+ * batched-insert rate of the same rows into the same database: (a) raw limit, (b) hub ingest over HTTP
+ * in batches of 100, (c) end to end to a local target answering 200, (d) ingest-to-delivered latency at
+ * a fixed 1,000 events/s.
+ */
+public final class Bench {
+    private static final String TOKEN = "bench-token";
+    private static final int BATCH = 100;
+
+    public record Options(int events, int senders, int latencySeconds, int rate, Path workDir) {
+    }
+
+    private final Options options;
+    private final Map<String, Object> results = new LinkedHashMap<>();
+
+    public Bench(Options options) {
+        this.options = options;
+    }
+
+    public Map<String, Object> run() throws Exception {
+        Path data = options.workDir().resolve("data");
+        deleteTree(data);
+        results.put("machine", machine());
+        results.put("events", options.events());
+        results.put("senders", options.senders());
+        try (EmbeddedDatabase pg = EmbeddedDatabase.start(data)) {
+            rawLimit(pg);
+            hubIngest(pg);
+            endToEnd(pg);
+            latency(pg);
+        } finally {
+            deleteTree(data);
+        }
+        return results;
+    }
+
+    /** (a) The same event rows, the same multi-row insert, batches of 100, the same concurrency. */
+    private void rawLimit(EmbeddedDatabase pg) throws Exception {
+        try (Database db = Database.open(pg.jdbcUrl(), pg.user(), null, "bench_raw", options.senders() + 2)) {
+            List<List<CloudEvent>> batches = new ArrayList<>();
+            for (List<String> json : eventBatches("raw", "bench.unrouted", options.events(), false)) {
+                List<CloudEvent> parsed = new ArrayList<>();
+                for (String e : json) {
+                    var node = (com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.readTree(e);
+                    parsed.add(new CloudEvent(node.get("id").asText(), node.get("source").asText(), node.get("type").asText(),
+                            node.get("subject").asText(), null, node, e));
+                }
+                batches.add(parsed);
+            }
+            double rate = timed(options.events(), batches, batch -> Jdbc.inTransaction(db.dataSource(),
+                    c -> EventStore.insert(c, batch)));
+            results.put("a_raw_insert_events_per_s", Math.round(rate));
+        }
+    }
+
+    /** (b) Events that match no subscription: the hub's full ingest path (HTTP, parse, validate, dedupe, commit). */
+    private void hubIngest(EmbeddedDatabase pg) throws Exception {
+        try (BenchTarget target = new BenchTarget(); Database db = Database.open(pg.jdbcUrl(), pg.user(), null, "bench_ingest", 24)) {
+            Hub hub = Hub.start(plant("ingest", target), db, List.of(TOKEN), Clock.systemUTC());
+            try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
+                List<List<String>> batches = eventBatches("ingest", "bench.unrouted", options.events(), false);
+                double rate = timed(options.events(), batches, batch -> post(client, hub.port(), batch));
+                results.put("b_hub_ingest_events_per_s", Math.round(rate));
+                results.put("b_ratio_to_raw", ratio(rate, "a_raw_insert_events_per_s"));
+                results.put("b_accepted", count(db, "select count(*) from events"));
+            } finally {
+                hub.close();
+            }
+        }
+    }
+
+    /** (c) Events routed to one subscription, delivered over HTTP to a local target; clock stops at the last delivery. */
+    private void endToEnd(EmbeddedDatabase pg) throws Exception {
+        try (BenchTarget target = new BenchTarget(); Database db = Database.open(pg.jdbcUrl(), pg.user(), null, "bench_e2e", 24)) {
+            Hub hub = Hub.start(plant("e2e", target), db, List.of(TOKEN), Clock.systemUTC());
+            try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
+                List<List<String>> batches = eventBatches("e2e", "bench.routed", options.events(), false);
+                long start = System.nanoTime();
+                double ingestRate = timed(options.events(), batches, batch -> post(client, hub.port(), batch));
+                long deadline = System.nanoTime() + 600_000_000_000L;
+                while (count(db, "select count(*) from deliveries where state = 'delivered'") < options.events()
+                        && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                double seconds = (System.nanoTime() - start) / 1e9;
+                long delivered = count(db, "select count(*) from deliveries where state = 'delivered'");
+                results.put("c_end_to_end_events_per_s", Math.round(delivered / seconds));
+                results.put("c_ingest_while_delivering_events_per_s", Math.round(ingestRate));
+                results.put("c_accepted", count(db, "select count(*) from events"));
+                results.put("c_delivered", delivered);
+                results.put("c_target_requests", target.received());
+            } finally {
+                hub.close();
+            }
+        }
+    }
+
+    /** (d) A steady 1,000 events/s (ten events every 10 ms) for a while; latency from send to arrival at the target. */
+    private void latency(EmbeddedDatabase pg) throws Exception {
+        try (BenchTarget target = new BenchTarget(); Database db = Database.open(pg.jdbcUrl(), pg.user(), null, "bench_latency", 24)) {
+            Hub hub = Hub.start(plant("latency", target), db, List.of(TOKEN), Clock.systemUTC());
+            int perTick = options.rate() / 100;
+            int ticks = options.latencySeconds() * 100;
+            try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+                 ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                long start = System.nanoTime();
+                AtomicInteger n = new AtomicInteger();
+                List<Future<?>> sends = new ArrayList<>();
+                for (int t = 0; t < ticks; t++) {
+                    long due = start + t * 10_000_000L;
+                    LockSupport.parkNanos(due - System.nanoTime());
+                    List<String> batch = new ArrayList<>();
+                    for (int i = 0; i < perTick; i++) batch.add(event("lat", n.getAndIncrement(), "bench.routed", true));
+                    sends.add(pool.submit(() -> post(client, hub.port(), batch)));
+                }
+                for (Future<?> f : sends) f.get();
+                long expected = (long) perTick * ticks;
+                long deadline = System.nanoTime() + 60_000_000_000L;
+                while (target.latencies().length < expected && System.nanoTime() < deadline) Thread.sleep(20);
+                long[] lat = target.latencies();
+                results.put("d_rate_events_per_s", options.rate());
+                results.put("d_events", expected);
+                results.put("d_delivered", lat.length);
+                results.put("d_p50_ms", percentile(lat, 0.50));
+                results.put("d_p99_ms", percentile(lat, 0.99));
+                results.put("d_max_ms", lat.length == 0 ? null : lat[lat.length - 1] / 1e6);
+            } finally {
+                hub.close();
+            }
+        }
+    }
+
+    private PlantConfig plant(String name, BenchTarget target) throws IOException {
+        Path dir = options.workDir().resolve("plant-" + name);
+        deleteTree(dir);
+        Files.createDirectories(dir.resolve("systems"));
+        Files.createDirectories(dir.resolve("subscriptions"));
+        Files.writeString(dir.resolve("millwright.yaml"), """
+                plant: bench
+                http: { host: 127.0.0.1, port: 0 }
+                """);
+        Files.writeString(dir.resolve("systems/target.yaml"), """
+                name: target
+                outbound:
+                  http:
+                    baseUrl: %s
+                    maxConcurrency: 64
+                """.formatted(target.baseUrl()));
+        Files.writeString(dir.resolve("subscriptions/routed.yaml"), """
+                name: routed
+                on: bench.routed
+                deliver: { system: target, path: /in }
+                orderBy: subject
+                """);
+        return PlantConfig.load(dir);
+    }
+
+    @FunctionalInterface
+    private interface BatchWork<T> {
+        Object run(T batch) throws Exception;
+    }
+
+    /** Sends all batches with the configured number of concurrent senders; returns events per second. */
+    private <T> double timed(int events, List<T> batches, BatchWork<T> work) throws Exception {
+        AtomicInteger next = new AtomicInteger();
+        long start = System.nanoTime();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<?>> senders = new ArrayList<>();
+            for (int s = 0; s < options.senders(); s++) {
+                senders.add(pool.submit(() -> {
+                    int i;
+                    while ((i = next.getAndIncrement()) < batches.size()) work.run(batches.get(i));
+                    return null;
+                }));
+            }
+            for (Future<?> f : senders) f.get();
+        }
+        return events / ((System.nanoTime() - start) / 1e9);
+    }
+
+    private static Object post(HttpClient client, int port, List<String> batch) throws Exception {
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/events"))
+                .header("Authorization", "Bearer " + TOKEN)
+                .header("Content-Type", "application/cloudevents-batch+json")
+                .POST(HttpRequest.BodyPublishers.ofString("[" + String.join(",", batch) + "]")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 202) throw new IllegalStateException("hub answered " + r.statusCode() + ": " + r.body());
+        return null;
+    }
+
+    private static List<List<String>> eventBatches(String prefix, String type, int events, boolean stamp) {
+        List<List<String>> out = new ArrayList<>();
+        for (int b = 0; b < events / BATCH; b++) {
+            List<String> batch = new ArrayList<>(BATCH);
+            for (int i = 0; i < BATCH; i++) batch.add(event(prefix, b * BATCH + i, type, stamp));
+            out.add(batch);
+        }
+        return out;
+    }
+
+    /** A realistic inspection event of about 500 bytes. */
+    static String event(String prefix, int n, String type, boolean stamp) {
+        return """
+                {"specversion":"1.0","id":"%s-%d","source":"qms://bench/line-%d","type":"%s","subject":"LOT-%d","time":"2026-11-25T10:15:30.123+01:00","datacontenttype":"application/json","data":{"lot":"LOT-%d","material":"PUMP-HOUSING-7","plant":"P100","characteristic":"bore diameter","nominal":25.0,"lower":24.8,"upper":25.2,"measured":25.31,"unit":"mm","inspector":"QI-17","result":"fail"%s}}"""
+                .formatted(prefix, n, n % 4, type, n % 500, n % 500, stamp ? ",\"sentNanos\":" + System.nanoTime() : "");
+    }
+
+    private static double percentile(long[] sortedNanos, double p) {
+        if (sortedNanos.length == 0) return Double.NaN;
+        int i = (int) Math.min(sortedNanos.length - 1, Math.ceil(p * sortedNanos.length) - 1);
+        return Math.round(sortedNanos[Math.max(0, i)] / 1e4) / 100.0;
+    }
+
+    private Object ratio(double rate, String baseKey) {
+        Object base = results.get(baseKey);
+        return base instanceof Long b && b > 0 ? Math.round(rate / b * 1000) / 1000.0 : null;
+    }
+
+    private static long count(Database db, String sql) throws Exception {
+        try (Connection c = db.connection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static Map<String, Object> machine() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("cores", Runtime.getRuntime().availableProcessors());
+        m.put("maxHeapMiB", Runtime.getRuntime().maxMemory() / (1024 * 1024));
+        m.put("java", System.getProperty("java.version"));
+        m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+        m.put("startedAt", Instant.now().toString());
+        try {
+            Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name")).findFirst()
+                    .ifPresent(l -> m.put("cpu", l.substring(l.indexOf(':') + 1).trim()));
+        } catch (IOException ignored) {
+            // not Linux: no CPU model
+        }
+        return m;
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
+    }
+}

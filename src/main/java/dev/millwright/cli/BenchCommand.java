@@ -1,0 +1,45 @@
+package dev.millwright.cli;
+
+import dev.millwright.bench.Bench;
+import dev.millwright.event.Json;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** Runs the benchmark on an embedded PostgreSQL; prints a table and writes bench/results/*.json. */
+@Command(name = "bench", description = "Benchmark ingest, end-to-end delivery and latency against the raw insert limit.")
+final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--events", defaultValue = "100000", description = "Events for runs (a), (b), (c) (default: ${DEFAULT-VALUE}).")
+    int events;
+
+    @Option(names = "--senders", defaultValue = "8", description = "Concurrent HTTP senders (default: ${DEFAULT-VALUE}).")
+    int senders;
+
+    @Option(names = "--latency-seconds", defaultValue = "20", description = "Length of the latency run (default: ${DEFAULT-VALUE}).")
+    int latencySeconds;
+
+    @Option(names = "--rate", defaultValue = "1000", description = "Events/s in the latency run (default: ${DEFAULT-VALUE}).")
+    int rate;
+
+    @Option(names = "--out", defaultValue = "bench/results", description = "Folder for the JSON result (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        Path work = Files.createTempDirectory("millwright-bench");
+        Map<String, Object> results = new Bench(new Bench.Options(events, senders, latencySeconds, rate, work)).run();
+        System.out.println();
+        System.out.printf("%-45s %s%n", "measure", "value");
+        results.forEach((k, v) -> System.out.printf("%-45s %s%n", k, v));
+        Files.createDirectories(out);
+        Path file = out.resolve("bench-" + Instant.now().toString().replace(':', '-') + ".json");
+        Files.writeString(file, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(results) + "\n");
+        System.out.println("\nwrote " + file);
+        return 0;
+    }
+}
