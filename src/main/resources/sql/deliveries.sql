@@ -12,9 +12,12 @@ where d.target = ? and d.lane = ? and d.state in ('pending', 'in_flight', 'faile
 order by d.id
 limit ?
 
+-- The guards below compare state::text on purpose: it keeps the planner on the primary key. Compared as
+-- the enum, it prefers an index on state, and walks every in-flight entry (live or dead) on each call.
+
 -- name: mark_in_flight
 update deliveries set state = 'in_flight', updated_at = now()
-where id = any(?) and state in ('pending', 'failed', 'in_flight')
+where id = any(?) and state::text in ('pending', 'failed', 'in_flight')
 
 -- name: settle
 update deliveries d
@@ -26,7 +29,8 @@ set state           = u.state::delivery_state,
     last_status     = u.status,
     last_error      = u.error
 from unnest(?::bigint[], ?::text[], ?::int[], ?::text[], ?::timestamptz[]) as u(id, state, status, error, next_at)
-where d.id = u.id and d.state = 'in_flight'
+where d.id = u.id and d.state::text = 'in_flight'
+  and d.id = any(?::bigint[])
 
 -- name: insert_attempts
 insert into delivery_attempts (delivery_id, attempt, started_at, duration_ms, node, status, outcome, error)
@@ -83,4 +87,5 @@ delete from deliveries where id in (
 -- name: release
 update deliveries d set state = u.state::delivery_state, updated_at = now()
 from unnest(?::bigint[], ?::text[]) as u(id, state)
-where d.id = u.id and d.state = 'in_flight'
+where d.id = u.id and d.state::text = 'in_flight'
+  and d.id = any(?::bigint[])

@@ -53,7 +53,7 @@ create table deliveries (
     constraint delivered_has_time check (state <> 'delivered' or delivered_at is not null)
 );
 create index deliveries_lane_work on deliveries (target, lane, id) where state in ('pending', 'in_flight', 'failed');
-create index deliveries_state_target on deliveries (state, target, id);
+create index deliveries_open_by_state on deliveries (state, target, id) where state <> 'delivered';
 create index deliveries_event on deliveries (event_seq);
 create index deliveries_delivered_at on deliveries (delivered_at) where state = 'delivered';
 

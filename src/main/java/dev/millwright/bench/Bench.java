@@ -41,7 +41,7 @@ public final class Bench {
     private static final String TOKEN = "bench-token";
     private static final int BATCH = 100;
 
-    public record Options(int events, int senders, int latencySeconds, int rate, Path workDir) {
+    public record Options(int events, int senders, int latencySeconds, int rate, int lanes, int targetConcurrency, Path workDir) {
     }
 
     private final Options options;
@@ -172,14 +172,15 @@ public final class Bench {
         Files.writeString(dir.resolve("millwright.yaml"), """
                 plant: bench
                 http: { host: 127.0.0.1, port: 0 }
-                """);
+                delivery: { lanes: %d }
+                """.formatted(options.lanes()));
         Files.writeString(dir.resolve("systems/target.yaml"), """
                 name: target
                 outbound:
                   http:
                     baseUrl: %s
-                    maxConcurrency: 64
-                """.formatted(target.baseUrl()));
+                    maxConcurrency: %d
+                """.formatted(target.baseUrl(), options.targetConcurrency()));
         Files.writeString(dir.resolve("subscriptions/routed.yaml"), """
                 name: routed
                 on: bench.routed

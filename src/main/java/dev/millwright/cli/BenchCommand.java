@@ -26,13 +26,19 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--rate", defaultValue = "1000", description = "Events/s in the latency run (default: ${DEFAULT-VALUE}).")
     int rate;
 
+    @Option(names = "--lanes", defaultValue = "64", description = "Delivery lanes per target (default: ${DEFAULT-VALUE}).")
+    int lanes;
+
+    @Option(names = "--target-concurrency", defaultValue = "64", description = "Calls in flight to the target per node (default: ${DEFAULT-VALUE}).")
+    int targetConcurrency;
+
     @Option(names = "--out", defaultValue = "bench/results", description = "Folder for the JSON result (default: ${DEFAULT-VALUE}).")
     Path out;
 
     @Override
     public Integer call() throws Exception {
         Path work = Files.createTempDirectory("millwright-bench");
-        Map<String, Object> results = new Bench(new Bench.Options(events, senders, latencySeconds, rate, work)).run();
+        Map<String, Object> results = new Bench(new Bench.Options(events, senders, latencySeconds, rate, lanes, targetConcurrency, work)).run();
         System.out.println();
         System.out.printf("%-45s %s%n", "measure", "value");
         results.forEach((k, v) -> System.out.printf("%-45s %s%n", k, v));

@@ -103,7 +103,7 @@ final class LaneWorker {
                 log.warn("lane {}:{} round failed ({}); retrying after the poll interval", target.name(), lane, e.getMessage());
                 nextDue = clock.instant().plus(pollInterval);
             }
-            if (nextDue == null) continue; // did work: look again at once
+            if (nextDue == null) continue; // the lane had more than one round's worth: look again at once
             try {
                 await(nextDue);
             } catch (InterruptedException e) {
@@ -123,7 +123,10 @@ final class LaneWorker {
         }
     }
 
-    /** @return null when it sent something, else when the lane next has something due */
+    /**
+     * @return null when the lane had a full batch (more may be waiting), else when the lane next has
+     * something due; rows that arrive meanwhile wake the worker
+     */
     private Instant round() throws InterruptedException {
         if (!leaseValid.getAsBoolean()) return clock.instant().plus(pollInterval);
         List<LaneItem> items = store.laneWork(target.name(), lane, batchSize);
@@ -161,7 +164,7 @@ final class LaneWorker {
         store.settle(settled, node);
         if (!untouched.isEmpty()) store.release(untouched);
         metrics.settled(target.name(), settled);
-        return null;
+        return items.size() == batchSize ? null : nextDue;
     }
 
     private void sendChain(List<LaneItem> chain, List<Settlement> settled, List<LaneItem> untouched) throws InterruptedException {

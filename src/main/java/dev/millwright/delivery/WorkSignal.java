@@ -28,13 +28,15 @@ public final class WorkSignal implements AutoCloseable {
     private static final String ALL = "*";
 
     private final Database db;
+    private final String node;
     private final Consumer<Collection<LaneRef>> wake;
     private final Runnable wakeAll;
     private final Thread listener;
     private volatile boolean closed;
 
-    public WorkSignal(Database db, Consumer<Collection<LaneRef>> wake, Runnable wakeAll) {
+    public WorkSignal(Database db, String node, Consumer<Collection<LaneRef>> wake, Runnable wakeAll) {
         this.db = db;
+        this.node = node;
         this.wake = wake;
         this.wakeAll = wakeAll;
         this.listener = Thread.ofVirtual().name("work-signal-listener").start(this::listen);
@@ -43,14 +45,16 @@ public final class WorkSignal implements AutoCloseable {
     /** Within the writer's transaction: tell other nodes which lanes got work once it commits. */
     public void notifyOthers(Connection c, Collection<LaneRef> lanes) throws SQLException {
         if (lanes.isEmpty()) return;
-        StringBuilder payload = new StringBuilder();
+        // "node|lane:target,lane:target" — the writing node wakes its own lanes directly and skips its own note.
+        StringBuilder payload = new StringBuilder(node).append('|');
+        int start = payload.length();
         for (LaneRef l : lanes) {
             if (payload.length() > MAX_PAYLOAD) {
-                payload.setLength(0);
+                payload.setLength(start);
                 payload.append(ALL);
                 break;
             }
-            if (!payload.isEmpty()) payload.append(',');
+            if (payload.length() > start) payload.append(',');
             payload.append(l.lane()).append(':').append(l.target());
         }
         try (PreparedStatement ps = c.prepareStatement("select pg_notify(?, ?)")) {
@@ -90,7 +94,10 @@ public final class WorkSignal implements AutoCloseable {
         }
     }
 
-    private void dispatch(String payload) {
+    private void dispatch(String note) {
+        int bar = note.indexOf('|');
+        if (bar < 0 || note.substring(0, bar).equals(node)) return;
+        String payload = note.substring(bar + 1);
         if (payload.equals(ALL)) {
             wakeAll.run();
             return;

@@ -48,7 +48,7 @@ public final class Hub implements AutoCloseable {
         this.settings = plant.hub();
         HubMetrics metrics = new HubMetrics();
         EventStore events = new EventStore(db.dataSource());
-        this.deliveries = new DeliveryStore(db.dataSource());
+        this.deliveries = new DeliveryStore(db.dataSource(), db.lazyDataSource());
         LeaseStore leases = new LeaseStore(db.dataSource());
         Map<String, HttpTarget> targets = new LinkedHashMap<>();
         for (SystemConfig s : plant.systems().values()) {
@@ -56,7 +56,7 @@ public final class Hub implements AutoCloseable {
         }
         Router router = new Router(plant.subscriptions(), settings.delivery().lanes());
         this.engine = new DeliveryEngine(node, settings.delivery(), targets, deliveries, leases, metrics, clock);
-        this.signal = new WorkSignal(db, engine::wake, engine::wakeAll);
+        this.signal = new WorkSignal(db, node, engine::wake, engine::wakeAll);
         this.ingest = new IngestService(db.dataSource(), router, signal, metrics, settings.ingest().groupCommitWindow(),
                 settings.ingest().maxGroupEvents(), settings.ingest().writers());
         this.retention = new RetentionJob(settings.retention(), deliveries, events, leases, node, clock);

@@ -11,13 +11,16 @@ import java.sql.SQLException;
 /** The hub's PostgreSQL: a pooled DataSource on one schema, migrated by Flyway on open. */
 public final class Database implements AutoCloseable {
     private final HikariDataSource dataSource;
+    private final HikariDataSource lazyDataSource;
     private final String url;
     private final String user;
     private final String password;
     private final String schema;
 
-    private Database(HikariDataSource dataSource, String url, String user, String password, String schema) {
+    private Database(HikariDataSource dataSource, HikariDataSource lazyDataSource, String url, String user, String password,
+                     String schema) {
         this.dataSource = dataSource;
+        this.lazyDataSource = lazyDataSource;
         this.url = url;
         this.user = user;
         this.password = password;
@@ -25,18 +28,12 @@ public final class Database implements AutoCloseable {
     }
 
     public static Database open(String url, String user, String password, String schema, int poolSize) {
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(url);
-        config.setUsername(user);
-        config.setPassword(password);
-        config.setSchema(schema);
-        config.setMaximumPoolSize(poolSize);
-        config.setPoolName("millwright");
-        config.setConnectionTimeout(10_000);
-        config.addDataSourceProperty("reWriteBatchedInserts", "true");
-        config.addDataSourceProperty("ApplicationName", "millwright");
-        HikariDataSource ds = new HikariDataSource(config);
+        HikariDataSource ds = new HikariDataSource(pool(url, user, password, schema, poolSize, "millwright"));
+        HikariConfig lazy = pool(url, user, password, schema, Math.max(2, poolSize / 2), "millwright-lazy");
+        lazy.setConnectionInitSql("set synchronous_commit to off");
+        HikariDataSource lazyDs = null;
         try {
+            lazyDs = new HikariDataSource(lazy);
             Flyway.configure()
                     .dataSource(ds)
                     .schemas(schema)
@@ -46,13 +43,40 @@ public final class Database implements AutoCloseable {
                     .migrate();
         } catch (RuntimeException e) {
             ds.close();
+            if (lazyDs != null) lazyDs.close();
             throw e;
         }
-        return new Database(ds, url, user, password, schema);
+        return new Database(ds, lazyDs, url, user, password, schema);
+    }
+
+    private static HikariConfig pool(String url, String user, String password, String schema, int size, String name) {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(url);
+        config.setUsername(user);
+        config.setPassword(password);
+        config.setSchema(schema);
+        config.setMaximumPoolSize(size);
+        config.setPoolName(name);
+        config.setConnectionTimeout(10_000);
+        config.addDataSourceProperty("ApplicationName", "millwright");
+        // Plan every execution with its parameters: a generic plan cached while the tables were small
+        // (a sequential scan) would otherwise be kept as they grow.
+        config.addDataSourceProperty("options", "-c plan_cache_mode=force_custom_plan");
+        return config;
     }
 
     public DataSource dataSource() {
         return dataSource;
+    }
+
+    /**
+     * Connections whose commits do not wait for the WAL flush. Only for writes that may be lost in a
+     * database crash without breaking a guarantee: delivery bookkeeping, where a lost update means a
+     * delivery is sent again with the same Idempotency-Key (at-least-once). A kill of the hub loses nothing:
+     * the database has the commit.
+     */
+    public DataSource lazyDataSource() {
+        return lazyDataSource;
     }
 
     public Connection connection() throws SQLException {
@@ -83,6 +107,7 @@ public final class Database implements AutoCloseable {
 
     @Override
     public void close() {
+        lazyDataSource.close();
         dataSource.close();
     }
 }

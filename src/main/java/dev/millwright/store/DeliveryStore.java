@@ -17,9 +17,12 @@ import java.util.Optional;
 public final class DeliveryStore {
     private static final Sql SQL = Sql.load("/sql/deliveries.sql");
     private final DataSource ds;
+    private final DataSource bookkeeping;
 
-    public DeliveryStore(DataSource ds) {
+    /** @param bookkeeping connections for delivery state changes (see Database#lazyDataSource) */
+    public DeliveryStore(DataSource ds, DataSource bookkeeping) {
         this.ds = ds;
+        this.bookkeeping = bookkeeping;
     }
 
     /** A lane that has new work: (target, lane). */
@@ -79,7 +82,7 @@ public final class DeliveryStore {
 
     public void markInFlight(List<Long> ids) {
         if (ids.isEmpty()) return;
-        Jdbc.withConnection(ds, c -> {
+        Jdbc.withConnection(bookkeeping, c -> {
             try (PreparedStatement ps = c.prepareStatement(SQL.get("mark_in_flight"))) {
                 ps.setArray(1, c.createArrayOf("bigint", ids.toArray()));
                 return ps.executeUpdate();
@@ -90,11 +93,13 @@ public final class DeliveryStore {
     /** Hands back in-flight deliveries that were not attempted, in the state they had before. */
     public void release(List<LaneItem> items) {
         if (items.isEmpty()) return;
-        Jdbc.withConnection(ds, c -> {
+        Jdbc.withConnection(bookkeeping, c -> {
             try (PreparedStatement ps = c.prepareStatement(SQL.get("release"))) {
-                ps.setArray(1, c.createArrayOf("bigint", items.stream().map(LaneItem::id).toArray()));
+                var ids = c.createArrayOf("bigint", items.stream().map(LaneItem::id).toArray());
+                ps.setArray(1, ids);
                 ps.setArray(2, c.createArrayOf("text", items.stream()
                         .map(i -> i.state() == DeliveryState.failed ? "failed" : "pending").toArray()));
+                ps.setArray(3, ids);
                 return ps.executeUpdate();
             }
         });
@@ -103,7 +108,9 @@ public final class DeliveryStore {
     /** Records outcomes of in-flight deliveries in one transaction; returns how many rows changed. */
     public int settle(List<Settlement> outcomes, String node) {
         if (outcomes.isEmpty()) return 0;
-        return Jdbc.inTransaction(ds, c -> {
+        List<Settlement> history = outcomes.stream().filter(Settlement::worthRecording).toList();
+        // One statement needs no transaction; with attempt history both commit together.
+        Jdbc.TxWork<Integer> work = c -> {
             int n = outcomes.size();
             Long[] ids = new Long[n];
             String[] states = new String[n], errors = new String[n];
@@ -124,12 +131,13 @@ public final class DeliveryStore {
                 ps.setArray(3, c.createArrayOf("int4", statuses));
                 ps.setArray(4, c.createArrayOf("text", errors));
                 ps.setArray(5, c.createArrayOf("timestamptz", next));
+                ps.setArray(6, c.createArrayOf("bigint", ids));
                 changed = ps.executeUpdate();
             }
-            List<Settlement> history = outcomes.stream().filter(Settlement::worthRecording).toList();
             if (!history.isEmpty()) insertAttempts(c, history, node);
             return changed;
-        });
+        };
+        return history.isEmpty() ? Jdbc.withConnection(bookkeeping, work) : Jdbc.inTransaction(bookkeeping, work);
     }
 
     private static void insertAttempts(Connection c, List<Settlement> history, String node) throws SQLException {

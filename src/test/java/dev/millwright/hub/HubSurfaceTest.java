@@ -101,7 +101,7 @@ class HubSurfaceTest {
 
         Clock later = Clock.fixed(Instant.now().plus(Duration.ofDays(40)), ZoneOffset.UTC);
         HubSettings.Retention settings = new HubSettings.Retention(Duration.ofDays(7), Duration.ofDays(30), Duration.ofHours(1), 1);
-        try (RetentionJob job = new RetentionJob(settings, new DeliveryStore(db.dataSource()), new EventStore(db.dataSource()),
+        try (RetentionJob job = new RetentionJob(settings, new DeliveryStore(db.dataSource(), db.lazyDataSource()), new EventStore(db.dataSource()),
                 new LeaseStore(db.dataSource()), "test-node", later)) {
             job.runOnce();
         }
