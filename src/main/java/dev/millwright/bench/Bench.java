@@ -41,7 +41,8 @@ public final class Bench {
     private static final String TOKEN = "bench-token";
     private static final int BATCH = 100;
 
-    public record Options(int events, int senders, int latencySeconds, int rate, int lanes, int targetConcurrency, Path workDir) {
+    public record Options(int events, int warmupEvents, int senders, int latencySeconds, int rate, int lanes, int targetConcurrency,
+                          Path workDir) {
     }
 
     private final Options options;
@@ -56,11 +57,23 @@ public final class Bench {
         deleteTree(data);
         results.put("machine", machine());
         results.put("events", options.events());
+        results.put("warmup_events", options.warmupEvents());
         results.put("senders", options.senders());
         try (EmbeddedDatabase pg = EmbeddedDatabase.start(data)) {
-            rawLimit(pg);
-            hubIngest(pg);
-            endToEnd(pg);
+            // Warm-up: the same runs, unrecorded, so the JIT has compiled the hot paths before measuring.
+            Map<String, Object> discard = new LinkedHashMap<>();
+            if (options.warmupEvents() > 0) {
+                rawLimit(pg, "warm_raw", options.warmupEvents(), discard);
+                hubIngest(pg, "warm_ingest", options.warmupEvents(), discard);
+                endToEnd(pg, "warm_e2e", options.warmupEvents(), discard);
+            }
+            quiesce(pg, "warm_raw", "warm_ingest", "warm_e2e");
+            rawLimit(pg, "bench_raw", options.events(), results);
+            quiesce(pg);
+            hubIngest(pg, "bench_ingest", options.events(), results);
+            quiesce(pg);
+            endToEnd(pg, "bench_e2e", options.events(), results);
+            quiesce(pg);
             latency(pg);
         } finally {
             deleteTree(data);
@@ -68,11 +81,30 @@ public final class Bench {
         return results;
     }
 
+    /**
+     * Lets each run start from the same quiet database: drops the given schemas, waits for autovacuum
+     * workers to finish (at most a minute), then checkpoints, so one run's cleanup does not load the next.
+     */
+    private static void quiesce(EmbeddedDatabase pg, String... dropSchemas) throws Exception {
+        try (Connection c = java.sql.DriverManager.getConnection(pg.jdbcUrl(), pg.user(), null); Statement s = c.createStatement()) {
+            for (String schema : dropSchemas) s.execute("drop schema if exists " + schema + " cascade");
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (System.nanoTime() < deadline) {
+                try (ResultSet rs = s.executeQuery("select count(*) from pg_stat_activity where backend_type = 'autovacuum worker'")) {
+                    rs.next();
+                    if (rs.getInt(1) == 0) break;
+                }
+                Thread.sleep(200);
+            }
+            s.execute("checkpoint");
+        }
+    }
+
     /** (a) The same event rows, the same multi-row insert, batches of 100, the same concurrency. */
-    private void rawLimit(EmbeddedDatabase pg) throws Exception {
-        try (Database db = Database.open(pg.jdbcUrl(), pg.user(), null, "bench_raw", options.senders() + 2)) {
+    private void rawLimit(EmbeddedDatabase pg, String schema, int events, Map<String, Object> out) throws Exception {
+        try (Database db = Database.open(pg.jdbcUrl(), pg.user(), null, schema, options.senders() + 2)) {
             List<List<CloudEvent>> batches = new ArrayList<>();
-            for (List<String> json : eventBatches("raw", "bench.unrouted", options.events(), false)) {
+            for (List<String> json : eventBatches("raw", "bench.unrouted", events, false)) {
                 List<CloudEvent> parsed = new ArrayList<>();
                 for (String e : json) {
                     var node = (com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.readTree(e);
@@ -81,22 +113,22 @@ public final class Bench {
                 }
                 batches.add(parsed);
             }
-            double rate = timed(options.events(), batches, batch -> Jdbc.inTransaction(db.dataSource(),
+            double rate = timed(events, batches, batch -> Jdbc.inTransaction(db.dataSource(),
                     c -> EventStore.insert(c, batch)));
-            results.put("a_raw_insert_events_per_s", Math.round(rate));
+            out.put("a_raw_insert_events_per_s", Math.round(rate));
         }
     }
 
     /** (b) Events that match no subscription: the hub's full ingest path (HTTP, parse, validate, dedupe, commit). */
-    private void hubIngest(EmbeddedDatabase pg) throws Exception {
-        try (BenchTarget target = new BenchTarget(); Database db = Database.open(pg.jdbcUrl(), pg.user(), null, "bench_ingest", 24)) {
+    private void hubIngest(EmbeddedDatabase pg, String schema, int events, Map<String, Object> out) throws Exception {
+        try (BenchTarget target = new BenchTarget(); Database db = Database.open(pg.jdbcUrl(), pg.user(), null, schema, 24)) {
             Hub hub = Hub.start(plant("ingest", target), db, List.of(TOKEN), Clock.systemUTC());
             try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
-                List<List<String>> batches = eventBatches("ingest", "bench.unrouted", options.events(), false);
-                double rate = timed(options.events(), batches, batch -> post(client, hub.port(), batch));
-                results.put("b_hub_ingest_events_per_s", Math.round(rate));
-                results.put("b_ratio_to_raw", ratio(rate, "a_raw_insert_events_per_s"));
-                results.put("b_accepted", count(db, "select count(*) from events"));
+                List<List<String>> batches = eventBatches("ingest", "bench.unrouted", events, false);
+                double rate = timed(events, batches, batch -> post(client, hub.port(), batch));
+                out.put("b_hub_ingest_events_per_s", Math.round(rate));
+                out.put("b_ratio_to_raw", ratio(out, rate, "a_raw_insert_events_per_s"));
+                out.put("b_accepted", count(db, "select count(*) from events"));
             } finally {
                 hub.close();
             }
@@ -104,25 +136,26 @@ public final class Bench {
     }
 
     /** (c) Events routed to one subscription, delivered over HTTP to a local target; clock stops at the last delivery. */
-    private void endToEnd(EmbeddedDatabase pg) throws Exception {
-        try (BenchTarget target = new BenchTarget(); Database db = Database.open(pg.jdbcUrl(), pg.user(), null, "bench_e2e", 24)) {
+    private void endToEnd(EmbeddedDatabase pg, String schema, int events, Map<String, Object> out) throws Exception {
+        try (BenchTarget target = new BenchTarget(); Database db = Database.open(pg.jdbcUrl(), pg.user(), null, schema, 24)) {
             Hub hub = Hub.start(plant("e2e", target), db, List.of(TOKEN), Clock.systemUTC());
             try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
-                List<List<String>> batches = eventBatches("e2e", "bench.routed", options.events(), false);
+                List<List<String>> batches = eventBatches("e2e", "bench.routed", events, false);
                 long start = System.nanoTime();
-                double ingestRate = timed(options.events(), batches, batch -> post(client, hub.port(), batch));
+                double ingestRate = timed(events, batches, batch -> post(client, hub.port(), batch));
                 long deadline = System.nanoTime() + 600_000_000_000L;
-                while (count(db, "select count(*) from deliveries where state = 'delivered'") < options.events()
+                while (count(db, "select count(*) from deliveries where state = 'delivered'") < events
                         && System.nanoTime() < deadline) {
                     Thread.sleep(50);
                 }
                 double seconds = (System.nanoTime() - start) / 1e9;
                 long delivered = count(db, "select count(*) from deliveries where state = 'delivered'");
-                results.put("c_end_to_end_events_per_s", Math.round(delivered / seconds));
-                results.put("c_ingest_while_delivering_events_per_s", Math.round(ingestRate));
-                results.put("c_accepted", count(db, "select count(*) from events"));
-                results.put("c_delivered", delivered);
-                results.put("c_target_requests", target.received());
+                out.put("c_end_to_end_events_per_s", Math.round(delivered / seconds));
+                out.put("c_ratio_to_raw", ratio(out, delivered / seconds, "a_raw_insert_events_per_s"));
+                out.put("c_ingest_while_delivering_events_per_s", Math.round(ingestRate));
+                out.put("c_accepted", count(db, "select count(*) from events"));
+                out.put("c_delivered", delivered);
+                out.put("c_target_requests", target.received());
             } finally {
                 hub.close();
             }
@@ -246,8 +279,8 @@ public final class Bench {
         return Math.round(sortedNanos[Math.max(0, i)] / 1e4) / 100.0;
     }
 
-    private Object ratio(double rate, String baseKey) {
-        Object base = results.get(baseKey);
+    private static Object ratio(Map<String, Object> out, double rate, String baseKey) {
+        Object base = out.get(baseKey);
         return base instanceof Long b && b > 0 ? Math.round(rate / b * 1000) / 1000.0 : null;
     }
 

@@ -17,6 +17,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--events", defaultValue = "100000", description = "Events for runs (a), (b), (c) (default: ${DEFAULT-VALUE}).")
     int events;
 
+    @Option(names = "--warmup-events", defaultValue = "50000", description = "Unrecorded events run first so the JIT is warm (default: ${DEFAULT-VALUE}).")
+    int warmupEvents;
+
     @Option(names = "--senders", defaultValue = "8", description = "Concurrent HTTP senders (default: ${DEFAULT-VALUE}).")
     int senders;
 
@@ -38,7 +41,7 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path work = Files.createTempDirectory("millwright-bench");
-        Map<String, Object> results = new Bench(new Bench.Options(events, senders, latencySeconds, rate, lanes, targetConcurrency, work)).run();
+        Map<String, Object> results = new Bench(new Bench.Options(events, warmupEvents, senders, latencySeconds, rate, lanes, targetConcurrency, work)).run();
         System.out.println();
         System.out.printf("%-45s %s%n", "measure", "value");
         results.forEach((k, v) -> System.out.printf("%-45s %s%n", k, v));

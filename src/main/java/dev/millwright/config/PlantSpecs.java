@@ -30,7 +30,7 @@ public final class PlantSpecs {
             optional("ingest", object(
                     optional("groupCommitWindow", duration(), "2ms", "How long a writer waits to gather concurrent requests into one commit."),
                     optional("maxGroupEvents", integer(1, 100_000), 5000, "Most events in one group commit."),
-                    optional("writers", integer(1, 16), 2, "Concurrent ingest transactions.")
+                    optional("writers", integer(1, 16), 4, "Concurrent ingest transactions.")
             ), null, "Accepting events."),
             optional("delivery", object(
                     optional("lanes", integer(1, 4096), 64, "Lanes per target. Deliveries with the same ordering key share a lane and keep their order; lanes run in parallel."),
