@@ -17,7 +17,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--events", defaultValue = "100000", description = "Events for runs (a), (b), (c) (default: ${DEFAULT-VALUE}).")
     int events;
 
-    @Option(names = "--warmup-events", defaultValue = "50000", description = "Unrecorded events run first so the JIT is warm (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup-events", defaultValue = "150000", description = "Unrecorded events run first so the JIT is warm (default: ${DEFAULT-VALUE}).")
     int warmupEvents;
 
     @Option(names = "--senders", defaultValue = "8", description = "Concurrent HTTP senders (default: ${DEFAULT-VALUE}).")

@@ -1,0 +1,72 @@
+package dev.millwright.hub;
+
+import dev.millwright.config.PlantConfig;
+import dev.millwright.store.Database;
+import dev.millwright.support.HubClient;
+import dev.millwright.support.TestPlant;
+import dev.millwright.support.TestTarget;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+
+import static dev.millwright.support.HubClient.event;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The database goes away under a running hub: requests get 503 and nothing is half-stored; it comes back and work resumes. */
+class DatabaseOutageTest {
+    private static final String CE = "application/cloudevents+json";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void outageAnswers503AndRecoveryResumesWithNothingLost() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path data = dir.resolve("pg");
+        EmbeddedPostgres pg = start(data, port);
+        try (TestTarget target = new TestTarget();
+             Database db = Database.open(pg.getJdbcUrl("postgres", "postgres"), "postgres", null, "outage", 4)) {
+            Path plant = new TestPlant(dir.resolve("plant")).system("erp", target.baseUrl())
+                    .subscription("holds", "quality.*", "erp", "/holds", "subject").dir();
+            try (Hub hub = Hub.start(PlantConfig.load(plant), db, List.of(HubClient.TOKEN), Clock.systemUTC());
+                 HubClient client = new HubClient(hub.port())) {
+                assertThat(client.postEvents(CE, event("before", "quality.inspection.failed", "L1", "{}")).status()).isEqualTo(202);
+                await().atMost(Duration.ofSeconds(20)).until(() -> target.received().size() == 1);
+
+                pg.close();
+                HubClient.Response down = client.postEvents(CE, event("during", "quality.inspection.failed", "L1", "{}"));
+                assertThat(down.status()).isEqualTo(503);
+                assertThat(down.contentType()).startsWith("application/problem+json");
+                assertThat(down.body()).contains("nothing was stored").doesNotContain("Exception");
+                assertThat(client.getWithoutToken("/health/ready").status()).isEqualTo(503);
+                assertThat(client.getWithoutToken("/health/live").status()).isEqualTo(200);
+
+                pg = start(data, port);
+                await().atMost(Duration.ofSeconds(60)).until(() -> client.getWithoutToken("/health/ready").status() == 200);
+                assertThat(client.postEvents(CE, event("during", "quality.inspection.failed", "L1", "{}")).json().get("accepted").asInt())
+                        .as("the event refused during the outage was not stored, so it is new now").isEqualTo(1);
+                assertThat(client.postEvents(CE, event("before", "quality.inspection.failed", "L1", "{}")).json().get("duplicates").asInt())
+                        .isEqualTo(1);
+                await().atMost(Duration.ofSeconds(30)).until(() -> target.received().size() == 2);
+                assertThat(target.received()).extracting(TestTarget.Received::eventId).containsExactly("before", "during");
+            }
+        } finally {
+            pg.close();
+        }
+    }
+
+    private static EmbeddedPostgres start(Path data, int port) throws Exception {
+        return EmbeddedPostgres.builder().setDataDirectory(data).setCleanDataDirectory(false).setPort(port)
+                .setServerConfig("listen_addresses", "127.0.0.1").start();
+    }
+}

@@ -1,0 +1,54 @@
+package dev.millwright.routing;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.millwright.config.Subscription;
+import dev.millwright.event.CloudEvent;
+import dev.millwright.event.Json;
+import dev.millwright.store.NewDelivery;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class RouterTest {
+    private static CloudEvent event(String id, String type, String subject, String data) throws Exception {
+        String json = "{\"specversion\":\"1.0\",\"id\":\"" + id + "\",\"source\":\"qms\",\"type\":\"" + type + "\""
+                + (subject == null ? "" : ",\"subject\":\"" + subject + "\"") + ",\"data\":" + data + "}";
+        return new CloudEvent(id, "qms", type, subject, null, (ObjectNode) Json.MAPPER.readTree(json), json);
+    }
+
+    @Test
+    void routesToEveryMatchingEnabledSubscription() throws Exception {
+        Router router = new Router(List.of(
+                new Subscription("exact", "quality.inspection.failed", "erp", "/holds", "subject", true),
+                new Subscription("family", "quality.*", "eam", "/requests", "data.asset.id", true),
+                new Subscription("all", "*", "lake", "/events", null, true),
+                new Subscription("off", "*", "erp", "/never", null, false),
+                new Subscription("other", "maintenance.*", "erp", "/x", null, true)), 64);
+        List<NewDelivery> out = router.route(event("e1", "quality.inspection.failed", "LOT-1", "{\"asset\":{\"id\":\"A-7781\"}}"), 17);
+        assertThat(out).extracting(NewDelivery::subscription).containsExactly("exact", "family", "all");
+        assertThat(out).extracting(NewDelivery::orderingKey).containsExactly("LOT-1", "A-7781", null);
+        assertThat(out).allSatisfy(d -> assertThat(d.lane()).isBetween(0, 63));
+        assertThat(out).extracting(NewDelivery::eventSeq).containsOnly(17L);
+    }
+
+    @Test
+    void sameKeySameLaneAndStableIdempotencyKeys() throws Exception {
+        Router router = new Router(List.of(new Subscription("s", "*", "erp", "/", "subject", true)), 64);
+        NewDelivery a = router.route(event("e1", "t", "LOT-9", "{}"), 1).getFirst();
+        NewDelivery b = router.route(event("e2", "t", "LOT-9", "{}"), 2).getFirst();
+        assertThat(a.lane()).isEqualTo(b.lane());
+        assertThat(a.idempotencyKey()).isEqualTo(Router.idempotencyKey("s", "qms", "e1", 0)).isNotEqualTo(b.idempotencyKey());
+        assertThat(Router.idempotencyKey("s", "qms", "e1", 7)).isNotEqualTo(a.idempotencyKey());
+        assertThat(Router.idempotencyKey("other", "qms", "e1", 0)).isNotEqualTo(a.idempotencyKey());
+    }
+
+    @Test
+    void missingOrStructuredKeyValuesAreUnordered() throws Exception {
+        assertThat(Router.orderingKey(event("e", "t", null, "{}"), "subject")).isNull();
+        assertThat(Router.orderingKey(event("e", "t", null, "{\"lot\":{\"a\":1}}"), "data.lot")).isNull();
+        assertThat(Router.orderingKey(event("e", "t", null, "{\"lot\":42}"), "data.lot")).isEqualTo("42");
+        assertThat(Router.orderingKey(event("e", "t", null, "[1]"), "data.lot")).isNull();
+    }
+}
