@@ -63,6 +63,15 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
             }
         }
 
+        if (hub != null) {
+            for (SystemConfig system : systems.values()) {
+                if (system.http() != null && hub.delivery().leaseTtl().compareTo(system.http().timeout().multipliedBy(2)) < 0) {
+                    errors.add(new ConfigError("millwright.yaml", 1, "delivery.leaseTtl", "must be at least twice the longest outbound timeout ("
+                            + system.name() + ": " + system.http().timeout().toMillis() + " ms), so a call never outlives a lane lease"));
+                }
+            }
+        }
+
         List<Subscription> subscriptions = new ArrayList<>();
         for (Path file : yamlFiles(dir.resolve("subscriptions"))) {
             int before = errors.size();

@@ -34,7 +34,7 @@ public final class PlantSpecs {
             ), null, "Accepting events."),
             optional("delivery", object(
                     optional("lanes", integer(1, 4096), 64, "Lanes per target. Deliveries with the same ordering key share a lane and keep their order; lanes run in parallel."),
-                    optional("leaseTtl", duration(), "10s", "How long a node's claim on a lane lasts without renewal; a dead node's lanes move after this."),
+                    optional("leaseTtl", duration(), "20s", "How long a node's claim on a lane lasts without renewal; a dead node's lanes move after this. At least twice the longest outbound timeout, so a call never outlives the lease."),
                     optional("batchSize", integer(1, 10_000), 200, "Deliveries a lane reads per round."),
                     optional("pollInterval", duration(), "1s", "Safety-net poll when no wake-up arrives."),
                     optional("drainTimeout", duration(), "20s", "On SIGTERM, how long in-flight deliveries may take to finish.")

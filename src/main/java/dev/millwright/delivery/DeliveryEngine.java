@@ -36,7 +36,8 @@ public final class DeliveryEngine implements AutoCloseable {
     private final Clock clock;
     private final List<String> allLanes;
     private final Map<String, LaneWorker> workers = new ConcurrentHashMap<>();
-    private final Map<String, Long> leaseValidUntil = new ConcurrentHashMap<>();
+    /** Per held lane: until when (System.nanoTime) the lease surely holds, counted from before the renewal was asked. */
+    private final Map<String, Long> leaseExpiry = new ConcurrentHashMap<>();
     private final List<Map.Entry<String, LaneWorker>> stopping = new ArrayList<>();
     private final Thread scheduler;
     private volatile boolean closed;
@@ -124,7 +125,7 @@ public final class DeliveryEngine implements AutoCloseable {
             return true;
         });
         if (!finished.isEmpty()) {
-            finished.forEach(leaseValidUntil::remove);
+            finished.forEach(leaseExpiry::remove);
             leases.release(finished, node);
         }
         Set<String> stillStopping = new HashSet<>();
@@ -132,16 +133,17 @@ public final class DeliveryEngine implements AutoCloseable {
         mine.removeAll(stillStopping);
 
         Set<String> held = leases.acquire(mine, node, settings.leaseTtl());
-        // Valid until the TTL from when we asked, less a margin for clock rate and the round in progress.
-        long validUntil = started + settings.leaseTtl().toNanos() * 4 / 5;
+        // The database set expiry = its now() + TTL after we asked; counting from before we asked, less a
+        // margin for clock rate differences, is a safe lower bound on this node's clock.
+        long expiry = started + settings.leaseTtl().toNanos() * 19 / 20;
         for (String name : held) {
-            leaseValidUntil.put(name, validUntil);
+            leaseExpiry.put(name, expiry);
             workers.computeIfAbsent(name, this::startWorker);
         }
         for (String name : new ArrayList<>(workers.keySet())) {
             if (!held.contains(name)) {
                 LaneWorker w = workers.remove(name);
-                leaseValidUntil.remove(name);
+                leaseExpiry.remove(name);
                 w.stop();
             }
         }
@@ -153,12 +155,12 @@ public final class DeliveryEngine implements AutoCloseable {
         int lane = Integer.parseInt(parts[1]);
         HttpTarget target = targets.get(parts[2]);
         return new LaneWorker(target, lane, deliveries, target.config().retry(), metrics, clock, node,
-                settings.batchSize(), settings.pollInterval(), () -> leaseHeld(name));
+                settings.batchSize(), settings.pollInterval(), forAtLeast -> leaseHeldFor(name, forAtLeast));
     }
 
-    private boolean leaseHeld(String name) {
-        Long until = leaseValidUntil.get(name);
-        return until != null && System.nanoTime() < until && !closed;
+    private boolean leaseHeldFor(String name, Duration forAtLeast) {
+        Long expiry = leaseExpiry.get(name);
+        return expiry != null && System.nanoTime() + forAtLeast.toNanos() < expiry && !closed;
     }
 
     /** Stops delivering: in-flight rounds get the drain timeout to finish, then leases are released. */

@@ -23,7 +23,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 
 /**
  * Delivers one lane of one target, on the node that holds the lane's lease. Each round reads the
@@ -42,7 +42,8 @@ final class LaneWorker {
     private final String node;
     private final int batchSize;
     private final Duration pollInterval;
-    private final BooleanSupplier leaseValid;
+    /** Whether this node still holds the lane's lease for at least the given time. */
+    private final Predicate<Duration> leaseHeldFor;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wakeUp = lock.newCondition();
     private boolean woken;
@@ -50,7 +51,7 @@ final class LaneWorker {
     private final Thread thread;
 
     LaneWorker(HttpTarget target, int lane, DeliveryStore store, RetryPolicy retry, HubMetrics metrics, Clock clock,
-               String node, int batchSize, Duration pollInterval, BooleanSupplier leaseValid) {
+               String node, int batchSize, Duration pollInterval, Predicate<Duration> leaseHeldFor) {
         this.target = target;
         this.lane = lane;
         this.store = store;
@@ -60,7 +61,7 @@ final class LaneWorker {
         this.node = node;
         this.batchSize = batchSize;
         this.pollInterval = pollInterval;
-        this.leaseValid = leaseValid;
+        this.leaseHeldFor = leaseHeldFor;
         this.thread = Thread.ofVirtual().name("lane-" + target.name() + "-" + lane).start(this::run);
     }
 
@@ -128,7 +129,7 @@ final class LaneWorker {
      * something due; rows that arrive meanwhile wake the worker
      */
     private Instant round() throws InterruptedException {
-        if (!leaseValid.getAsBoolean()) return clock.instant().plus(pollInterval);
+        if (!leaseHeldFor.test(target.config().timeout())) return clock.instant().plus(pollInterval);
         List<LaneItem> items = store.laneWork(target.name(), lane, batchSize);
         Instant now = clock.instant();
         Instant nextDue = now.plus(pollInterval);
@@ -145,7 +146,6 @@ final class LaneWorker {
             chains.computeIfAbsent(key, k -> new ArrayList<>()).add(item);
         }
         if (chains.isEmpty()) return nextDue;
-        if (!leaseValid.getAsBoolean()) return clock.instant().plus(pollInterval);
 
         List<Long> ids = new ArrayList<>();
         chains.values().forEach(chain -> chain.forEach(i -> ids.add(i.id())));
@@ -170,6 +170,11 @@ final class LaneWorker {
     private void sendChain(List<LaneItem> chain, List<Settlement> settled, List<LaneItem> untouched) throws InterruptedException {
         for (int i = 0; i < chain.size(); i++) {
             LaneItem item = chain.get(i);
+            if (!leaseHeldFor.test(target.config().timeout())) {
+                // A call now could outlive our lease and overlap the next holder's: leave the rest to it.
+                untouched.addAll(chain.subList(i, chain.size()));
+                return;
+            }
             Instant started = clock.instant();
             long t0 = System.nanoTime();
             Outcome outcome = target.send(item);

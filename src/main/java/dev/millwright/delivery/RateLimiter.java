@@ -2,36 +2,31 @@ package dev.millwright.delivery;
 
 import java.util.concurrent.locks.ReentrantLock;
 
-/** A token bucket: at most {@code perSecond} permits per second, with a burst of one second's worth. */
+/**
+ * Spaces calls evenly, so no one-second window holds more than perSecond calls (a token bucket with a
+ * burst would allow up to twice that in a window). The spacing is 5% wider than 1/perSecond so that
+ * jitter in the network and the target's own timing does not push a window at the target over.
+ */
 final class RateLimiter {
-    private final double perSecond;
+    private final long intervalNanos;
     private final ReentrantLock lock = new ReentrantLock();
-    private double tokens;
-    private long last = System.nanoTime();
+    private long nextSlot = System.nanoTime();
 
     RateLimiter(double perSecond) {
-        this.perSecond = perSecond;
-        this.tokens = Math.max(1, perSecond);
+        this.intervalNanos = perSecond <= 0 ? 0 : (long) Math.ceil(1.05e9 / perSecond);
     }
 
     void acquire() throws InterruptedException {
-        if (perSecond <= 0) return;
-        while (true) {
-            long waitNanos;
-            lock.lock();
-            try {
-                long now = System.nanoTime();
-                tokens = Math.min(Math.max(1, perSecond), tokens + (now - last) / 1e9 * perSecond);
-                last = now;
-                if (tokens >= 1) {
-                    tokens -= 1;
-                    return;
-                }
-                waitNanos = (long) ((1 - tokens) / perSecond * 1e9);
-            } finally {
-                lock.unlock();
-            }
-            Thread.sleep(waitNanos / 1_000_000, (int) (waitNanos % 1_000_000));
+        if (intervalNanos == 0) return;
+        long slot;
+        lock.lock();
+        try {
+            slot = Math.max(nextSlot, System.nanoTime());
+            nextSlot = slot + intervalNanos;
+        } finally {
+            lock.unlock();
         }
+        long wait = slot - System.nanoTime();
+        if (wait > 0) Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
     }
 }

@@ -34,7 +34,7 @@ class PlantConfigTest {
         assertThat(http.headers().get("Authorization").value()).isEqualTo("Bearer s3cret");
         assertThat(http.headers().toString()).doesNotContain("s3cret");
         assertThat(http.retry().maxAttempts()).isEqualTo(10);
-        assertThat(http.timeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(http.timeout()).isEqualTo(Duration.ofSeconds(1));
         assertThat(plant.hub().retention().deliveredAfter()).isEqualTo(Duration.ofDays(7));
     }
 
@@ -91,6 +91,13 @@ class PlantConfigTest {
                 "subscriptions/holds.yaml:3: deliver.system: unknown system 'mes'; known systems: erp",
                 "subscriptions/holds.yaml:4: orderBy: 'data..lot' is neither an attribute name (subject, source, ...) nor a data path (data.lot.id)",
                 "subscriptions/holds.yaml:3: deliver.path: must start with '/'");
+    }
+
+    @Test
+    void leaseMustOutlastTwoOutboundTimeouts() {
+        new TestPlant(dir).hub("plant: p\ndelivery: { leaseTtl: 5s }\n").system("erp", "http://127.0.0.1:9", "timeout: 4s\n");
+        assertThat(errors()).extracting(ConfigError::toString).containsExactly(
+                "millwright.yaml:1: delivery.leaseTtl: must be at least twice the longest outbound timeout (erp: 4000 ms), so a call never outlives a lane lease");
     }
 
     @Test

@@ -39,7 +39,7 @@ class DeliveryTest {
     @TempDir
     static Path dir;
     static Database db;
-    static TestTarget dupTarget, flakyTarget, poisonTarget, replayTarget;
+    static TestTarget dupTarget, flakyTarget, poisonTarget, replayTarget, limitedTarget;
     static Hub hub;
     static HubClient client;
 
@@ -49,12 +49,15 @@ class DeliveryTest {
         flakyTarget = new TestTarget();
         poisonTarget = new TestTarget();
         replayTarget = new TestTarget();
+        limitedTarget = new TestTarget();
         db = TestPostgres.newDatabase("delivery");
         TestPlant plant = new TestPlant(dir)
                 .system("dup", dupTarget.baseUrl())
                 .system("flaky", flakyTarget.baseUrl())
                 .system("poison", poisonTarget.baseUrl())
                 .system("replay", replayTarget.baseUrl())
+                .system("limited", limitedTarget.baseUrl(), "rateLimit: 20\n")
+                .subscription("limited-sub", "test.limited", "limited", "/in", null)
                 .subscription("dup-sub", "test.dup", "dup", "/in", "subject")
                 .subscription("flaky-sub", "test.flaky", "flaky", "/in", "subject")
                 .subscription("poison-sub", "test.poison", "poison", "/in", "data.key")
@@ -67,7 +70,7 @@ class DeliveryTest {
     static void stop() {
         hub.close();
         db.close();
-        List.of(dupTarget, flakyTarget, poisonTarget, replayTarget).forEach(TestTarget::close);
+        List.of(dupTarget, flakyTarget, poisonTarget, replayTarget, limitedTarget).forEach(TestTarget::close);
     }
 
     @Test
@@ -200,6 +203,21 @@ class DeliveryTest {
         HubClient.Response bad = client.postJson("/api/v1/replays", "{\"subscription\":\"replay-sub\",\"from\":\"soon\",\"colour\":1}");
         assertThat(bad.status()).isEqualTo(400);
         assertThat(Sql.count(db, "select count(*) from replays")).isEqualTo(2);
+    }
+
+    @Test
+    void rateLimitHoldsInEverySecondAtTheTarget() {
+        List<String> events = new ArrayList<>();
+        for (int i = 0; i < 60; i++) events.add(event("limited-" + i, "test.limited", null, "{}"));
+        assertThat(client.postEvents(BATCH, HubClient.batch(events)).status()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(30)).until(() -> limitedTarget.received().size() == 60);
+        List<Instant> at = limitedTarget.received().stream().map(Received::at).sorted().toList();
+        for (Instant start : at) {
+            Instant end = start.plusSeconds(1);
+            long inWindow = at.stream().filter(t -> !t.isBefore(start) && t.isBefore(end)).count();
+            assertThat(inWindow).as("requests in the second from %s", start).isLessThanOrEqualTo(20);
+        }
+        assertThat(Duration.between(at.getFirst(), at.getLast())).isGreaterThanOrEqualTo(Duration.ofMillis(2800));
     }
 
     @Test

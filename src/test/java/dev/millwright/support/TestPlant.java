@@ -26,13 +26,13 @@ public final class TestPlant {
 
     /** A system delivering to {@code baseUrl}, with fast retries unless {@code extra} says otherwise. */
     public TestPlant system(String name, String baseUrl, String extra) {
+        String settings = extra.contains("timeout:") ? extra : "timeout: 1s\n" + extra;
         write("systems/" + name + ".yaml", """
                 name: %s
                 outbound:
                   http:
                     baseUrl: %s
-                    timeout: 2s
-                %s""".formatted(name, baseUrl, extra.indent(4)));
+                %s""".formatted(name, baseUrl, settings.indent(4)));
         return this;
     }
 
