@@ -33,6 +33,8 @@ class EmbeddedCrashTest {
             Map<String, String> env = Map.of("MILLWRIGHT_DATA_DIR", data.toString());
 
             HubProcess first = HubProcess.start(plant, env);
+            // The launcher execs the JVM: killing the process started as ./millwright kills both.
+            assertThat(first.command()).endsWith("/java");
             try (HubClient client = new HubClient(first.port())) {
                 for (int i = 0; i < 20; i++) {
                     assertThat(client.postEvents("application/cloudevents+json",

@@ -49,12 +49,16 @@ public final class HubProcess implements AutoCloseable {
         }
     }
 
-    /** Starts `millwright run --config plantDir` with the given environment (DB URL or data dir, token). */
+    /**
+     * Starts `./millwright run --config plantDir` — the real launcher, which picks a JDK and execs it, so the
+     * process is the hub's JVM — on this build's classes, with the given environment (DB URL or data dir).
+     */
     public static HubProcess start(Path plantDir, Map<String, String> env) {
-        String java = ProcessHandle.current().info().command().orElse("java");
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-cp", classpath,
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=info", "dev.millwright.cli.Main", "run", "--config", plantDir.toString());
+        ProcessBuilder pb = new ProcessBuilder(Path.of("millwright").toAbsolutePath().toString(), "run", "--config", plantDir.toString());
+        pb.environment().put("MILLWRIGHT_CLASSPATH", classpath);
+        pb.environment().put("MILLWRIGHT_JAVA_OPTS", "-Xmx512m -Dorg.slf4j.simpleLogger.defaultLogLevel=info");
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
         pb.environment().put("MILLWRIGHT_ADMIN_TOKEN", HubClient.TOKEN);
         pb.environment().putAll(env);
         pb.redirectErrorStream(true);
@@ -77,6 +81,11 @@ public final class HubProcess implements AutoCloseable {
 
     public long pid() {
         return process.pid();
+    }
+
+    /** The command the process runs now (after the launcher's exec, the JVM). */
+    public String command() {
+        return process.info().command().orElse("");
     }
 
     public List<String> output() {
