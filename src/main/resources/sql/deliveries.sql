@@ -36,18 +36,21 @@ where d.id = u.id and d.state::text = 'in_flight'
 insert into delivery_attempts (delivery_id, attempt, started_at, duration_ms, node, status, outcome, error)
 select * from unnest(?::bigint[], ?::int[], ?::timestamptz[], ?::int[], ?::text[], ?::int[], ?::text[], ?::text[])
 
+-- Filters are bound once each in a parameter row; null means "any".
+
 -- name: search
+with p as (select ?::delivery_state as state, ?::text as target, ?::text as okey, ?::text as sub, ?::bigint as after, ?::int as lim)
 select d.id, d.event_seq, e.source as event_source, e.id as event_id, e.type as event_type, d.subscription, d.target,
        d.path, d.lane, d.ordering_key, d.idempotency_key, d.replay_id, d.state, d.attempts, d.next_attempt_at,
        d.created_at, d.updated_at, d.delivered_at, d.last_status, d.last_error
-from deliveries d join events e on e.seq = d.event_seq
-where (?::text is null or d.state = ?::delivery_state)
-  and (?::text is null or d.target = ?)
-  and (?::text is null or d.ordering_key = ?)
-  and (?::text is null or d.subscription = ?)
-  and d.id > ?
+from deliveries d join events e on e.seq = d.event_seq, p
+where (p.state is null or d.state = p.state)
+  and (p.target is null or d.target = p.target)
+  and (p.okey is null or d.ordering_key = p.okey)
+  and (p.sub is null or d.subscription = p.sub)
+  and d.id > p.after
 order by d.id
-limit ?
+limit (select lim from p)
 
 -- name: by_id
 select d.id, d.event_seq, e.source as event_source, e.id as event_id, e.type as event_type, d.subscription, d.target,
@@ -66,13 +69,15 @@ where id = ? and state in ('dead', 'failed')
 returning id, target, lane
 
 -- name: retry_matching
-update deliveries set state = 'pending', next_attempt_at = now(), updated_at = now()
-where state in ('dead', 'failed')
-  and (?::text is null or state = ?::delivery_state)
-  and (?::text is null or target = ?)
-  and (?::text is null or ordering_key = ?)
-  and (?::text is null or subscription = ?)
-returning id, target, lane
+with p as (select ?::delivery_state as state, ?::text as target, ?::text as okey, ?::text as sub)
+update deliveries d set state = 'pending', next_attempt_at = now(), updated_at = now()
+from p
+where d.state in ('dead', 'failed')
+  and (p.state is null or d.state = p.state)
+  and (p.target is null or d.target = p.target)
+  and (p.okey is null or d.ordering_key = p.okey)
+  and (p.sub is null or d.subscription = p.sub)
+returning d.id, d.target, d.lane
 
 -- name: original_key
 select idempotency_key from deliveries where subscription = ? and event_seq = ? and replay_id = 0

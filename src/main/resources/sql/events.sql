@@ -12,23 +12,27 @@ select seq, received_at, body from events where id = ? and (?::text is null or s
 -- name: by_seq
 select seq, received_at, body from events where seq = ?
 
+-- Filters are bound once each in a parameter row; null means "any". A type ending in '.*' is a family.
+
 -- name: search
-select seq, received_at, body from events
-where (?::text is null or type = ? or (right(?, 2) = '.*' and type like left(?, -1) || '%'))
-  and (?::text is null or subject = ?)
-  and (?::text is null or source = ?)
-  and seq > ?
-order by seq
-limit ?
+with p as (select ?::text as type, ?::text as subject, ?::text as source, ?::bigint as after, ?::int as lim)
+select e.seq, e.received_at, e.body from events e, p
+where (p.type is null or e.type = p.type or (right(p.type, 2) = '.*' and e.type like left(p.type, -1) || '%'))
+  and (p.subject is null or e.subject = p.subject)
+  and (p.source is null or e.source = p.source)
+  and e.seq > p.after
+order by e.seq
+limit (select lim from p)
 
 -- name: for_replay
-select seq, source, id, type, subject, body from events
-where (?::text is null or type = ? or (right(?, 2) = '.*' and type like left(?, -1) || '%'))
-  and (?::text is null or subject = ?)
-  and (?::timestamptz is null or received_at >= ?)
-  and (?::timestamptz is null or received_at < ?)
-order by seq
-limit ?
+with p as (select ?::text as type, ?::text as subject, ?::timestamptz as from_time, ?::timestamptz as to_time, ?::int as lim)
+select e.seq, e.source, e.id, e.type, e.subject, e.body from events e, p
+where (p.type is null or e.type = p.type or (right(p.type, 2) = '.*' and e.type like left(p.type, -1) || '%'))
+  and (p.subject is null or e.subject = p.subject)
+  and (p.from_time is null or e.received_at >= p.from_time)
+  and (p.to_time is null or e.received_at < p.to_time)
+order by e.seq
+limit (select lim from p)
 
 -- name: prune
 delete from events where seq in (

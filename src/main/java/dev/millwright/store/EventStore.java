@@ -89,15 +89,10 @@ public final class EventStore {
         return Jdbc.withConnection(ds, c -> {
             try (PreparedStatement ps = c.prepareStatement(SQL.get("search"))) {
                 ps.setString(1, type);
-                ps.setString(2, type);
-                ps.setString(3, type);
-                ps.setString(4, type);
-                ps.setString(5, subject);
-                ps.setString(6, subject);
-                ps.setString(7, source);
-                ps.setString(8, source);
-                ps.setLong(9, afterSeq);
-                ps.setInt(10, limit);
+                ps.setString(2, subject);
+                ps.setString(3, source);
+                ps.setLong(4, afterSeq);
+                ps.setInt(5, limit);
                 return read(ps);
             }
         });
@@ -111,17 +106,10 @@ public final class EventStore {
             throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(SQL.get("for_replay"))) {
             ps.setString(1, type);
-            ps.setString(2, type);
-            ps.setString(3, type);
-            ps.setString(4, type);
-            ps.setString(5, subject);
-            ps.setString(6, subject);
-            Timestamp f = from == null ? null : Timestamp.from(from), t = to == null ? null : Timestamp.from(to);
-            ps.setTimestamp(7, f);
-            ps.setTimestamp(8, f);
-            ps.setTimestamp(9, t);
-            ps.setTimestamp(10, t);
-            ps.setInt(11, limit);
+            ps.setString(2, subject);
+            ps.setTimestamp(3, from == null ? null : Timestamp.from(from));
+            ps.setTimestamp(4, to == null ? null : Timestamp.from(to));
+            ps.setInt(5, limit);
             List<ReplayCandidate> out = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

@@ -1,13 +1,12 @@
 package dev.millwright.delivery;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.millwright.config.PlantConfig;
 import dev.millwright.hub.Hub;
 import dev.millwright.store.Database;
 import dev.millwright.support.HubClient;
 import dev.millwright.support.Sql;
 import dev.millwright.support.TestPlant;
-import dev.millwright.support.TestPostgres;
+import dev.millwright.support.TestHub;
 import dev.millwright.support.TestTarget;
 import dev.millwright.support.TestTarget.Received;
 import dev.millwright.support.TestTarget.Reply;
@@ -17,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -38,9 +36,9 @@ class DeliveryTest {
 
     @TempDir
     static Path dir;
+    static TestHub hub;
     static Database db;
     static TestTarget dupTarget, flakyTarget, poisonTarget, replayTarget, limitedTarget;
-    static Hub hub;
     static HubClient client;
 
     @BeforeAll
@@ -50,7 +48,6 @@ class DeliveryTest {
         poisonTarget = new TestTarget();
         replayTarget = new TestTarget();
         limitedTarget = new TestTarget();
-        db = TestPostgres.newDatabase("delivery");
         TestPlant plant = new TestPlant(dir)
                 .system("dup", dupTarget.baseUrl())
                 .system("flaky", flakyTarget.baseUrl())
@@ -62,14 +59,14 @@ class DeliveryTest {
                 .subscription("flaky-sub", "test.flaky", "flaky", "/in", "subject")
                 .subscription("poison-sub", "test.poison", "poison", "/in", "data.key")
                 .subscription("replay-sub", "test.replay", "replay", "/in", null);
-        hub = Hub.start(PlantConfig.load(plant.dir()), db, List.of(HubClient.TOKEN), Clock.systemUTC());
-        client = new HubClient(hub.port());
+        hub = TestHub.start("delivery", plant);
+        db = hub.db;
+        client = hub.client;
     }
 
     @AfterAll
     static void stop() {
         hub.close();
-        db.close();
         List.of(dupTarget, flakyTarget, poisonTarget, replayTarget, limitedTarget).forEach(TestTarget::close);
     }
 

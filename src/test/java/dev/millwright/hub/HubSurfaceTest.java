@@ -3,7 +3,6 @@ package dev.millwright.hub;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.millwright.api.ApiServer;
 import dev.millwright.config.HubSettings;
-import dev.millwright.config.PlantConfig;
 import dev.millwright.maintenance.RetentionJob;
 import dev.millwright.store.Database;
 import dev.millwright.store.DeliveryStore;
@@ -12,7 +11,7 @@ import dev.millwright.store.LeaseStore;
 import dev.millwright.support.HubClient;
 import dev.millwright.support.Sql;
 import dev.millwright.support.TestPlant;
-import dev.millwright.support.TestPostgres;
+import dev.millwright.support.TestHub;
 import dev.millwright.support.TestTarget;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,25 +35,24 @@ import static org.awaitility.Awaitility.await;
 class HubSurfaceTest {
     @TempDir
     static Path dir;
+    static TestHub hub;
     static Database db;
     static TestTarget target;
-    static Hub hub;
     static HubClient client;
 
     @BeforeAll
     static void start() throws Exception {
         target = new TestTarget();
-        db = TestPostgres.newDatabase("surface");
         TestPlant plant = new TestPlant(dir).system("erp", target.baseUrl())
                 .subscription("holds", "quality.*", "erp", "/holds", "subject");
-        hub = Hub.start(PlantConfig.load(plant.dir()), db, List.of(HubClient.TOKEN), Clock.systemUTC());
-        client = new HubClient(hub.port());
+        hub = TestHub.start("surface", plant);
+        db = hub.db;
+        client = hub.client;
     }
 
     @AfterAll
     static void stop() {
         hub.close();
-        db.close();
         target.close();
     }
 
@@ -66,7 +64,7 @@ class HubSurfaceTest {
         Set<String> documented = new HashSet<>();
         paths.fields().forEachRemaining(p -> p.getValue().fieldNames().forEachRemaining(m -> documented.add(m.toUpperCase() + " " + p.getKey())));
         Set<String> served = new HashSet<>();
-        for (ApiServer.Route route : hub.api().routes()) served.add(route.method() + " " + route.path());
+        for (ApiServer.Route route : hub.hub.api().routes()) served.add(route.method() + " " + route.path());
         assertThat(documented).isEqualTo(served);
     }
 

@@ -1,12 +1,11 @@
 package dev.millwright.ingest;
 
-import dev.millwright.config.PlantConfig;
 import dev.millwright.hub.Hub;
 import dev.millwright.store.Database;
 import dev.millwright.support.HubClient;
 import dev.millwright.support.Sql;
 import dev.millwright.support.TestPlant;
-import dev.millwright.support.TestPostgres;
+import dev.millwright.support.TestHub;
 import dev.millwright.support.TestTarget;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -18,7 +17,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,29 +33,28 @@ class BadInputTest {
 
     @TempDir
     static Path dir;
+    static TestHub hub;
     static Database db;
     static TestTarget target;
-    static Hub hub;
     static HubClient client;
 
     @BeforeAll
     static void start() throws Exception {
         target = new TestTarget();
-        db = TestPostgres.newDatabase("bad_input");
         TestPlant plant = new TestPlant(dir).system("erp", target.baseUrl())
                 .subscription("holds", "quality.*", "erp", "/holds", "subject");
         plant.hub("""
                 plant: test-plant
                 http: { host: 127.0.0.1, port: 0, maxBodyBytes: 1048576, maxBatchEvents: 100 }
                 """);
-        hub = Hub.start(PlantConfig.load(plant.dir()), db, List.of(HubClient.TOKEN), Clock.systemUTC());
-        client = new HubClient(hub.port());
+        hub = TestHub.start("bad_input", plant);
+        db = hub.db;
+        client = hub.client;
     }
 
     @AfterAll
     static void stop() throws Exception {
         hub.close();
-        db.close();
         target.close();
     }
 

@@ -1,0 +1,38 @@
+package dev.millwright.support;
+
+import dev.millwright.config.PlantConfig;
+import dev.millwright.hub.Hub;
+import dev.millwright.store.Database;
+
+import java.time.Clock;
+import java.util.List;
+
+/** An in-process hub on a fresh schema of the test PostgreSQL, with a client for it. */
+public final class TestHub implements AutoCloseable {
+    public final Database db;
+    public final Hub hub;
+    public final HubClient client;
+
+    private TestHub(Database db, Hub hub) {
+        this.db = db;
+        this.hub = hub;
+        this.client = new HubClient(hub.port());
+    }
+
+    public static TestHub start(String schemaPrefix, TestPlant plant) {
+        Database db = TestPostgres.newDatabase(schemaPrefix);
+        try {
+            return new TestHub(db, Hub.start(PlantConfig.load(plant.dir()), db, List.of(HubClient.TOKEN), Clock.systemUTC()));
+        } catch (RuntimeException e) {
+            db.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() {
+        client.close();
+        hub.close();
+        db.close();
+    }
+}
