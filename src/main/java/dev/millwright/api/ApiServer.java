@@ -1,5 +1,6 @@
 package dev.millwright.api;
 
+import dev.millwright.contracts.Contracts;
 import dev.millwright.ingest.RejectedInput;
 import dev.millwright.metrics.HubMetrics;
 import dev.millwright.operations.Operations;
@@ -26,7 +27,7 @@ public final class ApiServer implements AutoCloseable {
 
     /** Everything the routes need. */
     public record Deps(Database db, EventStore events, DeliveryStore deliveries,
-                       dev.millwright.ingest.IngestService ingest, Operations operations, HubMetrics metrics,
+                       dev.millwright.ingest.IngestService ingest, Contracts contracts, Operations operations, HubMetrics metrics,
                        Set<String> targets, Auth auth, BooleanSupplier ready) {
     }
 
@@ -38,7 +39,8 @@ public final class ApiServer implements AutoCloseable {
     private final List<Route> routes;
 
     public ApiServer(Deps d, String host, int port, int maxBodyBytes, int maxBatchEvents) {
-        EventsApi events = new EventsApi(d.ingest(), d.events(), maxBatchEvents, maxBodyBytes);
+        EventsApi events = new EventsApi(d.ingest(), d.events(), d.contracts(), maxBatchEvents, maxBodyBytes);
+        ContractsApi contracts = new ContractsApi(d.contracts());
         DeliveriesApi deliveries = new DeliveriesApi(d.deliveries(), d.operations());
         String openApi = resource("/openapi.json");
         this.routes = List.of(
@@ -50,6 +52,8 @@ public final class ApiServer implements AutoCloseable {
                 new Route("POST", "/api/v1/deliveries/retry", deliveries::retryMatching),
                 new Route("POST", "/api/v1/deliveries/{id}/retry", deliveries::retry),
                 new Route("POST", "/api/v1/replays", deliveries::replay),
+                new Route("GET", "/api/v1/contracts", contracts::list),
+                new Route("GET", "/api/v1/contracts/{type}/{version}", contracts::get),
                 new Route("GET", "/api/v1/openapi.json", ctx -> ctx.contentType("application/json").result(openApi)),
                 new Route("GET", "/health/live", ctx -> JsonBody.send(ctx, 200, Map.of("status", "up"))),
                 new Route("GET", "/health/ready", ctx -> ready(ctx, d)),

@@ -5,6 +5,8 @@ import dev.millwright.event.Json;
 import dev.millwright.ingest.CloudEventReader;
 import dev.millwright.ingest.IngestService;
 import dev.millwright.ingest.RejectedInput;
+import dev.millwright.ingest.Violation;
+import dev.millwright.contracts.Contracts;
 import dev.millwright.store.EventStore;
 import dev.millwright.store.StoredEvent;
 import io.javalin.http.Context;
@@ -22,12 +24,14 @@ import java.util.concurrent.ExecutionException;
 final class EventsApi {
     private final IngestService ingest;
     private final EventStore events;
+    private final Contracts contracts;
     private final CloudEventReader reader;
     private final int maxBodyBytes;
 
-    EventsApi(IngestService ingest, EventStore events, int maxBatchEvents, int maxBodyBytes) {
+    EventsApi(IngestService ingest, EventStore events, Contracts contracts, int maxBatchEvents, int maxBodyBytes) {
         this.ingest = ingest;
         this.events = events;
+        this.contracts = contracts;
         this.reader = new CloudEventReader(maxBatchEvents);
         this.maxBodyBytes = maxBodyBytes;
     }
@@ -37,6 +41,8 @@ final class EventsApi {
         Map<String, String> headers = new HashMap<>();
         ctx.headerMap().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v));
         List<CloudEvent> parsed = reader.read(ctx.contentType(), headers, body);
+        List<Violation> violations = contracts.check(parsed, CloudEventReader.BATCH.equals(CloudEventReader.mediaType(ctx.contentType())));
+        if (!violations.isEmpty()) throw new RejectedInput(400, "Contract violation", violations);
         try {
             IngestService.Result result = ingest.submit(parsed).get();
             Map<String, Object> out = new LinkedHashMap<>();

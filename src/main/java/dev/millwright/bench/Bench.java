@@ -128,6 +128,11 @@ public final class Bench {
                 double rate = timed(events, batches, batch -> post(client, hub.port(), batch));
                 out.put("b_hub_ingest_events_per_s", Math.round(rate));
                 out.put("b_ratio_to_raw", ratio(out, rate, "a_raw_insert_events_per_s"));
+                // The same volume of catalog events, each validated against its JSON Schema at the door.
+                List<List<String>> validated = eventBatches("valid", VALIDATED_TYPE, events, false);
+                double validatedRate = timed(events, validated, batch -> post(client, hub.port(), batch));
+                out.put("b_validated_ingest_events_per_s", Math.round(validatedRate));
+                out.put("b_validated_ratio_to_unvalidated", Math.round(validatedRate / rate * 1000) / 1000.0);
                 out.put("b_accepted", count(db, "select count(*) from events"));
             } finally {
                 hub.close();
@@ -206,6 +211,7 @@ public final class Bench {
                 plant: bench
                 http: { host: 127.0.0.1, port: 0 }
                 delivery: { lanes: %d }
+                contracts: { allowUnknownTypes: true }
                 """.formatted(options.lanes()));
         Files.writeString(dir.resolve("systems/target.yaml"), """
                 name: target
@@ -266,11 +272,16 @@ public final class Bench {
         return out;
     }
 
-    /** A realistic inspection event of about 500 bytes. */
+    static final String VALIDATED_TYPE = "quality.inspection.failed";
+
+    /**
+     * A realistic failed inspection of about 600 bytes, valid against quality.inspection.failed v1 (the
+     * type decides whether the hub validates it).
+     */
     static String event(String prefix, int n, String type, boolean stamp) {
         return """
-                {"specversion":"1.0","id":"%s-%d","source":"qms://bench/line-%d","type":"%s","subject":"LOT-%d","time":"2026-11-25T10:15:30.123+01:00","datacontenttype":"application/json","data":{"lot":"LOT-%d","material":"PUMP-HOUSING-7","plant":"P100","characteristic":"bore diameter","nominal":25.0,"lower":24.8,"upper":25.2,"measured":25.31,"unit":"mm","inspector":"QI-17","result":"fail"%s}}"""
-                .formatted(prefix, n, n % 4, type, n % 500, n % 500, stamp ? ",\"sentNanos\":" + System.nanoTime() : "");
+                {"specversion":"1.0","id":"%s-%d","source":"qms://bench/line-%d","type":"%s","subject":"LOT-%d","time":"2026-11-25T10:15:30.123+01:00","plant":"acme/plant-a","correlationid":"INSP-%d","datacontenttype":"application/json","data":{"inspectionId":"INSP-%d","lotId":"LOT-%d","materialId":"PUMP-HOUSING-7","result":"fail","inspectedAt":"2026-11-25T10:15:30.123+01:00","inspector":{"id":"QI-17"},"characteristics":[{"name":"bore diameter","nominal":25.0,"lowerLimit":24.8,"upperLimit":25.2,"measured":25.31,"unit":"mm","result":"fail"%s}]}}"""
+                .formatted(prefix, n, n % 4, type, n % 500, n, n, n % 500, stamp ? ",\"defectCode\":\"S" + System.nanoTime() + "\"" : "");
     }
 
     private static double percentile(long[] sortedNanos, double p) {

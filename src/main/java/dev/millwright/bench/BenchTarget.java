@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /** A local target that answers 200 and, for latency runs, notes when each event arrived. */
 final class BenchTarget implements AutoCloseable {
-    private static final String SENT_MARK = "\"sentNanos\":";
+    private static final String SENT_MARK = "\"defectCode\":\"S";
 
     static {
         // Without TCP_NODELAY the JDK server's small answers wait on delayed ACKs (~40 ms each).

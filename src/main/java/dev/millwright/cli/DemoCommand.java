@@ -69,9 +69,13 @@ final class DemoCommand implements Callable<Integer> {
         String hub = "http://127.0.0.1:" + hubPort;
         String event = """
                 {"specversion":"1.0","id":"%s","source":"qms://plant-a/inspection","type":"quality.inspection.failed",
-                 "subject":"LOT-4711","time":"%s","datacontenttype":"application/json",
-                 "data":{"lot":"LOT-4711","material":"PUMP-HOUSING-7","characteristic":"bore diameter","measured":25.31,"upperLimit":25.2,"unit":"mm"}}
-                """.formatted(UUID.randomUUID(), OffsetDateTime.now());
+                 "dataschema":"https://millwright.dev/contracts/quality.inspection.failed/v1","subject":"LOT-4711","time":"%s",
+                 "plant":"acme/plant-a","correlationid":"INSP-1002","datacontenttype":"application/json",
+                 "data":{"inspectionId":"INSP-1002","lotId":"LOT-4711","materialId":"PUMP-HOUSING-7","result":"fail",
+                         "inspectedAt":"%2$s","equipment":{"id":"CNC-07","level":"WorkCell"},
+                         "characteristics":[{"name":"bore diameter","nominal":25.0,"lowerLimit":24.8,"upperLimit":25.2,
+                                             "measured":25.31,"unit":"mm","result":"fail","defectCode":"DIM-OOT"}]}}
+                """.formatted(UUID.randomUUID(), OffsetDateTime.now().withNano(0));
         try (HttpClient client = HttpClient.newHttpClient()) {
             HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(hub + "/api/v1/events"))
                     .header("Authorization", "Bearer " + token)
@@ -88,6 +92,7 @@ final class DemoCommand implements Callable<Integer> {
                 Try:
                   curl -s -H 'Authorization: Bearer %2$s' %1$s/api/v1/deliveries
                   curl -s -H 'Authorization: Bearer %2$s' %1$s/api/v1/events?type=quality.inspection.failed
+                  curl -s -H 'Authorization: Bearer %2$s' %1$s/api/v1/contracts
                   curl -s %1$s/metrics | grep millwright_
                 %n""", hub, token);
     }

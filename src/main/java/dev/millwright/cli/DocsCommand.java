@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** Writes the generated configuration reference (CI checks it is current). */
-@Command(name = "docs", description = "Regenerate docs/configuration.md and docs/schema/ from the config specs.")
+@Command(name = "docs", description = "Regenerate docs/configuration.md, docs/schema/ and docs/contracts.md from the specs and the event catalog.")
 final class DocsCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "docs", description = "Docs folder (default: ${DEFAULT-VALUE}).")
     Path out;

@@ -7,7 +7,7 @@ import static dev.millwright.config.ConfigValues.get;
 import static dev.millwright.config.ConfigValues.section;
 
 /** Hub settings from millwright.yaml. */
-public record HubSettings(String plant, Http http, Ingest ingest, Delivery delivery, Retention retention) {
+public record HubSettings(String plant, Http http, Ingest ingest, Delivery delivery, Contracts contracts, Retention retention) {
 
     public record Http(String host, int port, int maxBodyBytes, int maxBatchEvents) {
     }
@@ -18,6 +18,9 @@ public record HubSettings(String plant, Http http, Ingest ingest, Delivery deliv
     public record Delivery(int lanes, Duration leaseTtl, int batchSize, Duration pollInterval, Duration drainTimeout) {
     }
 
+    public record Contracts(boolean allowUnknownTypes) {
+    }
+
     public record Retention(Duration deliveredAfter, Duration eventsAfter, Duration interval, int batchSize) {
     }
 
@@ -26,24 +29,20 @@ public record HubSettings(String plant, Http http, Ingest ingest, Delivery deliv
         var ingest = section(t, "ingest");
         var delivery = section(t, "delivery");
         var retention = section(t, "retention");
+        var contracts = section(t, "contracts");
         return new HubSettings(get(t, "plant"),
                 new Http(get(http, "host"), get(http, "port"), get(http, "maxBodyBytes"), get(http, "maxBatchEvents")),
                 new Ingest(get(ingest, "groupCommitWindow"), get(ingest, "maxGroupEvents"), get(ingest, "writers")),
                 new Delivery(get(delivery, "lanes"), get(delivery, "leaseTtl"), get(delivery, "batchSize"),
                         get(delivery, "pollInterval"), get(delivery, "drainTimeout")),
+                new Contracts(get(contracts, "allowUnknownTypes")),
                 new Retention(get(retention, "deliveredAfter"), get(retention, "eventsAfter"), get(retention, "interval"),
                         get(retention, "batchSize")));
     }
 
     public HubSettings withHttp(String host, int port) {
-        return new HubSettings(plant, new Http(host, port, http.maxBodyBytes, http.maxBatchEvents), ingest, delivery, retention);
+        return new HubSettings(plant, new Http(host, port, http.maxBodyBytes, http.maxBatchEvents), ingest, delivery, contracts, retention);
     }
 
-    public HubSettings withDelivery(Delivery d) {
-        return new HubSettings(plant, http, ingest, d, retention);
-    }
 
-    public HubSettings withRetention(Retention r) {
-        return new HubSettings(plant, http, ingest, delivery, r);
-    }
 }

@@ -39,6 +39,10 @@ public final class PlantSpecs {
                     optional("pollInterval", duration(), "1s", "Safety-net poll when no wake-up arrives."),
                     optional("drainTimeout", duration(), "20s", "On SIGTERM, how long in-flight deliveries may take to finish.")
             ), null, "Delivering events to targets."),
+            optional("contracts", object(
+                    optional("allowUnknownTypes", bool(), false, "Accept event types that are not in the event catalog (they are stored and routed unvalidated). "
+                            + "Catalog types are always validated against the schema of their declared version.")
+            ), null, "Event contracts (the canonical event catalog)."),
             optional("retention", object(
                     optional("deliveredAfter", duration(), "7d", "Delivered deliveries older than this are pruned."),
                     optional("eventsAfter", duration(), "30d", "Events older than this with no remaining deliveries are pruned."),

@@ -2,13 +2,15 @@ package dev.millwright.config;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.millwright.config.spec.Spec;
+import dev.millwright.contracts.ContractCatalog;
+import dev.millwright.contracts.ContractDocs;
 import dev.millwright.config.spec.SpecDocs;
 import dev.millwright.event.Json;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The generated configuration reference: docs/configuration.md and docs/schema/*.json, by relative path. */
+/** The generated reference docs: configuration.md, schema/*.json and contracts.md under docs/, by relative path. */
 public final class ReferenceDocs {
     private ReferenceDocs() {
     }
@@ -34,6 +36,7 @@ public final class ReferenceDocs {
         section(md, files, "systems/<name>.yaml", "system", PlantSpecs.SYSTEM);
         section(md, files, "subscriptions/<name>.yaml", "subscription", PlantSpecs.SUBSCRIPTION);
         files.put("configuration.md", md.toString());
+        files.put("contracts.md", ContractDocs.markdown(ContractCatalog.builtIn()));
         return files;
     }
 

@@ -5,6 +5,8 @@ import dev.millwright.api.Auth;
 import dev.millwright.config.HubSettings;
 import dev.millwright.config.PlantConfig;
 import dev.millwright.config.SystemConfig;
+import dev.millwright.contracts.ContractCatalog;
+import dev.millwright.contracts.Contracts;
 import dev.millwright.delivery.DeliveryEngine;
 import dev.millwright.delivery.HttpTarget;
 import dev.millwright.delivery.WorkSignal;
@@ -61,7 +63,8 @@ public final class Hub implements AutoCloseable {
                 settings.ingest().maxGroupEvents(), settings.ingest().writers());
         this.retention = new RetentionJob(settings.retention(), deliveries, events, leases, node, clock);
         Operations operations = new Operations(db.dataSource(), router, signal);
-        var deps = new ApiServer.Deps(db, events, deliveries, ingest, operations, metrics, targets.keySet(),
+        Contracts contracts = new Contracts(ContractCatalog.builtIn(), settings.contracts().allowUnknownTypes());
+        var deps = new ApiServer.Deps(db, events, deliveries, ingest, contracts, operations, metrics, targets.keySet(),
                 new Auth(adminTokens), () -> accepting);
         this.api = new ApiServer(deps, settings.http().host(), settings.http().port(), settings.http().maxBodyBytes(),
                 settings.http().maxBatchEvents()).start();

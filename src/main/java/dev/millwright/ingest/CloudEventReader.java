@@ -128,7 +128,7 @@ public final class CloudEventReader {
         }
     }
 
-    static String mediaType(String contentType) {
+    public static String mediaType(String contentType) {
         if (contentType == null) return "";
         int semi = contentType.indexOf(';');
         return (semi < 0 ? contentType : contentType.substring(0, semi)).trim().toLowerCase(Locale.ROOT);

@@ -87,7 +87,7 @@ class CrashRecoveryTest {
 
     private TestPlant plant(TestTarget target) {
         return new TestPlant(dir.resolve("plant")).system("erp", target.baseUrl())
-                .subscription("holds", "quality.*", "erp", "/holds", "subject");
+                .subscription("holds", "test.*", "erp", "/holds", "subject");
     }
 
     static List<List<String>> batches(String prefix, int count, int size, int keys) {
@@ -96,7 +96,7 @@ class CrashRecoveryTest {
             List<String> batch = new ArrayList<>();
             for (int i = 0; i < size; i++) {
                 int n = b * size + i;
-                batch.add(event(prefix + "-" + n, "quality.inspection.failed", "LOT-" + (n % keys), "{\"n\":" + n + "}"));
+                batch.add(event(prefix + "-" + n, "test.inspection.failed", "LOT-" + (n % keys), "{\"n\":" + n + "}"));
             }
             out.add(batch);
         }

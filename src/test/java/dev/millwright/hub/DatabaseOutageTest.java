@@ -37,14 +37,14 @@ class DatabaseOutageTest {
         try (TestTarget target = new TestTarget();
              Database db = Database.open(pg.getJdbcUrl("postgres", "postgres"), "postgres", null, "outage", 4)) {
             Path plant = new TestPlant(dir.resolve("plant")).system("erp", target.baseUrl())
-                    .subscription("holds", "quality.*", "erp", "/holds", "subject").dir();
+                    .subscription("holds", "test.*", "erp", "/holds", "subject").dir();
             try (Hub hub = Hub.start(PlantConfig.load(plant), db, List.of(HubClient.TOKEN), Clock.systemUTC());
                  HubClient client = new HubClient(hub.port())) {
-                assertThat(client.postEvents(CE, event("before", "quality.inspection.failed", "L1", "{}")).status()).isEqualTo(202);
+                assertThat(client.postEvents(CE, event("before", "test.inspection.failed", "L1", "{}")).status()).isEqualTo(202);
                 await().atMost(Duration.ofSeconds(20)).until(() -> target.received().size() == 1);
 
                 pg.close();
-                HubClient.Response down = client.postEvents(CE, event("during", "quality.inspection.failed", "L1", "{}"));
+                HubClient.Response down = client.postEvents(CE, event("during", "test.inspection.failed", "L1", "{}"));
                 assertThat(down.status()).isEqualTo(503);
                 assertThat(down.contentType()).startsWith("application/problem+json");
                 assertThat(down.body()).contains("nothing was stored").doesNotContain("Exception");
@@ -53,9 +53,9 @@ class DatabaseOutageTest {
 
                 pg = start(data, port);
                 await().atMost(Duration.ofSeconds(60)).until(() -> client.getWithoutToken("/health/ready").status() == 200);
-                assertThat(client.postEvents(CE, event("during", "quality.inspection.failed", "L1", "{}")).json().get("accepted").asInt())
+                assertThat(client.postEvents(CE, event("during", "test.inspection.failed", "L1", "{}")).json().get("accepted").asInt())
                         .as("the event refused during the outage was not stored, so it is new now").isEqualTo(1);
-                assertThat(client.postEvents(CE, event("before", "quality.inspection.failed", "L1", "{}")).json().get("duplicates").asInt())
+                assertThat(client.postEvents(CE, event("before", "test.inspection.failed", "L1", "{}")).json().get("duplicates").asInt())
                         .isEqualTo(1);
                 await().atMost(Duration.ofSeconds(30)).until(() -> target.received().size() == 2);
                 assertThat(target.received()).extracting(TestTarget.Received::eventId).containsExactly("before", "during");

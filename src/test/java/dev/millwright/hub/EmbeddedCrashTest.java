@@ -28,7 +28,7 @@ class EmbeddedCrashTest {
     void embeddedHubComesBackWithItsDataAndStopsTheOrphanedPostgres() throws Exception {
         try (TestTarget target = new TestTarget()) {
             Path plant = new TestPlant(dir.resolve("plant")).system("erp", target.baseUrl())
-                    .subscription("holds", "quality.*", "erp", "/holds", "subject").dir();
+                    .subscription("holds", "test.*", "erp", "/holds", "subject").dir();
             Path data = dir.resolve("data");
             Map<String, String> env = Map.of("MILLWRIGHT_DATA_DIR", data.toString());
 
@@ -38,7 +38,7 @@ class EmbeddedCrashTest {
             try (HubClient client = new HubClient(first.port())) {
                 for (int i = 0; i < 20; i++) {
                     assertThat(client.postEvents("application/cloudevents+json",
-                            event("emb-" + i, "quality.inspection.failed", "LOT-" + i, "{}")).status()).isEqualTo(202);
+                            event("emb-" + i, "test.inspection.failed", "LOT-" + i, "{}")).status()).isEqualTo(202);
                 }
             }
             first.kill9();

@@ -33,7 +33,7 @@ class GracefulShutdownTest {
                 return TestTarget.Reply.ok();
             });
             Path plant = new TestPlant(dir.resolve("plant")).system("erp", target.baseUrl())
-                    .subscription("holds", "quality.*", "erp", "/holds", "subject").dir();
+                    .subscription("holds", "test.*", "erp", "/holds", "subject").dir();
             HubProcess hub = HubProcess.start(plant, HubProcess.onTestDatabase(schema));
             sendAll(hub.port(), batches("drain", 4, 50, 40), java.util.concurrent.ConcurrentHashMap.newKeySet());
             await().atMost(Duration.ofSeconds(30)).until(() -> count(db, "select count(*) from deliveries where state = 'in_flight'") > 0);

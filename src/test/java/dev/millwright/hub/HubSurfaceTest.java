@@ -44,7 +44,7 @@ class HubSurfaceTest {
     static void start() throws Exception {
         target = new TestTarget();
         TestPlant plant = new TestPlant(dir).system("erp", target.baseUrl())
-                .subscription("holds", "quality.*", "erp", "/holds", "subject");
+                .subscription("holds", "test.*", "erp", "/holds", "subject");
         hub = TestHub.start("surface", plant);
         db = hub.db;
         client = hub.client;
@@ -75,8 +75,8 @@ class HubSurfaceTest {
         assertThat(ready.status()).isEqualTo(200);
         assertThat(ready.json().get("database").asText()).isEqualTo("up");
 
-        client.postEvents("application/cloudevents+json", event("m-1", "quality.inspection.failed", "L", "{}"));
-        client.postEvents("application/cloudevents+json", event("m-1", "quality.inspection.failed", "L", "{}"));
+        client.postEvents("application/cloudevents+json", event("m-1", "test.inspection.failed", "L", "{}"));
+        client.postEvents("application/cloudevents+json", event("m-1", "test.inspection.failed", "L", "{}"));
         await().atMost(Duration.ofSeconds(20)).until(() -> target.distinctKeys().size() >= 1);
         String metrics = client.getWithoutToken("/metrics").body();
         assertThat(metrics)
@@ -92,10 +92,10 @@ class HubSurfaceTest {
     @Test
     void retentionPrunesDeliveredWorkButKeepsDeadDeliveriesAndTheirEvents() throws Exception {
         target.respond(r -> r.eventId().equals("ret-dead") ? new TestTarget.Reply(400, "no", null) : TestTarget.Reply.ok());
-        client.postEvents("application/cloudevents+json", event("ret-ok", "quality.retention", "R1", "{}"));
-        client.postEvents("application/cloudevents+json", event("ret-dead", "quality.retention", "R2", "{}"));
+        client.postEvents("application/cloudevents+json", event("ret-ok", "test.retention", "R1", "{}"));
+        client.postEvents("application/cloudevents+json", event("ret-dead", "test.retention", "R2", "{}"));
         await().atMost(Duration.ofSeconds(20)).until(() ->
-                Sql.count(db, "select count(*) from deliveries d join events e on e.seq = d.event_seq where e.type = 'quality.retention' and d.state in ('delivered','dead')") == 2);
+                Sql.count(db, "select count(*) from deliveries d join events e on e.seq = d.event_seq where e.type = 'test.retention' and d.state in ('delivered','dead')") == 2);
 
         Clock later = Clock.fixed(Instant.now().plus(Duration.ofDays(40)), ZoneOffset.UTC);
         HubSettings.Retention settings = new HubSettings.Retention(Duration.ofDays(7), Duration.ofDays(30), Duration.ofHours(1), 1);
@@ -107,6 +107,30 @@ class HubSurfaceTest {
         assertThat(Sql.count(db, "select count(*) from deliveries where state = 'dead'")).isEqualTo(1);
         assertThat(Sql.count(db, "select count(*) from events where id = 'ret-dead'")).isEqualTo(1);
         assertThat(Sql.count(db, "select count(*) from events where id = 'ret-ok'")).isZero();
+    }
+
+    @Test
+    void contractRegistryServesTheCatalogAndEnforcesItAtTheDoor() throws Exception {
+        JsonNode list = client.get("/api/v1/contracts").json().get("items");
+        assertThat(list).hasSize(28);
+        assertThat(list.findValuesAsText("type")).contains("quality.inspection.failed", "finance.cost.posted");
+        HubClient.Response schema = client.get("/api/v1/contracts/quality.inspection.failed/v2");
+        assertThat(schema.status()).isEqualTo(200);
+        assertThat(schema.contentType()).startsWith("application/schema+json");
+        assertThat(schema.json().get("$id").asText()).isEqualTo("https://millwright.dev/contracts/quality.inspection.failed/v2");
+        assertThat(client.get("/api/v1/contracts/quality.inspection.failed/v3").status()).isEqualTo(404);
+
+        JsonNode example = dev.millwright.contracts.ContractCatalog.builtIn().types().get("quality.inspection.failed").version("v1").example();
+        String valid = "{\"specversion\":\"1.0\",\"id\":\"c-1\",\"source\":\"qms://a\",\"type\":\"quality.inspection.failed\","
+                + "\"plant\":\"acme/plant-a\",\"correlationid\":\"INSP-1002\",\"data\":" + example + "}";
+        assertThat(client.postEvents("application/cloudevents+json", valid).status()).isEqualTo(202);
+        HubClient.Response bad = client.postEvents("application/cloudevents+json",
+                valid.replace("\"c-1\"", "\"c-2\"").replace("\"unit\":\"mm\",", ""));
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.json().get("title").asText()).isEqualTo("Contract violation");
+        assertThat(bad.json().get("errors").get(0).get("pointer").asText()).isEqualTo("/data/characteristics/0/unit");
+        assertThat(bad.json().get("errors").get(0).get("keyword").asText()).isEqualTo("required");
+        assertThat(Sql.count(db, "select count(*) from events where id = 'c-2'")).isZero();
     }
 
     private static double metricValue(String metrics, String name) {

@@ -42,7 +42,7 @@ class TwoNodesTest {
                 return TestTarget.Reply.ok();
             });
             Path plant = new TestPlant(dir.resolve("plant")).system("erp", target.baseUrl())
-                    .subscription("holds", "quality.*", "erp", "/holds", "subject").dir();
+                    .subscription("holds", "test.*", "erp", "/holds", "subject").dir();
             List<List<String>> batches = batches("two", 60, 50, 40);
             Set<String> acknowledged = ConcurrentHashMap.newKeySet();
 

@@ -111,6 +111,8 @@ class BadInputTest {
                 batch("batch is an object", GOOD, 400, "JSON array"),
                 batch("empty batch", "[]", 400, "empty"),
                 batch("batch over the event limit", HubClient.batch(tooMany), 413, "at most 100"),
+                ce("catalog event breaking its contract", GOOD, 400, "/data/inspectionId"),
+                ce("type outside the catalog", GOOD.replace("quality.inspection.failed", "acme.custom.thing"), 400, "not in the event catalog"),
                 new Case("unknown content type", Map.of("Content-Type", "text/plain"), GOOD.getBytes(StandardCharsets.UTF_8), 415, "text/plain"),
                 new Case("plain JSON without ce- headers", Map.of("Content-Type", "application/json"), GOOD.getBytes(StandardCharsets.UTF_8), 415, "ce-"),
                 new Case("binary mode without ce-id", Map.of("Content-Type", "application/json", "ce-specversion", "1.0",

@@ -16,6 +16,7 @@ public final class TestPlant {
                 http: { host: 127.0.0.1, port: 0 }
                 ingest: { groupCommitWindow: 1ms }
                 delivery: { lanes: 16, leaseTtl: 3s, pollInterval: 200ms, drainTimeout: 5s }
+                contracts: { allowUnknownTypes: true }
                 """);
     }
 
