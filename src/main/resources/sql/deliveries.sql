@@ -6,7 +6,7 @@ select * from unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::int[], ?::
 
 -- name: lane_work
 select d.id, d.event_seq, d.subscription, d.path, d.ordering_key, d.idempotency_key, d.state, d.attempts,
-       d.next_attempt_at, d.created_at, e.body
+       d.next_attempt_at, d.created_at, e.type, e.body
 from deliveries d join events e on e.seq = d.event_seq
 where d.target = ? and d.lane = ? and d.state in ('pending', 'in_flight', 'failed')
 order by d.id

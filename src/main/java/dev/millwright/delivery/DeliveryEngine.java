@@ -17,12 +17,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BinaryOperator;
 
 /**
  * This node's share of delivery. Every node heartbeats; the lanes of all targets are dealt out over the
  * live nodes (lane i to node i mod n), and a node takes a lane's lease when the lane is dealt to it and
  * the lease is free or expired. So adding a node spreads lanes, and a dead node's lanes move to the
  * others when its leases expire. A node delivers only lanes whose lease it holds and has renewed.
+ * {@code outboundForm} turns (event type, stored event) into what targets receive (the latest version).
  */
 public final class DeliveryEngine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DeliveryEngine.class);
@@ -34,6 +36,7 @@ public final class DeliveryEngine implements AutoCloseable {
     private final LeaseStore leases;
     private final HubMetrics metrics;
     private final Clock clock;
+    private final BinaryOperator<String> outboundForm;
     private final List<String> allLanes;
     private final Map<String, LaneWorker> workers = new ConcurrentHashMap<>();
     /** Per held lane: until when (System.nanoTime) the lease surely holds, counted from before the renewal was asked. */
@@ -43,7 +46,8 @@ public final class DeliveryEngine implements AutoCloseable {
     private volatile boolean closed;
 
     public DeliveryEngine(String node, HubSettings.Delivery settings, Map<String, HttpTarget> targets,
-                          DeliveryStore deliveries, LeaseStore leases, HubMetrics metrics, Clock clock) {
+                          DeliveryStore deliveries, LeaseStore leases, HubMetrics metrics, Clock clock,
+                          BinaryOperator<String> outboundForm) {
         this.node = node;
         this.settings = settings;
         this.targets = Map.copyOf(targets);
@@ -51,6 +55,7 @@ public final class DeliveryEngine implements AutoCloseable {
         this.leases = leases;
         this.metrics = metrics;
         this.clock = clock;
+        this.outboundForm = outboundForm;
         List<String> lanes = new ArrayList<>();
         targets.keySet().stream().sorted().forEach(t -> {
             for (int i = 0; i < settings.lanes(); i++) lanes.add(leaseName(t, i));
@@ -155,7 +160,7 @@ public final class DeliveryEngine implements AutoCloseable {
         int lane = Integer.parseInt(parts[1]);
         HttpTarget target = targets.get(parts[2]);
         return new LaneWorker(target, lane, deliveries, target.config().retry(), metrics, clock, node,
-                settings.batchSize(), settings.pollInterval(), forAtLeast -> leaseHeldFor(name, forAtLeast));
+                settings.batchSize(), settings.pollInterval(), forAtLeast -> leaseHeldFor(name, forAtLeast), outboundForm);
     }
 
     private boolean leaseHeldFor(String name, Duration forAtLeast) {

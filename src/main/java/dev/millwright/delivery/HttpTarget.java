@@ -56,7 +56,8 @@ public final class HttpTarget implements AutoCloseable {
         return config;
     }
 
-    Outcome send(LaneItem item) throws InterruptedException {
+    /** Sends one delivery with the given body (the event as the target should see it). */
+    Outcome send(LaneItem item, String body) throws InterruptedException {
         concurrency.acquire();
         try {
             rateLimiter.acquire();
@@ -64,7 +65,7 @@ public final class HttpTarget implements AutoCloseable {
                     .timeout(config.timeout())
                     .header("Content-Type", "application/cloudevents+json")
                     .header("Idempotency-Key", item.idempotencyKey())
-                    .POST(HttpRequest.BodyPublishers.ofString(item.body(), StandardCharsets.UTF_8));
+                    .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
             config.headers().forEach((k, v) -> request.header(k, v.value()));
             HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
             return classify(response.statusCode(), response.body(), response.headers().firstValue("Retry-After").orElse(null));

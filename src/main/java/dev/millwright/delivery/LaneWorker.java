@@ -23,6 +23,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BinaryOperator;
 import java.util.function.Predicate;
 
 /**
@@ -44,6 +45,7 @@ final class LaneWorker {
     private final Duration pollInterval;
     /** Whether this node still holds the lane's lease for at least the given time. */
     private final Predicate<Duration> leaseHeldFor;
+    private final BinaryOperator<String> outboundForm;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wakeUp = lock.newCondition();
     private boolean woken;
@@ -51,7 +53,8 @@ final class LaneWorker {
     private final Thread thread;
 
     LaneWorker(HttpTarget target, int lane, DeliveryStore store, RetryPolicy retry, HubMetrics metrics, Clock clock,
-               String node, int batchSize, Duration pollInterval, Predicate<Duration> leaseHeldFor) {
+               String node, int batchSize, Duration pollInterval, Predicate<Duration> leaseHeldFor,
+               BinaryOperator<String> outboundForm) {
         this.target = target;
         this.lane = lane;
         this.store = store;
@@ -62,6 +65,7 @@ final class LaneWorker {
         this.batchSize = batchSize;
         this.pollInterval = pollInterval;
         this.leaseHeldFor = leaseHeldFor;
+        this.outboundForm = outboundForm;
         this.thread = Thread.ofVirtual().name("lane-" + target.name() + "-" + lane).start(this::run);
     }
 
@@ -177,7 +181,7 @@ final class LaneWorker {
             }
             Instant started = clock.instant();
             long t0 = System.nanoTime();
-            Outcome outcome = target.send(item);
+            Outcome outcome = target.send(item, outboundForm.apply(item.eventType(), item.body()));
             int ms = (int) ((System.nanoTime() - t0) / 1_000_000);
             int attempt = item.attempts() + 1;
             Settlement s = switch (outcome.kind()) {

@@ -7,6 +7,7 @@ import dev.millwright.config.PlantConfig;
 import dev.millwright.config.SystemConfig;
 import dev.millwright.contracts.ContractCatalog;
 import dev.millwright.contracts.Contracts;
+import dev.millwright.contracts.Upcasting;
 import dev.millwright.delivery.DeliveryEngine;
 import dev.millwright.delivery.HttpTarget;
 import dev.millwright.delivery.WorkSignal;
@@ -57,13 +58,15 @@ public final class Hub implements AutoCloseable {
             if (s.http() != null) targets.put(s.name(), new HttpTarget(s.name(), s.http(), clock));
         }
         Router router = new Router(plant.subscriptions(), settings.delivery().lanes());
-        this.engine = new DeliveryEngine(node, settings.delivery(), targets, deliveries, leases, metrics, clock);
+        ContractCatalog catalog = ContractCatalog.builtIn();
+        Upcasting upcasting = Upcasting.builtIn(catalog);
+        this.engine = new DeliveryEngine(node, settings.delivery(), targets, deliveries, leases, metrics, clock, upcasting::toLatest);
         this.signal = new WorkSignal(db, node, engine::wake, engine::wakeAll);
         this.ingest = new IngestService(db.dataSource(), router, signal, metrics, settings.ingest().groupCommitWindow(),
                 settings.ingest().maxGroupEvents(), settings.ingest().writers());
         this.retention = new RetentionJob(settings.retention(), deliveries, events, leases, node, clock);
         Operations operations = new Operations(db.dataSource(), router, signal);
-        Contracts contracts = new Contracts(ContractCatalog.builtIn(), settings.contracts().allowUnknownTypes());
+        Contracts contracts = new Contracts(catalog, settings.contracts().allowUnknownTypes());
         var deps = new ApiServer.Deps(db, events, deliveries, ingest, contracts, operations, metrics, targets.keySet(),
                 new Auth(adminTokens), () -> accepting);
         this.api = new ApiServer(deps, settings.http().host(), settings.http().port(), settings.http().maxBodyBytes(),

@@ -72,7 +72,8 @@ public final class DeliveryStore {
                     while (rs.next()) {
                         out.add(new LaneItem(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4),
                                 rs.getString(5), rs.getString(6), DeliveryState.parse(rs.getString(7)), rs.getInt(8),
-                                rs.getTimestamp(9).toInstant(), rs.getTimestamp(10).toInstant(), rs.getString(11)));
+                                rs.getTimestamp(9).toInstant(), rs.getTimestamp(10).toInstant(), rs.getString(11),
+                                rs.getString(12)));
                     }
                 }
                 return out;
