@@ -40,9 +40,7 @@ final class RunCommand implements Callable<Integer> {
     /** Starts the store and a hub, runs {@code afterStart}, and blocks until the process is asked to stop. */
     static int serve(PlantConfig plant, String host, Integer port, java.util.function.IntConsumer afterStart) throws Exception {
         HubSettings.Http http = plant.hub().http();
-        PlantConfig effective = new PlantConfig(plant.dir(),
-                plant.hub().withHttp(host != null ? host : http.host(), port != null ? port : http.port()),
-                plant.systems(), plant.subscriptions());
+        PlantConfig effective = plant.withHub(plant.hub().withHttp(host != null ? host : http.host(), port != null ? port : http.port()));
         Environment.Store store = Environment.openStore();
         Hub hub;
         try {

@@ -4,6 +4,11 @@ import dev.millwright.config.spec.ConfigError;
 import dev.millwright.config.spec.ConfigException;
 import dev.millwright.config.spec.Spec;
 import dev.millwright.config.spec.SpecValidator;
+import dev.millwright.contracts.ContractCatalog;
+import dev.millwright.contracts.Contracts;
+import dev.millwright.contracts.PlantContract;
+import dev.millwright.event.Json;
+import com.fasterxml.jackson.databind.JsonNode;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
@@ -26,10 +31,12 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * A plant folder: millwright.yaml, systems/*.yaml and subscriptions/*.yaml, validated together.
+ * A plant folder: millwright.yaml, systems/*.yaml, subscriptions/*.yaml and contracts/TYPE/VERSION.json,
+ * validated together.
  * Loading reports every error in every file at once, each with file, line and key.
  */
-public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> systems, List<Subscription> subscriptions) {
+public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> systems, List<Subscription> subscriptions,
+                          List<PlantContract> contracts) {
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
     private static final Pattern ORDER_BY = Pattern.compile("(data(\\.[A-Za-z0-9_-]+)+|[a-z0-9]{1,20})");
 
@@ -100,8 +107,83 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
             }
             subscriptions.add(s);
         }
+        List<PlantContract> contracts = loadContracts(dir, errors);
         if (!errors.isEmpty()) throw new ConfigException(errors);
-        return new PlantConfig(dir, hub, Map.copyOf(systems), List.copyOf(subscriptions));
+        return new PlantConfig(dir, hub, Map.copyOf(systems), List.copyOf(subscriptions), contracts);
+    }
+
+    public PlantConfig withHub(HubSettings settings) {
+        return new PlantConfig(dir, settings, systems, subscriptions, contracts);
+    }
+
+    private static final Pattern TYPE = Pattern.compile("[a-z][a-z0-9-]*(\\.[a-z][a-z0-9-]*)+");
+
+    /** contracts/TYPE/VERSION.json: each must parse, be named well, compile, and stay compatible within its major. */
+    private static List<PlantContract> loadContracts(Path dir, List<ConfigError> errors) {
+        Path folder = dir.resolve("contracts");
+        if (!Files.isDirectory(folder)) return List.of();
+        ContractCatalog catalog = ContractCatalog.builtIn();
+        List<PlantContract> out = new ArrayList<>();
+        int before = errors.size();
+        List<Path> typeDirs;
+        try (Stream<Path> list = Files.list(folder)) {
+            typeDirs = list.sorted().toList();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot list " + folder, e);
+        }
+        for (Path typeDir : typeDirs) {
+            String type = typeDir.getFileName().toString();
+            if (!Files.isDirectory(typeDir) || !TYPE.matcher(type).matches()) {
+                errors.add(new ConfigError(display(dir, typeDir), 1, "", "contracts are files contracts/<type>/<version>.json, with a dotted lower-case type such as acme.furnace.alarm"));
+                continue;
+            }
+            List<Path> files;
+            try (Stream<Path> list = Files.list(typeDir)) {
+                files = list.sorted().toList();
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot list " + typeDir, e);
+            }
+            for (Path file : files) {
+                String name = file.getFileName().toString();
+                String version = name.endsWith(".json") ? name.substring(0, name.length() - 5) : name;
+                if (!name.endsWith(".json") || !PlantContract.isVersion(version)) {
+                    errors.add(new ConfigError(display(dir, file), 1, "", "a contract file is named <version>.json with a version like v1 or v1.2"));
+                    continue;
+                }
+                ContractCatalog.EventType known = catalog.types().get(type);
+                if (known != null && known.version(version) != null) {
+                    errors.add(new ConfigError(display(dir, file), 1, "", type + " " + version + " is a catalog version; a plant adds new versions only"));
+                    continue;
+                }
+                try {
+                    JsonNode schema = Json.MAPPER.readTree(file.toFile());
+                    if (!schema.isObject()) {
+                        errors.add(new ConfigError(display(dir, file), 1, "", "a contract is a JSON Schema object"));
+                        continue;
+                    }
+                    out.add(new PlantContract(type, version, display(dir, file), schema));
+                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                    int line = e.getLocation() == null ? 1 : e.getLocation().getLineNr();
+                    errors.add(new ConfigError(display(dir, file), line, "", "not valid JSON: " + e.getOriginalMessage()));
+                } catch (IOException e) {
+                    errors.add(new ConfigError(display(dir, file), 1, "", "cannot be read: " + e.getMessage()));
+                }
+            }
+        }
+        if (errors.size() > before) return out;
+        for (String problem : catalog.incompatibilities(out)) {
+            int colon = problem.indexOf(": ");
+            String rest = problem.substring(colon + 2);
+            int fieldEnd = rest.indexOf(": ");
+            errors.add(new ConfigError(problem.substring(0, colon), 1, rest.substring(0, fieldEnd), rest.substring(fieldEnd + 2)));
+        }
+        try {
+            new Contracts(catalog.withPlantContracts(out), false).checkExamples()
+                    .forEach(p -> errors.add(new ConfigError(p.file(), 1, p.field(), p.message())));
+        } catch (RuntimeException e) {
+            errors.add(new ConfigError("contracts", 1, "", "a contract schema does not compile: " + e.getMessage()));
+        }
+        return List.copyOf(out);
     }
 
     private static void checkName(Path dir, Path file, String name, List<ConfigError> errors) {

@@ -74,6 +74,65 @@ public record ContractCatalog(Map<String, EventType> types, Map<String, String> 
         return new ContractCatalog(Map.copyOf(types), Map.copyOf(entities));
     }
 
+    /** This catalog with a plant's own contracts added: new types, and new versions of catalog types. */
+    public ContractCatalog withPlantContracts(List<PlantContract> contracts) {
+        if (contracts.isEmpty()) return this;
+        Map<String, String> entities = new LinkedHashMap<>(entitySchemas);
+        Map<String, List<Version>> versions = new LinkedHashMap<>();
+        Map<String, String> descriptions = new LinkedHashMap<>();
+        types.values().forEach(t -> {
+            versions.put(t.type(), new ArrayList<>(t.versions()));
+            descriptions.put(t.type(), t.description());
+        });
+        for (PlantContract c : contracts) {
+            com.fasterxml.jackson.databind.node.ObjectNode schema = c.schema().deepCopy();
+            schema.put("$id", ENTITY_BASE + c.entity());
+            entities.put(ENTITY_BASE + c.entity(), schema.toString());
+            JsonNode example = c.schema().path("examples").path(0);
+            versions.computeIfAbsent(c.type(), k -> new ArrayList<>())
+                    .add(new Version(c.version(), c.entity(), Map.of(), List.of(), example.isMissingNode() ? null : example));
+            descriptions.putIfAbsent(c.type(), c.schema().path("description").asText("A plant's own event type."));
+        }
+        Map<String, EventType> merged = new LinkedHashMap<>();
+        versions.forEach((type, list) -> {
+            list.sort(java.util.Comparator.comparingInt((Version v) -> versionPart(v.version(), 1)).thenComparingInt(v -> versionPart(v.version(), 2)));
+            merged.put(type, new EventType(type, descriptions.get(type), List.copyOf(list)));
+        });
+        return new ContractCatalog(Map.copyOf(merged), Map.copyOf(entities));
+    }
+
+    /**
+     * What the plant's contracts break: for each minor version, its differences from the version before it
+     * in the same major (a catalog version or another plant contract), as "file: field: change".
+     */
+    public List<String> incompatibilities(List<PlantContract> contracts) {
+        ContractCatalog all = withPlantContracts(contracts);
+        Map<String, JsonNode> parsed = new LinkedHashMap<>();
+        all.entitySchemas().forEach((id, text) -> parsed.put(id, parse(text)));
+        Compatibility compatibility = new Compatibility(parsed);
+        List<String> out = new ArrayList<>();
+        for (PlantContract c : contracts) {
+            if (c.minor() == 0) continue;
+            Version previous = null;
+            for (Version v : all.types().get(c.type()).versions()) {
+                if (versionPart(v.version(), 1) == c.major() && versionPart(v.version(), 2) < c.minor()) previous = v;
+            }
+            if (previous == null) continue;
+            String beforeId = ENTITY_BASE + previous.entity(), afterId = ENTITY_BASE + c.entity();
+            for (String change : compatibility.breaks(parsed.get(beforeId), beforeId, parsed.get(afterId), afterId)) {
+                out.add(c.file() + ": " + change + " — breaks compatibility with " + c.type() + " " + previous.version()
+                        + "; only a new major version (v" + (c.major() + 1) + ") may do this");
+            }
+        }
+        return out;
+    }
+
+    static int versionPart(String version, int group) {
+        var m = PlantContract.VERSION.matcher(version);
+        if (!m.matches()) return 0;
+        return m.group(group) == null ? 0 : Integer.parseInt(m.group(group));
+    }
+
     private static JsonNode parse(String text) {
         try {
             return Json.MAPPER.readTree(text);

@@ -82,6 +82,25 @@ public final class Contracts {
         return s;
     }
 
+    /** A problem with a contract's own example. */
+    public record ExampleProblem(String file, String field, String message) {
+    }
+
+    /** Checks each version's example (plant contracts give theirs as "examples") against its schema. */
+    public List<ExampleProblem> checkExamples() {
+        List<ExampleProblem> out = new ArrayList<>();
+        for (ContractCatalog.EventType t : catalog.types().values()) {
+            for (ContractCatalog.Version v : t.versions()) {
+                if (v.example() == null) continue;
+                for (Error e : schemas.get(v.schemaId(t.type())).validate(v.example())) {
+                    out.add(new ExampleProblem("contracts/" + t.type() + "/" + v.version() + ".json",
+                            "examples/0" + e.getInstanceLocation(), sentence(e)));
+                }
+            }
+        }
+        return out;
+    }
+
     /** The JSON text of a type's version schema, as served by the registry API. */
     public Optional<String> schemaText(String type, String version) {
         ContractCatalog.EventType t = catalog.types().get(type);

@@ -24,17 +24,34 @@ public final class Upcasting {
         this.byFrom = upcasters.stream().collect(Collectors.toMap(Upcaster::from, Function.identity()));
         // Every older version must have a way to the latest, or a plant sending it would stall its flows.
         for (ContractCatalog.EventType t : catalog.types().values()) {
+            ContractCatalog.Version latest = latestBuiltIn(t);
+            if (latest == null) continue;
             for (ContractCatalog.Version v : t.versions()) {
+                if (isPlant(v)) continue;
                 String entity = v.entity();
-                while (!entity.equals(t.latest().entity())) {
+                while (!entity.equals(latest.entity())) {
                     Upcaster next = byFrom.get(entity);
                     if (next == null) {
-                        throw new IllegalStateException("no upcaster from " + entity + " toward " + t.latest().entity() + " for " + t.type());
+                        throw new IllegalStateException("no upcaster from " + entity + " toward " + latest.entity() + " for " + t.type());
                     }
                     entity = next.to();
                 }
             }
         }
+    }
+
+    /**
+     * The version events are brought to: the newest catalog version. A plant's own versions are delivered
+     * as sent (upcasters for them are not declared yet).
+     */
+    private static ContractCatalog.Version latestBuiltIn(ContractCatalog.EventType t) {
+        ContractCatalog.Version latest = null;
+        for (ContractCatalog.Version v : t.versions()) if (!isPlant(v)) latest = v;
+        return latest;
+    }
+
+    private static boolean isPlant(ContractCatalog.Version v) {
+        return v.entity().startsWith("plant/");
     }
 
     /** The upcasters shipped with the hub. */
@@ -61,8 +78,9 @@ public final class Upcasting {
         String version = schema == null ? type.versions().getFirst().version()
                 : schema.asText().substring(schema.asText().lastIndexOf('/') + 1);
         ContractCatalog.Version declared = type.version(version);
-        ContractCatalog.Version latest = type.latest();
-        if (declared == null || declared == latest || !(event.get("data") instanceof ObjectNode data)) return eventJson;
+        ContractCatalog.Version latest = latestBuiltIn(type);
+        if (declared == null || latest == null || isPlant(declared) || declared == latest
+                || !(event.get("data") instanceof ObjectNode data)) return eventJson;
         String entity = declared.entity();
         ObjectNode current = data;
         while (!entity.equals(latest.entity())) {

@@ -58,7 +58,7 @@ public final class Hub implements AutoCloseable {
             if (s.http() != null) targets.put(s.name(), new HttpTarget(s.name(), s.http(), clock));
         }
         Router router = new Router(plant.subscriptions(), settings.delivery().lanes());
-        ContractCatalog catalog = ContractCatalog.builtIn();
+        ContractCatalog catalog = ContractCatalog.builtIn().withPlantContracts(plant.contracts());
         Upcasting upcasting = Upcasting.builtIn(catalog);
         this.engine = new DeliveryEngine(node, settings.delivery(), targets, deliveries, leases, metrics, clock, upcasting::toLatest);
         this.signal = new WorkSignal(db, node, engine::wake, engine::wakeAll);

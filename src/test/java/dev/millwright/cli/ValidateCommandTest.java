@@ -1,0 +1,95 @@
+package dev.millwright.cli;
+
+import dev.millwright.support.TestPlant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** `millwright validate DIR` on plant folders with their own contracts. */
+class ValidateCommandTest {
+    private static final String ALARM_V1 = """
+            {"$schema": "https://json-schema.org/draft/2020-12/schema", "description": "A furnace raised an alarm.",
+             "type": "object", "additionalProperties": false, "required": ["furnaceId", "temperature", "raisedAt"],
+             "properties": {
+               "furnaceId": {"type": "string"},
+               "temperature": {"$ref": "https://millwright.dev/contracts/entities/common/v1#/$defs/Quantity"},
+               "zone": {"type": "number"},
+               "raisedAt": {"$ref": "https://millwright.dev/contracts/entities/common/v1#/$defs/Timestamp"}},
+             "examples": [{"furnaceId": "F-2", "temperature": {"value": 1180, "unit": "CEL"}, "zone": 3, "raisedAt": "2026-11-25T10:00:00+01:00"}]}
+            """;
+
+    @TempDir
+    Path dir;
+
+    record Run(int exit, String out) {
+    }
+
+    private Run validate() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream old = System.out;
+        System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        try {
+            int exit = new CommandLine(new Main()).execute("validate", dir.toString());
+            return new Run(exit, bytes.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(old);
+        }
+    }
+
+    @Test
+    void aCompatibleMinorVersionAndABreakingMajorVersionAreAccepted() {
+        new TestPlant(dir).write("contracts/acme.furnace.alarm/v1.json", ALARM_V1)
+                .write("contracts/acme.furnace.alarm/v1.1.json", ALARM_V1.replace("\"zone\": {\"type\": \"number\"},",
+                        "\"zone\": {\"type\": \"number\"}, \"operator\": {\"type\": \"string\"},"))
+                .write("contracts/acme.furnace.alarm/v2.json", ALARM_V1.replace("\"zone\": {\"type\": \"number\"}", "\"zone\": {\"type\": \"integer\"}")
+                        .replace("\"raisedAt\"]", "\"raisedAt\", \"zone\"]"));
+        Run run = validate();
+        assertThat(run.exit()).as(run.out()).isZero();
+        assertThat(run.out()).contains("valid");
+    }
+
+    @Test
+    void aBreakingMinorVersionIsRefusedNamingTheField() {
+        new TestPlant(dir).write("contracts/acme.furnace.alarm/v1.json", ALARM_V1)
+                .write("contracts/acme.furnace.alarm/v1.1.json", ALARM_V1
+                        .replace("\"required\": [\"furnaceId\", \"temperature\", \"raisedAt\"]", "\"required\": [\"furnaceId\", \"raisedAt\"]")
+                        .replace("\"zone\": {\"type\": \"number\"}", "\"zone\": {\"type\": \"integer\"}"));
+        Run run = validate();
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.out())
+                .contains("contracts/acme.furnace.alarm/v1.1.json:1: temperature: required field removed")
+                .contains("contracts/acme.furnace.alarm/v1.1.json:1: zone: type narrowed from [number] to [integer]")
+                .contains("only a new major version (v2) may do this");
+    }
+
+    @Test
+    void aStricterVersionOfACatalogTypeMustBeANewMajor() {
+        String stricter = """
+                {"type": "object", "required": ["lotId", "materialId", "disposition"],
+                 "properties": {"lotId": {"type": "string"}, "materialId": {"type": "string"}, "disposition": {"enum": ["Restricted"]}}}
+                """;
+        new TestPlant(dir).write("contracts/quality.lot.held/v1.1.json", stricter);
+        Run run = validate();
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.out()).contains("quality.lot.held/v1.1.json:1: disposition: values no longer allowed");
+    }
+
+    @Test
+    void badContractFilesAreNamed() {
+        new TestPlant(dir).write("contracts/acme.furnace.alarm/one.json", "{}")
+                .write("contracts/acme.furnace.alarm/v1.json", "{\"type\": \"object\",\n \"properties\": }")
+                .write("contracts/quality.inspection.failed/v1.json", "{}");
+        Run run = validate();
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.out()).contains("contracts/acme.furnace.alarm/one.json:1: a contract file is named <version>.json")
+                .contains("contracts/acme.furnace.alarm/v1.json:2: not valid JSON")
+                .contains("quality.inspection.failed v1 is a catalog version");
+    }
+}
