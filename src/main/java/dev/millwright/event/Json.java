@@ -26,6 +26,7 @@ public final class Json {
         mapper.disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
         mapper.registerModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule());
         mapper.disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+        mapper.disable(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE); // keep the plant's own offset
         mapper.configure(JsonParser.Feature.INCLUDE_SOURCE_IN_LOCATION, false);
         return mapper;
     }
