@@ -178,12 +178,18 @@ public final class Bench {
                 long start = System.nanoTime();
                 AtomicInteger n = new AtomicInteger();
                 List<Future<?>> sends = new ArrayList<>();
+                java.util.concurrent.ConcurrentLinkedQueue<Long> acks = new java.util.concurrent.ConcurrentLinkedQueue<>();
                 for (int t = 0; t < ticks; t++) {
                     long due = start + t * 10_000_000L;
                     LockSupport.parkNanos(due - System.nanoTime());
                     List<String> batch = new ArrayList<>();
                     for (int i = 0; i < perTick; i++) batch.add(event("lat", n.getAndIncrement(), "bench.routed", true));
-                    sends.add(pool.submit(() -> post(client, hub.port(), batch)));
+                    sends.add(pool.submit(() -> {
+                        long t0 = System.nanoTime();
+                        post(client, hub.port(), batch);
+                        acks.add(System.nanoTime() - t0);
+                        return null;
+                    }));
                 }
                 for (Future<?> f : sends) f.get();
                 long expected = (long) perTick * ticks;
@@ -196,6 +202,9 @@ public final class Bench {
                 results.put("d_p50_ms", percentile(lat, 0.50));
                 results.put("d_p99_ms", percentile(lat, 0.99));
                 results.put("d_max_ms", lat.length == 0 ? null : lat[lat.length - 1] / 1e6);
+                long[] ack = acks.stream().mapToLong(Long::longValue).sorted().toArray();
+                results.put("d_ingest_ack_p50_ms", percentile(ack, 0.50));
+                results.put("d_ingest_ack_p99_ms", percentile(ack, 0.99));
             } finally {
                 hub.close();
             }

@@ -19,7 +19,10 @@ public final class DeliveryStore {
     private final DataSource ds;
     private final DataSource bookkeeping;
 
-    /** @param bookkeeping connections for delivery state changes (see Database#lazyDataSource) */
+    /**
+     * @param bookkeeping connections for the lane workers' reads and state changes (see Database#lazyDataSource),
+     *                    apart from the pool ingest commits use, so delivery load never delays a 202
+     */
     public DeliveryStore(DataSource ds, DataSource bookkeeping) {
         this.ds = ds;
         this.bookkeeping = bookkeeping;
@@ -62,7 +65,7 @@ public final class DeliveryStore {
 
     /** The first {@code limit} unfinished deliveries of a lane, in lane order. */
     public List<LaneItem> laneWork(String target, int lane, int limit) {
-        return Jdbc.withConnection(ds, c -> {
+        return Jdbc.withConnection(bookkeeping, c -> {
             try (PreparedStatement ps = c.prepareStatement(SQL.get("lane_work"))) {
                 ps.setString(1, target);
                 ps.setInt(2, lane);
