@@ -18,7 +18,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.BooleanSupplier;
 
 /** The hub's HTTP surface: ingest, event log, operations, health, metrics and the OpenAPI document. */
@@ -28,7 +27,7 @@ public final class ApiServer implements AutoCloseable {
     /** Everything the routes need. */
     public record Deps(Database db, EventStore events, DeliveryStore deliveries,
                        dev.millwright.ingest.IngestService ingest, Contracts contracts, Operations operations, HubMetrics metrics,
-                       Set<String> targets, Auth auth, BooleanSupplier ready) {
+                       Map<String, dev.millwright.delivery.HttpTarget> targets, Auth auth, BooleanSupplier ready) {
     }
 
     /** One endpoint; the OpenAPI document must list exactly these. */
@@ -52,13 +51,14 @@ public final class ApiServer implements AutoCloseable {
                 new Route("POST", "/api/v1/deliveries/retry", deliveries::retryMatching),
                 new Route("POST", "/api/v1/deliveries/{id}/retry", deliveries::retry),
                 new Route("POST", "/api/v1/replays", deliveries::replay),
+                new Route("GET", "/api/v1/systems/{name}/health", ctx -> systemHealth(ctx, d)),
                 new Route("GET", "/api/v1/contracts", contracts::list),
                 new Route("GET", "/api/v1/contracts/{type}/{version}", contracts::get),
                 new Route("GET", "/api/v1/openapi.json", ctx -> ctx.contentType("application/json").result(openApi)),
                 new Route("GET", "/health/live", ctx -> JsonBody.send(ctx, 200, Map.of("status", "up"))),
                 new Route("GET", "/health/ready", ctx -> ready(ctx, d)),
                 new Route("GET", "/metrics", ctx -> {
-                    d.metrics().refresh(d.deliveries(), d.targets());
+                    d.metrics().refresh(d.deliveries(), d.targets().keySet());
                     ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(d.metrics().scrape());
                 }));
         this.app = Javalin.create(config -> {
@@ -93,6 +93,15 @@ public final class ApiServer implements AutoCloseable {
             });
             config.routes.error(405, ctx -> Problem.of(405, "Method not allowed", ctx.method() + " is not allowed on " + ctx.path()).send(ctx));
         });
+    }
+
+    private static void systemHealth(Context ctx, Deps d) throws InterruptedException {
+        var target = d.targets().get(ctx.pathParam("name"));
+        if (target == null) {
+            throw ApiException.notFound("no system '" + ctx.pathParam("name") + "' with outbound HTTP; known: " + String.join(", ", d.targets().keySet()));
+        }
+        var health = target.check();
+        JsonBody.send(ctx, health.ok() ? 200 : 503, health);
     }
 
     private static void ready(Context ctx, Deps d) {

@@ -65,6 +65,7 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
             if (tree == null || errors.size() > before) continue;
             SystemConfig system = SystemConfig.from(tree);
             checkName(dir, file, system.name(), errors);
+            if (system.http() != null) checkAuth(dir, file, system.http().auth(), errors);
             if (systems.putIfAbsent(system.name(), system) != null) {
                 errors.add(new ConfigError(display(dir, file), 1, "name", "system '" + system.name() + "' is defined twice"));
             }
@@ -184,6 +185,19 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
             errors.add(new ConfigError("contracts", 1, "", "a contract schema does not compile: " + e.getMessage()));
         }
         return List.copyOf(out);
+    }
+
+    private static void checkAuth(Path dir, Path file, SystemConfig.Auth auth, List<ConfigError> errors) {
+        boolean present = switch (auth.type()) {
+            case "apiKey" -> auth.apiKey() != null;
+            case "basic" -> auth.basic() != null;
+            case "oauth2" -> auth.oauth2() != null;
+            default -> true;
+        };
+        if (!present) {
+            errors.add(new ConfigError(display(dir, file), 1, "outbound.http.auth." + auth.type(),
+                    "is required when outbound.http.auth.type is " + auth.type()));
+        }
     }
 
     private static void checkName(Path dir, Path file, String name, List<ConfigError> errors) {

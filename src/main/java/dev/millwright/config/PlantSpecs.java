@@ -10,6 +10,7 @@ import static dev.millwright.config.spec.Spec.object;
 import static dev.millwright.config.spec.Spec.oneOf;
 import static dev.millwright.config.spec.Spec.optional;
 import static dev.millwright.config.spec.Spec.required;
+import static dev.millwright.config.spec.Spec.secret;
 import static dev.millwright.config.spec.Spec.string;
 import static dev.millwright.config.spec.Spec.textOrSecret;
 import static dev.millwright.config.spec.Spec.url;
@@ -59,6 +60,26 @@ public final class PlantSpecs {
             optional("jitter", number(0.0, 1.0), 0.2, "Random spread of each wait, as a fraction of it.")
     );
 
+    public static final Spec.Obj AUTH = object(
+            optional("type", oneOf("none", "apiKey", "basic", "oauth2"), "none", "Which of the sections below applies."),
+            optional("apiKey", object(
+                    optional("header", string(), "X-API-Key", "Header that carries the key."),
+                    required("value", secret(), "The key.", "${env:ERP_API_KEY}")
+            ), null, "A static key in a header (type: apiKey)."),
+            optional("basic", object(
+                    required("username", string(), "User name.", "millwright"),
+                    required("password", secret(), "Password.", "${file:/run/secrets/erp-password}")
+            ), null, "HTTP Basic authentication (type: basic)."),
+            optional("oauth2", object(
+                    required("tokenUrl", url(), "Token endpoint.", "https://login.example.com/oauth2/token"),
+                    required("clientId", string(), "Client id.", "millwright-plant-a"),
+                    required("clientSecret", secret(), "Client secret.", "${env:ERP_CLIENT_SECRET}"),
+                    optional("scope", string(), null, "Scope to ask for."),
+                    optional("audience", string(), null, "Audience to ask for, where the server wants one.")
+            ), null, "OAuth 2.0 client credentials (type: oauth2): the token is fetched once, reused until shortly before it "
+                    + "expires, and fetched again once when the system answers 401.")
+    );
+
     public static final Spec.Obj SYSTEM = object(
             required("name", string(), "The system's name; subscriptions refer to it. Must match the file name.", "erp"),
             optional("description", string(), null, "What this system is."),
@@ -69,7 +90,9 @@ public final class PlantSpecs {
                                     "Headers sent with every call. Values that look like credentials must be secret references."),
                             optional("timeout", duration(), "10s", "Time allowed for one call, connect to last byte."),
                             optional("maxConcurrency", integer(1, 1024), 32, "Calls in flight to this system at once, per node."),
-                            optional("rateLimit", number(0, 1_000_000), 0, "Calls per second to this system, per node; 0 is unlimited."),
+                            optional("rateLimit", number(0, 1_000_000), 0, "Calls per second to this system across all hub nodes "
+                                    + "(coordinated through PostgreSQL, so adding nodes never raises it); 0 is unlimited."),
+                            optional("auth", AUTH, null, "How calls authenticate."),
                             optional("retry", RETRY, null, "Retries of 5xx, 429, timeouts and refused connections; other 4xx are permanent.")
                     ), null, "Deliver over HTTP: POST of the CloudEvent (structured JSON) with an Idempotency-Key header.")
             ), null, "How the hub sends to this system.")

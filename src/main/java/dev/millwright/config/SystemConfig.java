@@ -14,7 +14,33 @@ public record SystemConfig(String name, String description, HttpOutbound http) {
 
     /** Delivery over HTTP; headers hold resolved secret references. */
     public record HttpOutbound(URI baseUrl, Map<String, Secret> headers, Duration timeout, int maxConcurrency,
-                               double rateLimit, RetryPolicy retry) {
+                               double rateLimit, RetryPolicy retry, Auth auth) {
+    }
+
+    /** How calls authenticate; only the section of {@code type} is set. */
+    public record Auth(String type, ApiKey apiKey, Basic basic, OAuth2 oauth2) {
+        public static final Auth NONE = new Auth("none", null, null, null);
+    }
+
+    public record ApiKey(String header, Secret value) {
+    }
+
+    public record Basic(String username, Secret password) {
+    }
+
+    public record OAuth2(URI tokenUrl, String clientId, Secret clientSecret, String scope, String audience) {
+    }
+
+    private static Auth auth(Map<String, Object> t) {
+        if (t == null) return Auth.NONE;
+        var apiKey = section(t, "apiKey");
+        var basic = section(t, "basic");
+        var oauth2 = section(t, "oauth2");
+        return new Auth(get(t, "type"),
+                apiKey == null ? null : new ApiKey(get(apiKey, "header"), get(apiKey, "value")),
+                basic == null ? null : new Basic(get(basic, "username"), get(basic, "password")),
+                oauth2 == null ? null : new OAuth2(get(oauth2, "tokenUrl"), get(oauth2, "clientId"), get(oauth2, "clientSecret"),
+                        get(oauth2, "scope"), get(oauth2, "audience")));
     }
 
     static SystemConfig from(Map<String, Object> t) {
@@ -24,7 +50,7 @@ public record SystemConfig(String name, String description, HttpOutbound http) {
         if (http != null) {
             Map<String, Secret> headers = section(http, "headers") == null ? Map.of() : Map.copyOf(get(http, "headers"));
             out = new HttpOutbound(get(http, "baseUrl"), headers, get(http, "timeout"), get(http, "maxConcurrency"),
-                    get(http, "rateLimit"), RetryPolicy.from(section(http, "retry")));
+                    get(http, "rateLimit"), RetryPolicy.from(section(http, "retry")), auth(section(http, "auth")));
         }
         return new SystemConfig(get(t, "name"), get(t, "description"), out);
     }

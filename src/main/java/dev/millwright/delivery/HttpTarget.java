@@ -1,7 +1,10 @@
 package dev.millwright.delivery;
 
 import dev.millwright.config.SystemConfig;
+import dev.millwright.delivery.auth.AuthFailure;
+import dev.millwright.delivery.auth.Authenticator;
 import dev.millwright.store.LaneItem;
+import dev.millwright.store.RateLimitStore;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -33,9 +36,10 @@ public final class HttpTarget implements AutoCloseable {
     private final HttpClient client;
     private final Semaphore concurrency;
     private final RateLimiter rateLimiter;
+    private final Authenticator auth;
     private final Clock clock;
 
-    public HttpTarget(String name, SystemConfig.HttpOutbound config, Clock clock) {
+    public HttpTarget(String name, SystemConfig.HttpOutbound config, Clock clock, RateLimitStore rateLimits) {
         this.name = name;
         this.config = config;
         this.clock = clock;
@@ -45,7 +49,12 @@ public final class HttpTarget implements AutoCloseable {
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
         this.concurrency = new Semaphore(config.maxConcurrency());
-        this.rateLimiter = new RateLimiter(config.rateLimit());
+        this.rateLimiter = config.rateLimit() > 0 ? new RateLimiter(name, config.rateLimit(), rateLimits) : RateLimiter.unlimited(name);
+        this.auth = Authenticator.of(config.auth(), client, clock);
+    }
+
+    public Authenticator auth() {
+        return auth;
     }
 
     public String name() {
@@ -61,14 +70,15 @@ public final class HttpTarget implements AutoCloseable {
         concurrency.acquire();
         try {
             rateLimiter.acquire();
-            HttpRequest.Builder request = HttpRequest.newBuilder(resolve(item.path()))
-                    .timeout(config.timeout())
-                    .header("Content-Type", "application/cloudevents+json")
-                    .header("Idempotency-Key", item.idempotencyKey())
-                    .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
-            config.headers().forEach((k, v) -> request.header(k, v.value()));
-            HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = client.send(request(item, body), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() == 401 && auth.renew()) {
+                // Credentials may have expired or been revoked: renew once and try again.
+                rateLimiter.acquire();
+                response = client.send(request(item, body), HttpResponse.BodyHandlers.ofString());
+            }
             return classify(response.statusCode(), response.body(), response.headers().firstValue("Retry-After").orElse(null));
+        } catch (AuthFailure e) {
+            return Outcome.retry(null, "authentication failed: " + e.getMessage(), null);
         } catch (HttpConnectTimeoutException e) {
             return Outcome.retry(null, "connect timeout after " + config.timeout().toMillis() + " ms", null);
         } catch (HttpTimeoutException e) {
@@ -81,6 +91,55 @@ public final class HttpTarget implements AutoCloseable {
         } finally {
             concurrency.release();
         }
+    }
+
+    /** The result of a connectivity and authentication check; {@code problem} says exactly what failed. */
+    public record Health(String system, boolean ok, String baseUrl, Integer status, long millis, String auth, String problem) {
+    }
+
+    /**
+     * Checks that credentials can be had (a fresh OAuth2 token is fetched) and that the base URL answers
+     * over HTTP (any status counts as reachable; 401/403 mean the credentials were refused).
+     */
+    public Health check() throws InterruptedException {
+        long t0 = System.nanoTime();
+        HttpRequest.Builder request = HttpRequest.newBuilder(config.baseUrl()).timeout(config.timeout()).GET();
+        try {
+            auth.renew();
+            auth.apply(request);
+        } catch (AuthFailure e) {
+            return new Health(name, false, config.baseUrl().toString(), null, elapsed(t0), auth.describe(), e.getMessage());
+        }
+        try {
+            int status = client.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+            String problem = status == 401 || status == 403
+                    ? "the system refused the credentials (" + auth.describe() + "): HTTP " + status : null;
+            return new Health(name, problem == null, config.baseUrl().toString(), status, elapsed(t0), auth.describe(), problem);
+        } catch (HttpTimeoutException e) {
+            return new Health(name, false, config.baseUrl().toString(), null, elapsed(t0), auth.describe(),
+                    "no answer from " + config.baseUrl() + " within " + config.timeout().toMillis() + " ms");
+        } catch (ConnectException e) {
+            return new Health(name, false, config.baseUrl().toString(), null, elapsed(t0), auth.describe(),
+                    "connection refused by " + config.baseUrl().getAuthority());
+        } catch (IOException e) {
+            return new Health(name, false, config.baseUrl().toString(), null, elapsed(t0), auth.describe(),
+                    "cannot reach " + config.baseUrl() + ": " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage()));
+        }
+    }
+
+    private static long elapsed(long t0) {
+        return (System.nanoTime() - t0) / 1_000_000;
+    }
+
+    private HttpRequest request(LaneItem item, String body) throws InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(resolve(item.path()))
+                .timeout(config.timeout())
+                .header("Content-Type", "application/cloudevents+json")
+                .header("Idempotency-Key", item.idempotencyKey())
+                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+        config.headers().forEach((k, v) -> request.header(k, v.value()));
+        auth.apply(request);
+        return request.build();
     }
 
     private URI resolve(String path) {

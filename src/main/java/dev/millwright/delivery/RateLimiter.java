@@ -1,32 +1,33 @@
 package dev.millwright.delivery;
 
-import java.util.concurrent.locks.ReentrantLock;
+import dev.millwright.store.RateLimitStore;
+
+import java.time.Duration;
 
 /**
- * Spaces calls evenly, so no one-second window holds more than perSecond calls (a token bucket with a
- * burst would allow up to twice that in a window). The spacing is 5% wider than 1/perSecond so that
- * jitter in the network and the target's own timing does not push a window at the target over.
+ * A system's call budget shared by all hub nodes: each call reserves the next slot in PostgreSQL and
+ * waits for it, slots evenly spaced, so no one-second window holds more than perSecond calls whatever
+ * the number of nodes. The spacing is 10% wider than 1/perSecond so jitter between the hub and
+ * the target does not push a window at the target over.
  */
 final class RateLimiter {
-    private final long intervalNanos;
-    private final ReentrantLock lock = new ReentrantLock();
-    private long nextSlot = System.nanoTime();
+    private final String system;
+    private final Duration interval;
+    private final RateLimitStore store;
 
-    RateLimiter(double perSecond) {
-        this.intervalNanos = perSecond <= 0 ? 0 : (long) Math.ceil(1.05e9 / perSecond);
+    RateLimiter(String system, double perSecond, RateLimitStore store) {
+        this.system = system;
+        this.interval = perSecond <= 0 ? Duration.ZERO : Duration.ofNanos((long) Math.ceil(1.10e9 / perSecond));
+        this.store = store;
+    }
+
+    static RateLimiter unlimited(String system) {
+        return new RateLimiter(system, 0, null);
     }
 
     void acquire() throws InterruptedException {
-        if (intervalNanos == 0) return;
-        long slot;
-        lock.lock();
-        try {
-            slot = Math.max(nextSlot, System.nanoTime());
-            nextSlot = slot + intervalNanos;
-        } finally {
-            lock.unlock();
-        }
-        long wait = slot - System.nanoTime();
-        if (wait > 0) Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+        if (interval.isZero()) return;
+        Duration wait = store.reserve(system, interval);
+        if (!wait.isZero()) Thread.sleep(wait);
     }
 }

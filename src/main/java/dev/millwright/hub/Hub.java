@@ -20,6 +20,7 @@ import dev.millwright.store.Database;
 import dev.millwright.store.DeliveryStore;
 import dev.millwright.store.EventStore;
 import dev.millwright.store.LeaseStore;
+import dev.millwright.store.RateLimitStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,9 +54,10 @@ public final class Hub implements AutoCloseable {
         EventStore events = new EventStore(db.dataSource());
         this.deliveries = new DeliveryStore(db.dataSource(), db.lazyDataSource());
         LeaseStore leases = new LeaseStore(db.dataSource());
+        RateLimitStore rateLimits = new RateLimitStore(db.lazyDataSource());
         Map<String, HttpTarget> targets = new LinkedHashMap<>();
         for (SystemConfig s : plant.systems().values()) {
-            if (s.http() != null) targets.put(s.name(), new HttpTarget(s.name(), s.http(), clock));
+            if (s.http() != null) targets.put(s.name(), new HttpTarget(s.name(), s.http(), clock, rateLimits));
         }
         Router router = new Router(plant.subscriptions(), settings.delivery().lanes());
         ContractCatalog catalog = ContractCatalog.builtIn().withPlantContracts(plant.contracts());
@@ -67,7 +69,7 @@ public final class Hub implements AutoCloseable {
         this.retention = new RetentionJob(settings.retention(), deliveries, events, leases, node, clock);
         Operations operations = new Operations(db.dataSource(), router, signal);
         Contracts contracts = new Contracts(catalog, settings.contracts().allowUnknownTypes());
-        var deps = new ApiServer.Deps(db, events, deliveries, ingest, contracts, operations, metrics, targets.keySet(),
+        var deps = new ApiServer.Deps(db, events, deliveries, ingest, contracts, operations, metrics, targets,
                 new Auth(adminTokens), () -> accepting);
         this.api = new ApiServer(deps, settings.http().host(), settings.http().port(), settings.http().maxBodyBytes(),
                 settings.http().maxBatchEvents()).start();

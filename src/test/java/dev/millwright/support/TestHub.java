@@ -20,9 +20,13 @@ public final class TestHub implements AutoCloseable {
     }
 
     public static TestHub start(String schemaPrefix, TestPlant plant) {
+        return start(schemaPrefix, plant, Clock.systemUTC());
+    }
+
+    public static TestHub start(String schemaPrefix, TestPlant plant, Clock clock) {
         Database db = TestPostgres.newDatabase(schemaPrefix);
         try {
-            return new TestHub(db, Hub.start(PlantConfig.load(plant.dir()), db, List.of(HubClient.TOKEN), Clock.systemUTC()));
+            return new TestHub(db, Hub.start(PlantConfig.load(plant.dir()), db, List.of(HubClient.TOKEN), clock));
         } catch (RuntimeException e) {
             db.close();
             throw e;

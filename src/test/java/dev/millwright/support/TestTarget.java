@@ -20,7 +20,12 @@ import java.util.stream.Collectors;
 
 /** A real HTTP server on 127.0.0.1 standing in for ERP/EAM: records every request, answers as told. */
 public final class TestTarget implements AutoCloseable {
-    public record Received(Instant at, String path, String idempotencyKey, String eventId, String subject, JsonNode event) {
+    public record Received(Instant at, String path, String idempotencyKey, String eventId, String subject, JsonNode event,
+                           java.util.Map<String, String> headers) {
+        /** A request header (first value), by case-insensitive name; null when absent. */
+        public String header(String name) {
+            return headers.get(name.toLowerCase(java.util.Locale.ROOT));
+        }
     }
 
     public record Reply(int status, String body, String retryAfter) {
@@ -56,10 +61,12 @@ public final class TestTarget implements AutoCloseable {
 
     private void handle(HttpExchange exchange) throws IOException {
         byte[] body = exchange.getRequestBody().readAllBytes();
-        JsonNode event = Json.MAPPER.readTree(new String(body, StandardCharsets.UTF_8));
-        String key = exchange.getRequestHeaders().getFirst("Idempotency-Key");
+        JsonNode event = body.length == 0 ? Json.MAPPER.createObjectNode() : Json.MAPPER.readTree(new String(body, StandardCharsets.UTF_8));
+        String key = java.util.Objects.requireNonNullElse(exchange.getRequestHeaders().getFirst("Idempotency-Key"), "(none)");
+        java.util.Map<String, String> headers = new java.util.HashMap<>();
+        exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(java.util.Locale.ROOT), v.getFirst()));
         Received r = new Received(Instant.now(), exchange.getRequestURI().getPath(), key,
-                event.path("id").asText(), event.path("subject").asText(null), event);
+                event.path("id").asText(), event.path("subject").asText(null), event, headers);
         if (!inFlightKeys.add(key)) concurrentDuplicates.add(key);
         try {
             Reply reply = responder.apply(r);

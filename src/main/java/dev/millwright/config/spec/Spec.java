@@ -84,6 +84,10 @@ public sealed interface Spec {
         return new Scalar(Type.URL, List.of(), null, null);
     }
 
+    static Scalar secret() {
+        return new Scalar(Type.SECRET, List.of(), null, null);
+    }
+
     static Scalar textOrSecret() {
         return new Scalar(Type.TEXT_OR_SECRET, List.of(), null, null);
     }

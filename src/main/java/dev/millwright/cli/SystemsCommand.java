@@ -1,0 +1,50 @@
+package dev.millwright.cli;
+
+import dev.millwright.config.PlantConfig;
+import dev.millwright.config.SystemConfig;
+import dev.millwright.config.spec.ConfigException;
+import dev.millwright.delivery.HttpTarget;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+
+/** `millwright systems test NAME`: connectivity and authentication of one system, from this machine. */
+@Command(name = "systems", description = "Work with a plant's systems.", subcommands = SystemsCommand.Test.class)
+final class SystemsCommand {
+
+    @Command(name = "test", description = "Check that a system is reachable and accepts the hub's credentials.")
+    static final class Test implements Callable<Integer> {
+        @Parameters(index = "0", description = "System name (a file in systems/).")
+        String name;
+
+        @Option(names = "--config", defaultValue = "plants/demo", description = "Plant folder (default: ${DEFAULT-VALUE}).")
+        Path config;
+
+        @Override
+        public Integer call() throws Exception {
+            PlantConfig plant;
+            try {
+                plant = PlantConfig.load(config);
+            } catch (ConfigException e) {
+                System.out.println("configuration errors in " + config + ":\n" + e.getMessage());
+                return 2;
+            }
+            SystemConfig system = plant.systems().get(name);
+            if (system == null || system.http() == null) {
+                System.out.println("no system '" + name + "' with outbound HTTP in " + config + "; known: " + String.join(", ", plant.systems().keySet()));
+                return 2;
+            }
+            try (HttpTarget target = new HttpTarget(name, system.http(), Clock.systemUTC(), null)) {
+                HttpTarget.Health h = target.check();
+                System.out.printf("%s: %s%n  url: %s%n  auth: %s%n  answer: %s in %d ms%n", name, h.ok() ? "OK" : "FAILED", h.baseUrl(), h.auth(),
+                        h.status() == null ? "none" : "HTTP " + h.status(), h.millis());
+                if (!h.ok()) System.out.println("  problem: " + h.problem());
+                return h.ok() ? 0 : 1;
+            }
+        }
+    }
+}
