@@ -22,13 +22,13 @@ where id = any(?) and state::text in ('pending', 'failed', 'in_flight')
 -- name: settle
 update deliveries d
 set state           = u.state::delivery_state,
-    attempts        = d.attempts + 1,
+    attempts        = d.attempts + case when u.attempted then 1 else 0 end,
     updated_at      = now(),
     delivered_at    = case when u.state = 'delivered' then now() else d.delivered_at end,
     next_attempt_at = coalesce(u.next_at, d.next_attempt_at),
     last_status     = u.status,
     last_error      = u.error
-from unnest(?::bigint[], ?::text[], ?::int[], ?::text[], ?::timestamptz[]) as u(id, state, status, error, next_at)
+from unnest(?::bigint[], ?::text[], ?::int[], ?::text[], ?::timestamptz[], ?::boolean[]) as u(id, state, status, error, next_at, attempted)
 where d.id = u.id and d.state::text = 'in_flight'
   and d.id = any(?::bigint[])
 

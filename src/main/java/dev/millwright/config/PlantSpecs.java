@@ -93,6 +93,11 @@ public final class PlantSpecs {
                             optional("rateLimit", number(0, 1_000_000), 0, "Calls per second to this system across all hub nodes "
                                     + "(coordinated through PostgreSQL, so adding nodes never raises it); 0 is unlimited."),
                             optional("auth", AUTH, null, "How calls authenticate."),
+                            optional("circuitBreaker", object(
+                                    optional("failureThreshold", integer(0, 1000), 5, "Failures in a row (refused, timeout, 5xx, 429) that open the circuit; 0 turns it off."),
+                                    optional("openFor", duration(), "30s", "How long an open circuit makes no calls before one trial call.")
+                            ), null, "Stops calling a system that keeps failing, so it does not tie up delivery workers in timeouts. "
+                                    + "Deliveries wait as failed, with the reason, and are retried when the circuit lets calls through."),
                             optional("retry", RETRY, null, "Retries of 5xx, 429, timeouts and refused connections; other 4xx are permanent.")
                     ), null, "Deliver over HTTP: POST of the CloudEvent (structured JSON) with an Idempotency-Key header.")
             ), null, "How the hub sends to this system.")

@@ -14,7 +14,11 @@ public record SystemConfig(String name, String description, HttpOutbound http) {
 
     /** Delivery over HTTP; headers hold resolved secret references. */
     public record HttpOutbound(URI baseUrl, Map<String, Secret> headers, Duration timeout, int maxConcurrency,
-                               double rateLimit, RetryPolicy retry, Auth auth) {
+                               double rateLimit, RetryPolicy retry, Auth auth, Breaker circuitBreaker) {
+    }
+
+    public record Breaker(int failureThreshold, Duration openFor) {
+        public static final Breaker OFF = new Breaker(0, Duration.ofSeconds(30));
     }
 
     /** How calls authenticate; only the section of {@code type} is set. */
@@ -50,7 +54,8 @@ public record SystemConfig(String name, String description, HttpOutbound http) {
         if (http != null) {
             Map<String, Secret> headers = section(http, "headers") == null ? Map.of() : Map.copyOf(get(http, "headers"));
             out = new HttpOutbound(get(http, "baseUrl"), headers, get(http, "timeout"), get(http, "maxConcurrency"),
-                    get(http, "rateLimit"), RetryPolicy.from(section(http, "retry")), auth(section(http, "auth")));
+                    get(http, "rateLimit"), RetryPolicy.from(section(http, "retry")), auth(section(http, "auth")),
+                    new Breaker(get(section(http, "circuitBreaker"), "failureThreshold"), get(section(http, "circuitBreaker"), "openFor")));
         }
         return new SystemConfig(get(t, "name"), get(t, "description"), out);
     }

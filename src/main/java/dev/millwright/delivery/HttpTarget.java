@@ -37,6 +37,7 @@ public final class HttpTarget implements AutoCloseable {
     private final Semaphore concurrency;
     private final RateLimiter rateLimiter;
     private final Authenticator auth;
+    private final CircuitBreaker breaker;
     private final Clock clock;
 
     public HttpTarget(String name, SystemConfig.HttpOutbound config, Clock clock, RateLimitStore rateLimits) {
@@ -51,6 +52,7 @@ public final class HttpTarget implements AutoCloseable {
         this.concurrency = new Semaphore(config.maxConcurrency());
         this.rateLimiter = config.rateLimit() > 0 ? new RateLimiter(name, config.rateLimit(), rateLimits) : RateLimiter.unlimited(name);
         this.auth = Authenticator.of(config.auth(), client, clock);
+        this.breaker = new CircuitBreaker(config.circuitBreaker().failureThreshold(), config.circuitBreaker().openFor(), clock);
     }
 
     public Authenticator auth() {
@@ -67,6 +69,17 @@ public final class HttpTarget implements AutoCloseable {
 
     /** Sends one delivery with the given body (the event as the target should see it). */
     Outcome send(LaneItem item, String body) throws InterruptedException {
+        Duration closedFor = breaker.permit();
+        if (closedFor != null) {
+            return Outcome.held("circuit open after " + breaker.consecutiveFailures() + " failures in a row; no call made", closedFor);
+        }
+        Outcome outcome = call(item, body);
+        if (outcome.kind() == Outcome.Kind.RETRY) breaker.failed();
+        else breaker.succeeded();
+        return outcome;
+    }
+
+    private Outcome call(LaneItem item, String body) throws InterruptedException {
         concurrency.acquire();
         try {
             rateLimiter.acquire();

@@ -185,6 +185,7 @@ final class LaneWorker {
             int ms = (int) ((System.nanoTime() - t0) / 1_000_000);
             int attempt = item.attempts() + 1;
             Settlement s = switch (outcome.kind()) {
+                case HELD -> Settlement.held(item.id(), outcome.error(), clock.instant().plus(outcome.retryAfter()), item.attempts(), started);
                 case DELIVERED -> new Settlement(item.id(), DeliveryState.delivered, outcome.status(), null, null, attempt, started, ms);
                 case PERMANENT -> new Settlement(item.id(), DeliveryState.dead, outcome.status(),
                         "permanent failure: " + outcome.error(), null, attempt, started, ms);

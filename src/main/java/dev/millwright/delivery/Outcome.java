@@ -4,7 +4,8 @@ import java.time.Duration;
 
 /** What one HTTP attempt came to. */
 public record Outcome(Kind kind, Integer status, String error, Duration retryAfter) {
-    public enum Kind { DELIVERED, RETRY, PERMANENT }
+    /** HELD: no call was made (the circuit is open); it does not count as an attempt. */
+    public enum Kind { DELIVERED, RETRY, PERMANENT, HELD }
 
     static Outcome delivered(int status) {
         return new Outcome(Kind.DELIVERED, status, null, null);
@@ -12,6 +13,10 @@ public record Outcome(Kind kind, Integer status, String error, Duration retryAft
 
     static Outcome retry(Integer status, String error, Duration retryAfter) {
         return new Outcome(Kind.RETRY, status, error, retryAfter);
+    }
+
+    static Outcome held(String reason, Duration until) {
+        return new Outcome(Kind.HELD, null, reason, until);
     }
 
     static Outcome permanent(int status, String error) {

@@ -39,6 +39,7 @@ public final class HubMetrics {
 
     public void settled(String target, List<Settlement> outcomes) {
         for (Settlement s : outcomes) {
+            if (!s.attempted()) continue;
             String outcome = switch (s.state()) {
                 case delivered -> "delivered";
                 case dead -> "dead";

@@ -120,8 +120,10 @@ public final class DeliveryStore {
             String[] states = new String[n], errors = new String[n];
             Integer[] statuses = new Integer[n];
             Timestamp[] next = new Timestamp[n];
+            Boolean[] attempted = new Boolean[n];
             for (int i = 0; i < n; i++) {
                 Settlement s = outcomes.get(i);
+                attempted[i] = s.attempted();
                 ids[i] = s.deliveryId();
                 states[i] = s.state().name();
                 statuses[i] = s.status();
@@ -135,7 +137,8 @@ public final class DeliveryStore {
                 ps.setArray(3, c.createArrayOf("int4", statuses));
                 ps.setArray(4, c.createArrayOf("text", errors));
                 ps.setArray(5, c.createArrayOf("timestamptz", next));
-                ps.setArray(6, c.createArrayOf("bigint", ids));
+                ps.setArray(6, c.createArrayOf("boolean", attempted));
+                ps.setArray(7, c.createArrayOf("bigint", ids));
                 changed = ps.executeUpdate();
             }
             if (!history.isEmpty()) insertAttempts(c, history, node);

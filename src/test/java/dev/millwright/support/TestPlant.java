@@ -25,7 +25,7 @@ public final class TestPlant {
         return this;
     }
 
-    /** A system delivering to {@code baseUrl}, with fast retries unless {@code extra} says otherwise. */
+    /** A system delivering to {@code baseUrl} with the given extra settings (1 s timeout unless they set one). */
     public TestPlant system(String name, String baseUrl, String extra) {
         String settings = extra.contains("timeout:") ? extra : "timeout: 1s\n" + extra;
         write("systems/" + name + ".yaml", """
@@ -37,9 +37,11 @@ public final class TestPlant {
         return this;
     }
 
+    /** A system with fast retries and no circuit breaker, so tests of the retry policy see every attempt. */
     public TestPlant system(String name, String baseUrl) {
         return system(name, baseUrl, """
                 retry: { maxAttempts: 20, initialBackoff: 100ms, maxBackoff: 1s, jitter: 0.1 }
+                circuitBreaker: { failureThreshold: 0 }
                 """);
     }
 
