@@ -26,7 +26,8 @@ public final class ApiServer implements AutoCloseable {
 
     /** Everything the routes need. */
     public record Deps(Database db, EventStore events, DeliveryStore deliveries,
-                       dev.millwright.ingest.IngestService ingest, Contracts contracts, Operations operations, HubMetrics metrics,
+                       dev.millwright.ingest.IngestService ingest, Contracts contracts, dev.millwright.inbound.WebhookReceiver webhooks,
+                       Operations operations, HubMetrics metrics,
                        Map<String, dev.millwright.delivery.HttpTarget> targets, Auth auth, BooleanSupplier ready) {
     }
 
@@ -38,12 +39,13 @@ public final class ApiServer implements AutoCloseable {
     private final List<Route> routes;
 
     public ApiServer(Deps d, String host, int port, int maxBodyBytes, int maxBatchEvents) {
-        EventsApi events = new EventsApi(d.ingest(), d.events(), d.contracts(), maxBatchEvents, maxBodyBytes);
+        EventsApi events = new EventsApi(d.ingest(), d.events(), d.contracts(), d.webhooks(), maxBatchEvents, maxBodyBytes);
         ContractsApi contracts = new ContractsApi(d.contracts());
         DeliveriesApi deliveries = new DeliveriesApi(d.deliveries(), d.operations());
         String openApi = resource("/openapi.json");
         this.routes = List.of(
                 new Route("POST", "/api/v1/events", events::ingest),
+                new Route("POST", "/api/v1/inbound/{system}", events::inbound),
                 new Route("GET", "/api/v1/events", events::search),
                 new Route("GET", "/api/v1/events/{id}", events::get),
                 new Route("GET", "/api/v1/deliveries", deliveries::search),
@@ -68,7 +70,9 @@ public final class ApiServer implements AutoCloseable {
             config.http.maxRequestSize = maxBodyBytes;
             config.startup.showJavalinBanner = false;
             config.routes.before("/api/*", ctx -> {
-                if (!ctx.path().equals("/api/v1/openapi.json") && !d.auth().authenticate(ctx)) ctx.skipRemainingHandlers();
+                // Inbound webhooks authenticate with the sending system's own credentials, not the admin token.
+                boolean ownAuth = ctx.path().equals("/api/v1/openapi.json") || ctx.path().startsWith("/api/v1/inbound/");
+                if (!ownAuth && !d.auth().authenticate(ctx)) ctx.skipRemainingHandlers();
             });
             for (Route r : routes) {
                 if (r.method().equals("GET")) config.routes.get(r.path(), r.handler());

@@ -7,6 +7,7 @@ import dev.millwright.ingest.IngestService;
 import dev.millwright.ingest.RejectedInput;
 import dev.millwright.ingest.Violation;
 import dev.millwright.contracts.Contracts;
+import dev.millwright.inbound.WebhookReceiver;
 import dev.millwright.store.EventStore;
 import dev.millwright.store.StoredEvent;
 import io.javalin.http.Context;
@@ -25,13 +26,16 @@ final class EventsApi {
     private final IngestService ingest;
     private final EventStore events;
     private final Contracts contracts;
+    private final WebhookReceiver webhooks;
     private final CloudEventReader reader;
     private final int maxBodyBytes;
 
-    EventsApi(IngestService ingest, EventStore events, Contracts contracts, int maxBatchEvents, int maxBodyBytes) {
+    EventsApi(IngestService ingest, EventStore events, Contracts contracts, WebhookReceiver webhooks, int maxBatchEvents,
+              int maxBodyBytes) {
         this.ingest = ingest;
         this.events = events;
         this.contracts = contracts;
+        this.webhooks = webhooks;
         this.reader = new CloudEventReader(maxBatchEvents);
         this.maxBodyBytes = maxBodyBytes;
     }
@@ -41,7 +45,24 @@ final class EventsApi {
         Map<String, String> headers = new HashMap<>();
         ctx.headerMap().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v));
         List<CloudEvent> parsed = reader.read(ctx.contentType(), headers, body);
-        List<Violation> violations = contracts.check(parsed, CloudEventReader.BATCH.equals(CloudEventReader.mediaType(ctx.contentType())));
+        store(ctx, parsed, CloudEventReader.BATCH.equals(CloudEventReader.mediaType(ctx.contentType())));
+    }
+
+    /** POST /api/v1/inbound/{system}: a system's own payload, authenticated and mapped to events. */
+    void inbound(Context ctx) throws InterruptedException {
+        byte[] body = readBody(ctx);
+        Map<String, String> headers = new HashMap<>();
+        ctx.headerMap().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v));
+        List<CloudEvent> mapped = webhooks.receive(ctx.pathParam("system"), ctx.contentType(), headers, body);
+        if (mapped.isEmpty()) {
+            JsonBody.send(ctx, 202, Map.of("accepted", 0, "duplicates", 0));
+            return;
+        }
+        store(ctx, mapped, true);
+    }
+
+    private void store(Context ctx, List<CloudEvent> parsed, boolean batch) throws InterruptedException {
+        List<Violation> violations = contracts.check(parsed, batch);
         if (!violations.isEmpty()) throw new RejectedInput(400, "Contract violation", violations);
         try {
             IngestService.Result result = ingest.submit(parsed).get();

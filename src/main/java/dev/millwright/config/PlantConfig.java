@@ -8,6 +8,7 @@ import dev.millwright.contracts.ContractCatalog;
 import dev.millwright.contracts.Contracts;
 import dev.millwright.contracts.PlantContract;
 import dev.millwright.event.Json;
+import dev.millwright.mapping.Mapping;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -36,7 +37,7 @@ import java.util.stream.Stream;
  * Loading reports every error in every file at once, each with file, line and key.
  */
 public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> systems, List<Subscription> subscriptions,
-                          List<PlantContract> contracts) {
+                          List<PlantContract> contracts, Map<String, Mapping> mappings) {
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
     private static final Pattern ORDER_BY = Pattern.compile("(data(\\.[A-Za-z0-9_-]+)+|[a-z0-9]{1,20})");
 
@@ -59,6 +60,7 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
         }
 
         Map<String, SystemConfig> systems = new LinkedHashMap<>();
+        Map<String, Mapping> mappings = new LinkedHashMap<>();
         for (Path file : yamlFiles(dir.resolve("systems"))) {
             int before = errors.size();
             Map<String, Object> tree = read(dir, file, PlantSpecs.SYSTEM, errors, env);
@@ -66,6 +68,7 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
             SystemConfig system = SystemConfig.from(tree);
             checkName(dir, file, system.name(), errors);
             if (system.http() != null) checkAuth(dir, file, system.http().auth(), errors);
+            if (system.inbound() != null) checkInbound(dir, file, system.inbound(), mappings, errors);
             if (systems.putIfAbsent(system.name(), system) != null) {
                 errors.add(new ConfigError(display(dir, file), 1, "name", "system '" + system.name() + "' is defined twice"));
             }
@@ -110,11 +113,32 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
         }
         List<PlantContract> contracts = loadContracts(dir, errors);
         if (!errors.isEmpty()) throw new ConfigException(errors);
-        return new PlantConfig(dir, hub, Map.copyOf(systems), List.copyOf(subscriptions), contracts);
+        return new PlantConfig(dir, hub, Map.copyOf(systems), List.copyOf(subscriptions), contracts, Map.copyOf(mappings));
     }
 
     public PlantConfig withHub(HubSettings settings) {
-        return new PlantConfig(dir, settings, systems, subscriptions, contracts);
+        return new PlantConfig(dir, settings, systems, subscriptions, contracts, mappings);
+    }
+
+    /** The inbound mapping must exist and compile (errors give its position); the auth type's secret must be set. */
+    private static void checkInbound(Path dir, Path file, SystemConfig.InboundHttp in, Map<String, Mapping> mappings,
+                                     List<ConfigError> errors) {
+        Path mappingFile = dir.resolve("mappings").resolve(in.mapping());
+        if (!Files.isRegularFile(mappingFile)) {
+            errors.add(new ConfigError(display(dir, file), 1, "inbound.http.mapping", "no file mappings/" + in.mapping()));
+        } else if (!mappings.containsKey(in.mapping())) {
+            try {
+                mappings.put(in.mapping(), Mapping.load(mappingFile));
+            } catch (Mapping.MappingException e) {
+                errors.add(new ConfigError(display(dir, mappingFile), 1, "", "does not compile: " + e.describe()));
+            }
+        }
+        if (in.authType().equals("hmac") && in.secret() == null) {
+            errors.add(new ConfigError(display(dir, file), 1, "inbound.http.auth.secret", "is required when inbound.http.auth.type is hmac"));
+        }
+        if (in.authType().equals("token") && in.token() == null) {
+            errors.add(new ConfigError(display(dir, file), 1, "inbound.http.auth.token", "is required when inbound.http.auth.type is token"));
+        }
     }
 
     private static final Pattern TYPE = Pattern.compile("[a-z][a-z0-9-]*(\\.[a-z][a-z0-9-]*)+");

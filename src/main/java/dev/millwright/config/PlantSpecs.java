@@ -83,6 +83,22 @@ public final class PlantSpecs {
     public static final Spec.Obj SYSTEM = object(
             required("name", string(), "The system's name; subscriptions refer to it. Must match the file name.", "erp"),
             optional("description", string(), null, "What this system is."),
+            optional("inbound", object(
+                    optional("http", object(
+                            required("mapping", string(), "Mapping in mappings/ (JSONata) that turns one payload into zero or more events "
+                                    + "(objects with type, id, subject, data, and any CloudEvents attributes); a repeated id is a duplicate.", "qms-inspection.jsonata"),
+                            optional("source", string(), null, "CloudEvents source of mapped events that name none (default system://NAME)."),
+                            required("auth", object(
+                                    required("type", oneOf("hmac", "token"), "hmac: HMAC-SHA256 signature of 'TIMESTAMP.BODY' with a timestamp "
+                                            + "header and a replay window; token: a per-system bearer token.", "hmac"),
+                                    optional("secret", secret(), null, "The HMAC key (type hmac)."),
+                                    optional("signatureHeader", string(), "X-Signature", "Header carrying sha256=HEX (type hmac)."),
+                                    optional("timestampHeader", string(), "X-Timestamp", "Header carrying the Unix time in seconds (type hmac)."),
+                                    optional("replayWindow", duration(), "5m", "How far the timestamp may be from now (type hmac)."),
+                                    optional("token", secret(), null, "The token, sent as Authorization: Bearer TOKEN (type token).")
+                            ), "How the system proves it is itself.", null)
+                    ), null, "Payloads the system POSTs to /api/v1/inbound/NAME (JSON).")
+            ), null, "How this system sends to the hub."),
             optional("outbound", object(
                     optional("http", object(
                             required("baseUrl", url(), "Base URL; subscription paths are appended to it.", "http://127.0.0.1:9001/api"),

@@ -10,7 +10,12 @@ import static dev.millwright.config.ConfigValues.get;
 import static dev.millwright.config.ConfigValues.section;
 
 /** An external system (systems/NAME.yaml). */
-public record SystemConfig(String name, String description, HttpOutbound http) {
+public record SystemConfig(String name, String description, HttpOutbound http, InboundHttp inbound) {
+
+    /** Payloads the system POSTs to the hub, mapped to events; secrets resolved. */
+    public record InboundHttp(String mapping, String source, String authType, Secret secret, String signatureHeader,
+                              String timestampHeader, Duration replayWindow, Secret token) {
+    }
 
     /** Delivery over HTTP; headers hold resolved secret references. */
     public record HttpOutbound(URI baseUrl, Map<String, Secret> headers, Duration timeout, int maxConcurrency,
@@ -57,6 +62,14 @@ public record SystemConfig(String name, String description, HttpOutbound http) {
                     get(http, "rateLimit"), RetryPolicy.from(section(http, "retry")), auth(section(http, "auth")),
                     new Breaker(get(section(http, "circuitBreaker"), "failureThreshold"), get(section(http, "circuitBreaker"), "openFor")));
         }
-        return new SystemConfig(get(t, "name"), get(t, "description"), out);
+        var inbound = section(t, "inbound");
+        var in = inbound == null ? null : section(inbound, "http");
+        InboundHttp inHttp = null;
+        if (in != null) {
+            var auth = section(in, "auth");
+            inHttp = new InboundHttp(get(in, "mapping"), get(in, "source"), get(auth, "type"), get(auth, "secret"),
+                    get(auth, "signatureHeader"), get(auth, "timestampHeader"), get(auth, "replayWindow"), get(auth, "token"));
+        }
+        return new SystemConfig(get(t, "name"), get(t, "description"), out, inHttp);
     }
 }

@@ -11,6 +11,8 @@ import dev.millwright.contracts.Upcasting;
 import dev.millwright.delivery.DeliveryEngine;
 import dev.millwright.delivery.HttpTarget;
 import dev.millwright.delivery.WorkSignal;
+import dev.millwright.inbound.WebhookReceiver;
+import dev.millwright.ingest.CloudEventReader;
 import dev.millwright.ingest.IngestService;
 import dev.millwright.maintenance.RetentionJob;
 import dev.millwright.metrics.HubMetrics;
@@ -69,7 +71,8 @@ public final class Hub implements AutoCloseable {
         this.retention = new RetentionJob(settings.retention(), deliveries, events, leases, node, clock);
         Operations operations = new Operations(db.dataSource(), router, signal);
         Contracts contracts = new Contracts(catalog, settings.contracts().allowUnknownTypes());
-        var deps = new ApiServer.Deps(db, events, deliveries, ingest, contracts, operations, metrics, targets,
+        var webhooks = new WebhookReceiver(plant.systems(), plant.mappings(), new CloudEventReader(settings.http().maxBatchEvents()), clock);
+        var deps = new ApiServer.Deps(db, events, deliveries, ingest, contracts, webhooks, operations, metrics, targets,
                 new Auth(adminTokens), () -> accepting);
         this.api = new ApiServer(deps, settings.http().host(), settings.http().port(), settings.http().maxBodyBytes(),
                 settings.http().maxBatchEvents()).start();

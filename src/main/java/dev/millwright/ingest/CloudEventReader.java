@@ -218,7 +218,7 @@ public final class CloudEventReader {
     }
 
     /** Checks one event; adds a violation per problem and returns the event (null if unusable). */
-    CloudEvent check(JsonNode node, String text, String at, List<Violation> violations) {
+    public CloudEvent check(JsonNode node, String text, String at, List<Violation> violations) {
         if (node == null || !node.isObject()) {
             violations.add(new Violation(at, "an event must be a JSON object, not " + kind(node)));
             return null;

@@ -51,7 +51,7 @@ public final class HubClient implements AutoCloseable {
 
     public Response postBytes(String path, Map<String, String> headers, byte[] body) {
         HttpRequest.Builder b = request(path).POST(HttpRequest.BodyPublishers.ofByteArray(body));
-        headers.forEach(b::header);
+        headers.forEach(b::setHeader);
         return send(b.build());
     }
 

@@ -1,0 +1,85 @@
+package dev.millwright.mapping;
+
+import com.dashjoin.jsonata.JException;
+import com.dashjoin.jsonata.Jsonata;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.millwright.event.Json;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A JSONata expression from the plant's mappings/ folder, compiled once when the plant is loaded.
+ * Evaluation is serialized per mapping: the JSONata engine is not documented as thread-safe.
+ */
+public final class Mapping {
+    private final String name;
+    private final Jsonata expression;
+
+    private Mapping(String name, Jsonata expression) {
+        this.name = name;
+        this.expression = expression;
+    }
+
+    /** @throws MappingException with the file name and the position of the syntax error */
+    public static Mapping load(Path file) {
+        String name = file.getFileName().toString();
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new MappingException(name, -1, "cannot be read: " + e.getMessage());
+        }
+        try {
+            return new Mapping(name, Jsonata.jsonata(text));
+        } catch (JException e) {
+            throw new MappingException(name, e.getLocation(), e.getMessage());
+        }
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** Applies the mapping; a runtime error names the mapping, the position in it and what failed. */
+    public JsonNode apply(JsonNode input) {
+        Object in = Json.MAPPER.convertValue(input, Object.class);
+        Object out;
+        try {
+            synchronized (this) {
+                out = expression.evaluate(in);
+            }
+        } catch (JException e) {
+            throw new MappingException(name, e.getLocation(), e.getMessage());
+        } catch (RuntimeException e) {
+            throw new MappingException(name, -1, e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+        }
+        return out == null || out == Jsonata.NULL_VALUE ? Json.MAPPER.nullNode() : Json.MAPPER.valueToTree(out);
+    }
+
+    /** A mapping that does not compile or fails on an input. */
+    public static final class MappingException extends RuntimeException {
+        private final String mapping;
+        private final int position;
+
+        public MappingException(String mapping, int position, String message) {
+            super(message, null, false, false);
+            this.mapping = mapping;
+            this.position = position;
+        }
+
+        public String mapping() {
+            return mapping;
+        }
+
+        /** Character position in the expression, or -1 when unknown. */
+        public int position() {
+            return position;
+        }
+
+        public String describe() {
+            return "mapping " + mapping + (position >= 0 ? " at position " + position : "") + ": " + getMessage();
+        }
+    }
+}

@@ -1,0 +1,141 @@
+package dev.millwright.inbound;
+
+import dev.millwright.config.PlantConfig;
+import dev.millwright.config.spec.ConfigError;
+import dev.millwright.config.spec.ConfigException;
+import dev.millwright.support.HubClient;
+import dev.millwright.support.Sql;
+import dev.millwright.support.TestHub;
+import dev.millwright.support.TestPlant;
+import dev.millwright.support.TestTarget;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/** A QMS that can only POST its own JSON: signed webhooks mapped to canonical events. */
+class InboundWebhookTest {
+    private static final String MAPPING = """
+            (
+              $insp := inspection;
+              $insp.result = "FAIL" ? {
+                "type": "quality.inspection.failed",
+                "id": "qms-" & $insp.no,
+                "subject": $insp.lot,
+                "plant": "acme/plant-a",
+                "correlationid": $insp.no,
+                "data": {
+                  "inspectionId": $insp.no,
+                  "lotId": $insp.lot,
+                  "materialId": $insp.material,
+                  "result": "fail",
+                  "inspectedAt": $insp.at,
+                  "sampleSize": {"value": $insp.sample + 0, "unit": "EA"},
+                  "characteristics": [$insp.checks.{
+                    "name": name, "measured": $number(value), "unit": unit, "result": ok ? "pass" : "fail"
+                  }]
+                }
+              } : []
+            )
+            """;
+    private static final String PAYLOAD = """
+            {"inspection": {"no": "INSP-7", "lot": "LOT-9", "material": "PUMP-HOUSING-7", "result": "FAIL",
+             "at": "2026-11-25T09:15:00+01:00", "sample": 5, "checks": [{"name": "bore", "value": "25.31", "unit": "mm", "ok": false}]}}""";
+
+    @TempDir
+    Path dir;
+
+    private TestPlant plant(TestTarget target) {
+        Path secret = dir.resolve("qms.key");
+        return new TestPlant(dir.resolve("plant"))
+                .write("../qms.key", "k3y")
+                .write("systems/qms.yaml", """
+                        name: qms
+                        inbound:
+                          http:
+                            mapping: qms-inspection.jsonata
+                            auth: { type: hmac, secret: "${file:%s}", replayWindow: 5m }
+                        """.formatted(secret))
+                .write("systems/mes.yaml", """
+                        name: mes
+                        inbound:
+                          http:
+                            mapping: qms-inspection.jsonata
+                            auth: { type: token, token: "${file:%s}" }
+                        """.formatted(secret))
+                .write("mappings/qms-inspection.jsonata", MAPPING)
+                .system("erp", target.baseUrl())
+                .subscription("holds", "quality.inspection.failed", "erp", "/holds", "subject");
+    }
+
+    private static Map<String, String> signed(String body, long unixSeconds, String key) {
+        String ts = Long.toString(unixSeconds);
+        return Map.of("Content-Type", "application/json", "X-Timestamp", ts,
+                "X-Signature", "sha256=" + WebhookReceiver.hmac(key, ts + "." + body));
+    }
+
+    @Test
+    void signedPayloadsBecomeCanonicalEventsOnceAndBadOnesChangeNothing() throws Exception {
+        try (TestTarget target = new TestTarget(); TestHub hub = TestHub.start("inbound", plant(target))) {
+            long now = Instant.now().getEpochSecond();
+            HubClient.Response ok = hub.client.postBytes("/api/v1/inbound/qms", signed(PAYLOAD, now, "k3y"), PAYLOAD.getBytes(StandardCharsets.UTF_8));
+            assertThat(ok.status()).as(ok.body()).isEqualTo(202);
+            assertThat(ok.json().get("accepted").asInt()).isEqualTo(1);
+            HubClient.Response again = hub.client.postBytes("/api/v1/inbound/qms", signed(PAYLOAD, now, "k3y"), PAYLOAD.getBytes(StandardCharsets.UTF_8));
+            assertThat(again.json().get("duplicates").asInt()).as("a re-sent webhook is a duplicate").isEqualTo(1);
+            await().atMost(Duration.ofSeconds(20)).until(() -> target.received().size() == 1);
+            assertThat(target.received().getFirst().event().at("/data/characteristics/0/measured").asDouble()).isEqualTo(25.31);
+            assertThat(target.received().getFirst().event().get("source").asText()).isEqualTo("system://qms");
+
+            HubClient.Response mismatch = hub.client.postBytes("/api/v1/inbound/qms", signed(PAYLOAD, now, "wrong"),
+                    PAYLOAD.replace("INSP-7", "INSP-8").getBytes(StandardCharsets.UTF_8));
+            assertThat(mismatch.status()).isEqualTo(401);
+            assertThat(mismatch.body()).contains("signature mismatch");
+            String other = PAYLOAD.replace("INSP-7", "INSP-9");
+            HubClient.Response expired = hub.client.postBytes("/api/v1/inbound/qms", signed(other, now - 3600, "k3y"),
+                    other.getBytes(StandardCharsets.UTF_8));
+            assertThat(expired.status()).isEqualTo(401);
+            assertThat(expired.body()).contains("outside the replay window");
+
+            String broken = PAYLOAD.replace("\"sample\": 5", "\"sample\": \"five\"").replace("INSP-7", "INSP-10");
+            HubClient.Response failed = hub.client.postBytes("/api/v1/inbound/qms", signed(broken, now, "k3y"), broken.getBytes(StandardCharsets.UTF_8));
+            assertThat(failed.status()).isEqualTo(422);
+            assertThat(failed.json().get("title").asText()).isEqualTo("Mapping failed");
+            // jsonata-java reports positions for syntax errors only; a runtime error names the mapping and the problem.
+            assertThat(failed.body()).contains("mapping qms-inspection.jsonata").contains("operator must evaluate to a number")
+                    .contains("\\\"sample\\\":\\\"five\\\"");
+
+            String passed = PAYLOAD.replace("\"FAIL\"", "\"PASS\"").replace("INSP-7", "INSP-11");
+            HubClient.Response none = hub.client.postBytes("/api/v1/inbound/qms", signed(passed, now, "k3y"), passed.getBytes(StandardCharsets.UTF_8));
+            assertThat(none.json().get("accepted").asInt()).as("a mapping may make no event").isZero();
+
+            assertThat(Sql.count(hub.db, "select count(*) from events")).isEqualTo(1);
+
+            HubClient.Response noToken = hub.client.postBytes("/api/v1/inbound/mes", Map.of("Content-Type", "application/json"),
+                    PAYLOAD.getBytes(StandardCharsets.UTF_8));
+            assertThat(noToken.status()).isEqualTo(401);
+            HubClient.Response withToken = hub.client.postBytes("/api/v1/inbound/mes",
+                    Map.of("Content-Type", "application/json", "Authorization", "Bearer k3y"), PAYLOAD.replace("INSP-7", "INSP-12").getBytes(StandardCharsets.UTF_8));
+            assertThat(withToken.status()).as(withToken.body()).isEqualTo(202);
+            assertThat(hub.client.postBytes("/api/v1/inbound/nobody", Map.of("Content-Type", "application/json"), "{}".getBytes()).status()).isEqualTo(404);
+        }
+    }
+
+    @Test
+    void aMappingThatDoesNotCompileIsAConfigErrorWithItsPosition() throws Exception {
+        try (TestTarget target = new TestTarget()) {
+            TestPlant plant = plant(target).write("mappings/qms-inspection.jsonata", "{ \"type\": inspection.( }");
+            assertThatThrownBy(() -> PlantConfig.load(plant.dir(), name -> null))
+                    .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).extracting(ConfigError::toString)
+                            .anyMatch(s -> s.startsWith("mappings/qms-inspection.jsonata:1: does not compile: mapping qms-inspection.jsonata at position")));
+        }
+    }
+}
