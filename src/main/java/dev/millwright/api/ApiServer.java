@@ -28,7 +28,7 @@ public final class ApiServer implements AutoCloseable {
     public record Deps(Database db, EventStore events, DeliveryStore deliveries,
                        dev.millwright.ingest.IngestService ingest, Contracts contracts, dev.millwright.inbound.WebhookReceiver webhooks,
                        Operations operations, HubMetrics metrics,
-                       Map<String, dev.millwright.delivery.HttpTarget> targets, Auth auth, BooleanSupplier ready) {
+                       Map<String, dev.millwright.delivery.Target> targets, Auth auth, BooleanSupplier ready) {
     }
 
     /** One endpoint; the OpenAPI document must list exactly these. */

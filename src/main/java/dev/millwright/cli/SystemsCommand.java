@@ -3,7 +3,9 @@ package dev.millwright.cli;
 import dev.millwright.config.PlantConfig;
 import dev.millwright.config.SystemConfig;
 import dev.millwright.config.spec.ConfigException;
+import dev.millwright.delivery.FileTarget;
 import dev.millwright.delivery.HttpTarget;
+import dev.millwright.delivery.Target;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -34,13 +36,14 @@ final class SystemsCommand {
                 return 2;
             }
             SystemConfig system = plant.systems().get(name);
-            if (system == null || system.http() == null) {
-                System.out.println("no system '" + name + "' with outbound HTTP in " + config + "; known: " + String.join(", ", plant.systems().keySet()));
+            if (system == null || (system.http() == null && system.file() == null)) {
+                System.out.println("no system '" + name + "' with an outbound connector in " + config + "; known: " + String.join(", ", plant.systems().keySet()));
                 return 2;
             }
-            try (HttpTarget target = new HttpTarget(name, system.http(), Clock.systemUTC(), null)) {
-                HttpTarget.Health h = target.check();
-                System.out.printf("%s: %s%n  url: %s%n  auth: %s%n  answer: %s in %d ms%n", name, h.ok() ? "OK" : "FAILED", h.baseUrl(), h.auth(),
+            try (Target target = system.http() != null ? new HttpTarget(name, system.http(), Clock.systemUTC(), null)
+                    : new FileTarget(name, system.file())) {
+                Target.Health h = target.check();
+                System.out.printf("%s: %s%n  where: %s%n  auth: %s%n  answer: %s in %d ms%n", name, h.ok() ? "OK" : "FAILED", h.where(), h.auth(),
                         h.status() == null ? "none" : "HTTP " + h.status(), h.millis());
                 if (!h.ok()) System.out.println("  problem: " + h.problem());
                 return h.ok() ? 0 : 1;

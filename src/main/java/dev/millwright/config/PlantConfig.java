@@ -76,9 +76,12 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
 
         if (hub != null) {
             for (SystemConfig system : systems.values()) {
-                if (system.http() != null && hub.delivery().leaseTtl().compareTo(system.http().timeout().multipliedBy(2)) < 0) {
+                // File writes are given 1 s (see FileTarget).
+                java.time.Duration call = system.http() != null ? system.http().timeout()
+                        : system.file() != null ? java.time.Duration.ofSeconds(1) : null;
+                if (call != null && hub.delivery().leaseTtl().compareTo(call.multipliedBy(2)) < 0) {
                     errors.add(new ConfigError("millwright.yaml", 1, "delivery.leaseTtl", "must be at least twice the longest outbound timeout ("
-                            + system.name() + ": " + system.http().timeout().toMillis() + " ms), so a call never outlives a lane lease"));
+                            + system.name() + ": " + call.toMillis() + " ms), so a call never outlives a lane lease"));
                 }
             }
         }
@@ -95,9 +98,9 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
             if (target == null) {
                 errors.add(new ConfigError(display(dir, file), line(root, "deliver", "system"), "deliver.system",
                         "unknown system '" + s.system() + "'; known systems: " + String.join(", ", systems.keySet())));
-            } else if (target.http() == null) {
+            } else if (target.http() == null && target.file() == null) {
                 errors.add(new ConfigError(display(dir, file), line(root, "deliver", "system"), "deliver.system",
-                        "system '" + s.system() + "' has no outbound.http section to deliver with"));
+                        "system '" + s.system() + "' has no outbound section (http or file) to deliver with"));
             }
             if (s.orderBy() != null && !ORDER_BY.matcher(s.orderBy()).matches()) {
                 errors.add(new ConfigError(display(dir, file), line(root, "orderBy"), "orderBy",

@@ -115,8 +115,13 @@ public final class PlantSpecs {
                             ), null, "Stops calling a system that keeps failing, so it does not tie up delivery workers in timeouts. "
                                     + "Deliveries wait as failed, with the reason, and are retried when the circuit lets calls through."),
                             optional("retry", RETRY, null, "Retries of 5xx, 429, timeouts and refused connections; other 4xx are permanent.")
-                    ), null, "Deliver over HTTP: POST of the CloudEvent (structured JSON) with an Idempotency-Key header.")
-            ), null, "How the hub sends to this system.")
+                    ), null, "Deliver over HTTP: POST of the CloudEvent (structured JSON) with an Idempotency-Key header."),
+                    optional("file", object(
+                            required("dir", string(), "Export folder; a subscription's path is a sub-folder of it.", "/var/spool/millwright/cmms"),
+                            optional("retry", RETRY, null, "Retries of failed writes (disk full, permissions).")
+                    ), null, "Deliver as files for systems that only import files: DIR/PATH/IDEMPOTENCY-KEY.json, written to a "
+                            + "temporary file, flushed and renamed into place; a repeated delivery replaces the same file.")
+            ), null, "How the hub sends to this system (http or file).")
     );
 
     public static final Spec.Obj SUBSCRIPTION = object(

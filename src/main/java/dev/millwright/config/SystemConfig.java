@@ -10,7 +10,11 @@ import static dev.millwright.config.ConfigValues.get;
 import static dev.millwright.config.ConfigValues.section;
 
 /** An external system (systems/NAME.yaml). */
-public record SystemConfig(String name, String description, HttpOutbound http, InboundHttp inbound) {
+public record SystemConfig(String name, String description, HttpOutbound http, FileOutbound file, InboundHttp inbound) {
+
+    /** Delivery as files in a folder. */
+    public record FileOutbound(java.nio.file.Path dir, RetryPolicy retry) {
+    }
 
     /** Payloads the system POSTs to the hub, mapped to events; secrets resolved. */
     public record InboundHttp(String mapping, String source, String authType, Secret secret, String signatureHeader,
@@ -70,6 +74,9 @@ public record SystemConfig(String name, String description, HttpOutbound http, I
             inHttp = new InboundHttp(get(in, "mapping"), get(in, "source"), get(auth, "type"), get(auth, "secret"),
                     get(auth, "signatureHeader"), get(auth, "timestampHeader"), get(auth, "replayWindow"), get(auth, "token"));
         }
-        return new SystemConfig(get(t, "name"), get(t, "description"), out, inHttp);
+        var file = outbound == null ? null : section(outbound, "file");
+        FileOutbound fileOut = file == null ? null
+                : new FileOutbound(java.nio.file.Path.of((String) get(file, "dir")).toAbsolutePath(), RetryPolicy.from(section(file, "retry")));
+        return new SystemConfig(get(t, "name"), get(t, "description"), out, fileOut, inHttp);
     }
 }

@@ -31,7 +31,7 @@ public final class DeliveryEngine implements AutoCloseable {
 
     private final String node;
     private final HubSettings.Delivery settings;
-    private final Map<String, HttpTarget> targets;
+    private final Map<String, Target> targets;
     private final DeliveryStore deliveries;
     private final LeaseStore leases;
     private final HubMetrics metrics;
@@ -45,7 +45,7 @@ public final class DeliveryEngine implements AutoCloseable {
     private final Thread scheduler;
     private volatile boolean closed;
 
-    public DeliveryEngine(String node, HubSettings.Delivery settings, Map<String, HttpTarget> targets,
+    public DeliveryEngine(String node, HubSettings.Delivery settings, Map<String, Target> targets,
                           DeliveryStore deliveries, LeaseStore leases, HubMetrics metrics, Clock clock,
                           BinaryOperator<String> outboundForm) {
         this.node = node;
@@ -158,8 +158,8 @@ public final class DeliveryEngine implements AutoCloseable {
     private LaneWorker startWorker(String name) {
         String[] parts = name.split(":", 3);
         int lane = Integer.parseInt(parts[1]);
-        HttpTarget target = targets.get(parts[2]);
-        return new LaneWorker(target, lane, deliveries, target.config().retry(), metrics, clock, node,
+        Target target = targets.get(parts[2]);
+        return new LaneWorker(target, lane, deliveries, target.retry(), metrics, clock, node,
                 settings.batchSize(), settings.pollInterval(), forAtLeast -> leaseHeldFor(name, forAtLeast), outboundForm);
     }
 
@@ -194,6 +194,6 @@ public final class DeliveryEngine implements AutoCloseable {
         } catch (RuntimeException e) {
             log.warn("could not release leases on shutdown ({}); they expire in {}", e.getMessage(), settings.leaseTtl());
         }
-        targets.values().forEach(HttpTarget::close);
+        targets.values().forEach(Target::close);
     }
 }

@@ -28,7 +28,7 @@ import java.util.concurrent.Semaphore;
  * Idempotency-Key. Classifies the answer: 2xx delivered; 5xx, 408, 429, timeouts and refused
  * connections are worth retrying; any other 4xx is permanent.
  */
-public final class HttpTarget implements AutoCloseable {
+public final class HttpTarget implements Target {
     private static final int EXCERPT = 500;
 
     private final String name;
@@ -59,16 +59,27 @@ public final class HttpTarget implements AutoCloseable {
         return auth;
     }
 
+    @Override
     public String name() {
         return name;
+    }
+
+    @Override
+    public Duration callTimeout() {
+        return config.timeout();
+    }
+
+    @Override
+    public dev.millwright.config.RetryPolicy retry() {
+        return config.retry();
     }
 
     public SystemConfig.HttpOutbound config() {
         return config;
     }
 
-    /** Sends one delivery with the given body (the event as the target should see it). */
-    Outcome send(LaneItem item, String body) throws InterruptedException {
+    @Override
+    public Outcome send(LaneItem item, String body) throws InterruptedException {
         Duration closedFor = breaker.permit();
         if (closedFor != null) {
             return Outcome.held("circuit open after " + breaker.consecutiveFailures() + " failures in a row; no call made", closedFor);
@@ -106,14 +117,11 @@ public final class HttpTarget implements AutoCloseable {
         }
     }
 
-    /** The result of a connectivity and authentication check; {@code problem} says exactly what failed. */
-    public record Health(String system, boolean ok, String baseUrl, Integer status, long millis, String auth, String problem) {
-    }
-
     /**
      * Checks that credentials can be had (a fresh OAuth2 token is fetched) and that the base URL answers
      * over HTTP (any status counts as reachable; 401/403 mean the credentials were refused).
      */
+    @Override
     public Health check() throws InterruptedException {
         long t0 = System.nanoTime();
         HttpRequest.Builder request = HttpRequest.newBuilder(config.baseUrl()).timeout(config.timeout()).GET();

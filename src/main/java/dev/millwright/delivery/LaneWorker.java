@@ -34,7 +34,7 @@ import java.util.function.Predicate;
 final class LaneWorker {
     private static final Logger log = LoggerFactory.getLogger(LaneWorker.class);
 
-    private final HttpTarget target;
+    private final Target target;
     private final int lane;
     private final DeliveryStore store;
     private final RetryPolicy retry;
@@ -52,7 +52,7 @@ final class LaneWorker {
     private volatile boolean running = true;
     private final Thread thread;
 
-    LaneWorker(HttpTarget target, int lane, DeliveryStore store, RetryPolicy retry, HubMetrics metrics, Clock clock,
+    LaneWorker(Target target, int lane, DeliveryStore store, RetryPolicy retry, HubMetrics metrics, Clock clock,
                String node, int batchSize, Duration pollInterval, Predicate<Duration> leaseHeldFor,
                BinaryOperator<String> outboundForm) {
         this.target = target;
@@ -133,7 +133,7 @@ final class LaneWorker {
      * something due; rows that arrive meanwhile wake the worker
      */
     private Instant round() throws InterruptedException {
-        if (!leaseHeldFor.test(target.config().timeout())) return clock.instant().plus(pollInterval);
+        if (!leaseHeldFor.test(target.callTimeout())) return clock.instant().plus(pollInterval);
         List<LaneItem> items = store.laneWork(target.name(), lane, batchSize);
         Instant now = clock.instant();
         Instant nextDue = now.plus(pollInterval);
@@ -174,7 +174,7 @@ final class LaneWorker {
     private void sendChain(List<LaneItem> chain, List<Settlement> settled, List<LaneItem> untouched) throws InterruptedException {
         for (int i = 0; i < chain.size(); i++) {
             LaneItem item = chain.get(i);
-            if (!leaseHeldFor.test(target.config().timeout())) {
+            if (!leaseHeldFor.test(target.callTimeout())) {
                 // A call now could outlive our lease and overlap the next holder's: leave the rest to it.
                 untouched.addAll(chain.subList(i, chain.size()));
                 return;

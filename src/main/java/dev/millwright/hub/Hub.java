@@ -9,7 +9,9 @@ import dev.millwright.contracts.ContractCatalog;
 import dev.millwright.contracts.Contracts;
 import dev.millwright.contracts.Upcasting;
 import dev.millwright.delivery.DeliveryEngine;
+import dev.millwright.delivery.FileTarget;
 import dev.millwright.delivery.HttpTarget;
+import dev.millwright.delivery.Target;
 import dev.millwright.delivery.WorkSignal;
 import dev.millwright.inbound.WebhookReceiver;
 import dev.millwright.ingest.CloudEventReader;
@@ -57,9 +59,10 @@ public final class Hub implements AutoCloseable {
         this.deliveries = new DeliveryStore(db.dataSource(), db.lazyDataSource());
         LeaseStore leases = new LeaseStore(db.dataSource());
         RateLimitStore rateLimits = new RateLimitStore(db.lazyDataSource());
-        Map<String, HttpTarget> targets = new LinkedHashMap<>();
+        Map<String, Target> targets = new LinkedHashMap<>();
         for (SystemConfig s : plant.systems().values()) {
             if (s.http() != null) targets.put(s.name(), new HttpTarget(s.name(), s.http(), clock, rateLimits));
+            else if (s.file() != null) targets.put(s.name(), new FileTarget(s.name(), s.file()));
         }
         Router router = new Router(plant.subscriptions(), settings.delivery().lanes());
         ContractCatalog catalog = ContractCatalog.builtIn().withPlantContracts(plant.contracts());

@@ -1,0 +1,28 @@
+package dev.millwright.delivery;
+
+import dev.millwright.config.RetryPolicy;
+import dev.millwright.store.LaneItem;
+
+import java.time.Duration;
+
+/** Where deliveries go: one system's outbound connector. It sends one delivery and says how it went. */
+public interface Target extends AutoCloseable {
+    String name();
+
+    /** The longest one send may take; a lane lease must outlast it. */
+    Duration callTimeout();
+
+    RetryPolicy retry();
+
+    /** Sends one delivery with the given body (the event as the target should see it). */
+    Outcome send(LaneItem item, String body) throws InterruptedException;
+
+    /** Checks connectivity (and credentials) now; {@code problem} says exactly what failed. */
+    Health check() throws InterruptedException;
+
+    @Override
+    void close();
+
+    record Health(String system, boolean ok, String where, Integer status, long millis, String auth, String problem) {
+    }
+}
