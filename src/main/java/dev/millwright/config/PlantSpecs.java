@@ -80,46 +80,52 @@ public final class PlantSpecs {
                     + "expires, and fetched again once when the system answers 401.")
     );
 
+    public static final Spec.Obj HTTP_INBOUND = object(
+            required("mapping", string(), "Mapping in mappings/ (JSONata) that turns one payload into zero or more events "
+                    + "(objects with type, id, subject, data, and any CloudEvents attributes); a repeated id is a duplicate.", "qms-inspection.jsonata"),
+            optional("source", string(), null, "CloudEvents source of mapped events that name none (default system://NAME)."),
+            required("auth", object(
+                    required("type", oneOf("hmac", "token"), "hmac: HMAC-SHA256 signature of 'TIMESTAMP.BODY' with a timestamp "
+                            + "header and a replay window; token: a per-system bearer token.", "hmac"),
+                    optional("secret", secret(), null, "The HMAC key (type hmac)."),
+                    optional("signatureHeader", string(), "X-Signature", "Header carrying sha256=HEX (type hmac)."),
+                    optional("timestampHeader", string(), "X-Timestamp", "Header carrying the Unix time in seconds (type hmac)."),
+                    optional("replayWindow", duration(), "5m", "How far the timestamp may be from now (type hmac)."),
+                    optional("token", secret(), null, "The token, sent as Authorization: Bearer TOKEN (type token).")
+            ), "How the system proves it is itself.", null)
+    );
+
+    public static final Spec.Obj HTTP_OUTBOUND = object(
+            required("baseUrl", url(), "Base URL; subscription paths are appended to it.", "http://127.0.0.1:9001/api"),
+            optional("headers", new Spec.MapOf(textOrSecret()), null,
+                    "Headers sent with every call. Values that look like credentials must be secret references."),
+            optional("timeout", duration(), "10s", "Time allowed for one call, connect to last byte."),
+            optional("maxConcurrency", integer(1, 1024), 32, "Calls in flight to this system at once, per node."),
+            optional("rateLimit", number(0, 1_000_000), 0, "Calls per second to this system across all hub nodes "
+                    + "(coordinated through PostgreSQL, so adding nodes never raises it); 0 is unlimited."),
+            optional("auth", AUTH, null, "How calls authenticate."),
+            optional("circuitBreaker", object(
+                    optional("failureThreshold", integer(0, 1000), 5, "Failures in a row (refused, timeout, 5xx, 429) that open the circuit; 0 turns it off."),
+                    optional("openFor", duration(), "30s", "How long an open circuit makes no calls before one trial call.")
+            ), null, "Stops calling a system that keeps failing, so it does not tie up delivery workers in timeouts. "
+                    + "Deliveries wait as failed, with the reason, and are retried when the circuit lets calls through."),
+            optional("retry", RETRY, null, "Retries of 5xx, 429, timeouts and refused connections; other 4xx are permanent.")
+    );
+
+    public static final Spec.Obj FILE_OUTBOUND = object(
+            required("dir", string(), "Export folder; a subscription's path is a sub-folder of it.", "/var/spool/millwright/cmms"),
+            optional("retry", RETRY, null, "Retries of failed writes (disk full, permissions).")
+    );
+
     public static final Spec.Obj SYSTEM = object(
             required("name", string(), "The system's name; subscriptions refer to it. Must match the file name.", "erp"),
             optional("description", string(), null, "What this system is."),
             optional("inbound", object(
-                    optional("http", object(
-                            required("mapping", string(), "Mapping in mappings/ (JSONata) that turns one payload into zero or more events "
-                                    + "(objects with type, id, subject, data, and any CloudEvents attributes); a repeated id is a duplicate.", "qms-inspection.jsonata"),
-                            optional("source", string(), null, "CloudEvents source of mapped events that name none (default system://NAME)."),
-                            required("auth", object(
-                                    required("type", oneOf("hmac", "token"), "hmac: HMAC-SHA256 signature of 'TIMESTAMP.BODY' with a timestamp "
-                                            + "header and a replay window; token: a per-system bearer token.", "hmac"),
-                                    optional("secret", secret(), null, "The HMAC key (type hmac)."),
-                                    optional("signatureHeader", string(), "X-Signature", "Header carrying sha256=HEX (type hmac)."),
-                                    optional("timestampHeader", string(), "X-Timestamp", "Header carrying the Unix time in seconds (type hmac)."),
-                                    optional("replayWindow", duration(), "5m", "How far the timestamp may be from now (type hmac)."),
-                                    optional("token", secret(), null, "The token, sent as Authorization: Bearer TOKEN (type token).")
-                            ), "How the system proves it is itself.", null)
-                    ), null, "Payloads the system POSTs to /api/v1/inbound/NAME (JSON).")
+                    optional("http", HTTP_INBOUND, null, "Payloads the system POSTs to /api/v1/inbound/NAME (JSON).")
             ), null, "How this system sends to the hub."),
             optional("outbound", object(
-                    optional("http", object(
-                            required("baseUrl", url(), "Base URL; subscription paths are appended to it.", "http://127.0.0.1:9001/api"),
-                            optional("headers", new Spec.MapOf(textOrSecret()), null,
-                                    "Headers sent with every call. Values that look like credentials must be secret references."),
-                            optional("timeout", duration(), "10s", "Time allowed for one call, connect to last byte."),
-                            optional("maxConcurrency", integer(1, 1024), 32, "Calls in flight to this system at once, per node."),
-                            optional("rateLimit", number(0, 1_000_000), 0, "Calls per second to this system across all hub nodes "
-                                    + "(coordinated through PostgreSQL, so adding nodes never raises it); 0 is unlimited."),
-                            optional("auth", AUTH, null, "How calls authenticate."),
-                            optional("circuitBreaker", object(
-                                    optional("failureThreshold", integer(0, 1000), 5, "Failures in a row (refused, timeout, 5xx, 429) that open the circuit; 0 turns it off."),
-                                    optional("openFor", duration(), "30s", "How long an open circuit makes no calls before one trial call.")
-                            ), null, "Stops calling a system that keeps failing, so it does not tie up delivery workers in timeouts. "
-                                    + "Deliveries wait as failed, with the reason, and are retried when the circuit lets calls through."),
-                            optional("retry", RETRY, null, "Retries of 5xx, 429, timeouts and refused connections; other 4xx are permanent.")
-                    ), null, "Deliver over HTTP: POST of the CloudEvent (structured JSON) with an Idempotency-Key header."),
-                    optional("file", object(
-                            required("dir", string(), "Export folder; a subscription's path is a sub-folder of it.", "/var/spool/millwright/cmms"),
-                            optional("retry", RETRY, null, "Retries of failed writes (disk full, permissions).")
-                    ), null, "Deliver as files for systems that only import files: DIR/PATH/IDEMPOTENCY-KEY.json, written to a "
+                    optional("http", HTTP_OUTBOUND, null, "Deliver over HTTP: POST of the CloudEvent (structured JSON) with an Idempotency-Key header."),
+                    optional("file", FILE_OUTBOUND, null, "Deliver as files for systems that only import files: DIR/PATH/IDEMPOTENCY-KEY.json, written to a "
                             + "temporary file, flushed and renamed into place; a repeated delivery replaces the same file.")
             ), null, "How the hub sends to this system (http or file).")
     );

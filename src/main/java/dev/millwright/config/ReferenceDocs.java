@@ -36,8 +36,17 @@ public final class ReferenceDocs {
         section(md, files, "systems/<name>.yaml", "system", PlantSpecs.SYSTEM);
         section(md, files, "subscriptions/<name>.yaml", "subscription", PlantSpecs.SUBSCRIPTION);
         files.put("configuration.md", md.toString());
+        connector(files, "http-outbound", "HTTP out (REST)", "systems/<name>.yaml → outbound.http", PlantSpecs.HTTP_OUTBOUND);
+        connector(files, "file-outbound", "Files out", "systems/<name>.yaml → outbound.file", PlantSpecs.FILE_OUTBOUND);
+        connector(files, "http-inbound", "HTTP webhook in", "systems/<name>.yaml → inbound.http", PlantSpecs.HTTP_INBOUND);
         files.put("contracts.md", ContractDocs.markdown(ContractCatalog.builtIn()));
         return files;
+    }
+
+    /** docs/connectors/NAME.md: one connector's settings, from the same spec that validates them. */
+    private static void connector(Map<String, String> files, String name, String title, String where, Spec.Obj spec) {
+        files.put("connectors/" + name + ".md", "# Connector: " + title + "\n\n<!-- Generated from the config specs in code (PlantSpecs). "
+                + "Do not edit: run `./millwright docs`. -->\n\nConfigured in `" + where + "`.\n\n" + SpecDocs.markdown(spec));
     }
 
     private static void section(StringBuilder md, Map<String, String> files, String title, String name, Spec.Obj spec) {
