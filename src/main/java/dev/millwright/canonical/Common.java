@@ -4,7 +4,6 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 import java.math.BigDecimal;
-import java.time.OffsetDateTime;
 
 /** Value types shared by the canonical entities (contracts/entities/common.v1.json). */
 public final class Common {
@@ -43,9 +42,4 @@ public final class Common {
 
     /** Pass or fail of an inspection or one characteristic. */
     public enum Verdict { @JsonProperty("pass") PASS, @JsonProperty("fail") FAIL }
-
-    /** Timestamps are RFC 3339 with an offset. */
-    public static OffsetDateTime at(String rfc3339) {
-        return OffsetDateTime.parse(rfc3339);
-    }
 }

@@ -48,7 +48,6 @@ public final class Hub implements AutoCloseable {
     private final IngestService ingest;
     private final RetentionJob retention;
     private final ApiServer api;
-    private final DeliveryStore deliveries;
     private volatile boolean accepting = true;
 
     private Hub(PlantConfig plant, Database db, List<String> adminTokens, Clock clock, String node) {
@@ -56,7 +55,7 @@ public final class Hub implements AutoCloseable {
         this.settings = plant.hub();
         HubMetrics metrics = new HubMetrics();
         EventStore events = new EventStore(db.dataSource());
-        this.deliveries = new DeliveryStore(db.dataSource(), db.lazyDataSource());
+        DeliveryStore deliveries = new DeliveryStore(db.dataSource(), db.lazyDataSource());
         LeaseStore leases = new LeaseStore(db.dataSource());
         RateLimitStore rateLimits = new RateLimitStore(db.lazyDataSource());
         Map<String, Target> targets = new LinkedHashMap<>();
@@ -104,10 +103,6 @@ public final class Hub implements AutoCloseable {
 
     public DeliveryEngine engine() {
         return engine;
-    }
-
-    public RetentionJob retention() {
-        return retention;
     }
 
     /**

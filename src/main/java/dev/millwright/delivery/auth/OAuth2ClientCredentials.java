@@ -14,7 +14,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -31,7 +30,6 @@ public final class OAuth2ClientCredentials implements Authenticator {
     private final HttpClient client;
     private final Clock clock;
     private final ReentrantLock lock = new ReentrantLock();
-    private final AtomicLong tokenRequests = new AtomicLong();
     private volatile Token token;
 
     public OAuth2ClientCredentials(SystemConfig.OAuth2 config, HttpClient client, Clock clock) {
@@ -60,7 +58,6 @@ public final class OAuth2ClientCredentials implements Authenticator {
     }
 
     private Token fetch() throws InterruptedException {
-        tokenRequests.incrementAndGet();
         StringBuilder form = new StringBuilder("grant_type=client_credentials");
         if (config.scope() != null) form.append("&scope=").append(encode(config.scope()));
         if (config.audience() != null) form.append("&audience=").append(encode(config.audience()));
@@ -109,11 +106,6 @@ public final class OAuth2ClientCredentials implements Authenticator {
     @Override
     public String describe() {
         return "OAuth2 client credentials for '" + config.clientId() + "' from " + config.tokenUrl();
-    }
-
-    /** Token requests made so far (for tests and health). */
-    public long tokenRequests() {
-        return tokenRequests.get();
     }
 
     private static String encode(String s) {
