@@ -82,8 +82,21 @@ final class DemoCommand implements Callable<Integer> {
                     .header("Content-Type", "application/cloudevents+json")
                     .POST(HttpRequest.BodyPublishers.ofString(event)).build(), HttpResponse.BodyHandlers.ofString());
             System.out.println("sent a sample failed inspection: " + response.statusCode() + " " + response.body());
+            // The same kind of fact as the QMS's own signed JSON, through its inbound webhook and mapping.
+            String payload = """
+                    {"inspection": {"no": "INSP-%d", "lot": "LOT-4712", "material": "PUMP-HOUSING-7", "result": "FAIL",
+                     "at": "%s", "checks": [{"name": "bore diameter", "value": "25.28", "unit": "mm", "ok": false}]}}"""
+                    .formatted(System.currentTimeMillis() % 100000, OffsetDateTime.now().withNano(0));
+            String timestamp = Long.toString(java.time.Instant.now().getEpochSecond());
+            String key = java.nio.file.Files.readString(java.nio.file.Path.of("plants/demo/secrets/qms-webhook.key")).strip();
+            HttpResponse<String> webhook = client.send(HttpRequest.newBuilder(URI.create(hub + "/api/v1/inbound/qms"))
+                    .header("Content-Type", "application/json")
+                    .header("X-Timestamp", timestamp)
+                    .header("X-Signature", "sha256=" + dev.millwright.inbound.WebhookReceiver.hmac(key, timestamp + "." + payload))
+                    .POST(HttpRequest.BodyPublishers.ofString(payload)).build(), HttpResponse.BodyHandlers.ofString());
+            System.out.println("sent a signed QMS webhook: " + webhook.statusCode() + " " + webhook.body());
         } catch (IOException e) {
-            System.out.println("could not send the sample event: " + e.getMessage());
+            System.out.println("could not send the sample events: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -94,6 +107,7 @@ final class DemoCommand implements Callable<Integer> {
                   curl -s -H 'Authorization: Bearer %2$s' %1$s/api/v1/events?type=quality.inspection.failed
                   curl -s -H 'Authorization: Bearer %2$s' %1$s/api/v1/contracts
                   curl -s %1$s/metrics | grep millwright_
+                  ls data/exports/cmms/inspections      # the CMMS's file exports
                 %n""", hub, token);
     }
 }
