@@ -1,11 +1,11 @@
 -- Delivery statements (used only by DeliveryStore).
 
 -- name: insert
-insert into deliveries (event_seq, subscription, target, path, lane, ordering_key, idempotency_key, replay_id)
-select * from unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::int[], ?::text[], ?::text[], ?::bigint[])
+insert into deliveries (event_seq, subscription, target, path, operation, lane, ordering_key, idempotency_key, replay_id)
+select * from unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::int[], ?::text[], ?::text[], ?::bigint[])
 
 -- name: lane_work
-select d.id, d.event_seq, d.subscription, d.path, d.ordering_key, d.idempotency_key, d.state, d.attempts,
+select d.id, d.event_seq, d.subscription, d.path, d.operation, d.ordering_key, d.idempotency_key, d.state, d.attempts,
        d.next_attempt_at, d.created_at, e.type, e.body
 from deliveries d join events e on e.seq = d.event_seq
 where d.target = ? and d.lane = ? and d.state in ('pending', 'in_flight', 'failed')
@@ -41,7 +41,7 @@ select * from unnest(?::bigint[], ?::int[], ?::timestamptz[], ?::int[], ?::text[
 -- name: search
 with p as (select ?::delivery_state as state, ?::text as target, ?::text as okey, ?::text as sub, ?::bigint as after, ?::int as lim)
 select d.id, d.event_seq, e.source as event_source, e.id as event_id, e.type as event_type, d.subscription, d.target,
-       d.path, d.lane, d.ordering_key, d.idempotency_key, d.replay_id, d.state, d.attempts, d.next_attempt_at,
+       d.path, d.operation, d.lane, d.ordering_key, d.idempotency_key, d.replay_id, d.state, d.attempts, d.next_attempt_at,
        d.created_at, d.updated_at, d.delivered_at, d.last_status, d.last_error
 from deliveries d join events e on e.seq = d.event_seq, p
 where (p.state is null or d.state = p.state)
@@ -54,7 +54,7 @@ limit (select lim from p)
 
 -- name: by_id
 select d.id, d.event_seq, e.source as event_source, e.id as event_id, e.type as event_type, d.subscription, d.target,
-       d.path, d.lane, d.ordering_key, d.idempotency_key, d.replay_id, d.state, d.attempts, d.next_attempt_at,
+       d.path, d.operation, d.lane, d.ordering_key, d.idempotency_key, d.replay_id, d.state, d.attempts, d.next_attempt_at,
        d.created_at, d.updated_at, d.delivered_at, d.last_status, d.last_error
 from deliveries d join events e on e.seq = d.event_seq
 where d.id = ?

@@ -68,6 +68,13 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
             SystemConfig system = SystemConfig.from(tree);
             checkName(dir, file, system.name(), errors);
             if (system.http() != null) checkAuth(dir, file, system.http().auth(), errors);
+            if (system.http() != null) {
+                for (var op : system.http().operations().entrySet()) {
+                    if (op.getValue().mapping() != null) {
+                        loadMapping(dir, file, "outbound.http.operations." + op.getKey() + ".mapping", op.getValue().mapping(), mappings, errors);
+                    }
+                }
+            }
             if (system.inbound() != null) checkInbound(dir, file, system.inbound(), mappings, errors);
             if (systems.putIfAbsent(system.name(), system) != null) {
                 errors.add(new ConfigError(display(dir, file), 1, "name", "system '" + system.name() + "' is defined twice"));
@@ -102,6 +109,11 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
                 errors.add(new ConfigError(display(dir, file), line(root, "deliver", "system"), "deliver.system",
                         "system '" + s.system() + "' has no outbound section (http or file) to deliver with"));
             }
+            if (s.operation() != null && target != null && (target.http() == null || !target.http().operations().containsKey(s.operation()))) {
+                errors.add(new ConfigError(display(dir, file), line(root, "deliver", "operation"), "deliver.operation",
+                        "system '" + s.system() + "' has no operation '" + s.operation() + "'" + (target.http() == null ? ""
+                                : "; its operations: " + String.join(", ", target.http().operations().keySet()))));
+            }
             if (s.orderBy() != null && !ORDER_BY.matcher(s.orderBy()).matches()) {
                 errors.add(new ConfigError(display(dir, file), line(root, "orderBy"), "orderBy",
                         "'" + s.orderBy() + "' is neither an attribute name (subject, source, ...) nor a data path (data.lot.id)"));
@@ -123,19 +135,24 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
         return new PlantConfig(dir, settings, systems, subscriptions, contracts, mappings);
     }
 
-    /** The inbound mapping must exist and compile (errors give its position); the auth type's secret must be set. */
-    private static void checkInbound(Path dir, Path file, SystemConfig.InboundHttp in, Map<String, Mapping> mappings,
-                                     List<ConfigError> errors) {
-        Path mappingFile = dir.resolve("mappings").resolve(in.mapping());
+    /** A mapping a system names must exist in mappings/ and compile; each is compiled once. */
+    private static void loadMapping(Path dir, Path file, String key, String name, Map<String, Mapping> mappings, List<ConfigError> errors) {
+        Path mappingFile = dir.resolve("mappings").resolve(name);
         if (!Files.isRegularFile(mappingFile)) {
-            errors.add(new ConfigError(display(dir, file), 1, "inbound.http.mapping", "no file mappings/" + in.mapping()));
-        } else if (!mappings.containsKey(in.mapping())) {
+            errors.add(new ConfigError(display(dir, file), 1, key, "no file mappings/" + name));
+        } else if (!mappings.containsKey(name)) {
             try {
-                mappings.put(in.mapping(), Mapping.load(mappingFile));
+                mappings.put(name, Mapping.load(mappingFile));
             } catch (Mapping.MappingException e) {
                 errors.add(new ConfigError(display(dir, mappingFile), 1, "", "does not compile: " + e.describe()));
             }
         }
+    }
+
+    /** The inbound mapping must exist and compile (errors give its position); the auth type's secret must be set. */
+    private static void checkInbound(Path dir, Path file, SystemConfig.InboundHttp in, Map<String, Mapping> mappings,
+                                     List<ConfigError> errors) {
+        loadMapping(dir, file, "inbound.http.mapping", in.mapping(), mappings, errors);
         if (in.authType().equals("hmac") && in.secret() == null) {
             errors.add(new ConfigError(display(dir, file), 1, "inbound.http.auth.secret", "is required when inbound.http.auth.type is hmac"));
         }

@@ -109,7 +109,13 @@ public final class PlantSpecs {
                     optional("openFor", duration(), "30s", "How long an open circuit makes no calls before one trial call.")
             ), null, "Stops calling a system that keeps failing, so it does not tie up delivery workers in timeouts. "
                     + "Deliveries wait as failed, with the reason, and are retried when the circuit lets calls through."),
-            optional("retry", RETRY, null, "Retries of 5xx, 429, timeouts and refused connections; other 4xx are permanent.")
+            optional("retry", RETRY, null, "Retries of 5xx, 429, timeouts and refused connections; other 4xx are permanent."),
+            optional("operations", new Spec.MapOf(object(
+                    optional("method", oneOf("POST", "PUT", "PATCH"), "POST", "HTTP method."),
+                    required("path", string(), "Path appended to baseUrl.", "/quality-holds"),
+                    optional("mapping", string(), null, "Mapping in mappings/ (JSONata) from the CloudEvent to the body the system expects; "
+                            + "without one the CloudEvent itself is sent. A mapping that fails dead-letters the delivery with the reason.")
+            )), null, "Named calls subscriptions can deliver to (deliver.operation), e.g. createQualityHold.")
     );
 
     public static final Spec.Obj FILE_OUTBOUND = object(
@@ -135,7 +141,8 @@ public final class PlantSpecs {
             required("on", string(), "CloudEvents type to deliver; a trailing '.*' matches a family, '*' everything.", "quality.inspection.failed"),
             required("deliver", object(
                     required("system", string(), "Target system (a file in systems/).", "erp"),
-                    optional("path", string(), "/", "Path appended to the system's baseUrl.")
+                    optional("path", string(), "/", "Path appended to the system's baseUrl (or a sub-folder for file systems)."),
+                    optional("operation", string(), null, "An operation of the system (outbound.http.operations) to call instead of a path.")
             ), "Where matching events go.", null),
             optional("orderBy", string(), null,
                     "Ordering key: an event attribute (subject, source, or an extension) or a path into the data (data.lot.id). "

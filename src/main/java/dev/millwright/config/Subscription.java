@@ -6,11 +6,11 @@ import static dev.millwright.config.ConfigValues.get;
 import static dev.millwright.config.ConfigValues.section;
 
 /** "Deliver events of type T to system S at path P" (subscriptions/NAME.yaml). */
-public record Subscription(String name, String on, String system, String path, String orderBy, boolean enabled) {
+public record Subscription(String name, String on, String system, String path, String operation, String orderBy, boolean enabled) {
 
     static Subscription from(Map<String, Object> t) {
         var deliver = section(t, "deliver");
-        return new Subscription(get(t, "name"), get(t, "on"), get(deliver, "system"), get(deliver, "path"),
+        return new Subscription(get(t, "name"), get(t, "on"), get(deliver, "system"), get(deliver, "path"), get(deliver, "operation"),
                 get(t, "orderBy"), get(t, "enabled"));
     }
 

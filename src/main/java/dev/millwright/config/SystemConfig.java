@@ -23,7 +23,12 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
 
     /** Delivery over HTTP; headers hold resolved secret references. */
     public record HttpOutbound(URI baseUrl, Map<String, Secret> headers, Duration timeout, int maxConcurrency,
-                               double rateLimit, RetryPolicy retry, Auth auth, Breaker circuitBreaker) {
+                               double rateLimit, RetryPolicy retry, Auth auth, Breaker circuitBreaker,
+                               Map<String, Operation> operations) {
+    }
+
+    /** A named call: method, path and the mapping from the CloudEvent to the body (null: send the CloudEvent). */
+    public record Operation(String method, String path, String mapping) {
     }
 
     public record Breaker(int failureThreshold, Duration openFor) {
@@ -42,6 +47,16 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
     }
 
     public record OAuth2(URI tokenUrl, String clientId, Secret clientSecret, String scope, String audience) {
+    }
+
+    private static Map<String, Operation> operations(Map<String, Object> t) {
+        if (t == null) return Map.of();
+        Map<String, Operation> out = new java.util.LinkedHashMap<>();
+        t.forEach((name, v) -> {
+            @SuppressWarnings("unchecked") Map<String, Object> op = (Map<String, Object>) v;
+            out.put(name, new Operation(get(op, "method"), get(op, "path"), get(op, "mapping")));
+        });
+        return Map.copyOf(out);
     }
 
     private static Auth auth(Map<String, Object> t) {
@@ -64,7 +79,8 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
             Map<String, Secret> headers = section(http, "headers") == null ? Map.of() : Map.copyOf(get(http, "headers"));
             out = new HttpOutbound(get(http, "baseUrl"), headers, get(http, "timeout"), get(http, "maxConcurrency"),
                     get(http, "rateLimit"), RetryPolicy.from(section(http, "retry")), auth(section(http, "auth")),
-                    new Breaker(get(section(http, "circuitBreaker"), "failureThreshold"), get(section(http, "circuitBreaker"), "openFor")));
+                    new Breaker(get(section(http, "circuitBreaker"), "failureThreshold"), get(section(http, "circuitBreaker"), "openFor")),
+                    operations(section(http, "operations")));
         }
         var inbound = section(t, "inbound");
         var in = inbound == null ? null : section(inbound, "http");

@@ -51,7 +51,7 @@ public final class FileTarget implements Target {
         Path temp = folder.resolve("." + item.idempotencyKey() + ".json.tmp");
         try {
             if (!folder.startsWith(config.dir().normalize())) {
-                return Outcome.permanent(0, "path " + item.path() + " leaves the export folder");
+                return Outcome.permanent(null, "path " + item.path() + " leaves the export folder");
             }
             Files.createDirectories(folder);
             try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,

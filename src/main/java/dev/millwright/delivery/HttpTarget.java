@@ -5,6 +5,10 @@ import dev.millwright.delivery.auth.AuthFailure;
 import dev.millwright.delivery.auth.Authenticator;
 import dev.millwright.store.LaneItem;
 import dev.millwright.store.RateLimitStore;
+import dev.millwright.mapping.Mapping;
+import dev.millwright.event.Json;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Map;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -40,7 +44,11 @@ public final class HttpTarget implements Target {
     private final CircuitBreaker breaker;
     private final Clock clock;
 
-    public HttpTarget(String name, SystemConfig.HttpOutbound config, Clock clock, RateLimitStore rateLimits) {
+    private final Map<String, Mapping> mappings;
+
+    /** @param mappings the plant's compiled mappings, for operations that name one */
+    public HttpTarget(String name, SystemConfig.HttpOutbound config, Clock clock, RateLimitStore rateLimits, Map<String, Mapping> mappings) {
+        this.mappings = mappings;
         this.name = name;
         this.config = config;
         this.clock = clock;
@@ -103,6 +111,9 @@ public final class HttpTarget implements Target {
             return classify(response.statusCode(), response.body(), response.headers().firstValue("Retry-After").orElse(null));
         } catch (AuthFailure e) {
             return Outcome.retry(null, "authentication failed: " + e.getMessage(), null);
+        } catch (Mapping.MappingException e) {
+            // Retrying cannot help a mapping that fails on this event: dead-letter it with the reason.
+            return Outcome.permanent(null, e.describe() + "; event: " + excerpt(body));
         } catch (HttpConnectTimeoutException e) {
             return Outcome.retry(null, "connect timeout after " + config.timeout().toMillis() + " ms", null);
         } catch (HttpTimeoutException e) {
@@ -152,12 +163,33 @@ public final class HttpTarget implements Target {
         return (System.nanoTime() - t0) / 1_000_000;
     }
 
-    private HttpRequest request(LaneItem item, String body) throws InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(resolve(item.path()))
+    /** What goes on the wire for one delivery: method, path, content type and body. */
+    private record Call(String method, String path, String contentType, String body) {
+    }
+
+    /** The call for a delivery: its operation's method, path and mapped body, or a POST of the CloudEvent. */
+    private Call callFor(LaneItem item, String event) {
+        SystemConfig.Operation op = item.operation() == null ? null : config.operations().get(item.operation());
+        if (op == null) return new Call("POST", item.path(), "application/cloudevents+json", event);
+        if (op.mapping() == null) return new Call(op.method(), op.path(), "application/cloudevents+json", event);
+        Mapping mapping = mappings.get(op.mapping());
+        JsonNode input;
+        try {
+            input = Json.MAPPER.readTree(event);
+        } catch (IOException e) {
+            throw new Mapping.MappingException(op.mapping(), -1, "the stored event is not JSON");
+        }
+        JsonNode mapped = mapping.apply(input);
+        return new Call(op.method(), op.path(), "application/json", mapped.toString());
+    }
+
+    private HttpRequest request(LaneItem item, String event) throws InterruptedException {
+        Call call = callFor(item, event);
+        HttpRequest.Builder request = HttpRequest.newBuilder(resolve(call.path()))
                 .timeout(config.timeout())
-                .header("Content-Type", "application/cloudevents+json")
+                .header("Content-Type", call.contentType())
                 .header("Idempotency-Key", item.idempotencyKey())
-                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+                .method(call.method(), HttpRequest.BodyPublishers.ofString(call.body(), StandardCharsets.UTF_8));
         config.headers().forEach((k, v) -> request.header(k, v.value()));
         auth.apply(request);
         return request.build();

@@ -19,7 +19,7 @@ public record Outcome(Kind kind, Integer status, String error, Duration retryAft
         return new Outcome(Kind.HELD, null, reason, until);
     }
 
-    static Outcome permanent(int status, String error) {
+    static Outcome permanent(Integer status, String error) {
         return new Outcome(Kind.PERMANENT, status, error, null);
     }
 }

@@ -88,7 +88,7 @@ public final class Operations {
                         : Optional.ofNullable(DeliveryStore.originalKey(c, sub.name(), e.seq()))
                         .orElse(Router.idempotencyKey(sub.name(), e.source(), e.id(), 0));
                 String orderingKey = Router.orderingKey(event, sub.orderBy());
-                rows.add(new NewDelivery(e.seq(), sub.name(), sub.system(), sub.path(),
+                rows.add(new NewDelivery(e.seq(), sub.name(), sub.system(), sub.path(), sub.operation(),
                         router.lane(sub.system(), orderingKey, event), orderingKey, key, replayId));
             }
             DeliveryStore.insert(c, rows);

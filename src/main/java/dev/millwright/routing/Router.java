@@ -28,7 +28,7 @@ public final class Router {
         for (Subscription s : subscriptions) {
             if (!s.matches(event.type())) continue;
             String key = orderingKey(event, s.orderBy());
-            out.add(new NewDelivery(seq, s.name(), s.system(), s.path(), lane(s.system(), key, event), key,
+            out.add(new NewDelivery(seq, s.name(), s.system(), s.path(), s.operation(), lane(s.system(), key, event), key,
                     idempotencyKey(s.name(), event.source(), event.id(), 0), 0));
         }
         return out;

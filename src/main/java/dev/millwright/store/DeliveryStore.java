@@ -37,7 +37,7 @@ public final class DeliveryStore {
         if (rows.isEmpty()) return;
         int n = rows.size();
         Long[] seqs = new Long[n], replays = new Long[n];
-        String[] subs = new String[n], targets = new String[n], paths = new String[n], keys = new String[n], idem = new String[n];
+        String[] subs = new String[n], targets = new String[n], paths = new String[n], ops = new String[n], keys = new String[n], idem = new String[n];
         Integer[] lanes = new Integer[n];
         for (int i = 0; i < n; i++) {
             NewDelivery d = rows.get(i);
@@ -45,6 +45,7 @@ public final class DeliveryStore {
             subs[i] = d.subscription();
             targets[i] = d.target();
             paths[i] = d.path();
+            ops[i] = d.operation();
             lanes[i] = d.lane();
             keys[i] = d.orderingKey();
             idem[i] = d.idempotencyKey();
@@ -55,10 +56,11 @@ public final class DeliveryStore {
             ps.setArray(2, c.createArrayOf("text", subs));
             ps.setArray(3, c.createArrayOf("text", targets));
             ps.setArray(4, c.createArrayOf("text", paths));
-            ps.setArray(5, c.createArrayOf("int4", lanes));
-            ps.setArray(6, c.createArrayOf("text", keys));
-            ps.setArray(7, c.createArrayOf("text", idem));
-            ps.setArray(8, c.createArrayOf("bigint", replays));
+            ps.setArray(5, c.createArrayOf("text", ops));
+            ps.setArray(6, c.createArrayOf("int4", lanes));
+            ps.setArray(7, c.createArrayOf("text", keys));
+            ps.setArray(8, c.createArrayOf("text", idem));
+            ps.setArray(9, c.createArrayOf("bigint", replays));
             ps.executeUpdate();
         }
     }
@@ -73,10 +75,10 @@ public final class DeliveryStore {
                 List<LaneItem> out = new ArrayList<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        out.add(new LaneItem(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4),
-                                rs.getString(5), rs.getString(6), DeliveryState.parse(rs.getString(7)), rs.getInt(8),
-                                rs.getTimestamp(9).toInstant(), rs.getTimestamp(10).toInstant(), rs.getString(11),
-                                rs.getString(12)));
+                        out.add(new LaneItem(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                                rs.getString(6), rs.getString(7), DeliveryState.parse(rs.getString(8)), rs.getInt(9),
+                                rs.getTimestamp(10).toInstant(), rs.getTimestamp(11).toInstant(), rs.getString(12),
+                                rs.getString(13)));
                     }
                 }
                 return out;
@@ -292,7 +294,7 @@ public final class DeliveryStore {
         Timestamp delivered = rs.getTimestamp("delivered_at");
         return new DeliveryView(rs.getLong("id"), rs.getLong("event_seq"), rs.getString("event_source"),
                 rs.getString("event_id"), rs.getString("event_type"), rs.getString("subscription"),
-                rs.getString("target"), rs.getString("path"), rs.getInt("lane"), rs.getString("ordering_key"),
+                rs.getString("target"), rs.getString("path"), rs.getString("operation"), rs.getInt("lane"), rs.getString("ordering_key"),
                 rs.getString("idempotency_key"), rs.getLong("replay_id"), DeliveryState.parse(rs.getString("state")),
                 rs.getInt("attempts"), rs.getTimestamp("next_attempt_at").toInstant(),
                 rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("updated_at").toInstant(),

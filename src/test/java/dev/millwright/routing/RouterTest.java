@@ -21,11 +21,11 @@ class RouterTest {
     @Test
     void routesToEveryMatchingEnabledSubscription() throws Exception {
         Router router = new Router(List.of(
-                new Subscription("exact", "quality.inspection.failed", "erp", "/holds", "subject", true),
-                new Subscription("family", "quality.*", "eam", "/requests", "data.asset.id", true),
-                new Subscription("all", "*", "lake", "/events", null, true),
-                new Subscription("off", "*", "erp", "/never", null, false),
-                new Subscription("other", "maintenance.*", "erp", "/x", null, true)), 64);
+                new Subscription("exact", "quality.inspection.failed", "erp", "/holds", null, "subject", true),
+                new Subscription("family", "quality.*", "eam", "/requests", null, "data.asset.id", true),
+                new Subscription("all", "*", "lake", "/events", null, null, true),
+                new Subscription("off", "*", "erp", "/never", null, null, false),
+                new Subscription("other", "maintenance.*", "erp", "/x", null, null, true)), 64);
         List<NewDelivery> out = router.route(event("e1", "quality.inspection.failed", "LOT-1", "{\"asset\":{\"id\":\"A-7781\"}}"), 17);
         assertThat(out).extracting(NewDelivery::subscription).containsExactly("exact", "family", "all");
         assertThat(out).extracting(NewDelivery::orderingKey).containsExactly("LOT-1", "A-7781", null);
@@ -35,7 +35,7 @@ class RouterTest {
 
     @Test
     void sameKeySameLaneAndStableIdempotencyKeys() throws Exception {
-        Router router = new Router(List.of(new Subscription("s", "*", "erp", "/", "subject", true)), 64);
+        Router router = new Router(List.of(new Subscription("s", "*", "erp", "/", null, "subject", true)), 64);
         NewDelivery a = router.route(event("e1", "t", "LOT-9", "{}"), 1).getFirst();
         NewDelivery b = router.route(event("e2", "t", "LOT-9", "{}"), 2).getFirst();
         assertThat(a.lane()).isEqualTo(b.lane());

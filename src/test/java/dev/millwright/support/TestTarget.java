@@ -20,7 +20,7 @@ import java.util.stream.Collectors;
 
 /** A real HTTP server on 127.0.0.1 standing in for ERP/EAM: records every request, answers as told. */
 public final class TestTarget implements AutoCloseable {
-    public record Received(Instant at, String path, String idempotencyKey, String eventId, String subject, JsonNode event,
+    public record Received(Instant at, String method, String path, String idempotencyKey, String eventId, String subject, JsonNode event,
                            java.util.Map<String, String> headers) {
         /** A request header (first value), by case-insensitive name; null when absent. */
         public String header(String name) {
@@ -65,7 +65,7 @@ public final class TestTarget implements AutoCloseable {
         String key = java.util.Objects.requireNonNullElse(exchange.getRequestHeaders().getFirst("Idempotency-Key"), "(none)");
         java.util.Map<String, String> headers = new java.util.HashMap<>();
         exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(java.util.Locale.ROOT), v.getFirst()));
-        Received r = new Received(Instant.now(), exchange.getRequestURI().getPath(), key,
+        Received r = new Received(Instant.now(), exchange.getRequestMethod(), exchange.getRequestURI().getPath(), key,
                 event.path("id").asText(), event.path("subject").asText(null), event, headers);
         if (!inFlightKeys.add(key)) concurrentDuplicates.add(key);
         try {
