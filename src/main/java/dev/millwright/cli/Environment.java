@@ -53,6 +53,16 @@ final class Environment {
         return generated;
     }
 
+    /** The plant folder, or null after printing its errors (the command then exits with 2). */
+    static dev.millwright.config.PlantConfig loadPlant(Path config) {
+        try {
+            return dev.millwright.config.PlantConfig.load(config);
+        } catch (dev.millwright.config.spec.ConfigException e) {
+            System.err.println("configuration errors in " + config + ":\n" + e.getMessage());
+            return null;
+        }
+    }
+
     static String env(String name, String fallback) {
         String v = System.getenv(name);
         return v == null || v.isBlank() ? fallback : v;

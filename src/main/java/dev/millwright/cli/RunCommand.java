@@ -2,7 +2,6 @@ package dev.millwright.cli;
 
 import dev.millwright.config.HubSettings;
 import dev.millwright.config.PlantConfig;
-import dev.millwright.config.spec.ConfigException;
 import dev.millwright.hub.Hub;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -27,14 +26,8 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PlantConfig plant;
-        try {
-            plant = PlantConfig.load(config);
-        } catch (ConfigException e) {
-            System.err.println("configuration errors in " + config + ":\n" + e.getMessage());
-            return 2;
-        }
-        return serve(plant, host, port, null);
+        PlantConfig plant = Environment.loadPlant(config);
+        return plant == null ? 2 : serve(plant, host, port, null);
     }
 
     /** Starts the store and a hub, runs {@code afterStart}, and blocks until the process is asked to stop. */

@@ -2,7 +2,6 @@ package dev.millwright.cli;
 
 import dev.millwright.config.PlantConfig;
 import dev.millwright.config.SystemConfig;
-import dev.millwright.config.spec.ConfigException;
 import dev.millwright.delivery.FileTarget;
 import dev.millwright.delivery.HttpTarget;
 import dev.millwright.delivery.Target;
@@ -28,13 +27,8 @@ final class SystemsCommand {
 
         @Override
         public Integer call() throws Exception {
-            PlantConfig plant;
-            try {
-                plant = PlantConfig.load(config);
-            } catch (ConfigException e) {
-                System.out.println("configuration errors in " + config + ":\n" + e.getMessage());
-                return 2;
-            }
+            PlantConfig plant = Environment.loadPlant(config);
+            if (plant == null) return 2;
             SystemConfig system = plant.systems().get(name);
             if (system == null || (system.http() == null && system.file() == null)) {
                 System.out.println("no system '" + name + "' with an outbound connector in " + config + "; known: " + String.join(", ", plant.systems().keySet()));
