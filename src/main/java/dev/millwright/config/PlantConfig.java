@@ -170,25 +170,13 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
         ContractCatalog catalog = ContractCatalog.builtIn();
         List<PlantContract> out = new ArrayList<>();
         int before = errors.size();
-        List<Path> typeDirs;
-        try (Stream<Path> list = Files.list(folder)) {
-            typeDirs = list.sorted().toList();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot list " + folder, e);
-        }
-        for (Path typeDir : typeDirs) {
+        for (Path typeDir : list(folder)) {
             String type = typeDir.getFileName().toString();
             if (!Files.isDirectory(typeDir) || !TYPE.matcher(type).matches()) {
                 errors.add(new ConfigError(display(dir, typeDir), 1, "", "contracts are files contracts/<type>/<version>.json, with a dotted lower-case type such as acme.furnace.alarm"));
                 continue;
             }
-            List<Path> files;
-            try (Stream<Path> list = Files.list(typeDir)) {
-                files = list.sorted().toList();
-            } catch (IOException e) {
-                throw new IllegalStateException("cannot list " + typeDir, e);
-            }
-            for (Path file : files) {
+            for (Path file : list(typeDir)) {
                 String name = file.getFileName().toString();
                 String version = name.endsWith(".json") ? name.substring(0, name.length() - 5) : name;
                 if (!name.endsWith(".json") || !PlantContract.isVersion(version)) {
@@ -283,9 +271,14 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
     }
 
     private static List<Path> yamlFiles(Path folder) {
+        return list(folder).stream().filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml")).toList();
+    }
+
+    /** A folder's entries in name order; none when it does not exist. */
+    private static List<Path> list(Path folder) {
         if (!Files.isDirectory(folder)) return List.of();
-        try (Stream<Path> files = Files.list(folder)) {
-            return files.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml")).sorted().toList();
+        try (Stream<Path> entries = Files.list(folder)) {
+            return entries.sorted().toList();
         } catch (IOException e) {
             throw new IllegalStateException("cannot list " + folder, e);
         }
