@@ -34,7 +34,7 @@ final class SystemsCommand {
                 System.out.println("no system '" + name + "' with an outbound connector in " + config + "; known: " + String.join(", ", plant.systems().keySet()));
                 return 2;
             }
-            try (Target target = system.http() != null ? new HttpTarget(name, system.http(), Clock.systemUTC(), null, plant.mappings())
+            try (Target target = system.http() != null ? new HttpTarget(name, system.http(), Clock.systemUTC(), null, plant.mappings(), new dev.millwright.metrics.HubMetrics())
                     : new FileTarget(name, system.file())) {
                 Target.Health h = target.check();
                 System.out.printf("%s: %s%n  where: %s%n  auth: %s%n  answer: %s in %d ms%n", name, h.ok() ? "OK" : "FAILED", h.where(), h.auth(),

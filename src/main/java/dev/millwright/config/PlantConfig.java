@@ -73,6 +73,14 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
                     if (op.getValue().mapping() != null) {
                         loadMapping(dir, file, "outbound.http.operations." + op.getKey() + ".mapping", op.getValue().mapping(), mappings, errors);
                     }
+                    if (op.getValue().batch() != null) {
+                        try {
+                            Mapping.compile("results", op.getValue().batch().results());
+                        } catch (Mapping.MappingException e) {
+                            errors.add(new ConfigError(display(dir, file), 1, "outbound.http.operations." + op.getKey() + ".batch.results",
+                                    "does not compile: " + e.describe()));
+                        }
+                    }
                 }
             }
             if (system.inbound() != null) checkInbound(dir, file, system.inbound(), mappings, errors);
@@ -84,10 +92,10 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
         if (hub != null) {
             for (SystemConfig system : systems.values()) {
                 // File writes are given 1 s (see FileTarget).
-                java.time.Duration call = system.http() != null ? system.http().timeout()
+                java.time.Duration call = system.http() != null ? system.http().longestCall()
                         : system.file() != null ? java.time.Duration.ofSeconds(1) : null;
                 if (call != null && hub.delivery().leaseTtl().compareTo(call.multipliedBy(2)) < 0) {
-                    errors.add(new ConfigError("millwright.yaml", 1, "delivery.leaseTtl", "must be at least twice the longest outbound timeout ("
+                    errors.add(new ConfigError("millwright.yaml", 1, "delivery.leaseTtl", "must be at least twice the longest outbound call, timeout plus batch wait ("
                             + system.name() + ": " + call.toMillis() + " ms), so a call never outlives a lane lease"));
                 }
             }

@@ -95,6 +95,18 @@ public final class PlantSpecs {
             ), "How the system proves it is itself.", null)
     );
 
+    public static final Spec.Obj BATCH = object(
+            optional("path", string(), null, "Path of the bulk endpoint (default: the operation's path)."),
+            required("maxItems", integer(2, 10_000), "Most deliveries in one call.", "50"),
+            optional("maxWait", duration(), "200ms", "How long the first delivery waits for others to join its call."),
+            optional("itemKey", string(), null, "Field set in each item to its delivery's idempotency key, so the system can "
+                    + "recognise an item it has seen (the call's Idempotency-Key header covers the whole call)."),
+            optional("results", string(), "$", "JSONata over a 2xx response body that yields one result per item, in request order: "
+                    + "an HTTP-style status number, or an object with status and error (or message). Each item is settled by its own "
+                    + "result (2xx delivered; 5xx, 408, 429 retried; other 4xx dead). A non-2xx response settles every item the same way; "
+                    + "a response without one result per item retries every item.")
+    );
+
     public static final Spec.Obj HTTP_OUTBOUND = object(
             required("baseUrl", url(), "Base URL; subscription paths are appended to it.", "http://127.0.0.1:9001/api"),
             optional("headers", new Spec.MapOf(textOrSecret()), null,
@@ -114,7 +126,8 @@ public final class PlantSpecs {
                     optional("method", oneOf("POST", "PUT", "PATCH"), "POST", "HTTP method."),
                     required("path", string(), "Path appended to baseUrl.", "/quality-holds"),
                     optional("mapping", string(), null, "Mapping in mappings/ (JSONata) from the CloudEvent to the body the system expects; "
-                            + "without one the CloudEvent itself is sent. A mapping that fails dead-letters the delivery with the reason.")
+                            + "without one the CloudEvent itself is sent. A mapping that fails dead-letters the delivery with the reason."),
+                    optional("batch", BATCH, null, "Send deliveries of this operation in bulk calls, for systems with a bulk endpoint.")
             )), null, "Named calls subscriptions can deliver to (deliver.operation), e.g. createQualityHold.")
     );
 

@@ -25,10 +25,22 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
     public record HttpOutbound(URI baseUrl, Map<String, Secret> headers, Duration timeout, int maxConcurrency,
                                double rateLimit, RetryPolicy retry, Auth auth, Breaker circuitBreaker,
                                Map<String, Operation> operations) {
+        /** The longest a delivery can take from joining a call to its answer: the timeout plus the longest batch wait. */
+        public Duration longestCall() {
+            return timeout.plus(operations.values().stream().filter(op -> op.batch() != null)
+                    .map(op -> op.batch().maxWait()).max(Duration::compareTo).orElse(Duration.ZERO));
+        }
     }
 
     /** A named call: method, path and the mapping from the CloudEvent to the body (null: send the CloudEvent). */
-    public record Operation(String method, String path, String mapping) {
+    public record Operation(String method, String path, String mapping, Batch batch) {
+    }
+
+    /**
+     * Bulk calls: up to maxItems deliveries of one operation (or what arrives within maxWait) go in one call,
+     * as a JSON array; {@code results} (JSONata over the response) yields one result per item, in order.
+     */
+    public record Batch(String path, int maxItems, Duration maxWait, String itemKey, String results) {
     }
 
     public record Breaker(int failureThreshold, Duration openFor) {
@@ -54,7 +66,10 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
         Map<String, Operation> out = new java.util.LinkedHashMap<>();
         t.forEach((name, v) -> {
             @SuppressWarnings("unchecked") Map<String, Object> op = (Map<String, Object>) v;
-            out.put(name, new Operation(get(op, "method"), get(op, "path"), get(op, "mapping")));
+            var batch = section(op, "batch");
+            out.put(name, new Operation(get(op, "method"), get(op, "path"), get(op, "mapping"), batch == null ? null
+                    : new Batch(java.util.Objects.requireNonNullElse(get(batch, "path"), get(op, "path")), get(batch, "maxItems"),
+                    get(batch, "maxWait"), get(batch, "itemKey"), get(batch, "results"))));
         });
         return Map.copyOf(out);
     }

@@ -41,6 +41,12 @@ final class CircuitBreaker {
         return null;
     }
 
+    /** Counts a call's outcome: only failures worth retrying (refused, timeout, 5xx, 429) open the circuit. */
+    void record(Outcome outcome) {
+        if (outcome.kind() == Outcome.Kind.RETRY) failed();
+        else succeeded();
+    }
+
     synchronized void succeeded() {
         failures = 0;
         state = State.CLOSED;

@@ -9,6 +9,13 @@ import dev.millwright.mapping.Mapping;
 import dev.millwright.event.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Map;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.millwright.metrics.HubMetrics;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ScheduledExecutorService;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -45,10 +52,17 @@ public final class HttpTarget implements Target {
     private final Clock clock;
 
     private final Map<String, Mapping> mappings;
+    private final HubMetrics metrics;
+    /** Collectors of the operations that batch, by operation name. */
+    private final Map<String, BulkCollector> bulk = new java.util.HashMap<>();
+    private final Map<SystemConfig.Operation, Mapping> bulkResults = new java.util.HashMap<>();
+    private final ScheduledExecutorService bulkTimer;
 
     /** @param mappings the plant's compiled mappings, for operations that name one */
-    public HttpTarget(String name, SystemConfig.HttpOutbound config, Clock clock, RateLimitStore rateLimits, Map<String, Mapping> mappings) {
+    public HttpTarget(String name, SystemConfig.HttpOutbound config, Clock clock, RateLimitStore rateLimits, Map<String, Mapping> mappings,
+                      HubMetrics metrics) {
         this.mappings = mappings;
+        this.metrics = metrics;
         this.name = name;
         this.config = config;
         this.clock = clock;
@@ -61,6 +75,12 @@ public final class HttpTarget implements Target {
         this.rateLimiter = config.rateLimit() > 0 ? new RateLimiter(name, config.rateLimit(), rateLimits) : RateLimiter.unlimited(name);
         this.auth = Authenticator.of(config.auth(), client, clock);
         this.breaker = new CircuitBreaker(config.circuitBreaker().failureThreshold(), config.circuitBreaker().openFor(), clock);
+        this.bulkTimer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("bulk-" + name).factory());
+        config.operations().forEach((opName, op) -> {
+            if (op.batch() == null) return;
+            bulkResults.put(op, Mapping.compile(opName + ".batch.results", op.batch().results()));
+            bulk.put(opName, new BulkCollector(op.batch().maxItems(), op.batch().maxWait(), batch -> sendBulk(op, batch), bulkTimer));
+        });
     }
 
     public Authenticator auth() {
@@ -74,7 +94,7 @@ public final class HttpTarget implements Target {
 
     @Override
     public Duration callTimeout() {
-        return config.timeout();
+        return config.longestCall();
     }
 
     @Override
@@ -88,44 +108,129 @@ public final class HttpTarget implements Target {
 
     @Override
     public Outcome send(LaneItem item, String body) throws InterruptedException {
+        BulkCollector collector = item.operation() == null ? null : bulk.get(item.operation());
+        if (collector != null) return collector.submit(item, body);
         Duration closedFor = breaker.permit();
-        if (closedFor != null) {
-            return Outcome.held("circuit open after " + breaker.consecutiveFailures() + " failures in a row; no call made", closedFor);
-        }
-        Outcome outcome = call(item, body);
-        if (outcome.kind() == Outcome.Kind.RETRY) breaker.failed();
-        else breaker.succeeded();
+        if (closedFor != null) return held(closedFor);
+        Outcome outcome = exchange(() -> request(item, body)).outcome(this::classify);
+        breaker.record(outcome);
         return outcome;
     }
 
-    private Outcome call(LaneItem item, String body) throws InterruptedException {
+    private Outcome held(Duration closedFor) {
+        return Outcome.held("circuit open after " + breaker.consecutiveFailures() + " failures in a row; no call made", closedFor);
+    }
+
+    /**
+     * One bulk call for a batch of one operation: each item's mapped body in a JSON array, one
+     * Idempotency-Key for the call (from the items' keys), each item settled by its own result.
+     */
+    private List<Outcome> sendBulk(SystemConfig.Operation op, List<BulkCollector.Pending> batch) throws InterruptedException {
+        Outcome[] outcomes = new Outcome[batch.size()];
+        ArrayNode items = Json.MAPPER.createArrayNode();
+        List<Integer> sent = new ArrayList<>();
+        StringBuilder keys = new StringBuilder();
+        for (int i = 0; i < batch.size(); i++) {
+            BulkCollector.Pending p = batch.get(i);
+            try {
+                JsonNode body = body(op, p.event());
+                if (op.batch().itemKey() != null && body instanceof ObjectNode object) object.put(op.batch().itemKey(), p.item().idempotencyKey());
+                items.add(body);
+                sent.add(i);
+                keys.append(p.item().idempotencyKey()).append(',');
+            } catch (Mapping.MappingException e) {
+                outcomes[i] = Outcome.permanent(null, e.describe() + "; event: " + excerpt(p.event()));
+            }
+        }
+        if (sent.isEmpty()) return List.of(outcomes);
+        Duration closedFor = breaker.permit();
+        if (closedFor != null) {
+            Outcome held = held(closedFor);
+            for (int i : sent) outcomes[i] = held;
+            return List.of(outcomes);
+        }
+        String callKey = UUID.nameUUIDFromBytes(keys.toString().getBytes(StandardCharsets.UTF_8)).toString();
+        String contentType = op.mapping() == null ? "application/cloudevents-batch+json" : "application/json";
+        Exchange exchange = exchange(() -> request(op.method(), op.batch().path(), contentType, callKey, items.toString()));
+        List<Outcome> perItem = exchange.response() != null && exchange.response().statusCode() / 100 == 2
+                ? itemResults(op, exchange.response(), sent.size())
+                : java.util.Collections.nCopies(sent.size(), exchange.outcome(this::classify));
+        breaker.record(exchange.outcome(this::classify));
+        for (int j = 0; j < sent.size(); j++) outcomes[sent.get(j)] = perItem.get(j);
+        metrics.bulkCall(name, sent.size());
+        return List.of(outcomes);
+    }
+
+    /** Reads one result per item from a 2xx bulk response; anything else retries every item (same keys). */
+    private List<Outcome> itemResults(SystemConfig.Operation op, HttpResponse<String> response, int count) {
+        int status = response.statusCode();
+        JsonNode results;
+        try {
+            JsonNode body = Json.MAPPER.readTree(response.body());
+            results = bulkResults.get(op).apply(body);
+        } catch (IOException | Mapping.MappingException e) {
+            return java.util.Collections.nCopies(count, Outcome.retry(status, "bulk response unreadable ("
+                    + e.getMessage() + "): " + excerpt(response.body()), null));
+        }
+        if (!results.isArray() || results.size() != count) {
+            return java.util.Collections.nCopies(count, Outcome.retry(status, "bulk response gave "
+                    + (results.isArray() ? results.size() + " results" : "no result array") + " for " + count + " items: " + excerpt(response.body()), null));
+        }
+        List<Outcome> out = new ArrayList<>(count);
+        for (JsonNode r : results) {
+            int itemStatus = r.isNumber() ? r.asInt() : r.path("status").asInt(0);
+            String error = r.isObject() ? r.path("error").asText(r.path("message").asText("")) : "";
+            out.add(itemStatus == 0
+                    ? Outcome.retry(status, "bulk result without a status: " + excerpt(r.toString()), null)
+                    : classify(itemStatus, error, null));
+        }
+        return out;
+    }
+
+    /** The answer to one call, or the outcome when there is none (refused, timeout, auth failure). */
+    private record Exchange(HttpResponse<String> response, Outcome failure) {
+        Outcome outcome(java.util.function.Function<HttpResponse<String>, Outcome> classify) {
+            return response == null ? failure : classify.apply(response);
+        }
+    }
+
+    private interface RequestFactory {
+        HttpRequest build() throws InterruptedException;
+    }
+
+    private Exchange exchange(RequestFactory request) throws InterruptedException {
         concurrency.acquire();
+        long t0 = System.nanoTime();
         try {
             rateLimiter.acquire();
-            HttpResponse<String> response = client.send(request(item, body), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() == 401 && auth.renew()) {
                 // Credentials may have expired or been revoked: renew once and try again.
                 rateLimiter.acquire();
-                response = client.send(request(item, body), HttpResponse.BodyHandlers.ofString());
+                response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
             }
-            return classify(response.statusCode(), response.body(), response.headers().firstValue("Retry-After").orElse(null));
+            return new Exchange(response, null);
         } catch (AuthFailure e) {
-            return Outcome.retry(null, "authentication failed: " + e.getMessage(), null);
+            return failed("authentication failed: " + e.getMessage());
+        } catch (HttpConnectTimeoutException e) {
+            return failed("connect timeout after " + config.timeout().toMillis() + " ms");
+        } catch (HttpTimeoutException e) {
+            return failed("no answer within " + config.timeout().toMillis() + " ms");
+        } catch (ConnectException e) {
+            return failed("connection refused by " + config.baseUrl().getAuthority());
+        } catch (IOException e) {
+            return failed("I/O error: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
         } catch (Mapping.MappingException e) {
             // Retrying cannot help a mapping that fails on this event: dead-letter it with the reason.
-            return Outcome.permanent(null, e.describe() + "; event: " + excerpt(body));
-        } catch (HttpConnectTimeoutException e) {
-            return Outcome.retry(null, "connect timeout after " + config.timeout().toMillis() + " ms", null);
-        } catch (HttpTimeoutException e) {
-            return Outcome.retry(null, "no answer within " + config.timeout().toMillis() + " ms", null);
-        } catch (ConnectException e) {
-            return Outcome.retry(null, "connection refused by " + config.baseUrl().getAuthority(), null);
-        } catch (IOException e) {
-            return Outcome.retry(null, "I/O error: " + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : ": " + e.getMessage()), null);
+            return new Exchange(null, Outcome.permanent(null, e.describe()));
         } finally {
             concurrency.release();
+            metrics.call(name, System.nanoTime() - t0);
         }
+    }
+
+    private static Exchange failed(String error) {
+        return new Exchange(null, Outcome.retry(null, error, null));
     }
 
     /**
@@ -163,33 +268,37 @@ public final class HttpTarget implements Target {
         return (System.nanoTime() - t0) / 1_000_000;
     }
 
-    /** What goes on the wire for one delivery: method, path, content type and body. */
-    private record Call(String method, String path, String contentType, String body) {
+    /** The request for one delivery: its operation's method, path and mapped body, or a POST of the CloudEvent. */
+    private HttpRequest request(LaneItem item, String event) throws InterruptedException {
+        SystemConfig.Operation op = item.operation() == null ? null : config.operations().get(item.operation());
+        if (op == null) return request("POST", item.path(), "application/cloudevents+json", item.idempotencyKey(), event);
+        if (op.mapping() == null) return request(op.method(), op.path(), "application/cloudevents+json", item.idempotencyKey(), event);
+        String body;
+        try {
+            body = body(op, event).toString();
+        } catch (Mapping.MappingException e) {
+            throw new Mapping.MappingException(e.mapping(), e.position(), e.getMessage() + "; event: " + excerpt(event));
+        }
+        return request(op.method(), op.path(), "application/json", item.idempotencyKey(), body);
     }
 
-    /** The call for a delivery: its operation's method, path and mapped body, or a POST of the CloudEvent. */
-    private Call callFor(LaneItem item, String event) {
-        SystemConfig.Operation op = item.operation() == null ? null : config.operations().get(item.operation());
-        if (op == null) return new Call("POST", item.path(), "application/cloudevents+json", event);
-        if (op.mapping() == null) return new Call(op.method(), op.path(), "application/cloudevents+json", event);
-        Mapping mapping = mappings.get(op.mapping());
+    /** An operation's body for one event: the mapped event, or the CloudEvent itself. */
+    private JsonNode body(SystemConfig.Operation op, String event) {
         JsonNode input;
         try {
             input = Json.MAPPER.readTree(event);
         } catch (IOException e) {
-            throw new Mapping.MappingException(op.mapping(), -1, "the stored event is not JSON");
+            throw new Mapping.MappingException(op.mapping() == null ? "(none)" : op.mapping(), -1, "the stored event is not JSON");
         }
-        JsonNode mapped = mapping.apply(input);
-        return new Call(op.method(), op.path(), "application/json", mapped.toString());
+        return op.mapping() == null ? input : mappings.get(op.mapping()).apply(input);
     }
 
-    private HttpRequest request(LaneItem item, String event) throws InterruptedException {
-        Call call = callFor(item, event);
-        HttpRequest.Builder request = HttpRequest.newBuilder(resolve(call.path()))
+    private HttpRequest request(String method, String path, String contentType, String idempotencyKey, String body) throws InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(resolve(path))
                 .timeout(config.timeout())
-                .header("Content-Type", call.contentType())
-                .header("Idempotency-Key", item.idempotencyKey())
-                .method(call.method(), HttpRequest.BodyPublishers.ofString(call.body(), StandardCharsets.UTF_8));
+                .header("Content-Type", contentType)
+                .header("Idempotency-Key", idempotencyKey)
+                .method(method, HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
         config.headers().forEach((k, v) -> request.header(k, v.value()));
         auth.apply(request);
         return request.build();
@@ -199,6 +308,10 @@ public final class HttpTarget implements Target {
         String base = config.baseUrl().toString();
         if (base.endsWith("/")) base = base.substring(0, base.length() - 1);
         return URI.create(base + path);
+    }
+
+    private Outcome classify(HttpResponse<String> response) {
+        return classify(response.statusCode(), response.body(), response.headers().firstValue("Retry-After").orElse(null));
     }
 
     Outcome classify(int status, String body, String retryAfter) {
@@ -233,6 +346,7 @@ public final class HttpTarget implements Target {
 
     @Override
     public void close() {
+        bulkTimer.shutdownNow();
         client.close();
     }
 }

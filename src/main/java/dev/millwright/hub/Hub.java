@@ -60,7 +60,7 @@ public final class Hub implements AutoCloseable {
         RateLimitStore rateLimits = new RateLimitStore(db.lazyDataSource());
         Map<String, Target> targets = new LinkedHashMap<>();
         for (SystemConfig s : plant.systems().values()) {
-            if (s.http() != null) targets.put(s.name(), new HttpTarget(s.name(), s.http(), clock, rateLimits, plant.mappings()));
+            if (s.http() != null) targets.put(s.name(), new HttpTarget(s.name(), s.http(), clock, rateLimits, plant.mappings(), metrics));
             else if (s.file() != null) targets.put(s.name(), new FileTarget(s.name(), s.file()));
         }
         Router router = new Router(plant.subscriptions(), settings.delivery().lanes());

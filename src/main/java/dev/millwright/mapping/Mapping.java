@@ -31,6 +31,11 @@ public final class Mapping {
         } catch (IOException e) {
             throw new MappingException(name, -1, "cannot be read: " + e.getMessage());
         }
+        return compile(name, text);
+    }
+
+    /** @throws MappingException with the name and the position of the syntax error */
+    public static Mapping compile(String name, String text) {
         try {
             return new Mapping(name, Jsonata.jsonata(text));
         } catch (JException e) {

@@ -56,6 +56,42 @@ public final class HubMetrics {
                 .record(Duration.between(created, delivered));
     }
 
+    /** One outbound call to a system (any outcome), for its latency. */
+    public void call(String system, long nanos) {
+        Timer.builder("millwright.connector.call").description("Outbound calls to a system, connect to last byte")
+                .tag("system", system).register(registry).record(Duration.ofNanos(nanos));
+    }
+
+    /** A bulk call carrying {@code items} deliveries. */
+    public void bulkCall(String system, int items) {
+        io.micrometer.core.instrument.DistributionSummary.builder("millwright.connector.bulk.items")
+                .description("Deliveries per bulk call").tag("system", system).register(registry).record(items);
+    }
+
+    /** Messages an inbound connector took from a system, by outcome (accepted, duplicate, rejected). */
+    public void received(String system, String outcome, int n) {
+        Counter.builder("millwright.connector.messages.in").description("Messages received from a system by inbound connectors")
+                .tag("system", system).tag("outcome", outcome).register(registry).increment(n);
+    }
+
+    /** Messages an outbound connector published to a broker (MQTT, Kafka). */
+    public void published(String system, int n) {
+        Counter.builder("millwright.connector.messages.out").description("Messages published to a broker")
+                .tag("system", system).register(registry).increment(n);
+    }
+
+    /** A connector lost its connection or failed to reach its peer. */
+    public void connectorError(String system, String what) {
+        Counter.builder("millwright.connector.errors").description("Connection failures and broker errors")
+                .tag("system", system).tag("error", what).register(registry).increment();
+    }
+
+    /** A connector connected again after losing its peer. */
+    public void reconnected(String system) {
+        Counter.builder("millwright.connector.reconnects").description("Reconnections after a lost connection")
+                .tag("system", system).register(registry).increment();
+    }
+
     public void ownedLanes(int n) {
         ownedLanes.set(n);
     }

@@ -97,7 +97,7 @@ class PlantConfigTest {
     void leaseMustOutlastTwoOutboundTimeouts() {
         new TestPlant(dir).hub("plant: p\ndelivery: { leaseTtl: 5s }\n").system("erp", "http://127.0.0.1:9", "timeout: 4s\n");
         assertThat(errors()).extracting(ConfigError::toString).containsExactly(
-                "millwright.yaml:1: delivery.leaseTtl: must be at least twice the longest outbound timeout (erp: 4000 ms), so a call never outlives a lane lease");
+                "millwright.yaml:1: delivery.leaseTtl: must be at least twice the longest outbound call, timeout plus batch wait (erp: 4000 ms), so a call never outlives a lane lease");
     }
 
     @Test

@@ -28,6 +28,7 @@ public final class SpecDocs {
                     .append(f.example() == null ? "" : " Example: `" + f.example() + "`.")
                     .append(" |\n");
             if (f.spec() instanceof Spec.Obj inner) rows(out, inner, key + ".");
+            if (f.spec() instanceof Spec.MapOf(Spec.Obj inner)) rows(out, inner, key + ".NAME.");
         }
     }
 
