@@ -28,7 +28,10 @@ public final class ApiServer implements AutoCloseable {
     public record Deps(Database db, EventStore events, DeliveryStore deliveries,
                        dev.millwright.ingest.IngestService ingest, Contracts contracts, dev.millwright.inbound.WebhookReceiver webhooks,
                        Operations operations, HubMetrics metrics,
-                       Map<String, dev.millwright.delivery.Target> targets, Auth auth, BooleanSupplier ready) {
+                       Map<String, dev.millwright.delivery.Target> targets, Auth auth, BooleanSupplier ready,
+                       dev.millwright.store.InboundFailureStore inboundFailures, dev.millwright.inbound.Inbox inbox,
+                       Map<String, dev.millwright.config.SystemConfig> systems,
+                       java.util.function.Supplier<List<dev.millwright.inbound.InboundConnector.Status>> connectors) {
     }
 
     /** One endpoint; the OpenAPI document must list exactly these. */
@@ -42,6 +45,7 @@ public final class ApiServer implements AutoCloseable {
         EventsApi events = new EventsApi(d.ingest(), d.events(), d.contracts(), d.webhooks(), maxBatchEvents, maxBodyBytes);
         ContractsApi contracts = new ContractsApi(d.contracts());
         DeliveriesApi deliveries = new DeliveriesApi(d.deliveries(), d.operations());
+        InboundApi inbound = new InboundApi(d.inboundFailures(), d.inbox(), d.systems(), d.connectors());
         String openApi = resource("/openapi.json");
         this.routes = List.of(
                 new Route("POST", "/api/v1/events", events::ingest),
@@ -53,6 +57,10 @@ public final class ApiServer implements AutoCloseable {
                 new Route("POST", "/api/v1/deliveries/retry", deliveries::retryMatching),
                 new Route("POST", "/api/v1/deliveries/{id}/retry", deliveries::retry),
                 new Route("POST", "/api/v1/replays", deliveries::replay),
+                new Route("GET", "/api/v1/inbound-failures", inbound::search),
+                new Route("GET", "/api/v1/inbound-failures/{id}", inbound::get),
+                new Route("POST", "/api/v1/inbound-failures/{id}/retry", inbound::retry),
+                new Route("GET", "/api/v1/connectors", inbound::connectors),
                 new Route("GET", "/api/v1/systems/{name}/health", ctx -> systemHealth(ctx, d)),
                 new Route("GET", "/api/v1/contracts", contracts::list),
                 new Route("GET", "/api/v1/contracts/{type}/{version}", contracts::get),

@@ -102,11 +102,7 @@ final class DeliveriesApi {
     }
 
     private static long pathId(Context ctx) {
-        try {
-            return Long.parseLong(ctx.pathParam("id"));
-        } catch (NumberFormatException e) {
-            throw ApiException.badRequest("delivery id '" + ctx.pathParam("id") + "' is not a number");
-        }
+        return Params.pathId(ctx, "delivery");
     }
 
     private static JsonNode jsonBody(Context ctx, Set<String> known) {

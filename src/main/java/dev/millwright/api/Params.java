@@ -63,4 +63,13 @@ final class Params {
     void check() {
         if (!errors.isEmpty()) throw new ApiException(new Problem(400, "Invalid parameters", null, errors));
     }
+
+    /** The {id} path parameter as a number; 400 naming {@code what} otherwise. */
+    static long pathId(io.javalin.http.Context ctx, String what) {
+        try {
+            return Long.parseLong(ctx.pathParam("id"));
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest(what + " id '" + ctx.pathParam("id") + "' is not a number");
+        }
+    }
 }

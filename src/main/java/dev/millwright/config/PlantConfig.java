@@ -83,7 +83,13 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
                     }
                 }
             }
-            if (system.inbound() != null) checkInbound(dir, file, system.inbound(), mappings, errors);
+            if (system.inbound().http() != null) checkInbound(dir, file, system.inbound().http(), mappings, errors);
+            if (system.inbound().files() != null) {
+                loadMapping(dir, file, "inbound.files.mapping", system.inbound().files().mapping(), mappings, errors);
+            }
+            if (system.inbound().mqtt() != null) {
+                loadMapping(dir, file, "inbound.mqtt.mapping", system.inbound().mqtt().mapping(), mappings, errors);
+            }
             if (systems.putIfAbsent(system.name(), system) != null) {
                 errors.add(new ConfigError(display(dir, file), 1, "name", "system '" + system.name() + "' is defined twice"));
             }

@@ -81,9 +81,8 @@ public final class PlantSpecs {
     );
 
     public static final Spec.Obj HTTP_INBOUND = object(
-            required("mapping", string(), "Mapping in mappings/ (JSONata) that turns one payload into zero or more events "
-                    + "(objects with type, id, subject, data, and any CloudEvents attributes); a repeated id is a duplicate.", "qms-inspection.jsonata"),
-            optional("source", string(), null, "CloudEvents source of mapped events that name none (default system://NAME)."),
+            mapping("qms-inspection.jsonata"),
+            source(),
             required("auth", object(
                     required("type", oneOf("hmac", "token"), "hmac: HMAC-SHA256 signature of 'TIMESTAMP.BODY' with a timestamp "
                             + "header and a replay window; token: a per-system bearer token.", "hmac"),
@@ -93,6 +92,56 @@ public final class PlantSpecs {
                     optional("replayWindow", duration(), "5m", "How far the timestamp may be from now (type hmac)."),
                     optional("token", secret(), null, "The token, sent as Authorization: Bearer TOKEN (type token).")
             ), "How the system proves it is itself.", null)
+    );
+
+    private static Spec.Field mapping(String example) {
+        return required("mapping", string(), "Mapping in mappings/ (JSONata) that turns one payload into zero or more events "
+                + "(objects with type, id, subject, data, and any CloudEvents attributes); a repeated id is a duplicate.", example);
+    }
+
+    private static Spec.Field format() {
+        return optional("format", oneOf("json", "xml", "csv"), "json", "Payload format. XML becomes its element tree under the root element's name (attributes and child elements as fields, "
+                + "repeated elements as arrays, an element's text beside attributes as _text), CSV (with a "
+                + "header row) an array of row objects with text values; the mapping always sees JSON.");
+    }
+
+    private static Spec.Field source() {
+        return optional("source", string(), null, "CloudEvents source of mapped events that name none (default system://NAME).");
+    }
+
+    public static final Spec.Obj FILE_INBOUND = object(
+            required("dir", string(), "Folder the system drops files into. Processed files move to DIR/done, bad ones to DIR/failed "
+                    + "beside a FILE.reason.txt.", "/var/spool/millwright/cmms-in"),
+            optional("pattern", string(), "*", "Glob of the file names to read, e.g. *.csv; other files are left alone."),
+            format(),
+            mapping("cmms-closures.jsonata"),
+            source(),
+            optional("stableFor", duration(), "2s", "A file is read only once its size and modification time have not changed "
+                    + "for this long, so a half-written file is never read."),
+            optional("marker", string(), null, "Suffix of a marker file the system writes when a file is complete (e.g. .ready); "
+                    + "when set, a file is read only once FILE + marker exists, and the marker is removed with it."),
+            optional("pollInterval", duration(), "1s", "How often the folder is looked at.")
+    );
+
+    public static final Spec.Obj MQTT_BROKER = object(
+            optional("host", string(), "127.0.0.1", "Broker host."),
+            optional("port", integer(1, 65535), 1883, "Broker port."),
+            optional("version", oneOf("5", "3.1.1"), "5", "MQTT protocol version."),
+            optional("clientId", string(), null, "Client identifier (default millwright-NAME-in or millwright-NAME-out); one hub node "
+                    + "at a time uses it."),
+            optional("username", string(), null, "User name, when the broker asks for one."),
+            optional("password", secret(), null, "Password."),
+            optional("reconnectMax", duration(), "30s", "Longest wait between reconnection attempts (they start at 1 s and double).")
+    );
+
+    public static final Spec.Obj MQTT_INBOUND = object(
+            optional("broker", MQTT_BROKER, null, "The broker."),
+            required("topics", Spec.listOf(string()), "Topic filters to subscribe to with QoS 1 (+ and # wildcards).", "[plant/+/+/state]"),
+            format(),
+            mapping("mes-machine-state.jsonata"),
+            source(),
+            optional("sessionExpiry", duration(), "1h", "How long the broker keeps the hub's session, and queues QoS 1 messages for it, "
+                    + "while the hub is away (MQTT 5; MQTT 3.1.1 keeps it until the hub returns).")
     );
 
     public static final Spec.Obj BATCH = object(
@@ -140,7 +189,10 @@ public final class PlantSpecs {
             required("name", string(), "The system's name; subscriptions refer to it. Must match the file name.", "erp"),
             optional("description", string(), null, "What this system is."),
             optional("inbound", object(
-                    optional("http", HTTP_INBOUND, null, "Payloads the system POSTs to /api/v1/inbound/NAME (JSON).")
+                    optional("http", HTTP_INBOUND, null, "Payloads the system POSTs to /api/v1/inbound/NAME (JSON, XML or CSV, by Content-Type)."),
+                    optional("files", FILE_INBOUND, null, "Files the system drops in a folder; one file is one atomic batch."),
+                    optional("mqtt", MQTT_INBOUND, null, "Messages the system publishes to an MQTT broker; each is acknowledged to the "
+                            + "broker only once its events are stored.")
             ), null, "How this system sends to the hub."),
             optional("outbound", object(
                     optional("http", HTTP_OUTBOUND, null, "Deliver over HTTP: POST of the CloudEvent (structured JSON) with an Idempotency-Key header."),

@@ -39,6 +39,8 @@ public final class ReferenceDocs {
         connector(files, "http-outbound", "HTTP out (REST)", "systems/<name>.yaml → outbound.http", PlantSpecs.HTTP_OUTBOUND);
         connector(files, "file-outbound", "Files out", "systems/<name>.yaml → outbound.file", PlantSpecs.FILE_OUTBOUND);
         connector(files, "http-inbound", "HTTP webhook in", "systems/<name>.yaml → inbound.http", PlantSpecs.HTTP_INBOUND);
+        connector(files, "file-inbound", "Files in", "systems/<name>.yaml → inbound.files", PlantSpecs.FILE_INBOUND);
+        connector(files, "mqtt-inbound", "MQTT in", "systems/<name>.yaml → inbound.mqtt", PlantSpecs.MQTT_INBOUND);
         files.put("contracts.md", ContractDocs.markdown(ContractCatalog.builtIn()));
         return files;
     }

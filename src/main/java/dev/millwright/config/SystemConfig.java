@@ -10,7 +10,26 @@ import static dev.millwright.config.ConfigValues.get;
 import static dev.millwright.config.ConfigValues.section;
 
 /** An external system (systems/NAME.yaml). */
-public record SystemConfig(String name, String description, HttpOutbound http, FileOutbound file, InboundHttp inbound) {
+public record SystemConfig(String name, String description, HttpOutbound http, FileOutbound file, Inbound inbound) {
+
+    /** How the system sends to the hub; absent channels are null. */
+    public record Inbound(InboundHttp http, InboundFiles files, InboundMqtt mqtt) {
+        public static final Inbound NONE = new Inbound(null, null, null);
+    }
+
+    /** A folder the system drops files into. */
+    public record InboundFiles(java.nio.file.Path dir, String pattern, String format, String mapping, String source,
+                               Duration stableFor, String marker, Duration pollInterval) {
+    }
+
+    /** An MQTT broker connection. */
+    public record MqttBroker(String host, int port, String version, String clientId, String username, Secret password, Duration reconnectMax) {
+    }
+
+    /** Topics the system publishes to, subscribed with QoS 1. */
+    public record InboundMqtt(MqttBroker broker, java.util.List<String> topics, String format, String mapping, String source,
+                              Duration sessionExpiry) {
+    }
 
     /** Delivery as files in a folder. */
     public record FileOutbound(java.nio.file.Path dir, RetryPolicy retry) {
@@ -98,16 +117,35 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
                     operations(section(http, "operations")));
         }
         var inbound = section(t, "inbound");
-        var in = inbound == null ? null : section(inbound, "http");
-        InboundHttp inHttp = null;
-        if (in != null) {
-            var auth = section(in, "auth");
-            inHttp = new InboundHttp(get(in, "mapping"), get(in, "source"), get(auth, "type"), get(auth, "secret"),
-                    get(auth, "signatureHeader"), get(auth, "timestampHeader"), get(auth, "replayWindow"), get(auth, "token"));
-        }
+        Inbound in = inbound == null ? Inbound.NONE : new Inbound(inboundHttp(section(inbound, "http")),
+                inboundFiles(section(inbound, "files")), inboundMqtt(section(inbound, "mqtt")));
         var file = outbound == null ? null : section(outbound, "file");
         FileOutbound fileOut = file == null ? null
                 : new FileOutbound(java.nio.file.Path.of((String) get(file, "dir")).toAbsolutePath(), RetryPolicy.from(section(file, "retry")));
-        return new SystemConfig(get(t, "name"), get(t, "description"), out, fileOut, inHttp);
+        return new SystemConfig(get(t, "name"), get(t, "description"), out, fileOut, in);
+    }
+
+    private static InboundHttp inboundHttp(Map<String, Object> in) {
+        if (in == null) return null;
+        var auth = section(in, "auth");
+        return new InboundHttp(get(in, "mapping"), get(in, "source"), get(auth, "type"), get(auth, "secret"),
+                get(auth, "signatureHeader"), get(auth, "timestampHeader"), get(auth, "replayWindow"), get(auth, "token"));
+    }
+
+    private static InboundFiles inboundFiles(Map<String, Object> f) {
+        if (f == null) return null;
+        return new InboundFiles(java.nio.file.Path.of((String) get(f, "dir")).toAbsolutePath(), get(f, "pattern"), get(f, "format"),
+                get(f, "mapping"), get(f, "source"), get(f, "stableFor"), get(f, "marker"), get(f, "pollInterval"));
+    }
+
+    private static InboundMqtt inboundMqtt(Map<String, Object> m) {
+        if (m == null) return null;
+        return new InboundMqtt(broker(section(m, "broker")), get(m, "topics"), get(m, "format"), get(m, "mapping"), get(m, "source"),
+                get(m, "sessionExpiry"));
+    }
+
+    static MqttBroker broker(Map<String, Object> b) {
+        return new MqttBroker(get(b, "host"), get(b, "port"), get(b, "version"), get(b, "clientId"), get(b, "username"),
+                get(b, "password"), get(b, "reconnectMax"));
     }
 }

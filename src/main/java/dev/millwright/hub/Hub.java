@@ -13,7 +13,11 @@ import dev.millwright.delivery.FileTarget;
 import dev.millwright.delivery.HttpTarget;
 import dev.millwright.delivery.Target;
 import dev.millwright.delivery.WorkSignal;
+import dev.millwright.inbound.InboundConnector;
+import dev.millwright.inbound.Inbox;
 import dev.millwright.inbound.WebhookReceiver;
+import dev.millwright.inbound.file.FolderInbound;
+import dev.millwright.store.InboundFailureStore;
 import dev.millwright.ingest.CloudEventReader;
 import dev.millwright.ingest.IngestService;
 import dev.millwright.maintenance.RetentionJob;
@@ -29,6 +33,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,6 +53,8 @@ public final class Hub implements AutoCloseable {
     private final IngestService ingest;
     private final RetentionJob retention;
     private final ApiServer api;
+    /** Inbound readers (folders, MQTT sessions); each reads on the one node holding its lease. */
+    private final List<InboundConnector> inbound;
     private volatile boolean accepting = true;
 
     private Hub(PlantConfig plant, Database db, List<String> adminTokens, Clock clock, String node) {
@@ -73,9 +80,18 @@ public final class Hub implements AutoCloseable {
         this.retention = new RetentionJob(settings.retention(), deliveries, events, leases, node, clock);
         Operations operations = new Operations(db.dataSource(), router, signal);
         Contracts contracts = new Contracts(catalog, settings.contracts().allowUnknownTypes());
-        var webhooks = new WebhookReceiver(plant.systems(), plant.mappings(), new CloudEventReader(settings.http().maxBatchEvents()), clock);
+        InboundFailureStore inboundFailures = new InboundFailureStore(db.dataSource());
+        Inbox inbox = new Inbox(plant.mappings(), new CloudEventReader(settings.http().maxBatchEvents()), contracts, ingest,
+                inboundFailures, metrics);
+        var webhooks = new WebhookReceiver(plant.systems(), inbox, clock);
+        List<InboundConnector.Reader> readers = new ArrayList<>();
+        for (SystemConfig s : plant.systems().values()) {
+            if (s.inbound().files() != null) readers.add(new FolderInbound(s.name(), s.inbound().files(), inbox, clock));
+        }
+        this.inbound = readers.stream().map(r -> new InboundConnector(r, leases, node, settings.delivery().leaseTtl(), clock, metrics).start()).toList();
         var deps = new ApiServer.Deps(db, events, deliveries, ingest, contracts, webhooks, operations, metrics, targets,
-                new Auth(adminTokens), () -> accepting);
+                new Auth(adminTokens), () -> accepting, inboundFailures, inbox, plant.systems(),
+                () -> inbound.stream().map(InboundConnector::status).toList());
         this.api = new ApiServer(deps, settings.http().host(), settings.http().port(), settings.http().maxBodyBytes(),
                 settings.http().maxBatchEvents()).start();
         log.info("hub node {} for plant '{}' listening on http://{}:{}", node, settings.plant(), settings.http().host(), api.port());
@@ -113,6 +129,7 @@ public final class Hub implements AutoCloseable {
     public void close() {
         accepting = false;
         log.info("hub node {} draining", node);
+        inbound.forEach(InboundConnector::close);
         ingest.close();
         retention.close();
         engine.close();

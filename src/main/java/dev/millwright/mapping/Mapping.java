@@ -49,11 +49,22 @@ public final class Mapping {
 
     /** Applies the mapping; a runtime error names the mapping, the position in it and what failed. */
     public JsonNode apply(JsonNode input) {
+        return apply(input, java.util.Map.of());
+    }
+
+    /** Applies the mapping with variables bound ($topic, $file, ...), e.g. where a payload came from. */
+    public JsonNode apply(JsonNode input, java.util.Map<String, String> variables) {
         Object in = Json.MAPPER.convertValue(input, Object.class);
         Object out;
         try {
             synchronized (this) {
-                out = expression.evaluate(in);
+                if (variables.isEmpty()) {
+                    out = expression.evaluate(in);
+                } else {
+                    Jsonata.Frame frame = expression.createFrame();
+                    variables.forEach(frame::bind);
+                    out = expression.evaluate(in, frame);
+                }
             }
         } catch (JException e) {
             throw new MappingException(name, e.getLocation(), e.getMessage());

@@ -1,5 +1,6 @@
 package dev.millwright.inbound;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.millwright.config.PlantConfig;
 import dev.millwright.config.spec.ConfigError;
 import dev.millwright.config.spec.ConfigException;
@@ -127,6 +128,59 @@ class InboundWebhookTest {
             assertThat(withToken.status()).as(withToken.body()).isEqualTo(202);
             assertThat(hub.client.postBytes("/api/v1/inbound/nobody", Map.of("Content-Type", "application/json"), "{}".getBytes()).status()).isEqualTo(404);
         }
+    }
+
+    @Test
+    void xmlAndCsvPayloadsAreMappedLikeJsonAndMalformedOnesNameWhere() throws Exception {
+        TestPlant plant = new TestPlant(dir.resolve("plant"))
+                .write("systems/lims.yaml", """
+                        name: lims
+                        inbound:
+                          http: { mapping: lims.jsonata, auth: { type: token, token: "${env:HOME}" } }
+                        """)
+                .write("systems/scale.yaml", """
+                        name: scale
+                        inbound:
+                          http: { mapping: scale.jsonata, auth: { type: token, token: "${env:HOME}" } }
+                        """)
+                // XML: attributes and child elements become fields, repeated elements an array.
+                .write("mappings/lims.jsonata", """
+                        { "type": "lims.sample.measured", "id": "lims-" & Sample.id, "subject": Sample.lot,
+                          "data": { "lot": Sample.lot, "values": [Sample.Value.{ "name": name, "v": $number(_text) }] } }""")
+                .write("mappings/scale.jsonata", """
+                        $.{ "type": "scale.weighed", "id": "w-" & ticket, "subject": lot, "data": { "kg": $number(kg) } }""");
+        Map<String, String> auth = Map.of("Authorization", "Bearer " + System.getenv("HOME"));
+        try (TestHub hub = TestHub.start("inbound_formats", plant)) {
+            String xml = "<Sample id=\"S-1\" lot=\"LOT-3\"><Value name=\"bore\">25.31</Value><Value name=\"depth\">4.2</Value></Sample>";
+            HubClient.Response x = hub.client.postBytes("/api/v1/inbound/lims", with(auth, "application/xml"), xml.getBytes(StandardCharsets.UTF_8));
+            assertThat(x.status()).as(x.body()).isEqualTo(202);
+            JsonNode stored = hub.client.get("/api/v1/events?type=lims.sample.measured").json().get("items").get(0).get("event");
+            assertThat(stored.get("subject").asText()).isEqualTo("LOT-3");
+            assertThat(stored.get("data").get("values").findValuesAsText("name")).containsExactly("bore", "depth");
+            assertThat(stored.get("data").get("values").get(0).get("v").asDouble()).isEqualTo(25.31);
+
+            String csv = "ticket,lot,kg\nT1,LOT-1,12.5\nT2,LOT-2,13\n";
+            HubClient.Response c = hub.client.postBytes("/api/v1/inbound/scale", with(auth, "text/csv"), csv.getBytes(StandardCharsets.UTF_8));
+            assertThat(c.status()).as(c.body()).isEqualTo(202);
+            assertThat(c.json().get("accepted").asInt()).isEqualTo(2);
+
+            HubClient.Response badXml = hub.client.postBytes("/api/v1/inbound/lims", with(auth, "text/xml"), "<Sample><Value></Sample>".getBytes(StandardCharsets.UTF_8));
+            assertThat(badXml.status()).isEqualTo(400);
+            assertThat(badXml.contentType()).startsWith("application/problem+json");
+            assertThat(badXml.body()).contains("not valid XML at line 1");
+            HubClient.Response badCsv = hub.client.postBytes("/api/v1/inbound/scale", with(auth, "text/csv"), "ticket,lot,kg\nT3,LOT-3\n".getBytes(StandardCharsets.UTF_8));
+            assertThat(badCsv.status()).isEqualTo(400);
+            assertThat(badCsv.body()).contains("not valid CSV at line 2");
+            HubClient.Response text = hub.client.postBytes("/api/v1/inbound/scale", with(auth, "text/plain"), "hello".getBytes(StandardCharsets.UTF_8));
+            assertThat(text.status()).isEqualTo(415);
+            assertThat(Sql.count(hub.db, "select count(*) from events")).isEqualTo(3);
+        }
+    }
+
+    private static Map<String, String> with(Map<String, String> headers, String contentType) {
+        Map<String, String> out = new java.util.HashMap<>(headers);
+        out.put("Content-Type", contentType);
+        return out;
     }
 
     @Test

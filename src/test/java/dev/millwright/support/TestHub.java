@@ -24,7 +24,12 @@ public final class TestHub implements AutoCloseable {
     }
 
     public static TestHub start(String schemaPrefix, TestPlant plant, Clock clock) {
-        Database db = TestPostgres.newDatabase(schemaPrefix);
+        return startOn(TestPostgres.newSchema(schemaPrefix), plant, clock);
+    }
+
+    /** A hub on a given schema (kept between hubs, to restart one on the same data). */
+    public static TestHub startOn(String schema, TestPlant plant, Clock clock) {
+        Database db = Database.open(TestPostgres.jdbcUrl(), "postgres", null, schema, 12);
         try {
             return new TestHub(db, Hub.start(PlantConfig.load(plant.dir()), db, List.of(HubClient.TOKEN), clock));
         } catch (RuntimeException e) {

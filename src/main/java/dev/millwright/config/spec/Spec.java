@@ -19,6 +19,10 @@ public sealed interface Spec {
     record MapOf(Spec values) implements Spec {
     }
 
+    /** A non-empty sequence of values of one spec (e.g. MQTT topic filters). */
+    record ListOf(Spec items) implements Spec {
+    }
+
     /** A single value. {@code allowed} restricts strings to a set; min/max bound numbers. */
     record Scalar(Type type, List<String> allowed, Double min, Double max) implements Spec {
     }
@@ -43,6 +47,10 @@ public sealed interface Spec {
     }
 
     // Small builders so specs read like the YAML they describe.
+
+    static ListOf listOf(Spec items) {
+        return new ListOf(items);
+    }
 
     static Obj object(Field... fields) {
         return new Obj(List.of(fields));

@@ -63,6 +63,11 @@ public final class SpecDocs {
                 n.put("type", "object");
                 n.set("additionalProperties", node(map.values()));
             }
+            case Spec.ListOf list -> {
+                n.put("type", "array");
+                n.put("minItems", 1);
+                n.set("items", node(list.items()));
+            }
             case Spec.Scalar s -> {
                 switch (s.type()) {
                     case INTEGER -> n.put("type", "integer");

@@ -4,6 +4,7 @@ import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.nodes.Tag;
 
 import java.io.IOException;
@@ -11,6 +12,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,6 +47,7 @@ public final class SpecValidator {
         return switch (spec) {
             case Spec.Obj obj -> object(node, obj, key);
             case Spec.MapOf map -> mapOf(node, map, key);
+            case Spec.ListOf list -> listOf(node, list, key);
             case Spec.Scalar scalar -> scalar(node, scalar, key);
         };
     }
@@ -111,6 +114,19 @@ public final class SpecValidator {
             if (value != null) out.put(name, value);
         }
         return out;
+    }
+
+    private List<Object> listOf(Node node, Spec.ListOf spec, String key) {
+        if (!(node instanceof SequenceNode sequence) || sequence.getValue().isEmpty()) {
+            error(node, key, "must be a non-empty list of " + describe(spec.items()));
+            return null;
+        }
+        List<Object> out = new ArrayList<>();
+        for (int i = 0; i < sequence.getValue().size(); i++) {
+            Object value = validate(sequence.getValue().get(i), spec.items(), key + "[" + i + "]");
+            if (value != null) out.add(value);
+        }
+        return out.size() == sequence.getValue().size() ? List.copyOf(out) : null;
     }
 
     private Object scalar(Node node, Spec.Scalar spec, String key) {
@@ -242,6 +258,7 @@ public final class SpecValidator {
         return switch (spec) {
             case Spec.Obj o -> "mapping";
             case Spec.MapOf m -> "mapping of names to " + describe(m.values());
+            case Spec.ListOf l -> "list of " + describe(l.items());
             case Spec.Scalar s -> s.allowed().isEmpty() ? s.type().label : "one of " + String.join(", ", s.allowed());
         };
     }
