@@ -123,10 +123,10 @@ public final class PlantSpecs {
             optional("pollInterval", duration(), "1s", "How often the folder is looked at.")
     );
 
+    /** MQTT 5 only: the hub relies on session expiry; MQTT 3.1.1 brokers are not supported yet. */
     public static final Spec.Obj MQTT_BROKER = object(
             optional("host", string(), "127.0.0.1", "Broker host."),
             optional("port", integer(1, 65535), 1883, "Broker port."),
-            optional("version", oneOf("5", "3.1.1"), "5", "MQTT protocol version."),
             optional("clientId", string(), null, "Client identifier (default millwright-NAME-in or millwright-NAME-out); one hub node "
                     + "at a time uses it."),
             optional("username", string(), null, "User name, when the broker asks for one."),
@@ -141,7 +141,7 @@ public final class PlantSpecs {
             mapping("mes-machine-state.jsonata"),
             source(),
             optional("sessionExpiry", duration(), "1h", "How long the broker keeps the hub's session, and queues QoS 1 messages for it, "
-                    + "while the hub is away (MQTT 5; MQTT 3.1.1 keeps it until the hub returns).")
+                    + "while the hub is away.")
     );
 
     public static final Spec.Obj BATCH = object(

@@ -23,7 +23,7 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
     }
 
     /** An MQTT broker connection. */
-    public record MqttBroker(String host, int port, String version, String clientId, String username, Secret password, Duration reconnectMax) {
+    public record MqttBroker(String host, int port, String clientId, String username, Secret password, Duration reconnectMax) {
     }
 
     /** Topics the system publishes to, subscribed with QoS 1. */
@@ -145,7 +145,7 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
     }
 
     static MqttBroker broker(Map<String, Object> b) {
-        return new MqttBroker(get(b, "host"), get(b, "port"), get(b, "version"), get(b, "clientId"), get(b, "username"),
+        return new MqttBroker(get(b, "host"), get(b, "port"), get(b, "clientId"), get(b, "username"),
                 get(b, "password"), get(b, "reconnectMax"));
     }
 }

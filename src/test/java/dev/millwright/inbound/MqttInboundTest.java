@@ -1,0 +1,166 @@
+package dev.millwright.inbound;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import dev.millwright.support.Sql;
+import dev.millwright.support.TestHub;
+import dev.millwright.support.TestMosquitto;
+import dev.millwright.support.TestPlant;
+import dev.millwright.support.TestPostgres;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** MQTT in: machine states from the shop floor, through a real mosquitto broker. */
+class MqttInboundTest {
+    @TempDir
+    static Path brokerDir;
+    static TestMosquitto broker;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startBroker() throws Exception {
+        broker = new TestMosquitto(brokerDir);
+    }
+
+    @AfterAll
+    static void stopBroker() throws Exception {
+        if (broker != null) broker.close();
+    }
+
+    private TestPlant plant(String clientId) {
+        return new TestPlant(dir.resolve("plant"))
+                .write("mappings/machine-state.jsonata", """
+                        { "type": "mes.machine.state", "id": $topic & "/" & seq, "subject": $split($topic, "/")[2],
+                          "data": { "state": state, "seq": seq } }""")
+                .write("systems/mes.yaml", """
+                        name: mes
+                        inbound:
+                          mqtt:
+                            broker: { port: %d, clientId: %s, reconnectMax: 2s }
+                            topics: [ "plant/+/+/state" ]
+                            mapping: machine-state.jsonata
+                        """.formatted(broker.port(), clientId));
+    }
+
+    /** A shop-floor publisher: QoS 1, reconnecting by itself; remembers which publishes the broker acknowledged. */
+    private static final class Publisher implements AutoCloseable {
+        final Mqtt5AsyncClient client;
+        final List<Integer> acked = new CopyOnWriteArrayList<>();
+
+        Publisher(int port) {
+            client = MqttClient.builder().useMqttVersion5().identifier("press-" + System.nanoTime()).serverHost("127.0.0.1").serverPort(port)
+                    .automaticReconnect().initialDelay(100, TimeUnit.MILLISECONDS).maxDelay(1, TimeUnit.SECONDS).applyAutomaticReconnect()
+                    .buildAsync();
+            client.connectWith().cleanStart(false).sessionExpiryInterval(600).send().join();
+        }
+
+        CompletableFuture<?> publish(String topic, int seq, String payload) {
+            return client.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).payload(payload.getBytes(StandardCharsets.UTF_8)).send()
+                    .thenRun(() -> acked.add(seq));
+        }
+
+        CompletableFuture<?> publish(int seq) {
+            return publish("plant/line1/cnc07/state", seq, "{\"state\":\"RUNNING\",\"seq\":" + seq + "}");
+        }
+
+        @Override
+        public void close() {
+            client.disconnect();
+        }
+    }
+
+    private static Set<Integer> storedSeqs(TestHub hub) {
+        Set<Integer> out = ConcurrentHashMap.newKeySet();
+        long after = 0;
+        while (true) {
+            JsonNode page = hub.client.get("/api/v1/events?type=mes.machine.state&limit=1000&after=" + after).json();
+            page.get("items").forEach(i -> out.add(i.get("event").get("data").get("seq").asInt()));
+            if (page.get("next").isNull()) return out;
+            after = page.get("next").asLong();
+        }
+    }
+
+    @Test
+    void messagesBecomeEventsAndAMalformedOneIsDeadLetteredWithoutStoppingTheRest() throws Exception {
+        try (TestHub hub = TestHub.start("mqtt_basic", plant("hub-basic")); Publisher press = new Publisher(broker.port())) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> readingHere(hub));
+            for (int i = 0; i < 100; i++) press.publish(i).join();
+            press.publish("plant/line1/cnc07/state", -1, "RUNNING at 08:00").join();
+            for (int i = 100; i < 110; i++) press.publish(i).join();
+            await().atMost(Duration.ofSeconds(20)).until(() -> storedSeqs(hub).size() == 110);
+            JsonNode failures = hub.client.get("/api/v1/inbound-failures?system=mes").json().get("items");
+            assertThat(failures).hasSize(1);
+            assertThat(failures.get(0).get("channel").asText()).isEqualTo("mqtt");
+            assertThat(failures.get(0).get("reference").asText()).isEqualTo("plant/line1/cnc07/state");
+            assertThat(failures.get(0).get("reason").asText()).contains("not valid JSON");
+            JsonNode event = hub.client.get("/api/v1/events?type=mes.machine.state&limit=1").json().get("items").get(0).get("event");
+            assertThat(event.get("subject").asText()).isEqualTo("cnc07");
+            assertThat(event.get("source").asText()).isEqualTo("system://mes");
+            assertThat(hub.client.get("/metrics").body()).contains("millwright_connector_messages_in_total{outcome=\"accepted\",system=\"mes\"} 110.0");
+        }
+    }
+
+    @Test
+    void aBrokerRestartMidStreamLosesNothing() throws Exception {
+        try (TestHub hub = TestHub.start("mqtt_broker_restart", plant("hub-broker")); Publisher press = new Publisher(broker.port())) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> readingHere(hub));
+            List<CompletableFuture<?>> sent = new CopyOnWriteArrayList<>();
+            for (int i = 0; i < 150; i++) sent.add(press.publish(i));
+            broker.stop();
+            // The publisher queues while the broker is down (and blocks once its window is full): publish from another thread.
+            Thread publishing = Thread.startVirtualThread(() -> {
+                for (int i = 150; i < 300; i++) sent.add(press.publish(i));
+            });
+            broker.start();
+            publishing.join(Duration.ofSeconds(30));
+            assertThat(publishing.isAlive()).isFalse();
+            await().atMost(Duration.ofSeconds(30)).until(() -> sent.stream().allMatch(CompletableFuture::isDone));
+            await().atMost(Duration.ofSeconds(30)).until(() -> storedSeqs(hub).containsAll(press.acked));
+            assertThat(press.acked).hasSizeGreaterThanOrEqualTo(150);
+            assertThat(Sql.count(hub.db, "select count(*) from events")).isEqualTo(storedSeqs(hub).size());
+            assertThat(hub.client.get("/metrics").body()).contains("millwright_connector_reconnects_total{system=\"mes\"}");
+        }
+    }
+
+    @Test
+    void messagesSentWhileTheHubIsDownArriveWhenItIsBackAndNoneTwice() throws Exception {
+        String schema = TestPostgres.newSchema("mqtt_hub_restart");
+        try (Publisher press = new Publisher(broker.port())) {
+            try (TestHub hub = TestHub.startOn(schema, plant("hub-restart"), Clock.systemUTC())) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> readingHere(hub));
+                for (int i = 0; i < 200; i++) press.publish(i);
+                await().atMost(Duration.ofSeconds(10)).until(() -> storedSeqs(hub).size() > 20);
+            } // stops mid-stream: what it had not acknowledged stays with the broker's session
+            for (int i = 200; i < 300; i++) press.publish(i).join();
+            try (TestHub hub = TestHub.startOn(schema, plant("hub-restart"), Clock.systemUTC())) {
+                await().atMost(Duration.ofSeconds(30)).until(() -> storedSeqs(hub).size() == 300);
+                assertThat(Sql.count(hub.db, "select count(*) from events")).isEqualTo(300);
+            }
+        }
+    }
+
+    private static boolean readingHere(TestHub hub) {
+        JsonNode items = hub.client.get("/api/v1/connectors").json().get("items");
+        return items.size() == 1 && items.get(0).get("readingHere").asBoolean() && items.get(0).get("problem").isNull();
+    }
+}
