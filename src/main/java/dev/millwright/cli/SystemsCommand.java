@@ -2,8 +2,8 @@ package dev.millwright.cli;
 
 import dev.millwright.config.PlantConfig;
 import dev.millwright.config.SystemConfig;
-import dev.millwright.delivery.FileTarget;
-import dev.millwright.delivery.HttpTarget;
+import dev.millwright.delivery.Targets;
+import dev.millwright.metrics.HubMetrics;
 import dev.millwright.delivery.Target;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -30,12 +30,12 @@ final class SystemsCommand {
             PlantConfig plant = Environment.loadPlant(config);
             if (plant == null) return 2;
             SystemConfig system = plant.systems().get(name);
-            if (system == null || (system.http() == null && system.file() == null)) {
+            Target target = system == null ? null : Targets.of(system, Clock.systemUTC(), null, plant.mappings(), new HubMetrics());
+            if (target == null) {
                 System.out.println("no system '" + name + "' with an outbound connector in " + config + "; known: " + String.join(", ", plant.systems().keySet()));
                 return 2;
             }
-            try (Target target = system.http() != null ? new HttpTarget(name, system.http(), Clock.systemUTC(), null, plant.mappings(), new dev.millwright.metrics.HubMetrics())
-                    : new FileTarget(name, system.file())) {
+            try (target) {
                 Target.Health h = target.check();
                 System.out.printf("%s: %s%n  where: %s%n  auth: %s%n  answer: %s in %d ms%n", name, h.ok() ? "OK" : "FAILED", h.where(), h.auth(),
                         h.status() == null ? "none" : "HTTP " + h.status(), h.millis());

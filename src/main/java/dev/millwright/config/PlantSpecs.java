@@ -185,6 +185,16 @@ public final class PlantSpecs {
             optional("retry", RETRY, null, "Retries of failed writes (disk full, permissions).")
     );
 
+    public static final Spec.Obj MQTT_OUTBOUND = object(
+            optional("broker", MQTT_BROKER, null, "The broker."),
+            required("topic", string(), "Topic template; {type}, {subject}, {source}, {id} and extension attributes such as {plant} "
+                    + "are filled from the event ('/', '+', '#' in values become '_'). Key it by plant and asset so each asset's "
+                    + "events share a topic and keep their order.", "millwright/{plant}/{type}/{subject}"),
+            optional("retain", bool(), false, "Publish with the retain flag (the broker keeps the last event per topic for new subscribers)."),
+            optional("timeout", duration(), "10s", "How long to wait for the broker's PUBACK."),
+            optional("retry", RETRY, null, "Retries while the broker is unreachable or does not acknowledge.")
+    );
+
     public static final Spec.Obj SYSTEM = object(
             required("name", string(), "The system's name; subscriptions refer to it. Must match the file name.", "erp"),
             optional("description", string(), null, "What this system is."),
@@ -196,9 +206,11 @@ public final class PlantSpecs {
             ), null, "How this system sends to the hub."),
             optional("outbound", object(
                     optional("http", HTTP_OUTBOUND, null, "Deliver over HTTP: POST of the CloudEvent (structured JSON) with an Idempotency-Key header."),
+                    optional("mqtt", MQTT_OUTBOUND, null, "Publish to an MQTT broker with QoS 1, the CloudEvent as payload "
+                            + "(content type application/cloudevents+json, user property idempotency-key); delivered on PUBACK."),
                     optional("file", FILE_OUTBOUND, null, "Deliver as files for systems that only import files: DIR/PATH/IDEMPOTENCY-KEY.json, written to a "
                             + "temporary file, flushed and renamed into place; a repeated delivery replaces the same file.")
-            ), null, "How the hub sends to this system (http or file).")
+            ), null, "How the hub sends to this system (http, mqtt or file).")
     );
 
     public static final Spec.Obj SUBSCRIPTION = object(

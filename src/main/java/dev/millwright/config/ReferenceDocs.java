@@ -41,6 +41,7 @@ public final class ReferenceDocs {
         connector(files, "http-inbound", "HTTP webhook in", "systems/<name>.yaml → inbound.http", PlantSpecs.HTTP_INBOUND);
         connector(files, "file-inbound", "Files in", "systems/<name>.yaml → inbound.files", PlantSpecs.FILE_INBOUND);
         connector(files, "mqtt-inbound", "MQTT in", "systems/<name>.yaml → inbound.mqtt", PlantSpecs.MQTT_INBOUND);
+        connector(files, "mqtt-outbound", "MQTT publish", "systems/<name>.yaml → outbound.mqtt", PlantSpecs.MQTT_OUTBOUND);
         files.put("contracts.md", ContractDocs.markdown(ContractCatalog.builtIn()));
         return files;
     }

@@ -10,7 +10,11 @@ import static dev.millwright.config.ConfigValues.get;
 import static dev.millwright.config.ConfigValues.section;
 
 /** An external system (systems/NAME.yaml). */
-public record SystemConfig(String name, String description, HttpOutbound http, FileOutbound file, Inbound inbound) {
+public record SystemConfig(String name, String description, HttpOutbound http, FileOutbound file, MqttOutbound mqtt, Inbound inbound) {
+
+    /** Publishing deliveries to an MQTT broker. */
+    public record MqttOutbound(MqttBroker broker, String topic, boolean retain, Duration timeout, RetryPolicy retry) {
+    }
 
     /** How the system sends to the hub; absent channels are null. */
     public record Inbound(InboundHttp http, InboundFiles files, InboundMqtt mqtt) {
@@ -122,7 +126,10 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
         var file = outbound == null ? null : section(outbound, "file");
         FileOutbound fileOut = file == null ? null
                 : new FileOutbound(java.nio.file.Path.of((String) get(file, "dir")).toAbsolutePath(), RetryPolicy.from(section(file, "retry")));
-        return new SystemConfig(get(t, "name"), get(t, "description"), out, fileOut, in);
+        var mqtt = outbound == null ? null : section(outbound, "mqtt");
+        MqttOutbound mqttOut = mqtt == null ? null : new MqttOutbound(broker(section(mqtt, "broker")), get(mqtt, "topic"), get(mqtt, "retain"),
+                get(mqtt, "timeout"), RetryPolicy.from(section(mqtt, "retry")));
+        return new SystemConfig(get(t, "name"), get(t, "description"), out, fileOut, mqttOut, in);
     }
 
     private static InboundHttp inboundHttp(Map<String, Object> in) {

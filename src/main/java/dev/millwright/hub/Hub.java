@@ -9,9 +9,8 @@ import dev.millwright.contracts.ContractCatalog;
 import dev.millwright.contracts.Contracts;
 import dev.millwright.contracts.Upcasting;
 import dev.millwright.delivery.DeliveryEngine;
-import dev.millwright.delivery.FileTarget;
-import dev.millwright.delivery.HttpTarget;
 import dev.millwright.delivery.Target;
+import dev.millwright.delivery.Targets;
 import dev.millwright.delivery.WorkSignal;
 import dev.millwright.inbound.InboundConnector;
 import dev.millwright.inbound.Inbox;
@@ -68,8 +67,8 @@ public final class Hub implements AutoCloseable {
         RateLimitStore rateLimits = new RateLimitStore(db.lazyDataSource());
         Map<String, Target> targets = new LinkedHashMap<>();
         for (SystemConfig s : plant.systems().values()) {
-            if (s.http() != null) targets.put(s.name(), new HttpTarget(s.name(), s.http(), clock, rateLimits, plant.mappings(), metrics));
-            else if (s.file() != null) targets.put(s.name(), new FileTarget(s.name(), s.file()));
+            Target target = Targets.of(s, clock, rateLimits, plant.mappings(), metrics);
+            if (target != null) targets.put(s.name(), target);
         }
         Router router = new Router(plant.subscriptions(), settings.delivery().lanes());
         ContractCatalog catalog = ContractCatalog.builtIn().withPlantContracts(plant.contracts());

@@ -1,0 +1,136 @@
+package dev.millwright.delivery;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import dev.millwright.config.RetryPolicy;
+import dev.millwright.config.SystemConfig;
+import dev.millwright.event.Json;
+import dev.millwright.metrics.HubMetrics;
+import dev.millwright.mqtt.MqttSession;
+import dev.millwright.store.LaneItem;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Publishes deliveries to an MQTT broker (the normalized event stream for analytics): QoS 1, the
+ * CloudEvent as payload, the topic from a template of event attributes (e.g. plant and subject, so each
+ * asset has its own ordered topic). Delivered once the broker acknowledges (PUBACK). Nothing is handed
+ * to the client while it is disconnected, so a dead broker gives quick retries instead of a backlog.
+ */
+public final class MqttTarget implements Target {
+    private static final Logger log = LoggerFactory.getLogger(MqttTarget.class);
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{([a-z0-9]+)}");
+
+    private final String name;
+    private final SystemConfig.MqttOutbound config;
+    private final MqttSession session;
+    private final HubMetrics metrics;
+    private volatile String problem = "not connected yet";
+
+    public MqttTarget(String name, SystemConfig.MqttOutbound config, HubMetrics metrics) {
+        this.name = name;
+        this.config = config;
+        this.metrics = metrics;
+        this.session = MqttSession.open(name, config.broker(), "out", Duration.ofMinutes(5), metrics, new MqttSession.Listener() {
+            @Override
+            public void problem(String p) {
+                if (!p.equals(problem)) log.warn("{}: {}", name, p);
+                problem = p;
+            }
+
+            @Override
+            public void ok() {
+                problem = null;
+            }
+        }, client -> {
+        }, client -> {
+        });
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Duration callTimeout() {
+        return config.timeout();
+    }
+
+    @Override
+    public RetryPolicy retry() {
+        return config.retry();
+    }
+
+    @Override
+    public Outcome send(LaneItem item, String body) throws InterruptedException {
+        if (!session.client().getState().isConnected()) {
+            return Outcome.retry(null, "not connected to MQTT broker " + where() + (problem == null ? "" : ": " + problem), null);
+        }
+        String topic;
+        try {
+            topic = topic(Json.MAPPER.readTree(body));
+        } catch (IOException e) {
+            return Outcome.permanent(null, "the stored event is not JSON");
+        }
+        long t0 = System.nanoTime();
+        try {
+            var result = session.client().publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).retain(config.retain())
+                    .contentType("application/cloudevents+json")
+                    .userProperties().add("idempotency-key", item.idempotencyKey()).applyUserProperties()
+                    .payload(body.getBytes(StandardCharsets.UTF_8)).send()
+                    .get(config.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            if (result.getError().isPresent()) return Outcome.retry(null, "broker refused the publish: " + result.getError().get().getMessage(), null);
+            metrics.published(name, 1);
+            return Outcome.delivered(0);
+        } catch (TimeoutException e) {
+            return Outcome.retry(null, "no PUBACK from " + where() + " within " + config.timeout().toMillis() + " ms", null);
+        } catch (ExecutionException e) {
+            return Outcome.retry(null, "publish to " + where() + " failed: " + e.getCause().getMessage(), null);
+        } finally {
+            metrics.call(name, System.nanoTime() - t0);
+        }
+    }
+
+    /** The topic template with {type}, {subject}, {source}, {id} or any extension attribute ({plant}) filled in; missing ones are "_". */
+    String topic(JsonNode event) {
+        Matcher m = PLACEHOLDER.matcher(config.topic());
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String value = event.path(m.group(1)).asText("");
+            // A topic level must not contain wildcards or separators from the data.
+            value = value.isEmpty() ? "_" : value.replaceAll("[/#+\\u0000]", "_");
+            m.appendReplacement(out, Matcher.quoteReplacement(value));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
+    private String where() {
+        return config.broker().host() + ":" + config.broker().port();
+    }
+
+    /** Connected now, or within the timeout (a fresh session connects in the background). */
+    @Override
+    public Health check() throws InterruptedException {
+        long t0 = System.nanoTime();
+        long deadline = t0 + config.timeout().toNanos();
+        while (!session.client().getState().isConnected() && System.nanoTime() < deadline) Thread.sleep(50);
+        boolean connected = session.client().getState().isConnected();
+        return new Health(name, connected, "mqtt://" + where(), null, (System.nanoTime() - t0) / 1_000_000, "none", connected ? null : problem);
+    }
+
+    @Override
+    public void close() {
+        session.close();
+    }
+}
