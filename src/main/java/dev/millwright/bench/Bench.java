@@ -65,14 +65,17 @@ public final class Bench {
             if (options.warmupEvents() > 0) {
                 rawLimit(pg, "warm_raw", options.warmupEvents(), discard);
                 hubIngest(pg, "warm_ingest", options.warmupEvents(), discard);
-                endToEnd(pg, "warm_e2e", options.warmupEvents(), discard);
+                endToEnd(pg, "warm_e2e", options.warmupEvents(), discard, false);
+                endToEnd(pg, "warm_bulk", options.warmupEvents(), discard, true);
             }
-            quiesce(pg, "warm_raw", "warm_ingest", "warm_e2e");
+            quiesce(pg, "warm_raw", "warm_ingest", "warm_e2e", "warm_bulk");
             rawLimit(pg, "bench_raw", options.events(), results);
             quiesce(pg);
             hubIngest(pg, "bench_ingest", options.events(), results);
             quiesce(pg);
-            endToEnd(pg, "bench_e2e", options.events(), results);
+            endToEnd(pg, "bench_e2e", options.events(), results, false);
+            quiesce(pg);
+            endToEnd(pg, "bench_bulk", options.events(), results, true);
             quiesce(pg);
             latency(pg);
         } finally {
@@ -122,7 +125,7 @@ public final class Bench {
     /** (b) Events that match no subscription: the hub's full ingest path (HTTP, parse, validate, dedupe, commit). */
     private void hubIngest(EmbeddedDatabase pg, String schema, int events, Map<String, Object> out) throws Exception {
         try (BenchTarget target = new BenchTarget(); Database db = Database.open(pg.jdbcUrl(), pg.user(), null, schema, 24)) {
-            Hub hub = Hub.start(plant("ingest", target), db, List.of(TOKEN), Clock.systemUTC());
+            Hub hub = Hub.start(plant("ingest", target, false), db, List.of(TOKEN), Clock.systemUTC());
             try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
                 List<List<String>> batches = eventBatches("ingest", "bench.unrouted", events, false);
                 double rate = timed(events, batches, batch -> post(client, hub.port(), batch));
@@ -140,10 +143,14 @@ public final class Bench {
         }
     }
 
-    /** (c) Events routed to one subscription, delivered over HTTP to a local target; clock stops at the last delivery. */
-    private void endToEnd(EmbeddedDatabase pg, String schema, int events, Map<String, Object> out) throws Exception {
+    /**
+     * (c) Events routed to one subscription, delivered over HTTP to a local target, one call per delivery;
+     * (e) the same through an operation with bulk calls of up to 100. The clock stops at the last delivery.
+     */
+    private void endToEnd(EmbeddedDatabase pg, String schema, int events, Map<String, Object> out, boolean bulk) throws Exception {
+        String k = bulk ? "e_bulk_" : "c_";
         try (BenchTarget target = new BenchTarget(); Database db = Database.open(pg.jdbcUrl(), pg.user(), null, schema, 24)) {
-            Hub hub = Hub.start(plant("e2e", target), db, List.of(TOKEN), Clock.systemUTC());
+            Hub hub = Hub.start(plant(bulk ? "bulk" : "e2e", target, bulk), db, List.of(TOKEN), Clock.systemUTC());
             try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
                 List<List<String>> batches = eventBatches("e2e", "bench.routed", events, false);
                 long start = System.nanoTime();
@@ -155,12 +162,12 @@ public final class Bench {
                 }
                 double seconds = (System.nanoTime() - start) / 1e9;
                 long delivered = count(db, "select count(*) from deliveries where state = 'delivered'");
-                out.put("c_end_to_end_events_per_s", Math.round(delivered / seconds));
-                out.put("c_ratio_to_raw", ratio(out, delivered / seconds, "a_raw_insert_events_per_s"));
-                out.put("c_ingest_while_delivering_events_per_s", Math.round(ingestRate));
-                out.put("c_accepted", count(db, "select count(*) from events"));
-                out.put("c_delivered", delivered);
-                out.put("c_target_requests", target.received());
+                out.put(k + "end_to_end_events_per_s", Math.round(delivered / seconds));
+                out.put(k + "ratio_to_raw", ratio(out, delivered / seconds, "a_raw_insert_events_per_s"));
+                out.put(k + "ingest_while_delivering_events_per_s", Math.round(ingestRate));
+                out.put(k + "accepted", count(db, "select count(*) from events"));
+                out.put(k + "delivered", delivered);
+                out.put(k + "target_requests", target.received());
             } finally {
                 hub.close();
             }
@@ -170,7 +177,7 @@ public final class Bench {
     /** (d) A steady 1,000 events/s (ten events every 10 ms) for a while; latency from send to arrival at the target. */
     private void latency(EmbeddedDatabase pg) throws Exception {
         try (BenchTarget target = new BenchTarget(); Database db = Database.open(pg.jdbcUrl(), pg.user(), null, "bench_latency", 24)) {
-            Hub hub = Hub.start(plant("latency", target), db, List.of(TOKEN), Clock.systemUTC());
+            Hub hub = Hub.start(plant("latency", target, false), db, List.of(TOKEN), Clock.systemUTC());
             int perTick = options.rate() / 100;
             int ticks = options.latencySeconds() * 100;
             try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -211,7 +218,7 @@ public final class Bench {
         }
     }
 
-    private PlantConfig plant(String name, BenchTarget target) throws IOException {
+    private PlantConfig plant(String name, BenchTarget target, boolean bulk) throws IOException {
         Path dir = options.workDir().resolve("plant-" + name);
         deleteTree(dir);
         Files.createDirectories(dir.resolve("systems"));
@@ -228,13 +235,16 @@ public final class Bench {
                   http:
                     baseUrl: %s
                     maxConcurrency: %d
+                    timeout: 5s
+                    operations:
+                      post: { path: /in, batch: { path: /in/bulk, maxItems: 100, maxWait: 20ms } }
                 """.formatted(target.baseUrl(), options.targetConcurrency()));
         Files.writeString(dir.resolve("subscriptions/routed.yaml"), """
                 name: routed
                 on: bench.routed
-                deliver: { system: target, path: /in }
+                deliver: { system: target, %s }
                 orderBy: subject
-                """);
+                """.formatted(bulk ? "operation: post" : "path: /in"));
         return PlantConfig.load(dir);
     }
 

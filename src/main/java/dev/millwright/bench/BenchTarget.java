@@ -37,7 +37,15 @@ final class BenchTarget implements AutoCloseable {
                 while (end < text.length() && Character.isDigit(text.charAt(end))) end++;
                 latenciesNanos.add(now - Long.parseLong(text.substring(start, end)));
             }
-            exchange.sendResponseHeaders(200, -1);
+            if (exchange.getRequestURI().getPath().endsWith("/bulk")) {
+                // One result per item: the bulk body is a JSON array of CloudEvents.
+                int items = dev.millwright.event.Json.MAPPER.readTree(body).size();
+                byte[] results = ("[" + String.join(",", java.util.Collections.nCopies(items, "200")) + "]").getBytes(StandardCharsets.UTF_8);
+                exchange.sendResponseHeaders(200, results.length);
+                exchange.getResponseBody().write(results);
+            } else {
+                exchange.sendResponseHeaders(200, -1);
+            }
             exchange.close();
         });
         server.start();

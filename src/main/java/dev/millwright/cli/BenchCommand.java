@@ -14,7 +14,7 @@ import java.util.concurrent.Callable;
 /** Runs the benchmark on an embedded PostgreSQL; prints a table and writes bench/results/*.json. */
 @Command(name = "bench", description = "Benchmark ingest, end-to-end delivery and latency against the raw insert limit.")
 final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--events", defaultValue = "100000", description = "Events for runs (a), (b), (c) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--events", defaultValue = "100000", description = "Events for runs (a), (b), (c), (e) (default: ${DEFAULT-VALUE}).")
     int events;
 
     @Option(names = "--warmup-events", defaultValue = "150000", description = "Unrecorded events run first so the JIT is warm (default: ${DEFAULT-VALUE}).")

@@ -90,6 +90,9 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
             if (system.inbound().mqtt() != null) {
                 loadMapping(dir, file, "inbound.mqtt.mapping", system.inbound().mqtt().mapping(), mappings, errors);
             }
+            if (system.inbound().kafka() != null) {
+                loadMapping(dir, file, "inbound.kafka.mapping", system.inbound().kafka().mapping(), mappings, errors);
+            }
             if (systems.putIfAbsent(system.name(), system) != null) {
                 errors.add(new ConfigError(display(dir, file), 1, "name", "system '" + system.name() + "' is defined twice"));
             }
@@ -100,6 +103,7 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
                 // File writes are given 1 s (see FileTarget).
                 java.time.Duration call = system.http() != null ? system.http().longestCall()
                         : system.mqtt() != null ? system.mqtt().timeout()
+                        : system.kafka() != null ? system.kafka().timeout()
                         : system.file() != null ? java.time.Duration.ofSeconds(1) : null;
                 if (call != null && hub.delivery().leaseTtl().compareTo(call.multipliedBy(2)) < 0) {
                     errors.add(new ConfigError("millwright.yaml", 1, "delivery.leaseTtl", "must be at least twice the longest outbound call, timeout plus batch wait ("
@@ -120,9 +124,9 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
             if (target == null) {
                 errors.add(new ConfigError(display(dir, file), line(root, "deliver", "system"), "deliver.system",
                         "unknown system '" + s.system() + "'; known systems: " + String.join(", ", systems.keySet())));
-            } else if (target.http() == null && target.file() == null && target.mqtt() == null) {
+            } else if (target.http() == null && target.file() == null && target.mqtt() == null && target.kafka() == null) {
                 errors.add(new ConfigError(display(dir, file), line(root, "deliver", "system"), "deliver.system",
-                        "system '" + s.system() + "' has no outbound section (http, mqtt or file) to deliver with"));
+                        "system '" + s.system() + "' has no outbound section (http, kafka, mqtt or file) to deliver with"));
             }
             if (s.operation() != null && target != null && (target.http() == null || !target.http().operations().containsKey(s.operation()))) {
                 errors.add(new ConfigError(display(dir, file), line(root, "deliver", "operation"), "deliver.operation",

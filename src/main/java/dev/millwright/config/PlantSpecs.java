@@ -144,6 +144,34 @@ public final class PlantSpecs {
                     + "while the hub is away.")
     );
 
+    private static Spec.Field kafkaProperties(String role) {
+        return optional("properties", new Spec.MapOf(textOrSecret()), null, "Further Kafka " + role + " properties (security.protocol, "
+                + "sasl.jaas.config, ...); values that look like credentials must be secret references. The hub's own settings "
+                + "(acknowledgement, idempotence, offsets) cannot be overridden.");
+    }
+
+    public static final Spec.Obj KAFKA_INBOUND = object(
+            required("bootstrapServers", string(), "Kafka brokers to start from.", "127.0.0.1:9092"),
+            required("topics", Spec.listOf(string()), "Topics to consume.", "[plant-a.telemetry]"),
+            optional("groupId", string(), null, "Consumer group (default millwright-NAME). Every hub node joins it, so partitions "
+                    + "are shared out over the nodes and move when one dies."),
+            format(),
+            mapping("telemetry.jsonata"),
+            source(),
+            optional("maxPollRecords", integer(1, 10_000), 500, "Most records taken (and committed to PostgreSQL together) per poll."),
+            kafkaProperties("consumer")
+    );
+
+    public static final Spec.Obj KAFKA_OUTBOUND = object(
+            required("bootstrapServers", string(), "Kafka brokers to start from.", "127.0.0.1:9092"),
+            required("topic", string(), "Topic template; {type}, {plant} and other event attributes are filled in (characters Kafka "
+                    + "does not allow in topic names become '_').", "millwright.{plant}.events"),
+            optional("key", string(), "{plant}/{subject}", "Record key template: events with the same key go to the same partition, in order."),
+            optional("timeout", duration(), "10s", "How long to wait for the broker's acknowledgement (acks=all)."),
+            optional("retry", RETRY, null, "Retries while the brokers are unreachable or do not acknowledge."),
+            kafkaProperties("producer")
+    );
+
     public static final Spec.Obj BATCH = object(
             optional("path", string(), null, "Path of the bulk endpoint (default: the operation's path)."),
             required("maxItems", integer(2, 10_000), "Most deliveries in one call.", "50"),
@@ -202,15 +230,19 @@ public final class PlantSpecs {
                     optional("http", HTTP_INBOUND, null, "Payloads the system POSTs to /api/v1/inbound/NAME (JSON, XML or CSV, by Content-Type)."),
                     optional("files", FILE_INBOUND, null, "Files the system drops in a folder; one file is one atomic batch."),
                     optional("mqtt", MQTT_INBOUND, null, "Messages the system publishes to an MQTT broker; each is acknowledged to the "
-                            + "broker only once its events are stored.")
+                            + "broker only once its events are stored."),
+                    optional("kafka", KAFKA_INBOUND, null, "Records on Kafka topics, consumed in a consumer group; offsets are committed "
+                            + "only after the records' events are stored.")
             ), null, "How this system sends to the hub."),
             optional("outbound", object(
                     optional("http", HTTP_OUTBOUND, null, "Deliver over HTTP: POST of the CloudEvent (structured JSON) with an Idempotency-Key header."),
+                    optional("kafka", KAFKA_OUTBOUND, null, "Produce to Kafka (idempotent producer, acks=all), the CloudEvent as value in "
+                            + "structured mode (header content-type: application/cloudevents+json), keyed by plant and asset."),
                     optional("mqtt", MQTT_OUTBOUND, null, "Publish to an MQTT broker with QoS 1, the CloudEvent as payload "
                             + "(content type application/cloudevents+json, user property idempotency-key); delivered on PUBACK."),
                     optional("file", FILE_OUTBOUND, null, "Deliver as files for systems that only import files: DIR/PATH/IDEMPOTENCY-KEY.json, written to a "
                             + "temporary file, flushed and renamed into place; a repeated delivery replaces the same file.")
-            ), null, "How the hub sends to this system (http, mqtt or file).")
+            ), null, "How the hub sends to this system (http, kafka, mqtt or file).")
     );
 
     public static final Spec.Obj SUBSCRIPTION = object(

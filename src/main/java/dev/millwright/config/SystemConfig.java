@@ -10,15 +10,26 @@ import static dev.millwright.config.ConfigValues.get;
 import static dev.millwright.config.ConfigValues.section;
 
 /** An external system (systems/NAME.yaml). */
-public record SystemConfig(String name, String description, HttpOutbound http, FileOutbound file, MqttOutbound mqtt, Inbound inbound) {
+public record SystemConfig(String name, String description, HttpOutbound http, FileOutbound file, MqttOutbound mqtt, KafkaOutbound kafka,
+                           Inbound inbound) {
+
+    /** Producing deliveries to Kafka; properties hold resolved secret references. */
+    public record KafkaOutbound(String bootstrapServers, String topic, String key, Duration timeout, RetryPolicy retry,
+                                Map<String, Secret> properties) {
+    }
+
+    /** Consuming a system's Kafka topics. */
+    public record InboundKafka(String bootstrapServers, java.util.List<String> topics, String groupId, String format, String mapping,
+                               String source, int maxPollRecords, Map<String, Secret> properties) {
+    }
 
     /** Publishing deliveries to an MQTT broker. */
     public record MqttOutbound(MqttBroker broker, String topic, boolean retain, Duration timeout, RetryPolicy retry) {
     }
 
     /** How the system sends to the hub; absent channels are null. */
-    public record Inbound(InboundHttp http, InboundFiles files, InboundMqtt mqtt) {
-        public static final Inbound NONE = new Inbound(null, null, null);
+    public record Inbound(InboundHttp http, InboundFiles files, InboundMqtt mqtt, InboundKafka kafka) {
+        public static final Inbound NONE = new Inbound(null, null, null, null);
     }
 
     /** A folder the system drops files into. */
@@ -122,14 +133,17 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
         }
         var inbound = section(t, "inbound");
         Inbound in = inbound == null ? Inbound.NONE : new Inbound(inboundHttp(section(inbound, "http")),
-                inboundFiles(section(inbound, "files")), inboundMqtt(section(inbound, "mqtt")));
+                inboundFiles(section(inbound, "files")), inboundMqtt(section(inbound, "mqtt")), inboundKafka(section(inbound, "kafka")));
         var file = outbound == null ? null : section(outbound, "file");
         FileOutbound fileOut = file == null ? null
                 : new FileOutbound(java.nio.file.Path.of((String) get(file, "dir")).toAbsolutePath(), RetryPolicy.from(section(file, "retry")));
         var mqtt = outbound == null ? null : section(outbound, "mqtt");
         MqttOutbound mqttOut = mqtt == null ? null : new MqttOutbound(broker(section(mqtt, "broker")), get(mqtt, "topic"), get(mqtt, "retain"),
                 get(mqtt, "timeout"), RetryPolicy.from(section(mqtt, "retry")));
-        return new SystemConfig(get(t, "name"), get(t, "description"), out, fileOut, mqttOut, in);
+        var kafka = outbound == null ? null : section(outbound, "kafka");
+        KafkaOutbound kafkaOut = kafka == null ? null : new KafkaOutbound(get(kafka, "bootstrapServers"), get(kafka, "topic"), get(kafka, "key"),
+                get(kafka, "timeout"), RetryPolicy.from(section(kafka, "retry")), properties(kafka));
+        return new SystemConfig(get(t, "name"), get(t, "description"), out, fileOut, mqttOut, kafkaOut, in);
     }
 
     private static InboundHttp inboundHttp(Map<String, Object> in) {
@@ -143,6 +157,16 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
         if (f == null) return null;
         return new InboundFiles(java.nio.file.Path.of((String) get(f, "dir")).toAbsolutePath(), get(f, "pattern"), get(f, "format"),
                 get(f, "mapping"), get(f, "source"), get(f, "stableFor"), get(f, "marker"), get(f, "pollInterval"));
+    }
+
+    private static Map<String, Secret> properties(Map<String, Object> section) {
+        return section(section, "properties") == null ? Map.of() : Map.copyOf(get(section, "properties"));
+    }
+
+    private static InboundKafka inboundKafka(Map<String, Object> k) {
+        if (k == null) return null;
+        return new InboundKafka(get(k, "bootstrapServers"), get(k, "topics"), get(k, "groupId"), get(k, "format"), get(k, "mapping"),
+                get(k, "source"), get(k, "maxPollRecords"), properties(k));
     }
 
     private static InboundMqtt inboundMqtt(Map<String, Object> m) {

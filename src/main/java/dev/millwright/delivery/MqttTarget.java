@@ -17,8 +17,6 @@ import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Publishes deliveries to an MQTT broker (the normalized event stream for analytics): QoS 1, the
@@ -28,11 +26,13 @@ import java.util.regex.Pattern;
  */
 public final class MqttTarget implements Target {
     private static final Logger log = LoggerFactory.getLogger(MqttTarget.class);
-    private static final Pattern PLACEHOLDER = Pattern.compile("\\{([a-z0-9]+)}");
+    /** A topic level must not contain wildcards or separators taken from the data. */
+    private static final java.util.function.UnaryOperator<String> LEVEL = v -> v.replaceAll("[/#+\\u0000]", "_");
 
     private final String name;
     private final SystemConfig.MqttOutbound config;
     private final MqttSession session;
+    private final TopicTemplate topic;
     private final HubMetrics metrics;
     private volatile String problem = "not connected yet";
 
@@ -40,6 +40,7 @@ public final class MqttTarget implements Target {
         this.name = name;
         this.config = config;
         this.metrics = metrics;
+        this.topic = new TopicTemplate(config.topic(), LEVEL);
         this.session = MqttSession.open(name, config.broker(), "out", Duration.ofMinutes(5), metrics, new MqttSession.Listener() {
             @Override
             public void problem(String p) {
@@ -78,7 +79,7 @@ public final class MqttTarget implements Target {
         }
         String topic;
         try {
-            topic = topic(Json.MAPPER.readTree(body));
+            topic = this.topic.fill(Json.MAPPER.readTree(body));
         } catch (IOException e) {
             return Outcome.permanent(null, "the stored event is not JSON");
         }
@@ -99,20 +100,6 @@ public final class MqttTarget implements Target {
         } finally {
             metrics.call(name, System.nanoTime() - t0);
         }
-    }
-
-    /** The topic template with {type}, {subject}, {source}, {id} or any extension attribute ({plant}) filled in; missing ones are "_". */
-    String topic(JsonNode event) {
-        Matcher m = PLACEHOLDER.matcher(config.topic());
-        StringBuilder out = new StringBuilder();
-        while (m.find()) {
-            String value = event.path(m.group(1)).asText("");
-            // A topic level must not contain wildcards or separators from the data.
-            value = value.isEmpty() ? "_" : value.replaceAll("[/#+\\u0000]", "_");
-            m.appendReplacement(out, Matcher.quoteReplacement(value));
-        }
-        m.appendTail(out);
-        return out.toString();
     }
 
     private String where() {

@@ -8,7 +8,7 @@ import dev.millwright.store.RateLimitStore;
 import java.time.Clock;
 import java.util.Map;
 
-/** The outbound connector a system declares (http, mqtt or file). */
+/** The outbound connector a system declares (http, kafka, mqtt or file). */
 public final class Targets {
     private Targets() {
     }
@@ -17,6 +17,7 @@ public final class Targets {
     public static Target of(SystemConfig s, Clock clock, RateLimitStore rateLimits, Map<String, Mapping> mappings, HubMetrics metrics) {
         if (s.http() != null) return new HttpTarget(s.name(), s.http(), clock, rateLimits, mappings, metrics);
         if (s.mqtt() != null) return new MqttTarget(s.name(), s.mqtt(), metrics);
+        if (s.kafka() != null) return new KafkaTarget(s.name(), s.kafka(), metrics);
         if (s.file() != null) return new FileTarget(s.name(), s.file());
         return null;
     }

@@ -16,6 +16,7 @@ import dev.millwright.inbound.InboundConnector;
 import dev.millwright.inbound.Inbox;
 import dev.millwright.inbound.WebhookReceiver;
 import dev.millwright.inbound.file.FolderInbound;
+import dev.millwright.inbound.kafka.KafkaInbound;
 import dev.millwright.inbound.mqtt.MqttInbound;
 import dev.millwright.store.InboundFailureStore;
 import dev.millwright.ingest.CloudEventReader;
@@ -88,6 +89,7 @@ public final class Hub implements AutoCloseable {
         for (SystemConfig s : plant.systems().values()) {
             if (s.inbound().files() != null) readers.add(new FolderInbound(s.name(), s.inbound().files(), inbox, clock));
             if (s.inbound().mqtt() != null) readers.add(new MqttInbound(s.name(), s.inbound().mqtt(), inbox, metrics));
+            if (s.inbound().kafka() != null) readers.add(new KafkaInbound(s.name(), s.inbound().kafka(), inbox));
         }
         this.inbound = readers.stream().map(r -> new InboundConnector(r, leases, node, settings.delivery().leaseTtl(), clock, metrics).start()).toList();
         var deps = new ApiServer.Deps(db, events, deliveries, ingest, contracts, webhooks, operations, metrics, targets,

@@ -28,6 +28,11 @@ public final class InboundConnector implements AutoCloseable {
         String channel();
 
         void run(Lease lease) throws InterruptedException;
+
+        /** False for readers that share out work themselves (a Kafka consumer group): they run on every node. */
+        default boolean exclusive() {
+            return true;
+        }
     }
 
     /** The reader's view of its lease: whether it may go on, a pause the hub can cut short, and problem reports. */
@@ -134,6 +139,7 @@ public final class InboundConnector implements AutoCloseable {
 
     /** Takes or renews the lease when a third of its time has passed; any doubt counts as not held. */
     private boolean renew() {
+        if (!reader.exclusive()) return holding = true;
         Instant now = clock.instant();
         if (holding && Duration.between(renewedAt, now).compareTo(ttl.dividedBy(3)) < 0) return true;
         try {
@@ -173,7 +179,7 @@ public final class InboundConnector implements AutoCloseable {
             }
         }
         try {
-            if (holding) leases.release(List.of(leaseName), node);
+            if (holding && reader.exclusive()) leases.release(List.of(leaseName), node);
         } catch (RuntimeException e) {
             log.debug("lease {} not released ({}); it expires by itself", leaseName, e.getMessage());
         }

@@ -121,6 +121,10 @@ public final class Inbox {
         }
     }
 
+    /** One payload from a connector, with where it came from and the variables its mapping sees ($topic, $file, ...). */
+    public record Payload(Origin origin, byte[] bytes, Map<String, String> variables) {
+    }
+
     /**
      * Takes one payload from a connector, all or nothing: every event it maps to is stored, or the payload
      * is kept as an inbound failure with the reason (the connector may acknowledge it either way).
@@ -129,17 +133,39 @@ public final class Inbox {
      */
     public Receipt take(Origin origin, Route route, PayloadFormat format, byte[] payload, Map<String, String> variables)
             throws InterruptedException, NotStored {
-        List<CloudEvent> events;
-        try {
-            events = map(origin.system(), route, format.parse(payload), variables);
-            checkContracts(events);
-        } catch (RejectedInput e) {
-            return deadLetter(origin, format, payload, describe(e));
+        return takeAll(route, format, List.of(new Payload(origin, payload, variables)));
+    }
+
+    /**
+     * Takes many payloads of one route at once (a Kafka poll): each that cannot become events is kept alone
+     * as an inbound failure; the events of all the others are stored in one commit.
+     *
+     * @return the events stored; failureId and reason are those of the last payload dead-lettered, if any
+     * @throws NotStored when the events or a failure could not be stored; taking the same payloads again is safe
+     */
+    public Receipt takeAll(Route route, PayloadFormat format, List<Payload> payloads) throws InterruptedException, NotStored {
+        List<CloudEvent> events = new ArrayList<>();
+        List<Map.Entry<Payload, String>> rejected = new ArrayList<>();
+        for (Payload p : payloads) {
+            try {
+                List<CloudEvent> mapped = map(p.origin().system(), route, format.parse(p.bytes()), p.variables());
+                checkContracts(mapped);
+                events.addAll(mapped);
+            } catch (RejectedInput e) {
+                rejected.add(Map.entry(p, describe(e)));
+            }
         }
         IngestService.Result result = store(events);
-        metrics.received(origin.system(), "accepted", result.accepted());
-        metrics.received(origin.system(), "duplicate", result.duplicates());
-        return new Receipt(result.accepted(), result.duplicates(), null, null);
+        // Failures are kept after the events: taking the payloads again after a NotStored then repeats only
+        // events (found to be duplicates), never a failure.
+        Receipt failed = null;
+        for (var r : rejected) failed = deadLetter(r.getKey().origin(), format, r.getKey().bytes(), r.getValue());
+        if (!payloads.isEmpty()) {
+            String system = payloads.getFirst().origin().system();
+            metrics.received(system, "accepted", result.accepted());
+            metrics.received(system, "duplicate", result.duplicates());
+        }
+        return new Receipt(result.accepted(), result.duplicates(), failed == null ? null : failed.failureId(), failed == null ? null : failed.reason());
     }
 
     /** Keeps a payload that cannot become events, with the reason. */
