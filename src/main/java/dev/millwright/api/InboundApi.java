@@ -87,6 +87,7 @@ final class InboundApi {
         return switch (f.channel()) {
             case "file" -> Map.of("file", f.reference());
             case "mqtt" -> Map.of("topic", f.reference());
+            case "kafka" -> Map.of("topic", f.reference().substring(0, Math.max(0, f.reference().lastIndexOf('/'))));
             default -> Map.of();
         };
     }
@@ -98,6 +99,8 @@ final class InboundApi {
             case "http" -> in.http() == null ? null : new Inbox.Route(in.http().mapping(), in.http().source());
             case "file" -> in.files() == null ? null : new Inbox.Route(in.files().mapping(), in.files().source());
             case "mqtt" -> in.mqtt() == null ? null : new Inbox.Route(in.mqtt().mapping(), in.mqtt().source());
+            case "kafka" -> in.kafka() == null ? null : new Inbox.Route(in.kafka().mapping(), in.kafka().source());
+            case "opcua" -> in.opcua() == null ? null : new Inbox.Route(in.opcua().mapping(), in.opcua().source());
             default -> null;
         };
         if (route == null) {

@@ -90,6 +90,15 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
             if (system.inbound().mqtt() != null) {
                 loadMapping(dir, file, "inbound.mqtt.mapping", system.inbound().mqtt().mapping(), mappings, errors);
             }
+            if (system.inbound().opcua() != null) {
+                loadMapping(dir, file, "inbound.opcua.mapping", system.inbound().opcua().mapping(), mappings, errors);
+                system.inbound().opcua().nodes().forEach((name, node) -> {
+                    if (org.eclipse.milo.opcua.stack.core.types.builtin.NodeId.parseOrNull(node.nodeId()) == null) {
+                        errors.add(new ConfigError(display(dir, file), 1, "inbound.opcua.nodes." + name + ".nodeId",
+                                "'" + node.nodeId() + "' is not an OPC UA node id (e.g. ns=2;s=CNC-07/State or ns=3;i=1001)"));
+                    }
+                });
+            }
             if (system.inbound().kafka() != null) {
                 loadMapping(dir, file, "inbound.kafka.mapping", system.inbound().kafka().mapping(), mappings, errors);
             }

@@ -172,6 +172,19 @@ public final class PlantSpecs {
             kafkaProperties("producer")
     );
 
+    public static final Spec.Obj OPCUA_INBOUND = object(
+            required("endpoint", string(), "The server's endpoint URL (security mode None; signed and encrypted endpoints are not "
+                    + "supported yet).", "opc.tcp://127.0.0.1:4840/plc"),
+            required("nodes", new Spec.MapOf(object(
+                    required("nodeId", string(), "The node to monitor, in OPC UA notation.", "ns=2;s=CNC-07/State"),
+                    optional("samplingInterval", duration(), "250ms", "How often the server samples the value.")
+            )), "Nodes to monitor, by a name the mapping sees as $node.", null),
+            optional("publishingInterval", duration(), "500ms", "How often the server sends the changes it has sampled."),
+            mapping("machine-downtime.jsonata"),
+            source(),
+            optional("reconnectMax", duration(), "30s", "Longest wait between connection attempts (they start at 1 s and double).")
+    );
+
     public static final Spec.Obj BATCH = object(
             optional("path", string(), null, "Path of the bulk endpoint (default: the operation's path)."),
             required("maxItems", integer(2, 10_000), "Most deliveries in one call.", "50"),
@@ -231,6 +244,9 @@ public final class PlantSpecs {
                     optional("files", FILE_INBOUND, null, "Files the system drops in a folder; one file is one atomic batch."),
                     optional("mqtt", MQTT_INBOUND, null, "Messages the system publishes to an MQTT broker; each is acknowledged to the "
                             + "broker only once its events are stored."),
+                    optional("opcua", OPCUA_INBOUND, null, "Value changes of OPC UA nodes (a subscription per connection). The mapping "
+                            + "sees each change as {node, nodeId, value, previous, status, sourceTime, serverTime} and returns the events "
+                            + "the change raises (none, e.g., when no condition holds)."),
                     optional("kafka", KAFKA_INBOUND, null, "Records on Kafka topics, consumed in a consumer group; offsets are committed "
                             + "only after the records' events are stored.")
             ), null, "How this system sends to the hub."),

@@ -42,6 +42,7 @@ public final class ReferenceDocs {
         connector(files, "file-inbound", "Files in", "systems/<name>.yaml → inbound.files", PlantSpecs.FILE_INBOUND);
         connector(files, "mqtt-inbound", "MQTT in", "systems/<name>.yaml → inbound.mqtt", PlantSpecs.MQTT_INBOUND);
         connector(files, "mqtt-outbound", "MQTT publish", "systems/<name>.yaml → outbound.mqtt", PlantSpecs.MQTT_OUTBOUND);
+        connector(files, "opcua-inbound", "OPC UA in", "systems/<name>.yaml → inbound.opcua", PlantSpecs.OPCUA_INBOUND);
         connector(files, "kafka-inbound", "Kafka in", "systems/<name>.yaml → inbound.kafka", PlantSpecs.KAFKA_INBOUND);
         connector(files, "kafka-outbound", "Kafka produce", "systems/<name>.yaml → outbound.kafka", PlantSpecs.KAFKA_OUTBOUND);
         files.put("contracts.md", ContractDocs.markdown(ContractCatalog.builtIn()));

@@ -18,6 +18,14 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
                                 Map<String, Secret> properties) {
     }
 
+    /** Monitoring an OPC UA server's nodes. */
+    public record InboundOpcUa(String endpoint, Map<String, OpcNode> nodes, Duration publishingInterval, String mapping, String source,
+                               Duration reconnectMax) {
+    }
+
+    public record OpcNode(String nodeId, Duration samplingInterval) {
+    }
+
     /** Consuming a system's Kafka topics. */
     public record InboundKafka(String bootstrapServers, java.util.List<String> topics, String groupId, String format, String mapping,
                                String source, int maxPollRecords, Map<String, Secret> properties) {
@@ -28,8 +36,8 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
     }
 
     /** How the system sends to the hub; absent channels are null. */
-    public record Inbound(InboundHttp http, InboundFiles files, InboundMqtt mqtt, InboundKafka kafka) {
-        public static final Inbound NONE = new Inbound(null, null, null, null);
+    public record Inbound(InboundHttp http, InboundFiles files, InboundMqtt mqtt, InboundKafka kafka, InboundOpcUa opcua) {
+        public static final Inbound NONE = new Inbound(null, null, null, null, null);
     }
 
     /** A folder the system drops files into. */
@@ -133,7 +141,8 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
         }
         var inbound = section(t, "inbound");
         Inbound in = inbound == null ? Inbound.NONE : new Inbound(inboundHttp(section(inbound, "http")),
-                inboundFiles(section(inbound, "files")), inboundMqtt(section(inbound, "mqtt")), inboundKafka(section(inbound, "kafka")));
+                inboundFiles(section(inbound, "files")), inboundMqtt(section(inbound, "mqtt")), inboundKafka(section(inbound, "kafka")),
+                inboundOpcUa(section(inbound, "opcua")));
         var file = outbound == null ? null : section(outbound, "file");
         FileOutbound fileOut = file == null ? null
                 : new FileOutbound(java.nio.file.Path.of((String) get(file, "dir")).toAbsolutePath(), RetryPolicy.from(section(file, "retry")));
@@ -161,6 +170,18 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
 
     private static Map<String, Secret> properties(Map<String, Object> section) {
         return section(section, "properties") == null ? Map.of() : Map.copyOf(get(section, "properties"));
+    }
+
+    private static InboundOpcUa inboundOpcUa(Map<String, Object> o) {
+        if (o == null) return null;
+        Map<String, OpcNode> nodes = new java.util.LinkedHashMap<>();
+        Map<String, Object> given = get(o, "nodes");
+        given.forEach((name, v) -> {
+            @SuppressWarnings("unchecked") Map<String, Object> n = (Map<String, Object>) v;
+            nodes.put(name, new OpcNode(get(n, "nodeId"), get(n, "samplingInterval")));
+        });
+        return new InboundOpcUa(get(o, "endpoint"), Map.copyOf(nodes), get(o, "publishingInterval"), get(o, "mapping"), get(o, "source"),
+                get(o, "reconnectMax"));
     }
 
     private static InboundKafka inboundKafka(Map<String, Object> k) {

@@ -18,6 +18,7 @@ import dev.millwright.inbound.WebhookReceiver;
 import dev.millwright.inbound.file.FolderInbound;
 import dev.millwright.inbound.kafka.KafkaInbound;
 import dev.millwright.inbound.mqtt.MqttInbound;
+import dev.millwright.inbound.opcua.OpcUaInbound;
 import dev.millwright.store.InboundFailureStore;
 import dev.millwright.ingest.CloudEventReader;
 import dev.millwright.ingest.IngestService;
@@ -90,6 +91,7 @@ public final class Hub implements AutoCloseable {
             if (s.inbound().files() != null) readers.add(new FolderInbound(s.name(), s.inbound().files(), inbox, clock));
             if (s.inbound().mqtt() != null) readers.add(new MqttInbound(s.name(), s.inbound().mqtt(), inbox, metrics));
             if (s.inbound().kafka() != null) readers.add(new KafkaInbound(s.name(), s.inbound().kafka(), inbox));
+            if (s.inbound().opcua() != null) readers.add(new OpcUaInbound(s.name(), s.inbound().opcua(), inbox, metrics));
         }
         this.inbound = readers.stream().map(r -> new InboundConnector(r, leases, node, settings.delivery().leaseTtl(), clock, metrics).start()).toList();
         var deps = new ApiServer.Deps(db, events, deliveries, ingest, contracts, webhooks, operations, metrics, targets,

@@ -1,0 +1,202 @@
+package dev.millwright.inbound.opcua;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.millwright.config.SystemConfig;
+import dev.millwright.event.Json;
+import dev.millwright.inbound.InboundConnector;
+import dev.millwright.inbound.Inbox;
+import dev.millwright.inbound.PayloadFormat;
+import dev.millwright.metrics.HubMetrics;
+import org.eclipse.milo.opcua.sdk.client.OpcUaClient;
+import org.eclipse.milo.opcua.sdk.client.subscriptions.OpcUaMonitoredItem;
+import org.eclipse.milo.opcua.sdk.client.subscriptions.OpcUaSubscription;
+import org.eclipse.milo.opcua.stack.core.UaException;
+import org.eclipse.milo.opcua.stack.core.types.builtin.DataValue;
+import org.eclipse.milo.opcua.stack.core.types.builtin.DateTime;
+import org.eclipse.milo.opcua.stack.core.types.builtin.NodeId;
+import org.eclipse.milo.opcua.stack.core.types.builtin.StatusCode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Monitors OPC UA nodes (machine states, counters, temperatures) and hands each value change to the
+ * system's mapping as {node, nodeId, value, previous, status, sourceTime, serverTime}; the mapping says
+ * which events the change raises (a state turning STOPPED → equipment.downtime.started, a threshold
+ * crossed). A lost connection or subscription is rebuilt from scratch with backoff; the server then
+ * sends every node's current value again, so a state that changed while the hub was away is seen, and
+ * events keyed by the value's source time come back as duplicates rather than twice.
+ */
+public final class OpcUaInbound implements InboundConnector.Reader {
+    private static final Logger log = LoggerFactory.getLogger(OpcUaInbound.class);
+    private static final Duration STORE_RETRY = Duration.ofSeconds(1);
+
+    private record Change(String node, String nodeId, DataValue value) {
+    }
+
+    private final String system;
+    private final SystemConfig.InboundOpcUa config;
+    private final Inbox inbox;
+    private final HubMetrics metrics;
+    /** The last value per node, for conditions on a change (kept across reconnections, not across restarts). */
+    private final Map<String, Object> previous = new HashMap<>();
+    private boolean connectedBefore;
+
+    public OpcUaInbound(String system, SystemConfig.InboundOpcUa config, Inbox inbox, HubMetrics metrics) {
+        this.system = system;
+        this.config = config;
+        this.inbox = inbox;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public String system() {
+        return system;
+    }
+
+    @Override
+    public String channel() {
+        return "opcua";
+    }
+
+    @Override
+    public void run(InboundConnector.Lease lease) throws InterruptedException {
+        Duration backoff = Duration.ofSeconds(1);
+        while (lease.held()) {
+            BlockingQueue<Change> changes = new LinkedBlockingQueue<>();
+            AtomicReference<String> broken = new AtomicReference<>();
+            OpcUaClient client = null;
+            try {
+                client = OpcUaClient.create(config.endpoint());
+                client.connect();
+                client.addSessionActivityListener(new org.eclipse.milo.opcua.sdk.client.SessionActivityListener() {
+                    @Override
+                    public void onSessionInactive(org.eclipse.milo.opcua.sdk.client.UaSession session) {
+                        broken.compareAndSet(null, "lost the session with " + config.endpoint());
+                    }
+                });
+                subscribe(client, changes, broken);
+                if (connectedBefore) metrics.reconnected(system);
+                connectedBefore = true;
+                log.info("{}: monitoring {} nodes on {}", system, config.nodes().size(), config.endpoint());
+                lease.ok();
+                backoff = Duration.ofSeconds(1);
+                while (lease.held() && broken.get() == null) {
+                    Change c = changes.poll(200, TimeUnit.MILLISECONDS);
+                    if (c != null && !take(c, lease)) return;
+                }
+                if (broken.get() != null) {
+                    metrics.connectorError(system, "opcua-subscription-lost");
+                    lease.problem(broken.get() + "; reconnecting");
+                }
+            } catch (UaException | RuntimeException e) {
+                metrics.connectorError(system, "opcua-connect");
+                lease.problem("cannot monitor " + config.endpoint() + ": " + describe(e) + "; retrying in " + backoff.toSeconds() + " s");
+                lease.pause(backoff);
+                backoff = min(backoff.multipliedBy(2), config.reconnectMax());
+            } finally {
+                if (client != null) disconnect(client);
+            }
+        }
+    }
+
+    private void subscribe(OpcUaClient client, BlockingQueue<Change> changes, AtomicReference<String> broken) throws UaException {
+        OpcUaSubscription subscription = new OpcUaSubscription(client, (double) config.publishingInterval().toMillis());
+        subscription.setSubscriptionListener(new OpcUaSubscription.SubscriptionListener() {
+            @Override
+            public void onWatchdogTimerElapsed(OpcUaSubscription s) {
+                broken.compareAndSet(null, "no data or keep-alive from " + config.endpoint() + " in time");
+            }
+
+            @Override
+            public void onTransferFailed(OpcUaSubscription s, StatusCode status) {
+                broken.compareAndSet(null, "the subscription was lost (" + status + ")");
+            }
+
+            @Override
+            public void onStatusChanged(OpcUaSubscription s, StatusCode status) {
+                if (status.isBad()) broken.compareAndSet(null, "the subscription ended (" + status + ")");
+            }
+        });
+        subscription.create();
+        for (var e : config.nodes().entrySet()) {
+            OpcUaMonitoredItem item = OpcUaMonitoredItem.newDataItem(NodeId.parse(e.getValue().nodeId()));
+            item.setSamplingInterval((double) e.getValue().samplingInterval().toMillis());
+            item.setDataValueListener((i, value) -> changes.add(new Change(e.getKey(), e.getValue().nodeId(), value)));
+            subscription.addMonitoredItem(item);
+        }
+        subscription.synchronizeMonitoredItems();
+    }
+
+    /** Stores the change's events; retries while the database is away. @return false if the lease was lost meanwhile */
+    private boolean take(Change c, InboundConnector.Lease lease) throws InterruptedException {
+        Object value = plain(c.value().getValue().getValue());
+        ObjectNode input = Json.MAPPER.createObjectNode();
+        input.put("node", c.node());
+        input.put("nodeId", c.nodeId());
+        input.set("value", Json.MAPPER.valueToTree(value));
+        input.set("previous", Json.MAPPER.valueToTree(previous.get(c.node())));
+        input.put("status", c.value().getStatusCode() == null ? "Good" : statusName(c.value().getStatusCode()));
+        input.put("sourceTime", time(c.value().getSourceTime()));
+        input.put("serverTime", time(c.value().getServerTime()));
+        byte[] payload = input.toString().getBytes(StandardCharsets.UTF_8);
+        while (true) {
+            try {
+                Inbox.Receipt receipt = inbox.take(new Inbox.Origin(system, "opcua", c.nodeId()), new Inbox.Route(config.mapping(), config.source()),
+                        PayloadFormat.JSON, payload, Map.of());
+                if (receipt.deadLettered()) log.warn("{}: change of {} dead-lettered as inbound failure {}: {}", system, c.node(), receipt.failureId(), receipt.reason());
+                previous.put(c.node(), value);
+                return true;
+            } catch (Inbox.NotStored e) {
+                lease.problem(e.getMessage() + "; value changes wait");
+                lease.pause(STORE_RETRY);
+                if (!lease.held()) return false;
+            }
+        }
+    }
+
+    /** JSON-friendly form of an OPC UA value: numbers, booleans and text as they are, anything else as its text. */
+    private static Object plain(Object v) {
+        if (v == null || v instanceof Number || v instanceof Boolean || v instanceof String) return v;
+        if (v instanceof DateTime t) return time(t);
+        if (v instanceof org.eclipse.milo.opcua.stack.core.types.builtin.LocalizedText t) return t.text();
+        if (v instanceof org.eclipse.milo.opcua.stack.core.types.builtin.unsigned.UNumber n) return n.longValue();
+        return v.toString();
+    }
+
+    private static String statusName(StatusCode status) {
+        if (status.isGood()) return "Good";
+        return status.isUncertain() ? "Uncertain" : "Bad";
+    }
+
+    private static String time(DateTime t) {
+        return t == null || t.isNull() ? null : t.getJavaInstant().toString();
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    private static String describe(Throwable e) {
+        while (e.getCause() != null && e.getCause() != e && (e.getMessage() == null || e instanceof java.util.concurrent.CompletionException)) {
+            e = e.getCause();
+        }
+        return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+    }
+
+    private static void disconnect(OpcUaClient client) {
+        try {
+            client.disconnect();
+        } catch (UaException | RuntimeException e) {
+            log.debug("OPC UA disconnect: {}", e.getMessage());
+        }
+    }
+}
