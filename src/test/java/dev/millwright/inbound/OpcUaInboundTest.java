@@ -106,7 +106,8 @@ class OpcUaInboundTest {
             plc.start();
             await().atMost(Duration.ofSeconds(30)).until(() -> events(hub, "equipment.downtime.started").size() == 1);
             await().atMost(Duration.ofSeconds(10)).until(() -> monitoring(hub));
-            assertThat(hub.client.get("/metrics").body()).contains("millwright_connector_reconnects_total{system=\"plc\"}");
+            await().atMost(Duration.ofSeconds(10)).until(() ->
+                    hub.client.get("/metrics").body().contains("millwright_connector_reconnects_total{system=\"plc\"}"));
         } finally {
             plc.close();
         }

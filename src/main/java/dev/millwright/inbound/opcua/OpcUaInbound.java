@@ -138,7 +138,8 @@ public final class OpcUaInbound implements InboundConnector.Reader {
 
     /** Stores the change's events; retries while the database is away. @return false if the lease was lost meanwhile */
     private boolean take(Change c, InboundConnector.Lease lease) throws InterruptedException {
-        Object value = plain(c.value().getValue().getValue());
+        // A value with a bad status (e.g. the server shutting down) may carry no variant at all.
+        Object value = c.value().getValue() == null ? null : plain(c.value().getValue().getValue());
         ObjectNode input = Json.MAPPER.createObjectNode();
         input.put("node", c.node());
         input.put("nodeId", c.nodeId());
