@@ -1,12 +1,10 @@
 package dev.millwright.inbound;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.hivemq.client.mqtt.MqttClient;
-import com.hivemq.client.mqtt.datatypes.MqttQos;
-import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import dev.millwright.support.Sql;
 import dev.millwright.support.TestHub;
 import dev.millwright.support.TestMosquitto;
+import dev.millwright.support.TestMqttPublisher;
 import dev.millwright.support.TestPlant;
 import dev.millwright.support.TestPostgres;
 import org.junit.jupiter.api.AfterAll;
@@ -14,7 +12,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -23,7 +20,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -62,33 +58,6 @@ class MqttInboundTest {
                         """.formatted(broker.port(), clientId));
     }
 
-    /** A shop-floor publisher: QoS 1, reconnecting by itself; remembers which publishes the broker acknowledged. */
-    private static final class Publisher implements AutoCloseable {
-        final Mqtt5AsyncClient client;
-        final List<Integer> acked = new CopyOnWriteArrayList<>();
-
-        Publisher(int port) {
-            client = MqttClient.builder().useMqttVersion5().identifier("press-" + System.nanoTime()).serverHost("127.0.0.1").serverPort(port)
-                    .automaticReconnect().initialDelay(100, TimeUnit.MILLISECONDS).maxDelay(1, TimeUnit.SECONDS).applyAutomaticReconnect()
-                    .buildAsync();
-            client.connectWith().cleanStart(false).sessionExpiryInterval(600).send().join();
-        }
-
-        CompletableFuture<?> publish(String topic, int seq, String payload) {
-            return client.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).payload(payload.getBytes(StandardCharsets.UTF_8)).send()
-                    .thenRun(() -> acked.add(seq));
-        }
-
-        CompletableFuture<?> publish(int seq) {
-            return publish("plant/line1/cnc07/state", seq, "{\"state\":\"RUNNING\",\"seq\":" + seq + "}");
-        }
-
-        @Override
-        public void close() {
-            client.disconnect();
-        }
-    }
-
     private static Set<Integer> storedSeqs(TestHub hub) {
         Set<Integer> out = ConcurrentHashMap.newKeySet();
         long after = 0;
@@ -102,7 +71,7 @@ class MqttInboundTest {
 
     @Test
     void messagesBecomeEventsAndAMalformedOneIsDeadLetteredWithoutStoppingTheRest() throws Exception {
-        try (TestHub hub = TestHub.start("mqtt_basic", plant("hub-basic")); Publisher press = new Publisher(broker.port())) {
+        try (TestHub hub = TestHub.start("mqtt_basic", plant("hub-basic")); TestMqttPublisher press = new TestMqttPublisher(broker.port())) {
             await().atMost(Duration.ofSeconds(10)).until(() -> readingHere(hub));
             for (int i = 0; i < 100; i++) press.publish(i).join();
             press.publish("plant/line1/cnc07/state", -1, "RUNNING at 08:00").join();
@@ -122,7 +91,7 @@ class MqttInboundTest {
 
     @Test
     void aBrokerRestartMidStreamLosesNothing() throws Exception {
-        try (TestHub hub = TestHub.start("mqtt_broker_restart", plant("hub-broker")); Publisher press = new Publisher(broker.port())) {
+        try (TestHub hub = TestHub.start("mqtt_broker_restart", plant("hub-broker")); TestMqttPublisher press = new TestMqttPublisher(broker.port())) {
             await().atMost(Duration.ofSeconds(10)).until(() -> readingHere(hub));
             List<CompletableFuture<?>> sent = new CopyOnWriteArrayList<>();
             for (int i = 0; i < 150; i++) sent.add(press.publish(i));
@@ -145,7 +114,7 @@ class MqttInboundTest {
     @Test
     void messagesSentWhileTheHubIsDownArriveWhenItIsBackAndNoneTwice() throws Exception {
         String schema = TestPostgres.newSchema("mqtt_hub_restart");
-        try (Publisher press = new Publisher(broker.port())) {
+        try (TestMqttPublisher press = new TestMqttPublisher(broker.port())) {
             try (TestHub hub = TestHub.startOn(schema, plant("hub-restart"), Clock.systemUTC())) {
                 await().atMost(Duration.ofSeconds(10)).until(() -> readingHere(hub));
                 for (int i = 0; i < 200; i++) press.publish(i);

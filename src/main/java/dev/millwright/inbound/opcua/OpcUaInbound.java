@@ -48,7 +48,8 @@ public final class OpcUaInbound implements InboundConnector.Reader {
     private final HubMetrics metrics;
     /** The last value per node, for conditions on a change (kept across reconnections, not across restarts). */
     private final Map<String, Object> previous = new HashMap<>();
-    private boolean connectedBefore;
+    /** Set when a connection was lost or refused, so the next one counts as a reconnection. */
+    private volatile boolean lost;
 
     public OpcUaInbound(String system, SystemConfig.InboundOpcUa config, Inbox inbox, HubMetrics metrics) {
         this.system = system;
@@ -80,12 +81,24 @@ public final class OpcUaInbound implements InboundConnector.Reader {
                 client.addSessionActivityListener(new org.eclipse.milo.opcua.sdk.client.SessionActivityListener() {
                     @Override
                     public void onSessionInactive(org.eclipse.milo.opcua.sdk.client.UaSession session) {
+                        lost = true;
                         broken.compareAndSet(null, "lost the session with " + config.endpoint());
+                    }
+
+                    @Override
+                    public void onSessionActive(org.eclipse.milo.opcua.sdk.client.UaSession session) {
+                        // The client may re-establish its session by itself before this reader rebuilds it.
+                        if (lost) {
+                            lost = false;
+                            metrics.reconnected(system);
+                        }
                     }
                 });
                 subscribe(client, changes, broken);
-                if (connectedBefore) metrics.reconnected(system);
-                connectedBefore = true;
+                if (lost) {
+                    lost = false;
+                    metrics.reconnected(system);
+                }
                 log.info("{}: monitoring {} nodes on {}", system, config.nodes().size(), config.endpoint());
                 lease.ok();
                 backoff = Duration.ofSeconds(1);
@@ -94,10 +107,12 @@ public final class OpcUaInbound implements InboundConnector.Reader {
                     if (c != null && !take(c, lease)) return;
                 }
                 if (broken.get() != null) {
+                    lost = true;
                     metrics.connectorError(system, "opcua-subscription-lost");
                     lease.problem(broken.get() + "; reconnecting");
                 }
             } catch (UaException | RuntimeException e) {
+                lost = true;
                 metrics.connectorError(system, "opcua-connect");
                 lease.problem("cannot monitor " + config.endpoint() + ": " + describe(e) + "; retrying in " + backoff.toSeconds() + " s");
                 lease.pause(backoff);
