@@ -83,6 +83,13 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
                     }
                 }
             }
+            if (system.file() != null && system.file().mapping() != null) {
+                loadMapping(dir, file, "outbound.file.mapping", system.file().mapping(), mappings, errors);
+            }
+            if (system.file() != null && system.file().format().equals("csv") && system.file().mapping() == null) {
+                errors.add(new ConfigError(display(dir, file), 1, "outbound.file.mapping", "is required when outbound.file.format is csv "
+                        + "(it turns the event into rows of flat values)"));
+            }
             if (system.inbound().http() != null) checkInbound(dir, file, system.inbound().http(), mappings, errors);
             if (system.inbound().files() != null) {
                 loadMapping(dir, file, "inbound.files.mapping", system.inbound().files().mapping(), mappings, errors);

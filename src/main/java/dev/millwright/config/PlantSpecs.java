@@ -154,7 +154,8 @@ public final class PlantSpecs {
             required("bootstrapServers", string(), "Kafka brokers to start from.", "127.0.0.1:9092"),
             required("topics", Spec.listOf(string()), "Topics to consume.", "[plant-a.telemetry]"),
             optional("groupId", string(), null, "Consumer group (default millwright-NAME). Every hub node joins it, so partitions "
-                    + "are shared out over the nodes and move when one dies."),
+                    + "are shared out over the nodes and move when one dies — after the consumer's session.timeout.ms (45 s by "
+                    + "default; set it lower in properties to move them sooner)."),
             format(),
             mapping("telemetry.jsonata"),
             source(),
@@ -223,6 +224,11 @@ public final class PlantSpecs {
 
     public static final Spec.Obj FILE_OUTBOUND = object(
             required("dir", string(), "Export folder; a subscription's path is a sub-folder of it.", "/var/spool/millwright/cmms"),
+            optional("format", oneOf("json", "csv"), "json", "File format. csv writes the mapping's rows (an object, or an array of "
+                    + "objects) under a header row of their keys, RFC 4180 quoting."),
+            optional("mapping", string(), null, "Mapping in mappings/ (JSONata) from the CloudEvent to what the file holds; required "
+                    + "for csv (rows of flat values). Without one a JSON file holds the CloudEvent. A mapping that fails dead-letters the "
+                    + "delivery with the reason."),
             optional("retry", RETRY, null, "Retries of failed writes (disk full, permissions).")
     );
 
@@ -256,7 +262,7 @@ public final class PlantSpecs {
                             + "structured mode (header content-type: application/cloudevents+json), keyed by plant and asset."),
                     optional("mqtt", MQTT_OUTBOUND, null, "Publish to an MQTT broker with QoS 1, the CloudEvent as payload "
                             + "(content type application/cloudevents+json, user property idempotency-key); delivered on PUBACK."),
-                    optional("file", FILE_OUTBOUND, null, "Deliver as files for systems that only import files: DIR/PATH/IDEMPOTENCY-KEY.json, written to a "
+                    optional("file", FILE_OUTBOUND, null, "Deliver as files for systems that only import files: DIR/PATH/IDEMPOTENCY-KEY.json (or .csv), written to a "
                             + "temporary file, flushed and renamed into place; a repeated delivery replaces the same file.")
             ), null, "How the hub sends to this system (http, kafka, mqtt or file).")
     );

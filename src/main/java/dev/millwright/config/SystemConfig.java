@@ -55,7 +55,7 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
     }
 
     /** Delivery as files in a folder. */
-    public record FileOutbound(java.nio.file.Path dir, RetryPolicy retry) {
+    public record FileOutbound(java.nio.file.Path dir, String format, String mapping, RetryPolicy retry) {
     }
 
     /** Payloads the system POSTs to the hub, mapped to events; secrets resolved. */
@@ -145,7 +145,8 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
                 inboundOpcUa(section(inbound, "opcua")));
         var file = outbound == null ? null : section(outbound, "file");
         FileOutbound fileOut = file == null ? null
-                : new FileOutbound(java.nio.file.Path.of((String) get(file, "dir")).toAbsolutePath(), RetryPolicy.from(section(file, "retry")));
+                : new FileOutbound(java.nio.file.Path.of((String) get(file, "dir")).toAbsolutePath(), get(file, "format"), get(file, "mapping"),
+                RetryPolicy.from(section(file, "retry")));
         var mqtt = outbound == null ? null : section(outbound, "mqtt");
         MqttOutbound mqttOut = mqtt == null ? null : new MqttOutbound(broker(section(mqtt, "broker")), get(mqtt, "topic"), get(mqtt, "retain"),
                 get(mqtt, "timeout"), RetryPolicy.from(section(mqtt, "retry")));

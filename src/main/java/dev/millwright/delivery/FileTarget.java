@@ -2,6 +2,11 @@ package dev.millwright.delivery;
 
 import dev.millwright.config.RetryPolicy;
 import dev.millwright.config.SystemConfig;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.csv.CsvMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvSchema;
+import dev.millwright.event.Json;
+import dev.millwright.mapping.Mapping;
 import dev.millwright.store.LaneItem;
 
 import java.io.IOException;
@@ -13,19 +18,31 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
- * Delivers to a system that only imports files: each delivery becomes DIR/PATH/IDEMPOTENCY-KEY.json,
+ * Delivers to a system that only imports files: each delivery becomes DIR/PATH/IDEMPOTENCY-KEY.json (the
+ * CloudEvent or the mapped JSON) or .csv (the mapped rows),
  * written to a hidden temporary file, flushed to disk and renamed into place, so an importer never sees
  * half a file and a repeated delivery replaces the same file instead of adding a second one.
  */
 public final class FileTarget implements Target {
+    private static final CsvMapper CSV = new CsvMapper();
+
     private final String name;
     private final SystemConfig.FileOutbound config;
+    private final Mapping mapping;
 
-    public FileTarget(String name, SystemConfig.FileOutbound config) {
+    /** @param mapping the system's export mapping (null: the file holds the CloudEvent) */
+    public FileTarget(String name, SystemConfig.FileOutbound config, Mapping mapping) {
         this.name = name;
         this.config = config;
+        this.mapping = mapping;
     }
 
     @Override
@@ -46,9 +63,16 @@ public final class FileTarget implements Target {
 
     @Override
     public Outcome send(LaneItem item, String body) {
+        String extension = config.format().equals("csv") ? ".csv" : ".json";
         Path folder = config.dir().resolve(item.path().replaceFirst("^/+", "")).normalize();
-        Path file = folder.resolve(item.idempotencyKey() + ".json");
-        Path temp = folder.resolve("." + item.idempotencyKey() + ".json.tmp");
+        Path file = folder.resolve(item.idempotencyKey() + extension);
+        Path temp = folder.resolve("." + item.idempotencyKey() + extension + ".tmp");
+        String content;
+        try {
+            content = content(body);
+        } catch (Mapping.MappingException e) {
+            return Outcome.permanent(null, e.describe() + "; event: " + (body.length() <= 300 ? body : body.substring(0, 300) + "…"));
+        }
         try {
             if (!folder.startsWith(config.dir().normalize())) {
                 return Outcome.permanent(null, "path " + item.path() + " leaves the export folder");
@@ -56,7 +80,7 @@ public final class FileTarget implements Target {
             Files.createDirectories(folder);
             try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                     StandardOpenOption.WRITE)) {
-                ByteBuffer bytes = ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8));
+                ByteBuffer bytes = ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8));
                 while (bytes.hasRemaining()) out.write(bytes);
                 out.force(true);
             }
@@ -70,6 +94,51 @@ public final class FileTarget implements Target {
             }
             return Outcome.retry(null, "cannot write " + file + ": " + e.getClass().getSimpleName()
                     + (e.getMessage() == null ? "" : " " + e.getMessage()), null);
+        }
+    }
+
+    /** What the file holds: the CloudEvent, the mapped JSON, or the mapped rows as CSV. */
+    private String content(String event) {
+        if (mapping == null) return event;
+        JsonNode mapped;
+        try {
+            mapped = mapping.apply(Json.MAPPER.readTree(event));
+        } catch (IOException e) {
+            throw new Mapping.MappingException(mapping.name(), -1, "the stored event is not JSON");
+        }
+        return config.format().equals("csv") ? csv(mapped) : mapped.toString();
+    }
+
+    /** Rows (an object or an array of objects with flat values) under a header of their keys in first-seen order. */
+    private String csv(JsonNode mapped) {
+        List<JsonNode> rows = new ArrayList<>();
+        if (mapped.isArray()) mapped.forEach(rows::add);
+        else if (!mapped.isNull() && !mapped.isMissingNode()) rows.add(mapped);
+        Set<String> columns = new LinkedHashSet<>();
+        List<Map<String, String>> values = new ArrayList<>();
+        for (int i = 0; i < rows.size(); i++) {
+            JsonNode row = rows.get(i);
+            if (!row.isObject()) {
+                throw new Mapping.MappingException(mapping.name(), -1, "row " + (i + 1) + " is " + row.getNodeType() + ", not an object of column values");
+            }
+            Map<String, String> out = new LinkedHashMap<>();
+            for (var field : row.properties()) {
+                JsonNode v = field.getValue();
+                if (v.isContainerNode()) {
+                    throw new Mapping.MappingException(mapping.name(), -1, "row " + (i + 1) + " column '" + field.getKey()
+                            + "' is " + v.getNodeType() + "; CSV columns hold single values");
+                }
+                columns.add(field.getKey());
+                out.put(field.getKey(), v.isNull() ? "" : v.asText());
+            }
+            values.add(out);
+        }
+        CsvSchema.Builder schema = CsvSchema.builder().setUseHeader(true);
+        columns.forEach(schema::addColumn);
+        try {
+            return CSV.writer(schema.build()).writeValueAsString(values);
+        } catch (IOException e) {
+            throw new Mapping.MappingException(mapping.name(), -1, "rows cannot be written as CSV: " + e.getMessage());
         }
     }
 

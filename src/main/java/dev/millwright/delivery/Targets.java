@@ -18,7 +18,7 @@ public final class Targets {
         if (s.http() != null) return new HttpTarget(s.name(), s.http(), clock, rateLimits, mappings, metrics);
         if (s.mqtt() != null) return new MqttTarget(s.name(), s.mqtt(), metrics);
         if (s.kafka() != null) return new KafkaTarget(s.name(), s.kafka(), metrics);
-        if (s.file() != null) return new FileTarget(s.name(), s.file());
+        if (s.file() != null) return new FileTarget(s.name(), s.file(), s.file().mapping() == null ? null : mappings.get(s.file().mapping()));
         return null;
     }
 }

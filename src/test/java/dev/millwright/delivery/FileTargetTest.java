@@ -83,4 +83,35 @@ class FileTargetTest {
             assertThat(health.json().get("problem").asText()).startsWith("cannot write in " + blocker);
         }
     }
+
+    @Test
+    void csvExportsHoldTheMappedRowsAndABadMappingDeadLettersTheDelivery() throws Exception {
+        Path export = dir.resolve("csv-export");
+        TestPlant plant = new TestPlant(dir.resolve("plant"))
+                .write("mappings/parts.jsonata", """
+                        data.parts.{ "order": $$.subject, "part": part, "qty": qty, "note": note }""")
+                .write("systems/erp-import.yaml", """
+                        name: erp-import
+                        outbound:
+                          file: { dir: "%s", format: csv, mapping: parts.jsonata }
+                        """.formatted(export))
+                .subscription("parts", "test.parts", "erp-import", "/parts", null);
+        try (TestHub hub = TestHub.start("file_csv", plant)) {
+            hub.client.postEvents("application/cloudevents+json", event("p-1", "test.parts", "MWO-55012",
+                    "{\"parts\":[{\"part\":\"BRG-6204\",\"qty\":2,\"note\":\"bearing, \\\"sealed\\\"\"},{\"part\":\"SEAL-30\",\"qty\":1,\"note\":null}]}"));
+            hub.client.postEvents("application/cloudevents+json", event("p-2", "test.parts", "MWO-55013",
+                    "{\"parts\":[{\"part\":{\"id\":\"X\"},\"qty\":1}]}"));
+            Path folder = export.resolve("parts");
+            await().atMost(Duration.ofSeconds(20)).until(() -> files(folder).size() == 1
+                    && Sql.count(hub.db, "select count(*) from deliveries where state = 'dead'") == 1);
+            Path csv = files(folder).getFirst();
+            assertThat(csv.getFileName().toString()).endsWith(".csv");
+            assertThat(Files.readAllLines(csv)).containsExactly(
+                    "order,part,qty,note",
+                    "MWO-55012,BRG-6204,2,\"bearing, \"\"sealed\"\"\"",
+                    "MWO-55012,SEAL-30,1,");
+            JsonNode dead = hub.client.get("/api/v1/deliveries?status=dead").json().get("items").get(0);
+            assertThat(dead.get("lastError").asText()).contains("parts.jsonata").contains("column 'part' is OBJECT");
+        }
+    }
 }

@@ -128,6 +128,31 @@ class MqttInboundTest {
         }
     }
 
+    @Test
+    void anUnreachableBrokerIsAVisibleProblemAndTheHubStillAcceptsEvents() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closedPort = s.getLocalPort();
+        }
+        TestPlant plant = new TestPlant(dir.resolve("plant"))
+                .write("mappings/machine-state.jsonata", "{}")
+                .write("systems/mes.yaml", """
+                        name: mes
+                        inbound:
+                          mqtt:
+                            broker: { port: %d, reconnectMax: 1s }
+                            topics: [ "plant/#" ]
+                            mapping: machine-state.jsonata
+                        """.formatted(closedPort));
+        try (TestHub hub = TestHub.start("mqtt_unreachable", plant)) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> !hub.client.get("/api/v1/connectors").json().get("items").get(0).get("problem").isNull());
+            assertThat(hub.client.get("/api/v1/connectors").json().get("items").get(0).get("problem").asText())
+                    .contains("MQTT broker 127.0.0.1:" + closedPort).contains("reconnecting");
+            assertThat(hub.client.get("/health/ready").status()).isEqualTo(200);
+            assertThat(hub.client.get("/metrics").body()).contains("millwright_connector_errors_total{error=\"mqtt-disconnected\",system=\"mes\"}");
+        }
+    }
+
     private static boolean readingHere(TestHub hub) {
         JsonNode items = hub.client.get("/api/v1/connectors").json().get("items");
         return items.size() == 1 && items.get(0).get("readingHere").asBoolean() && items.get(0).get("problem").isNull();
