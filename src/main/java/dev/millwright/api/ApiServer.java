@@ -31,7 +31,8 @@ public final class ApiServer implements AutoCloseable {
                        Map<String, dev.millwright.delivery.Target> targets, Auth auth, BooleanSupplier ready,
                        dev.millwright.store.InboundFailureStore inboundFailures, dev.millwright.inbound.Inbox inbox,
                        Map<String, dev.millwright.config.SystemConfig> systems,
-                       java.util.function.Supplier<List<dev.millwright.inbound.InboundConnector.Status>> connectors) {
+                       java.util.function.Supplier<List<dev.millwright.inbound.InboundConnector.Status>> connectors,
+                       dev.millwright.xref.Xref xref) {
     }
 
     /** One endpoint; the OpenAPI document must list exactly these. */
@@ -46,6 +47,7 @@ public final class ApiServer implements AutoCloseable {
         ContractsApi contracts = new ContractsApi(d.contracts());
         DeliveriesApi deliveries = new DeliveriesApi(d.deliveries(), d.operations());
         InboundApi inbound = new InboundApi(d.inboundFailures(), d.inbox(), d.systems(), d.connectors());
+        XrefApi xref = new XrefApi(d.xref());
         String openApi = resource("/openapi.json");
         this.routes = List.of(
                 new Route("POST", "/api/v1/events", events::ingest),
@@ -61,6 +63,11 @@ public final class ApiServer implements AutoCloseable {
                 new Route("GET", "/api/v1/inbound-failures/{id}", inbound::get),
                 new Route("POST", "/api/v1/inbound-failures/{id}/retry", inbound::retry),
                 new Route("GET", "/api/v1/connectors", inbound::connectors),
+                new Route("GET", "/api/v1/xref/resolve", xref::resolve),
+                new Route("POST", "/api/v1/xref/import", xref::importCsv),
+                new Route("GET", "/api/v1/xref/{entityType}/{canonicalId}", xref::get),
+                new Route("PUT", "/api/v1/xref/{entityType}/{canonicalId}", xref::put),
+                new Route("DELETE", "/api/v1/xref/{entityType}/{canonicalId}", xref::delete),
                 new Route("GET", "/api/v1/systems/{name}/health", ctx -> systemHealth(ctx, d)),
                 new Route("GET", "/api/v1/contracts", contracts::list),
                 new Route("GET", "/api/v1/contracts/{type}/{version}", contracts::get),
@@ -83,8 +90,12 @@ public final class ApiServer implements AutoCloseable {
                 if (!ownAuth && !d.auth().authenticate(ctx)) ctx.skipRemainingHandlers();
             });
             for (Route r : routes) {
-                if (r.method().equals("GET")) config.routes.get(r.path(), r.handler());
-                else config.routes.post(r.path(), r.handler());
+                switch (r.method()) {
+                    case "GET" -> config.routes.get(r.path(), r.handler());
+                    case "PUT" -> config.routes.put(r.path(), r.handler());
+                    case "DELETE" -> config.routes.delete(r.path(), r.handler());
+                    default -> config.routes.post(r.path(), r.handler());
+                }
             }
             config.routes.exception(RejectedInput.class, (e, ctx) ->
                     new Problem(e.status(), e.title(), null, e.violations()).send(ctx));

@@ -64,7 +64,7 @@ final class DeliveriesApi {
     }
 
     void retryMatching(Context ctx) {
-        JsonNode body = jsonBody(ctx, Set.of("status", "target", "key", "subscription"));
+        JsonNode body = JsonBody.read(ctx, Set.of("status", "target", "key", "subscription"));
         List<Violation> errors = new ArrayList<>();
         DeliveryState state = null;
         String status = text(body, "status", errors);
@@ -86,7 +86,7 @@ final class DeliveriesApi {
     }
 
     void replay(Context ctx) {
-        JsonNode body = jsonBody(ctx, Set.of("subscription", "type", "subject", "from", "to", "newKeys"));
+        JsonNode body = JsonBody.read(ctx, Set.of("subscription", "type", "subject", "from", "to", "newKeys"));
         List<Violation> errors = new ArrayList<>();
         String subscription = text(body, "subscription", errors);
         if (subscription == null && !body.has("subscription")) errors.add(new Violation("/subscription", "is required"));
@@ -103,26 +103,6 @@ final class DeliveriesApi {
 
     private static long pathId(Context ctx) {
         return Params.pathId(ctx, "delivery");
-    }
-
-    private static JsonNode jsonBody(Context ctx, Set<String> known) {
-        String type = ctx.contentType();
-        if (type == null || !type.toLowerCase().startsWith("application/json")) {
-            throw new ApiException(Problem.of(415, "Unsupported content type", "send application/json"));
-        }
-        JsonNode body;
-        try {
-            body = Json.MAPPER.readTree(ctx.bodyInputStream().readNBytes(64 * 1024));
-        } catch (IOException e) {
-            throw ApiException.badRequest("the body is not valid JSON");
-        }
-        if (body == null || !body.isObject()) throw ApiException.badRequest("the body must be a JSON object");
-        List<Violation> unknown = new ArrayList<>();
-        body.fieldNames().forEachRemaining(f -> {
-            if (!known.contains(f)) unknown.add(new Violation("/" + f, "unknown field; known: " + String.join(", ", known.stream().sorted().toList())));
-        });
-        if (!unknown.isEmpty()) throw new ApiException(new Problem(400, "Unknown fields", null, unknown));
-        return body;
     }
 
     private static String text(JsonNode body, String field, List<Violation> errors) {

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.millwright.event.Json;
 import io.javalin.http.Context;
 
-/** JSON responses, written with the hub's one ObjectMapper. */
+/** JSON requests and responses, with the hub's one ObjectMapper. */
 final class JsonBody {
     private JsonBody() {
     }
@@ -19,5 +19,28 @@ final class JsonBody {
 
     static void send(Context ctx, int status, Object value) {
         ctx.status(status).contentType("application/json").result(write(value));
+    }
+
+    /** A JSON object request body of at most 64 KiB whose fields are all in {@code known}; 415/400 problems otherwise. */
+    static com.fasterxml.jackson.databind.JsonNode read(Context ctx, java.util.Set<String> known) {
+        String type = ctx.contentType();
+        if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+            throw new ApiException(Problem.of(415, "Unsupported content type", "send application/json"));
+        }
+        com.fasterxml.jackson.databind.JsonNode body;
+        try {
+            body = Json.MAPPER.readTree(ctx.bodyInputStream().readNBytes(64 * 1024));
+        } catch (java.io.IOException e) {
+            throw ApiException.badRequest("the body is not valid JSON");
+        }
+        if (body == null || !body.isObject()) throw ApiException.badRequest("the body must be a JSON object");
+        java.util.List<dev.millwright.ingest.Violation> unknown = new java.util.ArrayList<>();
+        body.fieldNames().forEachRemaining(f -> {
+            if (!known.contains(f)) {
+                unknown.add(new dev.millwright.ingest.Violation("/" + f, "unknown field; known: " + String.join(", ", known.stream().sorted().toList())));
+            }
+        });
+        if (!unknown.isEmpty()) throw new ApiException(new Problem(400, "Unknown fields", null, unknown));
+        return body;
     }
 }

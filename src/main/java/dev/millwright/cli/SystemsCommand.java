@@ -3,6 +3,7 @@ package dev.millwright.cli;
 import dev.millwright.config.PlantConfig;
 import dev.millwright.config.SystemConfig;
 import dev.millwright.delivery.Targets;
+import dev.millwright.mapping.Mappings;
 import dev.millwright.metrics.HubMetrics;
 import dev.millwright.delivery.Target;
 import picocli.CommandLine.Command;
@@ -30,7 +31,7 @@ final class SystemsCommand {
             PlantConfig plant = Environment.loadPlant(config);
             if (plant == null) return 2;
             SystemConfig system = plant.systems().get(name);
-            Target target = system == null ? null : Targets.of(system, Clock.systemUTC(), null, plant.mappings(), new HubMetrics());
+            Target target = system == null ? null : Targets.of(system, Clock.systemUTC(), null, Mappings.offline(plant.mappings()), new HubMetrics());
             if (target == null) {
                 System.out.println("no system '" + name + "' with an outbound connector in " + config + "; known: " + String.join(", ", plant.systems().keySet()));
                 return 2;

@@ -9,6 +9,8 @@ import dev.millwright.contracts.Contracts;
 import dev.millwright.contracts.PlantContract;
 import dev.millwright.event.Json;
 import dev.millwright.mapping.Mapping;
+import dev.millwright.mapping.ValueMap;
+import dev.millwright.store.XrefStore;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -37,7 +39,8 @@ import java.util.stream.Stream;
  * Loading reports every error in every file at once, each with file, line and key.
  */
 public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> systems, List<Subscription> subscriptions,
-                          List<PlantContract> contracts, Map<String, Mapping> mappings) {
+                          List<PlantContract> contracts, Map<String, Mapping> mappings, Map<String, ValueMap> valueMaps,
+                          List<XrefStore.Row> xrefSeed) {
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
     private static final Pattern ORDER_BY = Pattern.compile("(data(\\.[A-Za-z0-9_-]+)+|[a-z0-9]{1,20})");
 
@@ -162,12 +165,14 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
             subscriptions.add(s);
         }
         List<PlantContract> contracts = loadContracts(dir, errors);
+        Map<String, ValueMap> valueMaps = PlantTables.valueMaps(dir, errors);
+        List<XrefStore.Row> xrefSeed = PlantTables.xrefSeed(dir, errors);
         if (!errors.isEmpty()) throw new ConfigException(errors);
-        return new PlantConfig(dir, hub, Map.copyOf(systems), List.copyOf(subscriptions), contracts, Map.copyOf(mappings));
+        return new PlantConfig(dir, hub, Map.copyOf(systems), List.copyOf(subscriptions), contracts, Map.copyOf(mappings), valueMaps, xrefSeed);
     }
 
     public PlantConfig withHub(HubSettings settings) {
-        return new PlantConfig(dir, settings, systems, subscriptions, contracts, mappings);
+        return new PlantConfig(dir, settings, systems, subscriptions, contracts, mappings, valueMaps, xrefSeed);
     }
 
     /** A mapping a system names must exist in mappings/ and compile; each is compiled once. */

@@ -218,7 +218,10 @@ public final class PlantSpecs {
                     required("path", string(), "Path appended to baseUrl.", "/quality-holds"),
                     optional("mapping", string(), null, "Mapping in mappings/ (JSONata) from the CloudEvent to the body the system expects; "
                             + "without one the CloudEvent itself is sent. A mapping that fails dead-letters the delivery with the reason."),
-                    optional("batch", BATCH, null, "Send deliveries of this operation in bulk calls, for systems with a bulk endpoint.")
+                    optional("batch", BATCH, null, "Send deliveries of this operation in bulk calls, for systems with a bulk endpoint."),
+                    optional("onUnresolved", oneOf("deadLetter", "wait"), "deadLetter", "When the mapping's $xref finds no entry: deadLetter "
+                            + "the delivery with the reason (retry it once the entry exists), or wait — the delivery stays failed with the "
+                            + "reason and is tried again with backoff (up to retry.maxAttempts) until the cross-reference has the entry.")
             )), null, "Named calls subscriptions can deliver to (deliver.operation), e.g. createQualityHold.")
     );
 

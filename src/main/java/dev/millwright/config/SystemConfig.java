@@ -75,7 +75,7 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
     }
 
     /** A named call: method, path and the mapping from the CloudEvent to the body (null: send the CloudEvent). */
-    public record Operation(String method, String path, String mapping, Batch batch) {
+    public record Operation(String method, String path, String mapping, Batch batch, String onUnresolved) {
     }
 
     /**
@@ -111,7 +111,7 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
             var batch = section(op, "batch");
             out.put(name, new Operation(get(op, "method"), get(op, "path"), get(op, "mapping"), batch == null ? null
                     : new Batch(java.util.Objects.requireNonNullElse(get(batch, "path"), get(op, "path")), get(batch, "maxItems"),
-                    get(batch, "maxWait"), get(batch, "itemKey"), get(batch, "results"))));
+                    get(batch, "maxWait"), get(batch, "itemKey"), get(batch, "results")), get(op, "onUnresolved")));
         });
         return Map.copyOf(out);
     }

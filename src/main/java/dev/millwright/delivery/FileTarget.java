@@ -7,6 +7,7 @@ import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import dev.millwright.event.Json;
 import dev.millwright.mapping.Mapping;
+import dev.millwright.mapping.Mappings;
 import dev.millwright.store.LaneItem;
 
 import java.io.IOException;
@@ -36,13 +37,12 @@ public final class FileTarget implements Target {
 
     private final String name;
     private final SystemConfig.FileOutbound config;
-    private final Mapping mapping;
+    private final Mappings mappings;
 
-    /** @param mapping the system's export mapping (null: the file holds the CloudEvent) */
-    public FileTarget(String name, SystemConfig.FileOutbound config, Mapping mapping) {
+    public FileTarget(String name, SystemConfig.FileOutbound config, Mappings mappings) {
         this.name = name;
         this.config = config;
-        this.mapping = mapping;
+        this.mappings = mappings;
     }
 
     @Override
@@ -99,12 +99,12 @@ public final class FileTarget implements Target {
 
     /** What the file holds: the CloudEvent, the mapped JSON, or the mapped rows as CSV. */
     private String content(String event) {
-        if (mapping == null) return event;
+        if (config.mapping() == null) return event;
         JsonNode mapped;
         try {
-            mapped = mapping.apply(Json.MAPPER.readTree(event));
+            mapped = mappings.apply(config.mapping(), Json.MAPPER.readTree(event), Map.of());
         } catch (IOException e) {
-            throw new Mapping.MappingException(mapping.name(), -1, "the stored event is not JSON");
+            throw new Mapping.MappingException(config.mapping(), -1, "the stored event is not JSON");
         }
         return config.format().equals("csv") ? csv(mapped) : mapped.toString();
     }
@@ -119,13 +119,13 @@ public final class FileTarget implements Target {
         for (int i = 0; i < rows.size(); i++) {
             JsonNode row = rows.get(i);
             if (!row.isObject()) {
-                throw new Mapping.MappingException(mapping.name(), -1, "row " + (i + 1) + " is " + row.getNodeType() + ", not an object of column values");
+                throw new Mapping.MappingException(config.mapping(), -1, "row " + (i + 1) + " is " + row.getNodeType() + ", not an object of column values");
             }
             Map<String, String> out = new LinkedHashMap<>();
             for (var field : row.properties()) {
                 JsonNode v = field.getValue();
                 if (v.isContainerNode()) {
-                    throw new Mapping.MappingException(mapping.name(), -1, "row " + (i + 1) + " column '" + field.getKey()
+                    throw new Mapping.MappingException(config.mapping(), -1, "row " + (i + 1) + " column '" + field.getKey()
                             + "' is " + v.getNodeType() + "; CSV columns hold single values");
                 }
                 columns.add(field.getKey());
@@ -138,7 +138,7 @@ public final class FileTarget implements Target {
         try {
             return CSV.writer(schema.build()).writeValueAsString(values);
         } catch (IOException e) {
-            throw new Mapping.MappingException(mapping.name(), -1, "rows cannot be written as CSV: " + e.getMessage());
+            throw new Mapping.MappingException(config.mapping(), -1, "rows cannot be written as CSV: " + e.getMessage());
         }
     }
 

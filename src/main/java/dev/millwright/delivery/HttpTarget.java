@@ -6,6 +6,7 @@ import dev.millwright.delivery.auth.Authenticator;
 import dev.millwright.store.LaneItem;
 import dev.millwright.store.RateLimitStore;
 import dev.millwright.mapping.Mapping;
+import dev.millwright.mapping.Mappings;
 import dev.millwright.event.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Map;
@@ -51,7 +52,7 @@ public final class HttpTarget implements Target {
     private final CircuitBreaker breaker;
     private final Clock clock;
 
-    private final Map<String, Mapping> mappings;
+    private final Mappings mappings;
     private final HubMetrics metrics;
     /** Collectors of the operations that batch, by operation name. */
     private final Map<String, BulkCollector> bulk = new java.util.HashMap<>();
@@ -59,7 +60,7 @@ public final class HttpTarget implements Target {
     private final ScheduledExecutorService bulkTimer;
 
     /** @param mappings the plant's compiled mappings, for operations that name one */
-    public HttpTarget(String name, SystemConfig.HttpOutbound config, Clock clock, RateLimitStore rateLimits, Map<String, Mapping> mappings,
+    public HttpTarget(String name, SystemConfig.HttpOutbound config, Clock clock, RateLimitStore rateLimits, Mappings mappings,
                       HubMetrics metrics) {
         this.mappings = mappings;
         this.metrics = metrics;
@@ -110,9 +111,20 @@ public final class HttpTarget implements Target {
     public Outcome send(LaneItem item, String body) throws InterruptedException {
         BulkCollector collector = item.operation() == null ? null : bulk.get(item.operation());
         if (collector != null) return collector.submit(item, body);
+        SystemConfig.Operation op = item.operation() == null ? null : config.operations().get(item.operation());
+        Call call;
+        try {
+            call = call(item, op, body);
+        } catch (Mapping.Unresolved e) {
+            return unresolved(op, e, body);
+        } catch (Mapping.MappingException e) {
+            // Retrying cannot help a mapping that fails on this event: dead-letter it with the reason.
+            return Outcome.permanent(null, e.describe() + "; event: " + excerpt(body));
+        }
         Duration closedFor = breaker.permit();
         if (closedFor != null) return held(closedFor);
-        Outcome outcome = exchange(() -> request(item, body)).outcome(this::classify);
+        Outcome outcome = exchange(() -> request(call.method(), call.path(), call.contentType(), item.idempotencyKey(), call.body()))
+                .outcome(this::classify);
         breaker.record(outcome);
         return outcome;
     }
@@ -138,6 +150,8 @@ public final class HttpTarget implements Target {
                 items.add(body);
                 sent.add(i);
                 keys.append(p.item().idempotencyKey()).append(',');
+            } catch (Mapping.Unresolved e) {
+                outcomes[i] = unresolved(op, e, p.event());
             } catch (Mapping.MappingException e) {
                 outcomes[i] = Outcome.permanent(null, e.describe() + "; event: " + excerpt(p.event()));
             }
@@ -220,9 +234,6 @@ public final class HttpTarget implements Target {
             return failed("connection refused by " + config.baseUrl().getAuthority());
         } catch (IOException e) {
             return failed("I/O error: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
-        } catch (Mapping.MappingException e) {
-            // Retrying cannot help a mapping that fails on this event: dead-letter it with the reason.
-            return new Exchange(null, Outcome.permanent(null, e.describe()));
         } finally {
             concurrency.release();
             metrics.call(name, System.nanoTime() - t0);
@@ -269,17 +280,21 @@ public final class HttpTarget implements Target {
     }
 
     /** The request for one delivery: its operation's method, path and mapped body, or a POST of the CloudEvent. */
-    private HttpRequest request(LaneItem item, String event) throws InterruptedException {
-        SystemConfig.Operation op = item.operation() == null ? null : config.operations().get(item.operation());
-        if (op == null) return request("POST", item.path(), "application/cloudevents+json", item.idempotencyKey(), event);
-        if (op.mapping() == null) return request(op.method(), op.path(), "application/cloudevents+json", item.idempotencyKey(), event);
-        String body;
-        try {
-            body = body(op, event).toString();
-        } catch (Mapping.MappingException e) {
-            throw new Mapping.MappingException(e.mapping(), e.position(), e.getMessage() + "; event: " + excerpt(event));
-        }
-        return request(op.method(), op.path(), "application/json", item.idempotencyKey(), body);
+    /** What goes on the wire for one delivery: method, path, content type and body (mapped once, even when a 401 repeats the call). */
+    private record Call(String method, String path, String contentType, String body) {
+    }
+
+    /** The call for a delivery: its operation's method, path and mapped body, or a POST of the CloudEvent. */
+    private Call call(LaneItem item, SystemConfig.Operation op, String event) {
+        if (op == null) return new Call("POST", item.path(), "application/cloudevents+json", event);
+        if (op.mapping() == null) return new Call(op.method(), op.path(), "application/cloudevents+json", event);
+        return new Call(op.method(), op.path(), "application/json", body(op, event).toString());
+    }
+
+    /** An unresolved reference waits (retried with backoff until the cross-reference has it) or goes dead, as the operation says. */
+    private Outcome unresolved(SystemConfig.Operation op, Mapping.Unresolved e, String event) {
+        if (op != null && op.onUnresolved().equals("wait")) return Outcome.retry(null, e.describe(), null);
+        return Outcome.permanent(null, e.describe() + "; event: " + excerpt(event));
     }
 
     /** An operation's body for one event: the mapped event, or the CloudEvent itself. */
@@ -290,7 +305,7 @@ public final class HttpTarget implements Target {
         } catch (IOException e) {
             throw new Mapping.MappingException(op.mapping() == null ? "(none)" : op.mapping(), -1, "the stored event is not JSON");
         }
-        return op.mapping() == null ? input : mappings.get(op.mapping()).apply(input);
+        return op.mapping() == null ? input : mappings.apply(op.mapping(), input, Map.of());
     }
 
     private HttpRequest request(String method, String path, String contentType, String idempotencyKey, String body) throws InterruptedException {

@@ -1,12 +1,11 @@
 package dev.millwright.delivery;
 
 import dev.millwright.config.SystemConfig;
-import dev.millwright.mapping.Mapping;
+import dev.millwright.mapping.Mappings;
 import dev.millwright.metrics.HubMetrics;
 import dev.millwright.store.RateLimitStore;
 
 import java.time.Clock;
-import java.util.Map;
 
 /** The outbound connector a system declares (http, kafka, mqtt or file). */
 public final class Targets {
@@ -14,11 +13,11 @@ public final class Targets {
     }
 
     /** @return null when the system has no outbound section */
-    public static Target of(SystemConfig s, Clock clock, RateLimitStore rateLimits, Map<String, Mapping> mappings, HubMetrics metrics) {
+    public static Target of(SystemConfig s, Clock clock, RateLimitStore rateLimits, Mappings mappings, HubMetrics metrics) {
         if (s.http() != null) return new HttpTarget(s.name(), s.http(), clock, rateLimits, mappings, metrics);
         if (s.mqtt() != null) return new MqttTarget(s.name(), s.mqtt(), metrics);
         if (s.kafka() != null) return new KafkaTarget(s.name(), s.kafka(), metrics);
-        if (s.file() != null) return new FileTarget(s.name(), s.file(), s.file().mapping() == null ? null : mappings.get(s.file().mapping()));
+        if (s.file() != null) return new FileTarget(s.name(), s.file(), mappings);
         return null;
     }
 }

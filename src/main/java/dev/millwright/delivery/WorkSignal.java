@@ -1,16 +1,11 @@
 package dev.millwright.delivery;
 
 import dev.millwright.store.Database;
+import dev.millwright.store.Notifications;
 import dev.millwright.store.DeliveryStore.LaneRef;
-import org.postgresql.PGConnection;
-import org.postgresql.PGNotification;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -22,24 +17,21 @@ import java.util.function.Consumer;
  * The lane workers' slow poll remains the safety net if a notification is missed.
  */
 public final class WorkSignal implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(WorkSignal.class);
     static final String CHANNEL = "millwright_work";
     private static final int MAX_PAYLOAD = 7000;
     private static final String ALL = "*";
 
-    private final Database db;
     private final String node;
     private final Consumer<Collection<LaneRef>> wake;
     private final Runnable wakeAll;
-    private final Thread listener;
-    private volatile boolean closed;
+    private final Notifications listener;
 
     public WorkSignal(Database db, String node, Consumer<Collection<LaneRef>> wake, Runnable wakeAll) {
-        this.db = db;
         this.node = node;
         this.wake = wake;
         this.wakeAll = wakeAll;
-        this.listener = Thread.ofVirtual().name("work-signal-listener").start(this::listen);
+        // Anything sent while not listening was missed: wake every lane then.
+        this.listener = new Notifications(db, CHANNEL, this::dispatch, wakeAll);
     }
 
     /** Within the writer's transaction: tell other nodes which lanes got work once it commits. */
@@ -57,41 +49,12 @@ public final class WorkSignal implements AutoCloseable {
             if (payload.length() > start) payload.append(',');
             payload.append(l.lane()).append(':').append(l.target());
         }
-        try (PreparedStatement ps = c.prepareStatement("select pg_notify(?, ?)")) {
-            ps.setString(1, CHANNEL);
-            ps.setString(2, payload.toString());
-            ps.execute();
-        }
+        Notifications.send(c, CHANNEL, payload.toString());
     }
 
     /** After commit, on this node. */
     public void wakeLocal(Collection<LaneRef> lanes) {
         if (!lanes.isEmpty()) wake.accept(lanes);
-    }
-
-    private void listen() {
-        while (!closed) {
-            try (Connection c = db.dedicatedConnection()) {
-                try (Statement s = c.createStatement()) {
-                    s.execute("listen " + CHANNEL);
-                }
-                wakeAll.run(); // anything sent while we were not listening
-                PGConnection pg = c.unwrap(PGConnection.class);
-                while (!closed) {
-                    PGNotification[] notes = pg.getNotifications(1000);
-                    if (notes == null) continue;
-                    for (PGNotification n : notes) dispatch(n.getParameter());
-                }
-            } catch (SQLException e) {
-                if (closed) return;
-                log.warn("work signal listener lost its connection ({}); reconnecting", e.getMessage());
-                try {
-                    Thread.sleep(1000);
-                } catch (InterruptedException ie) {
-                    return;
-                }
-            }
-        }
     }
 
     private void dispatch(String note) {
@@ -117,7 +80,6 @@ public final class WorkSignal implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
-        listener.interrupt();
+        listener.close();
     }
 }

@@ -20,6 +20,10 @@ import dev.millwright.inbound.kafka.KafkaInbound;
 import dev.millwright.inbound.mqtt.MqttInbound;
 import dev.millwright.inbound.opcua.OpcUaInbound;
 import dev.millwright.store.InboundFailureStore;
+import dev.millwright.store.XrefStore;
+import dev.millwright.mapping.MappingFunctions;
+import dev.millwright.mapping.Mappings;
+import dev.millwright.xref.Xref;
 import dev.millwright.ingest.CloudEventReader;
 import dev.millwright.ingest.IngestService;
 import dev.millwright.maintenance.RetentionJob;
@@ -57,6 +61,7 @@ public final class Hub implements AutoCloseable {
     private final ApiServer api;
     /** Inbound readers (folders, MQTT sessions); each reads on the one node holding its lease. */
     private final List<InboundConnector> inbound;
+    private final Xref xref;
     private volatile boolean accepting = true;
 
     private Hub(PlantConfig plant, Database db, List<String> adminTokens, Clock clock, String node) {
@@ -67,9 +72,19 @@ public final class Hub implements AutoCloseable {
         DeliveryStore deliveries = new DeliveryStore(db.dataSource(), db.lazyDataSource());
         LeaseStore leases = new LeaseStore(db.dataSource());
         RateLimitStore rateLimits = new RateLimitStore(db.lazyDataSource());
+        String xrefChannel = Xref.channel(db.schema());
+        this.xref = new Xref(db, new XrefStore(db.dataSource(), xrefChannel), xrefChannel);
+        if (!plant.xrefSeed().isEmpty()) {
+            var seeded = xref.store().importRows(plant.xrefSeed(), "plant folder xref/");
+            xref.clear();
+            log.info("cross-reference seed from xref/: {} added, {} changed, {} unchanged, {} rejected", seeded.added(), seeded.changed(),
+                    seeded.unchanged(), seeded.rejected().size());
+            seeded.rejected().forEach(r -> log.warn("xref/ seed row at line {} not imported: {}", r.line(), r.reason()));
+        }
+        Mappings mappings = new Mappings(plant.mappings(), new MappingFunctions(xref, plant.valueMaps(), clock, settings.plant()));
         Map<String, Target> targets = new LinkedHashMap<>();
         for (SystemConfig s : plant.systems().values()) {
-            Target target = Targets.of(s, clock, rateLimits, plant.mappings(), metrics);
+            Target target = Targets.of(s, clock, rateLimits, mappings, metrics);
             if (target != null) targets.put(s.name(), target);
         }
         Router router = new Router(plant.subscriptions(), settings.delivery().lanes());
@@ -83,7 +98,7 @@ public final class Hub implements AutoCloseable {
         Operations operations = new Operations(db.dataSource(), router, signal);
         Contracts contracts = new Contracts(catalog, settings.contracts().allowUnknownTypes());
         InboundFailureStore inboundFailures = new InboundFailureStore(db.dataSource());
-        Inbox inbox = new Inbox(plant.mappings(), new CloudEventReader(settings.http().maxBatchEvents()), contracts, ingest,
+        Inbox inbox = new Inbox(mappings, new CloudEventReader(settings.http().maxBatchEvents()), contracts, ingest,
                 inboundFailures, metrics);
         var webhooks = new WebhookReceiver(plant.systems(), inbox, clock);
         List<InboundConnector.Reader> readers = new ArrayList<>();
@@ -96,7 +111,7 @@ public final class Hub implements AutoCloseable {
         this.inbound = readers.stream().map(r -> new InboundConnector(r, leases, node, settings.delivery().leaseTtl(), clock, metrics).start()).toList();
         var deps = new ApiServer.Deps(db, events, deliveries, ingest, contracts, webhooks, operations, metrics, targets,
                 new Auth(adminTokens), () -> accepting, inboundFailures, inbox, plant.systems(),
-                () -> inbound.stream().map(InboundConnector::status).toList());
+                () -> inbound.stream().map(InboundConnector::status).toList(), xref);
         this.api = new ApiServer(deps, settings.http().host(), settings.http().port(), settings.http().maxBodyBytes(),
                 settings.http().maxBatchEvents()).start();
         log.info("hub node {} for plant '{}' listening on http://{}:{}", node, settings.plant(), settings.http().host(), api.port());
@@ -135,6 +150,7 @@ public final class Hub implements AutoCloseable {
         accepting = false;
         log.info("hub node {} draining", node);
         inbound.forEach(InboundConnector::close);
+        xref.close();
         ingest.close();
         retention.close();
         engine.close();

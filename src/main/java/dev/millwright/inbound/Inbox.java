@@ -10,6 +10,7 @@ import dev.millwright.ingest.IngestService;
 import dev.millwright.ingest.RejectedInput;
 import dev.millwright.ingest.Violation;
 import dev.millwright.mapping.Mapping;
+import dev.millwright.mapping.Mappings;
 import dev.millwright.metrics.HubMetrics;
 import dev.millwright.store.InboundFailureStore;
 import dev.millwright.store.StoreException;
@@ -50,14 +51,14 @@ public final class Inbox {
         }
     }
 
-    private final Map<String, Mapping> mappings;
+    private final Mappings mappings;
     private final CloudEventReader reader;
     private final Contracts contracts;
     private final IngestService ingest;
     private final InboundFailureStore failures;
     private final HubMetrics metrics;
 
-    public Inbox(Map<String, Mapping> mappings, CloudEventReader reader, Contracts contracts, IngestService ingest,
+    public Inbox(Mappings mappings, CloudEventReader reader, Contracts contracts, IngestService ingest,
                  InboundFailureStore failures, HubMetrics metrics) {
         this.mappings = mappings;
         this.reader = reader;
@@ -77,7 +78,7 @@ public final class Inbox {
         Mapping mapping = mappings.get(route.mapping());
         JsonNode mapped;
         try {
-            mapped = mapping.apply(payload, variables);
+            mapped = mappings.apply(route.mapping(), payload, variables);
         } catch (Mapping.MappingException e) {
             throw new RejectedInput(422, "Mapping failed", List.of(new Violation("", e.describe() + "; input: " + excerpt(payload))));
         }

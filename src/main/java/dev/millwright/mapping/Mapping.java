@@ -54,28 +54,57 @@ public final class Mapping {
 
     /** Applies the mapping with variables bound ($topic, $file, ...), e.g. where a payload came from. */
     public JsonNode apply(JsonNode input, java.util.Map<String, String> variables) {
+        return apply(input, variables, null);
+    }
+
+    /**
+     * Applies the mapping with variables and the hub's functions ($xref, $lookup, $now, $uuid, $plant) bound.
+     *
+     * @throws Unresolved when an $xref finds no entry
+     * @throws MappingException for any other failure, naming the mapping and (where known) the position
+     */
+    public JsonNode apply(JsonNode input, java.util.Map<String, String> variables, MappingFunctions functions) {
         Object in = Json.MAPPER.convertValue(input, Object.class);
         Object out;
         try {
             synchronized (this) {
-                if (variables.isEmpty()) {
+                if (variables.isEmpty() && functions == null) {
                     out = expression.evaluate(in);
                 } else {
                     Jsonata.Frame frame = expression.createFrame();
                     variables.forEach(frame::bind);
+                    if (functions != null) functions.bind(frame);
                     out = expression.evaluate(in, frame);
                 }
             }
-        } catch (JException e) {
-            throw new MappingException(name, e.getLocation(), e.getMessage());
         } catch (RuntimeException e) {
-            throw new MappingException(name, -1, e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+            throw failure(e);
         }
         return out == null || out == Jsonata.NULL_VALUE ? Json.MAPPER.nullNode() : Json.MAPPER.valueToTree(out);
     }
 
+    /** What went wrong, found in the cause chain: an unresolved reference, a value map miss, or the engine's own error. */
+    private MappingException failure(RuntimeException e) {
+        int position = -1;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof JException j && j.getLocation() >= 0 && position < 0) position = j.getLocation();
+            if (t instanceof MappingFunctions.Unresolved u) return new Unresolved(name, position, u.getMessage());
+            if (t instanceof MappingException m) return new MappingException(name, position, m.mapping().equals(name) ? m.getMessage() : m.describe());
+            if (t.getCause() == t) break;
+        }
+        if (e instanceof JException j) return new MappingException(name, j.getLocation(), j.getMessage());
+        return new MappingException(name, position, e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+    }
+
+    /** A mapping that met an id with no cross-reference entry. */
+    public static final class Unresolved extends MappingException {
+        public Unresolved(String mapping, int position, String message) {
+            super(mapping, position, "unresolved reference: " + message);
+        }
+    }
+
     /** A mapping that does not compile or fails on an input. */
-    public static final class MappingException extends RuntimeException {
+    public static class MappingException extends RuntimeException {
         private final String mapping;
         private final int position;
 

@@ -64,6 +64,15 @@ public final class HubClient implements AutoCloseable {
         return send(request(path).GET().build());
     }
 
+    public Response putJson(String path, String json) {
+        return send(request(path).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(json)).build());
+    }
+
+    public Response delete(String path) {
+        return send(request(path).DELETE().build());
+    }
+
     public Response getWithoutToken(String path) {
         return send(HttpRequest.newBuilder(URI.create(base + path)).GET().build());
     }

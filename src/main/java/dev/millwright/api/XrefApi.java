@@ -1,0 +1,147 @@
+package dev.millwright.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.millwright.ingest.Violation;
+import dev.millwright.store.XrefStore;
+import dev.millwright.xref.Xref;
+import dev.millwright.xref.XrefCsv;
+import io.javalin.http.Context;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** The cross-reference: resolve ids between systems, set and remove an entity's ids, import CSV, history. */
+final class XrefApi {
+    private static final int MAX_IMPORT_BYTES = 64 * 1024 * 1024;
+
+    private final Xref xref;
+
+    XrefApi(Xref xref) {
+        this.xref = xref;
+    }
+
+    /** GET /api/v1/xref/resolve?entityType=&system=&localId=&to= */
+    void resolve(Context ctx) {
+        Params p = new Params(ctx);
+        String type = p.parsed("entityType", XrefApi::entityType);
+        String system = p.text("system"), localId = p.text("localId"), to = p.text("to");
+        List<Violation> missing = new ArrayList<>();
+        if (ctx.queryParam("entityType") == null) missing.add(new Violation("entityType", "is required"));
+        if (system == null) missing.add(new Violation("system", "is required (a system name, or canonical)"));
+        if (localId == null) missing.add(new Violation("localId", "is required"));
+        if (to == null) missing.add(new Violation("to", "is required (a system name, or canonical)"));
+        p.check();
+        if (!missing.isEmpty()) throw new ApiException(new Problem(400, "Invalid query", null, missing));
+        String id = xref.resolve(type, system, localId, to).orElseThrow(() -> new ApiException(Problem.of(404, "Unresolved",
+                type + " '" + localId + "' of " + system + " has no " + (to.equals(Xref.CANONICAL) ? "canonical id" : to + " id"))));
+        JsonBody.send(ctx, 200, Map.of("entityType", type, "system", system, "localId", localId, "to", to, "id", id));
+    }
+
+    /** GET /api/v1/xref/{entityType}/{canonicalId}: the entity's ids and their history. */
+    void get(Context ctx) {
+        String type = pathType(ctx);
+        String id = ctx.pathParam("canonicalId");
+        Map<String, String> ids = xref.store().entry(type, id);
+        List<XrefStore.HistoryEntry> history = xref.store().history(type, id);
+        if (ids.isEmpty() && history.isEmpty()) throw ApiException.notFound("no " + type + " '" + id + "' in the cross-reference");
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("entityType", type);
+        out.put("canonicalId", id);
+        out.put("systems", ids);
+        out.put("history", history);
+        JsonBody.send(ctx, 200, out);
+    }
+
+    /** PUT /api/v1/xref/{entityType}/{canonicalId} {"systems": {"mes": "CNC-07", "erp": "10004711"}}: exactly these ids. */
+    void put(Context ctx) {
+        String type = pathType(ctx);
+        String id = ctx.pathParam("canonicalId");
+        JsonNode body = JsonBody.read(ctx, Set.of("systems"));
+        JsonNode systems = body.get("systems");
+        List<Violation> errors = new ArrayList<>();
+        Map<String, String> ids = new LinkedHashMap<>();
+        if (systems == null || !systems.isObject() || systems.isEmpty()) {
+            errors.add(new Violation("/systems", "must be an object of system name → id with at least one entry (DELETE removes an entity)"));
+        } else {
+            systems.properties().forEach(e -> {
+                if (e.getKey().isBlank() || e.getKey().equals(Xref.CANONICAL)) {
+                    errors.add(new Violation("/systems/" + e.getKey(), "is not a system name"));
+                } else if (!e.getValue().isTextual() || e.getValue().asText().isBlank()) {
+                    errors.add(new Violation("/systems/" + e.getKey(), "must be a non-empty string"));
+                } else {
+                    ids.put(e.getKey(), e.getValue().asText());
+                }
+            });
+        }
+        if (!errors.isEmpty()) throw new ApiException(new Problem(400, "Invalid cross-reference entry", null, errors));
+        XrefStore.Change change;
+        try {
+            change = xref.store().put(type, id, ids, true, ctx.attribute(Auth.ACTOR));
+        } catch (XrefStore.Conflict e) {
+            throw new ApiException(Problem.of(409, "Id already taken", e.getMessage()));
+        }
+        xref.invalidate(type + "|" + id);
+        JsonBody.send(ctx, 200, change);
+    }
+
+    /** DELETE /api/v1/xref/{entityType}/{canonicalId}: removes every id of the entity (kept in the history). */
+    void delete(Context ctx) {
+        String type = pathType(ctx);
+        String id = ctx.pathParam("canonicalId");
+        XrefStore.Change change = xref.store().put(type, id, Map.of(), true, ctx.attribute(Auth.ACTOR));
+        if (change.removed() == 0) throw ApiException.notFound("no " + type + " '" + id + "' in the cross-reference");
+        xref.invalidate(type + "|" + id);
+        JsonBody.send(ctx, 200, change);
+    }
+
+    /** POST /api/v1/xref/import (text/csv): idempotent upsert; says what was added, changed, unchanged and rejected (with lines). */
+    void importCsv(Context ctx) {
+        String type = ctx.contentType();
+        if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("text/csv")) {
+            throw new ApiException(Problem.of(415, "Unsupported content type", "send text/csv with the header " + String.join(",", XrefCsv.HEADER)));
+        }
+        byte[] bytes;
+        try {
+            bytes = ctx.bodyInputStream().readNBytes(MAX_IMPORT_BYTES + 1);
+        } catch (java.io.IOException e) {
+            throw ApiException.badRequest("the request body could not be read");
+        }
+        if (bytes.length > MAX_IMPORT_BYTES) throw new ApiException(Problem.of(413, "Too large", "an import is at most 64 MiB; split it"));
+        XrefCsv.Parsed parsed;
+        try {
+            parsed = XrefCsv.parse(new String(bytes, StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+        XrefStore.ImportResult result = xref.store().importRows(parsed.rows(), ctx.attribute(Auth.ACTOR));
+        xref.clear();
+        List<XrefStore.Rejected> rejected = new ArrayList<>(parsed.rejected());
+        rejected.addAll(result.rejected());
+        rejected.sort(java.util.Comparator.comparingInt(XrefStore.Rejected::line));
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("added", result.added());
+        out.put("changed", result.changed());
+        out.put("unchanged", result.unchanged());
+        out.put("rejected", rejected);
+        JsonBody.send(ctx, 200, out);
+    }
+
+    private static String pathType(Context ctx) {
+        try {
+            return entityType(ctx.pathParam("entityType"));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("entityType: " + e.getMessage());
+        }
+    }
+
+    private static String entityType(String value) {
+        if (!XrefStore.ENTITY_TYPES.contains(value)) {
+            throw new IllegalArgumentException("unknown entity type '" + value + "'; known: " + String.join(", ", XrefStore.ENTITY_TYPES.stream().sorted().toList()));
+        }
+        return value;
+    }
+}
