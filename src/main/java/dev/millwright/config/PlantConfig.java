@@ -166,6 +166,7 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
         }
         List<PlantContract> contracts = loadContracts(dir, errors);
         Map<String, ValueMap> valueMaps = PlantTables.valueMaps(dir, errors);
+        PlantTables.checkReferences(dir, mappings.keySet(), valueMaps, errors);
         List<XrefStore.Row> xrefSeed = PlantTables.xrefSeed(dir, errors);
         if (!errors.isEmpty()) throw new ConfigException(errors);
         return new PlantConfig(dir, hub, Map.copyOf(systems), List.copyOf(subscriptions), contracts, Map.copyOf(mappings), valueMaps, xrefSeed);

@@ -75,6 +75,45 @@ final class PlantTables {
         return List.copyOf(rows);
     }
 
+    private static final java.util.regex.Pattern LOOKUP = java.util.regex.Pattern.compile("\\$lookup\\(\\s*[\"']([^\"']*)[\"']");
+    private static final java.util.regex.Pattern XREF = java.util.regex.Pattern.compile("\\$xref\\(\\s*[\"']([^\"']*)[\"']");
+
+    /**
+     * Literal names a mapping passes to $lookup and $xref must exist: a value map in valuemaps/, an entity
+     * type the cross-reference knows. Names computed at run time are checked when they are used.
+     */
+    static void checkReferences(Path dir, java.util.Set<String> mappingNames, Map<String, ValueMap> valueMaps, List<ConfigError> errors) {
+        for (String name : mappingNames) {
+            String text;
+            try {
+                text = Files.readString(dir.resolve("mappings").resolve(name));
+            } catch (IOException e) {
+                continue; // reported where the mapping is loaded
+            }
+            var lookups = LOOKUP.matcher(text);
+            while (lookups.find()) {
+                if (!valueMaps.containsKey(lookups.group(1))) {
+                    errors.add(new ConfigError("mappings/" + name, lineOf(text, lookups.start()), "", "$lookup at position " + lookups.start()
+                            + ": no value map '" + lookups.group(1) + "' (valuemaps/" + lookups.group(1) + ".csv); known: "
+                            + String.join(", ", valueMaps.keySet().stream().sorted().toList())));
+                }
+            }
+            var xrefs = XREF.matcher(text);
+            while (xrefs.find()) {
+                if (!XrefStore.ENTITY_TYPES.contains(xrefs.group(1))) {
+                    errors.add(new ConfigError("mappings/" + name, lineOf(text, xrefs.start()), "", "$xref at position " + xrefs.start()
+                            + ": unknown entity type '" + xrefs.group(1) + "'; known: " + String.join(", ", XrefStore.ENTITY_TYPES.stream().sorted().toList())));
+                }
+            }
+        }
+    }
+
+    private static int lineOf(String text, int position) {
+        int line = 1;
+        for (int i = 0; i < position; i++) if (text.charAt(i) == '\n') line++;
+        return line;
+    }
+
     private static List<Path> csvFiles(Path folder) {
         if (!Files.isDirectory(folder)) return List.of();
         try (Stream<Path> s = Files.list(folder)) {

@@ -92,4 +92,24 @@ class ValidateCommandTest {
                 .contains("contracts/acme.furnace.alarm/v1.json:2: not valid JSON")
                 .contains("quality.inspection.failed v1 is a catalog version");
     }
+
+    @Test
+    void mappingsNamingUnknownValueMapsOrEntityTypesAndBadTablesAreReportedWithFileAndLine() {
+        new TestPlant(dir)
+                .write("valuemaps/defect-codes.csv", "key,value\nDIM-OOT,Q-017\nDIM-OOT,Q-018\n")
+                .write("xref/assets.csv", "entityType,canonicalId,system,localId\nasset,AS-1,eam,A-1\nrobot,R-1,eam,R-1\n")
+                .write("mappings/qms.jsonata", "{\n  \"code\": $lookup(\"defect-code\", defect),\n  \"eq\": $xref(\"machine\", \"mes\", m, \"erp\")\n}")
+                .write("systems/qms.yaml", """
+                        name: qms
+                        inbound:
+                          http: { mapping: qms.jsonata, auth: { type: token, token: "${env:HOME}" } }
+                        """);
+        Run run = validate();
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.out())
+                .contains("mappings/qms.jsonata:2: $lookup at position 12: no value map 'defect-code' (valuemaps/defect-code.csv); known: defect-codes")
+                .contains("mappings/qms.jsonata:3: $xref at position 52: unknown entity type 'machine'")
+                .contains("valuemaps/defect-codes.csv:3: key 'DIM-OOT' is listed twice")
+                .contains("xref/assets.csv:3: unknown entity type 'robot'");
+    }
 }
