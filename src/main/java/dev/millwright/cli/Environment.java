@@ -53,6 +53,13 @@ final class Environment {
         return generated;
     }
 
+    /** Prints each error as DIR/FILE:LINE: KEY: MESSAGE, and how many there were. */
+    static void printErrors(Path dir, dev.millwright.config.spec.ConfigException e, String afterCount) {
+        for (var error : e.errors()) System.out.println(dir.resolve(error.file()) + ":" + error.line() + ": "
+                + (error.key().isEmpty() ? "" : error.key() + ": ") + error.message());
+        System.out.println(e.errors().size() + " error(s)" + afterCount);
+    }
+
     /** The plant folder, or null after printing its errors (the command then exits with 2). */
     static dev.millwright.config.PlantConfig loadPlant(Path config) {
         try {

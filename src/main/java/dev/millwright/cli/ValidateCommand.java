@@ -1,7 +1,6 @@
 package dev.millwright.cli;
 
 import dev.millwright.config.PlantConfig;
-import dev.millwright.config.spec.ConfigError;
 import dev.millwright.config.spec.ConfigException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -23,9 +22,7 @@ final class ValidateCommand implements Callable<Integer> {
                     + plant.subscriptions().size() + " subscriptions)");
             return 0;
         } catch (ConfigException e) {
-            for (ConfigError error : e.errors()) System.out.println(dir.resolve(error.file()) + ":" + error.line() + ": "
-                    + (error.key().isEmpty() ? "" : error.key() + ": ") + error.message());
-            System.out.println(e.errors().size() + " error(s)");
+            Environment.printErrors(dir, e, "");
             return 1;
         }
     }

@@ -282,8 +282,9 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
         }
     }
 
-    private static Map<String, Object> read(Path dir, Path file, Spec.Obj spec, List<ConfigError> errors,
-                                            Function<String, String> env) {
+    /** One YAML file of the plant folder validated against its spec; null (with errors added) when unusable. */
+    public static Map<String, Object> read(Path dir, Path file, Spec.Obj spec, List<ConfigError> errors,
+                                           Function<String, String> env) {
         Node root = compose(dir, file, errors);
         return root == null ? null : validate(dir, file, root, spec, errors, env);
     }

@@ -270,6 +270,29 @@ public final class PlantSpecs {
             ), null, "How the hub sends to this system (http, kafka, mqtt or file).")
     );
 
+    public static final Spec.Obj MAPPING_TEST = object(
+            required("mapping", string(), "The mapping under test, in mappings/.", "qms-inspection.jsonata"),
+            optional("description", string(), null, "What these cases cover."),
+            optional("format", oneOf("json", "xml", "csv"), "json", "Format of the cases' text inputs (inputText)."),
+            optional("xref", Spec.listOf(object(
+                    required("entityType", oneOf("equipment", "asset", "material", "lot", "supplier", "workorder", "person"), "Entity type.", "equipment"),
+                    required("canonicalId", string(), "Canonical id.", "EQ-LATHE-7"),
+                    required("system", string(), "System.", "mes"),
+                    required("localId", string(), "The system's id.", "CNC-07")
+            )), null, "Cross-reference entries $xref sees (no database is used)."),
+            optional("valuemaps", new Spec.MapOf(new Spec.MapOf(string())), null, "Value maps by name (key → value; key * is the default) "
+                    + "that replace the plant's valuemaps/ of the same name for these cases."),
+            optional("variables", new Spec.MapOf(string()), null, "Variables the mapping sees, as a connector would bind them ($topic, $file)."),
+            optional("now", string(), "2026-01-01T00:00:00Z", "What $now() returns."),
+            required("cases", Spec.listOf(object(
+                    required("name", string(), "What the case shows.", "a failed inspection becomes quality.inspection.failed"),
+                    optional("input", Spec.any(), null, "The input as YAML/JSON: a system's payload, or a CloudEvent for outbound mappings."),
+                    optional("inputText", string(), null, "The input as text in the test's format (XML, CSV), parsed as a connector would."),
+                    optional("expect", Spec.any(), null, "The exact output expected (compared as JSON; numbers by value)."),
+                    optional("expectError", string(), null, "Text the error must contain, when the case shows a failure.")
+            )), "The cases.", null)
+    );
+
     public static final Spec.Obj SUBSCRIPTION = object(
             required("name", string(), "The subscription's name. Must match the file name.", "erp-holds"),
             required("on", string(), "CloudEvents type to deliver; a trailing '.*' matches a family, '*' everything.", "quality.inspection.failed"),

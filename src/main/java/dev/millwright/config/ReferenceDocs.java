@@ -35,6 +35,7 @@ public final class ReferenceDocs {
         section(md, files, "millwright.yaml", "millwright", PlantSpecs.HUB);
         section(md, files, "systems/<name>.yaml", "system", PlantSpecs.SYSTEM);
         section(md, files, "subscriptions/<name>.yaml", "subscription", PlantSpecs.SUBSCRIPTION);
+        section(md, files, "tests/<name>.yaml", "mapping-test", PlantSpecs.MAPPING_TEST);
         files.put("configuration.md", md.toString());
         connector(files, "http-outbound", "HTTP out (REST)", "systems/<name>.yaml → outbound.http", PlantSpecs.HTTP_OUTBOUND);
         connector(files, "file-outbound", "Files out", "systems/<name>.yaml → outbound.file", PlantSpecs.FILE_OUTBOUND);

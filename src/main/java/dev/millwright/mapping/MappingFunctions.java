@@ -2,6 +2,7 @@ package dev.millwright.mapping;
 
 import com.dashjoin.jsonata.Jsonata;
 import dev.millwright.xref.Xref;
+import dev.millwright.xref.XrefLookup;
 
 import java.time.Clock;
 import java.util.List;
@@ -20,12 +21,12 @@ public final class MappingFunctions {
         }
     }
 
-    private final Xref xref;
+    private final XrefLookup xref;
     private final Map<String, ValueMap> valueMaps;
     private final Clock clock;
     private final String plant;
 
-    public MappingFunctions(Xref xref, Map<String, ValueMap> valueMaps, Clock clock, String plant) {
+    public MappingFunctions(XrefLookup xref, Map<String, ValueMap> valueMaps, Clock clock, String plant) {
         this.xref = xref;
         this.valueMaps = valueMaps;
         this.clock = clock;

@@ -14,7 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * next lookup anywhere reads the new value. Unknown ids are cached too (and dropped on any change of
  * their entity type), so a flood of unmapped ids does not reach the database each time.
  */
-public final class Xref implements AutoCloseable {
+public final class Xref implements XrefLookup, AutoCloseable {
     /** The system name that stands for the canonical id itself. */
     public static final String CANONICAL = "canonical";
     private static final int MAX_ENTRIES = 2_000_000;
@@ -41,6 +41,7 @@ public final class Xref implements AutoCloseable {
     }
 
     /** The id {@code toSystem} knows the entity by that {@code fromSystem} calls {@code localId}; empty when not mapped. */
+    @Override
     public Optional<String> resolve(String entityType, String fromSystem, String localId, String toSystem) {
         Optional<String> id = fromSystem.equals(CANONICAL) ? Optional.of(localId)
                 : cached(canonical, new Key(entityType, fromSystem, localId), k -> store.canonicalOf(entityType, fromSystem, localId));

@@ -23,6 +23,10 @@ public sealed interface Spec {
     record ListOf(Spec items) implements Spec {
     }
 
+    /** Any YAML value (mapping, list or scalar), taken as JSON: example payloads, expected outputs. */
+    record Any() implements Spec {
+    }
+
     /** A single value. {@code allowed} restricts strings to a set; min/max bound numbers. */
     record Scalar(Type type, List<String> allowed, Double min, Double max) implements Spec {
     }
@@ -47,6 +51,10 @@ public sealed interface Spec {
     }
 
     // Small builders so specs read like the YAML they describe.
+
+    static Any any() {
+        return new Any();
+    }
 
     static ListOf listOf(Spec items) {
         return new ListOf(items);

@@ -29,6 +29,7 @@ public final class SpecDocs {
                     .append(" |\n");
             if (f.spec() instanceof Spec.Obj inner) rows(out, inner, key + ".");
             if (f.spec() instanceof Spec.MapOf(Spec.Obj inner)) rows(out, inner, key + ".NAME.");
+            if (f.spec() instanceof Spec.ListOf(Spec.Obj inner)) rows(out, inner, key + "[].");
         }
     }
 
@@ -62,6 +63,9 @@ public final class SpecDocs {
             case Spec.MapOf map -> {
                 n.put("type", "object");
                 n.set("additionalProperties", node(map.values()));
+            }
+            case Spec.Any any -> {
+                // any JSON value
             }
             case Spec.ListOf list -> {
                 n.put("type", "array");

@@ -48,6 +48,7 @@ public final class SpecValidator {
             case Spec.Obj obj -> object(node, obj, key);
             case Spec.MapOf map -> mapOf(node, map, key);
             case Spec.ListOf list -> listOf(node, list, key);
+            case Spec.Any any -> plain(node);
             case Spec.Scalar scalar -> scalar(node, scalar, key);
         };
     }
@@ -127,6 +128,32 @@ public final class SpecValidator {
             if (value != null) out.add(value);
         }
         return out.size() == sequence.getValue().size() ? List.copyOf(out) : null;
+    }
+
+    /** A YAML node as plain Java values (maps, lists, strings, numbers, booleans, null), as YAML's core schema reads them. */
+    private static Object plain(Node node) {
+        return switch (node) {
+            case MappingNode m -> {
+                Map<String, Object> out = new LinkedHashMap<>();
+                for (NodeTuple t : m.getValue()) out.put(keyName(t.getKeyNode()), plain(t.getValueNode()));
+                yield out;
+            }
+            case SequenceNode s -> s.getValue().stream().map(SpecValidator::plain).toList();
+            case ScalarNode s -> {
+                Tag tag = s.getTag();
+                String v = s.getValue();
+                if (tag.equals(Tag.NULL)) yield null;
+                if (tag.equals(Tag.BOOL)) yield Boolean.parseBoolean(v);
+                try {
+                    if (tag.equals(Tag.INT)) yield new java.math.BigInteger(v.replace("_", ""));
+                    if (tag.equals(Tag.FLOAT)) yield new java.math.BigDecimal(v.replace("_", ""));
+                } catch (NumberFormatException e) {
+                    yield v; // .inf, 0x1F and the like stay text
+                }
+                yield v;
+            }
+            default -> null;
+        };
     }
 
     private Object scalar(Node node, Spec.Scalar spec, String key) {
@@ -259,6 +286,7 @@ public final class SpecValidator {
             case Spec.Obj o -> "mapping";
             case Spec.MapOf m -> "mapping of names to " + describe(m.values());
             case Spec.ListOf l -> "list of " + describe(l.items());
+            case Spec.Any a -> "any value";
             case Spec.Scalar s -> s.allowed().isEmpty() ? s.type().label : "one of " + String.join(", ", s.allowed());
         };
     }

@@ -1,0 +1,49 @@
+package dev.millwright.harness;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/** Differences between an expected and an actual JSON value, one line per JSON pointer; numbers compare by value. */
+public final class JsonDiff {
+    private JsonDiff() {
+    }
+
+    public static List<String> diff(JsonNode expected, JsonNode actual) {
+        List<String> out = new ArrayList<>();
+        diff("", expected, actual, out);
+        return out;
+    }
+
+    private static void diff(String pointer, JsonNode expected, JsonNode actual, List<String> out) {
+        String at = pointer.isEmpty() ? "/" : pointer;
+        if (expected.isNumber() && actual.isNumber()) {
+            if (expected.decimalValue().compareTo(actual.decimalValue()) != 0) out.add(at + ": expected " + expected + ", got " + actual);
+            return;
+        }
+        if (expected.isObject() && actual.isObject()) {
+            Set<String> names = new LinkedHashSet<>();
+            expected.fieldNames().forEachRemaining(names::add);
+            actual.fieldNames().forEachRemaining(names::add);
+            for (String name : names) {
+                String child = pointer + "/" + name.replace("~", "~0").replace("/", "~1");
+                if (!actual.has(name)) out.add(child + ": missing (expected " + expected.get(name) + ")");
+                else if (!expected.has(name)) out.add(child + ": not expected (got " + actual.get(name) + ")");
+                else diff(child, expected.get(name), actual.get(name), out);
+            }
+            return;
+        }
+        if (expected.isArray() && actual.isArray()) {
+            Iterator<JsonNode> e = expected.elements(), a = actual.elements();
+            int i = 0;
+            while (e.hasNext() && a.hasNext()) diff(pointer + "/" + i++, e.next(), a.next(), out);
+            if (e.hasNext() || a.hasNext()) out.add(at + ": expected " + expected.size() + " items, got " + actual.size());
+            return;
+        }
+        if (!expected.equals(actual)) out.add(at + ": expected " + expected + ", got " + actual);
+    }
+}
