@@ -50,12 +50,18 @@ class MqttCrashTest {
             publishing.get(); // the broker keeps taking messages while no hub is there
 
             try (HubProcess second = HubProcess.start(plant, HubProcess.onTestDatabase(schema))) {
-                await().atMost(Duration.ofSeconds(90)).until(() -> events(db) == 3000);
+                await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> assertThat(events(db))
+                        .as("events stored (%d at the kill); the second hub said:%n%s", atKill, tail(second.output()))
+                        .isEqualTo(3000));
                 assertThat(atKill).isLessThan(3000);
                 assertThat(press.acked).hasSize(3000);
                 assertThat(Sql.count(db, "select count(distinct (body::jsonb->'data'->>'seq')::int) from events")).isEqualTo(3000);
             }
         }
+    }
+
+    private static String tail(java.util.List<String> lines) {
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
     }
 
     private static long events(Database db) {
