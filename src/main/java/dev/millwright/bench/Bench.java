@@ -78,6 +78,10 @@ public final class Bench {
             endToEnd(pg, "bench_bulk", options.events(), results, true);
             quiesce(pg);
             latency(pg);
+            quiesce(pg);
+            try (Database db = Database.open(pg.jdbcUrl(), pg.user(), null, "bench_xref", 8)) {
+                MasterDataBench.run(db, results);
+            }
         } finally {
             deleteTree(data);
         }

@@ -45,7 +45,8 @@ final class DemoCommand implements Callable<Integer> {
             if (system.http() != null) receivers.add(receiver(system.name(), system.http().baseUrl()));
         }
         String token = Environment.adminToken();
-        return RunCommand.serve(plant, null, port, hubPort -> sendSample(hubPort, token));
+        // The same token for the hub and for the sample and the curl lines printed below.
+        return RunCommand.serve(plant, null, port, token, hubPort -> sendSample(hubPort, token));
     }
 
     /** A stand-in for a plant system: prints what it receives and answers 200. */

@@ -27,17 +27,17 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PlantConfig plant = Environment.loadPlant(config);
-        return plant == null ? 2 : serve(plant, host, port, null);
+        return plant == null ? 2 : serve(plant, host, port, Environment.adminToken(), null);
     }
 
     /** Starts the store and a hub, runs {@code afterStart}, and blocks until the process is asked to stop. */
-    static int serve(PlantConfig plant, String host, Integer port, java.util.function.IntConsumer afterStart) throws Exception {
+    static int serve(PlantConfig plant, String host, Integer port, String adminToken, java.util.function.IntConsumer afterStart) throws Exception {
         HubSettings.Http http = plant.hub().http();
         PlantConfig effective = plant.withHub(plant.hub().withHttp(host != null ? host : http.host(), port != null ? port : http.port()));
         Environment.Store store = Environment.openStore();
         Hub hub;
         try {
-            hub = Hub.start(effective, store.db(), List.of(Environment.adminToken()), Clock.systemUTC());
+            hub = Hub.start(effective, store.db(), List.of(adminToken), Clock.systemUTC());
         } catch (RuntimeException e) {
             store.close();
             throw e;

@@ -45,12 +45,12 @@ public final class InboundConnector implements AutoCloseable {
         /** Reports a problem (unreachable broker, unreadable folder); shown by the status and logged once per change. */
         void problem(String problem);
 
-        /** Clears the problem once the reader works again. */
+        /** Says the reader is taking messages (connected and subscribed, or a folder read), clearing any problem. */
         void ok();
     }
 
-    /** What an operator sees: who reads, and the last problem. */
-    public record Status(String system, String channel, boolean readingHere, String problem, Instant problemSince) {
+    /** What an operator sees: whether this node reads, whether the reader is taking messages now, and the last problem. */
+    public record Status(String system, String channel, boolean readingHere, boolean ready, String problem, Instant problemSince) {
     }
 
     private final Reader reader;
@@ -65,6 +65,7 @@ public final class InboundConnector implements AutoCloseable {
     private volatile boolean running = true;
     private volatile boolean holding;
     private volatile String problem;
+    private volatile boolean ready;
     private volatile Instant problemSince;
     private Instant renewedAt = Instant.EPOCH;
     private Thread thread;
@@ -85,7 +86,7 @@ public final class InboundConnector implements AutoCloseable {
     }
 
     public Status status() {
-        return new Status(reader.system(), reader.channel(), holding, problem, problemSince);
+        return new Status(reader.system(), reader.channel(), holding, holding && ready, problem, problemSince);
     }
 
     private void loop() {
@@ -102,6 +103,7 @@ public final class InboundConnector implements AutoCloseable {
 
             @Override
             public void problem(String p) {
+                ready = false;
                 if (!p.equals(problem)) {
                     log.warn("{} {}: {}", reader.system(), reader.channel(), p);
                     problemSince = clock.instant();
@@ -113,6 +115,7 @@ public final class InboundConnector implements AutoCloseable {
             @Override
             public void ok() {
                 if (problem != null) log.info("{} {}: working again", reader.system(), reader.channel());
+                ready = true;
                 problem = null;
                 problemSince = null;
             }

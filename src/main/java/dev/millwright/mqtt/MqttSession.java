@@ -53,10 +53,10 @@ public final class MqttSession implements AutoCloseable {
                 .addConnectedListener(ctx -> {
                     if (connectedBefore.getAndSet(true)) metrics.reconnected(system);
                     log.info("{}: connected to MQTT broker {}", system, where);
-                    listener.ok();
                     Thread.startVirtualThread(() -> {
                         try {
                             onConnected.accept(holder[0]);
+                            listener.ok(); // only once subscribed: before that, messages are not queued for the hub
                         } catch (RuntimeException e) {
                             listener.problem("connected to " + where + " but setting up failed: " + cause(e));
                         }

@@ -155,6 +155,6 @@ class MqttInboundTest {
 
     private static boolean readingHere(TestHub hub) {
         JsonNode items = hub.client.get("/api/v1/connectors").json().get("items");
-        return items.size() == 1 && items.get(0).get("readingHere").asBoolean() && items.get(0).get("problem").isNull();
+        return items.size() == 1 && items.get(0).get("ready").asBoolean();
     }
 }

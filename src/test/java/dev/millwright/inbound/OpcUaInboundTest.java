@@ -64,7 +64,7 @@ class OpcUaInboundTest {
 
     private static boolean monitoring(TestHub hub) {
         JsonNode c = hub.client.get("/api/v1/connectors").json().get("items").get(0);
-        return c.get("readingHere").asBoolean() && c.get("problem").isNull();
+        return c.get("ready").asBoolean();
     }
 
     @Test

@@ -89,7 +89,10 @@ public final class KafkaInbound implements InboundConnector.Reader {
                     lease.pause(STORE_RETRY);
                     continue;
                 }
-                if (records.isEmpty()) continue;
+                if (records.isEmpty()) {
+                    lease.ok();
+                    continue;
+                }
                 if (!store(records, lease)) return;
                 try {
                     consumer.commitSync(nextOffsets(records));
