@@ -38,6 +38,15 @@ create temp table xref_import (line int, entity_type text, canonical_id text, sy
 -- name: import_rows
 insert into xref_import select * from unnest(?::int[], ?::text[], ?::text[], ?::text[], ?::text[])
 
+-- name: import_index
+create index on xref_import (entity_type, system, local_id)
+
+-- name: import_index_entity
+create index on xref_import (entity_type, canonical_id, system)
+
+-- name: import_analyze
+analyze xref_import
+
 -- name: import_conflicts
 -- Rows giving a system id that already names another entity, in the store or on an earlier line of the file.
 select i.line, i.local_id, i.system, coalesce(x.canonical_id, f.canonical_id) as owner

@@ -97,8 +97,10 @@ public final class ApiServer implements AutoCloseable {
                     default -> config.routes.post(r.path(), r.handler());
                 }
             }
-            config.routes.exception(RejectedInput.class, (e, ctx) ->
-                    new Problem(e.status(), e.title(), null, e.violations()).send(ctx));
+            config.routes.exception(RejectedInput.class, (e, ctx) -> {
+                if (e.status() == 503) ctx.header("Retry-After", "5"); // nothing stored: send it again shortly
+                new Problem(e.status(), e.title(), null, e.violations()).send(ctx);
+            });
             config.routes.exception(ApiException.class, (e, ctx) -> e.problem.send(ctx));
             config.routes.exception(StoreException.class, (e, ctx) -> {
                 log.warn("database error on {} {}: {}", ctx.method(), ctx.path(), e.getMessage());

@@ -152,6 +152,11 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
                         "system '" + s.system() + "' has no operation '" + s.operation() + "'" + (target.http() == null ? ""
                                 : "; its operations: " + String.join(", ", target.http().operations().keySet()))));
             }
+            if (s.operation() != null && target != null && target.http() != null && target.http().operations().containsKey(s.operation())
+                    && target.http().operations().get(s.operation()).method().equals("GET")) {
+                errors.add(new ConfigError(display(dir, file), line(root, "deliver", "operation"), "deliver.operation",
+                        "'" + s.operation() + "' is a GET operation: it fetches context for mappings and cannot receive deliveries"));
+            }
             if (s.orderBy() != null && !ORDER_BY.matcher(s.orderBy()).matches()) {
                 errors.add(new ConfigError(display(dir, file), line(root, "orderBy"), "orderBy",
                         "'" + s.orderBy() + "' is neither an attribute name (subject, source, ...) nor a data path (data.lot.id)"));
@@ -166,7 +171,7 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
         }
         List<PlantContract> contracts = loadContracts(dir, errors);
         Map<String, ValueMap> valueMaps = PlantTables.valueMaps(dir, errors);
-        PlantTables.checkReferences(dir, mappings.keySet(), valueMaps, errors);
+        PlantTables.checkReferences(dir, mappings.keySet(), valueMaps, systems, errors);
         List<XrefStore.Row> xrefSeed = PlantTables.xrefSeed(dir, errors);
         if (!errors.isEmpty()) throw new ConfigException(errors);
         return new PlantConfig(dir, hub, Map.copyOf(systems), List.copyOf(subscriptions), contracts, Map.copyOf(mappings), valueMaps, xrefSeed);

@@ -214,11 +214,19 @@ public final class PlantSpecs {
                     + "Deliveries wait as failed, with the reason, and are retried when the circuit lets calls through."),
             optional("retry", RETRY, null, "Retries of 5xx, 429, timeouts and refused connections; other 4xx are permanent."),
             optional("operations", new Spec.MapOf(object(
-                    optional("method", oneOf("POST", "PUT", "PATCH"), "POST", "HTTP method."),
-                    required("path", string(), "Path appended to baseUrl.", "/quality-holds"),
+                    optional("method", oneOf("POST", "PUT", "PATCH", "GET"), "POST", "HTTP method. GET operations fetch context for "
+                            + "mappings ($fetch(system, operation, key)) instead of receiving deliveries."),
+                    required("path", string(), "Path appended to baseUrl; in a GET operation {key} is replaced by the key $fetch passes "
+                            + "(URL-encoded).", "/quality-holds"),
                     optional("mapping", string(), null, "Mapping in mappings/ (JSONata) from the CloudEvent to the body the system expects; "
                             + "without one the CloudEvent itself is sent. A mapping that fails dead-letters the delivery with the reason."),
                     optional("batch", BATCH, null, "Send deliveries of this operation in bulk calls, for systems with a bulk endpoint."),
+                    optional("cacheTtl", duration(), "0s", "GET operations: how long a fetched answer is reused (0s: fetched every time)."),
+                    optional("cacheSize", integer(1, 10_000_000), 10_000, "GET operations: most answers kept; the least recently used go first."),
+                    optional("onUnavailable", oneOf("wait", "proceed"), "wait", "GET operations, when the system cannot answer (refused, "
+                            + "timeout, 5xx): wait — the message is not taken now and is tried again (a webhook gets 503, MQTT/Kafka/file "
+                            + "messages stay unacknowledged, a delivery is retried); proceed — $fetch gives null and each event made carries "
+                            + "the extension attribute contextmissing naming what was missing."),
                     optional("onUnresolved", oneOf("deadLetter", "wait"), "deadLetter", "When the mapping's $xref finds no entry: deadLetter "
                             + "the delivery with the reason (retry it once the entry exists), or wait — the delivery stays failed with the "
                             + "reason and is tried again with backoff (up to retry.maxAttempts) until the cross-reference has the entry.")
@@ -283,6 +291,8 @@ public final class PlantSpecs {
             optional("valuemaps", new Spec.MapOf(new Spec.MapOf(string())), null, "Value maps by name (key → value; key * is the default) "
                     + "that replace the plant's valuemaps/ of the same name for these cases."),
             optional("variables", new Spec.MapOf(string()), null, "Variables the mapping sees, as a connector would bind them ($topic, $file)."),
+            optional("fetch", new Spec.MapOf(new Spec.MapOf(Spec.any())), null, "What $fetch(system, operation, key) returns, by "
+                    + "\"system.operation\" and key; a key not listed gives null, as a 404 would."),
             optional("now", string(), "2026-01-01T00:00:00Z", "What $now() returns."),
             required("cases", Spec.listOf(object(
                     required("name", string(), "What the case shows.", "a failed inspection becomes quality.inspection.failed"),

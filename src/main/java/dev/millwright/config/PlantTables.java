@@ -76,13 +76,15 @@ final class PlantTables {
     }
 
     private static final java.util.regex.Pattern LOOKUP = java.util.regex.Pattern.compile("\\$lookup\\(\\s*[\"']([^\"']*)[\"']");
+    private static final java.util.regex.Pattern FETCH = java.util.regex.Pattern.compile("\\$fetch\\(\\s*[\"']([^\"']*)[\"']\\s*,\\s*[\"']([^\"']*)[\"']");
     private static final java.util.regex.Pattern XREF = java.util.regex.Pattern.compile("\\$xref\\(\\s*[\"']([^\"']*)[\"']");
 
     /**
      * Literal names a mapping passes to $lookup and $xref must exist: a value map in valuemaps/, an entity
      * type the cross-reference knows. Names computed at run time are checked when they are used.
      */
-    static void checkReferences(Path dir, java.util.Set<String> mappingNames, Map<String, ValueMap> valueMaps, List<ConfigError> errors) {
+    static void checkReferences(Path dir, java.util.Set<String> mappingNames, Map<String, ValueMap> valueMaps, Map<String, SystemConfig> systems,
+                                List<ConfigError> errors) {
         for (String name : mappingNames) {
             String text;
             try {
@@ -96,6 +98,15 @@ final class PlantTables {
                     errors.add(new ConfigError("mappings/" + name, lineOf(text, lookups.start()), "", "$lookup at position " + lookups.start()
                             + ": no value map '" + lookups.group(1) + "' (valuemaps/" + lookups.group(1) + ".csv); known: "
                             + String.join(", ", valueMaps.keySet().stream().sorted().toList())));
+                }
+            }
+            var fetches = FETCH.matcher(text);
+            while (fetches.find()) {
+                SystemConfig system = systems.get(fetches.group(1));
+                SystemConfig.Operation op = system == null || system.http() == null ? null : system.http().operations().get(fetches.group(2));
+                if (op == null || !op.method().equals("GET")) {
+                    errors.add(new ConfigError("mappings/" + name, lineOf(text, fetches.start()), "", "$fetch at position " + fetches.start()
+                            + ": no GET operation '" + fetches.group(2) + "' on system '" + fetches.group(1) + "' (outbound.http.operations)"));
                 }
             }
             var xrefs = XREF.matcher(text);

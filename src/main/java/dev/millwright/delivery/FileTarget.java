@@ -70,6 +70,8 @@ public final class FileTarget implements Target {
         String content;
         try {
             content = content(body);
+        } catch (Mapping.Unavailable e) {
+            return Outcome.retry(null, e.describe(), null);
         } catch (Mapping.MappingException e) {
             return Outcome.permanent(null, e.describe() + "; event: " + (body.length() <= 300 ? body : body.substring(0, 300) + "…"));
         }

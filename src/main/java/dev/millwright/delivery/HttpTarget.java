@@ -40,7 +40,7 @@ import java.util.concurrent.Semaphore;
  * Idempotency-Key. Classifies the answer: 2xx delivered; 5xx, 408, 429, timeouts and refused
  * connections are worth retrying; any other 4xx is permanent.
  */
-public final class HttpTarget implements Target {
+public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher {
     private static final int EXCERPT = 500;
 
     private final String name;
@@ -117,6 +117,8 @@ public final class HttpTarget implements Target {
             call = call(item, op, body);
         } catch (Mapping.Unresolved e) {
             return unresolved(op, e, body);
+        } catch (Mapping.Unavailable e) {
+            return Outcome.retry(null, e.describe(), null); // the context it needs may be there next time
         } catch (Mapping.MappingException e) {
             // Retrying cannot help a mapping that fails on this event: dead-letter it with the reason.
             return Outcome.permanent(null, e.describe() + "; event: " + excerpt(body));
@@ -152,6 +154,8 @@ public final class HttpTarget implements Target {
                 keys.append(p.item().idempotencyKey()).append(',');
             } catch (Mapping.Unresolved e) {
                 outcomes[i] = unresolved(op, e, p.event());
+            } catch (Mapping.Unavailable e) {
+                outcomes[i] = Outcome.retry(null, e.describe(), null);
             } catch (Mapping.MappingException e) {
                 outcomes[i] = Outcome.permanent(null, e.describe() + "; event: " + excerpt(p.event()));
             }
@@ -242,6 +246,65 @@ public final class HttpTarget implements Target {
 
     private static Exchange failed(String error) {
         return new Exchange(null, Outcome.retry(null, error, null));
+    }
+
+    /** Answers of GET operations, per operation: key → (answer, fetched at); least recently used dropped first. */
+    private final Map<String, java.util.LinkedHashMap<String, Fetched>> fetchCache = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private record Fetched(JsonNode value, java.time.Instant at) {
+    }
+
+    /**
+     * Context for a mapping: a GET operation with the key in its path, from the cache while fresh. 404 is
+     * "no such record" (null); refused, timeout, 5xx and 429 are "unavailable" (wait or proceed, as the
+     * operation says); other answers are errors of the mapping.
+     */
+    @Override
+    public JsonNode fetch(String operation, String key) throws InterruptedException {
+        SystemConfig.Operation op = config.operations().get(operation);
+        if (op == null || !op.method().equals("GET")) {
+            throw new Mapping.MappingException("$fetch", -1, "system '" + name + "' has no GET operation '" + operation + "'");
+        }
+        var cache = op.cacheTtl().isZero() ? null : fetchCache.computeIfAbsent(operation, k -> new java.util.LinkedHashMap<>(16, 0.75f, true));
+        if (cache != null) {
+            synchronized (cache) {
+                Fetched hit = cache.get(key);
+                if (hit != null && hit.at().plus(op.cacheTtl()).isAfter(clock.instant())) return hit.value();
+            }
+        }
+        String path = op.path().replace("{key}", java.net.URLEncoder.encode(key, StandardCharsets.UTF_8).replace("+", "%20"));
+        boolean proceed = op.onUnavailable().equals("proceed");
+        Duration closedFor = breaker.permit();
+        if (closedFor != null) throw new dev.millwright.mapping.Fetcher.Unavailable(name + " " + operation + ": circuit open, no call made", proceed);
+        Exchange exchange = exchange(() -> {
+            HttpRequest.Builder request = HttpRequest.newBuilder(resolve(path)).timeout(config.timeout()).header("Accept", "application/json").GET();
+            config.headers().forEach((k, v) -> request.header(k, v.value()));
+            auth.apply(request);
+            return request.build();
+        });
+        Outcome outcome = exchange.outcome(this::classify);
+        breaker.record(outcome);
+        JsonNode value;
+        if (exchange.response() != null && exchange.response().statusCode() == 404) {
+            value = Json.MAPPER.nullNode();
+        } else if (outcome.kind() == Outcome.Kind.RETRY) {
+            throw new dev.millwright.mapping.Fetcher.Unavailable(name + " " + operation + " for '" + key + "': " + outcome.error(), proceed);
+        } else if (outcome.kind() != Outcome.Kind.DELIVERED) {
+            throw new Mapping.MappingException("$fetch", -1, name + " " + operation + " for '" + key + "': " + outcome.error());
+        } else {
+            try {
+                value = Json.MAPPER.readTree(exchange.response().body());
+            } catch (IOException e) {
+                throw new Mapping.MappingException("$fetch", -1, name + " " + operation + " for '" + key + "' answered with no JSON");
+            }
+        }
+        if (cache != null) {
+            synchronized (cache) {
+                cache.put(key, new Fetched(value, clock.instant()));
+                if (cache.size() > op.cacheSize()) cache.remove(cache.keySet().iterator().next());
+            }
+        }
+        return value;
     }
 
     /**

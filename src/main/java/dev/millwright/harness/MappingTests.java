@@ -8,6 +8,7 @@ import dev.millwright.config.spec.ConfigException;
 import dev.millwright.event.Json;
 import dev.millwright.inbound.PayloadFormat;
 import dev.millwright.ingest.RejectedInput;
+import dev.millwright.mapping.Fetcher;
 import dev.millwright.mapping.Mapping;
 import dev.millwright.mapping.MappingFunctions;
 import dev.millwright.mapping.ValueMap;
@@ -126,7 +127,18 @@ public final class MappingTests {
         }
         Clock clock = Clock.fixed(Instant.parse((String) tree.get("now")), ZoneOffset.UTC);
         String plantName = plant.hub() == null ? "" : plant.hub().plant();
-        return new MappingFunctions(XrefLookup.of(rows), Map.copyOf(valueMaps), clock, plantName);
+        Map<String, Fetcher> fetchers = new HashMap<>();
+        if (tree.get("fetch") != null) {
+            ((Map<String, Map<String, Object>>) tree.get("fetch")).forEach((systemOperation, answers) -> {
+                int dot = systemOperation.indexOf('.');
+                String system = dot < 0 ? systemOperation : systemOperation.substring(0, dot);
+                String operation = dot < 0 ? "" : systemOperation.substring(dot + 1);
+                Fetcher previous = fetchers.get(system);
+                fetchers.put(system, (op, key) -> op.equals(operation) ? Json.MAPPER.valueToTree(answers.get(key))
+                        : previous != null ? previous.fetch(op, key) : Json.MAPPER.nullNode());
+            });
+        }
+        return new MappingFunctions(XrefLookup.of(rows), Map.copyOf(valueMaps), clock, plantName, fetchers);
     }
 
     private static List<Path> testFiles(Path folder) {

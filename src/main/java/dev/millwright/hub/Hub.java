@@ -9,6 +9,7 @@ import dev.millwright.contracts.ContractCatalog;
 import dev.millwright.contracts.Contracts;
 import dev.millwright.contracts.Upcasting;
 import dev.millwright.delivery.DeliveryEngine;
+import dev.millwright.delivery.HttpTarget;
 import dev.millwright.delivery.Target;
 import dev.millwright.delivery.Targets;
 import dev.millwright.delivery.WorkSignal;
@@ -81,11 +82,14 @@ public final class Hub implements AutoCloseable {
                     seeded.unchanged(), seeded.rejected().size());
             seeded.rejected().forEach(r -> log.warn("xref/ seed row at line {} not imported: {}", r.line(), r.reason()));
         }
-        Mappings mappings = new Mappings(plant.mappings(), new MappingFunctions(xref, plant.valueMaps(), clock, settings.plant()));
+        // Mappings may $fetch from the HTTP targets, which themselves run mappings: the map is filled just below.
+        Map<String, HttpTarget> fetchers = new LinkedHashMap<>();
+        Mappings mappings = new Mappings(plant.mappings(), new MappingFunctions(xref, plant.valueMaps(), clock, settings.plant(), fetchers));
         Map<String, Target> targets = new LinkedHashMap<>();
         for (SystemConfig s : plant.systems().values()) {
             Target target = Targets.of(s, clock, rateLimits, mappings, metrics);
             if (target != null) targets.put(s.name(), target);
+            if (target instanceof HttpTarget http) fetchers.put(s.name(), http);
         }
         Router router = new Router(plant.subscriptions(), settings.delivery().lanes());
         ContractCatalog catalog = ContractCatalog.builtIn().withPlantContracts(plant.contracts());

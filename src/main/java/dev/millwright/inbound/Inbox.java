@@ -28,6 +28,8 @@ import java.util.stream.Collectors;
  */
 public final class Inbox {
     private static final int EXCERPT = 300;
+    /** Extension attribute on events mapped without context a $fetch could not get (operations with onUnavailable: proceed). */
+    public static final String CONTEXT_MISSING = "contextmissing";
 
     /** Where a payload came from: the system, the connector kind, and the connector's own reference. */
     public record Origin(String system, String channel, String reference) {
@@ -77,8 +79,12 @@ public final class Inbox {
     public List<CloudEvent> map(String system, Route route, JsonNode payload, Map<String, String> variables) {
         Mapping mapping = mappings.get(route.mapping());
         JsonNode mapped;
+        List<String> missing = new ArrayList<>();
         try {
-            mapped = mappings.apply(route.mapping(), payload, variables);
+            mapped = mappings.apply(route.mapping(), payload, variables, missing);
+        } catch (Mapping.Unavailable e) {
+            // Not the payload's fault: the system that gives the context cannot answer now. Nothing is stored; try again later.
+            throw new RejectedInput(503, "Context unavailable", List.of(new Violation("", e.describe())));
         } catch (Mapping.MappingException e) {
             throw new RejectedInput(422, "Mapping failed", List.of(new Violation("", e.describe() + "; input: " + excerpt(payload))));
         }
@@ -94,6 +100,7 @@ public final class Inbox {
                 continue;
             }
             event.put("specversion", "1.0");
+            if (!missing.isEmpty()) event.put(CONTEXT_MISSING, String.join(" ", missing));
             if (!event.hasNonNull("source")) event.put("source", route.source() != null ? route.source() : "system://" + system);
             if (event.has("id") && event.get("id").isNumber()) event.put("id", event.get("id").asText());
             CloudEvent e = reader.check(event, null, "/" + i, violations);
@@ -153,6 +160,7 @@ public final class Inbox {
                 checkContracts(mapped);
                 events.addAll(mapped);
             } catch (RejectedInput e) {
+                if (e.status() == 503) throw new NotStored(describe(e)); // wait: the connector takes it again later
                 rejected.add(Map.entry(p, describe(e)));
             }
         }

@@ -64,6 +64,11 @@ public final class Mapping {
      * @throws MappingException for any other failure, naming the mapping and (where known) the position
      */
     public JsonNode apply(JsonNode input, java.util.Map<String, String> variables, MappingFunctions functions) {
+        return apply(input, variables, functions, new java.util.ArrayList<>());
+    }
+
+    /** @param missing collects the $fetch calls that went on without their context (operations that allow it) */
+    public JsonNode apply(JsonNode input, java.util.Map<String, String> variables, MappingFunctions functions, java.util.List<String> missing) {
         Object in = Json.MAPPER.convertValue(input, Object.class);
         Object out;
         try {
@@ -73,7 +78,7 @@ public final class Mapping {
                 } else {
                     Jsonata.Frame frame = expression.createFrame();
                     variables.forEach(frame::bind);
-                    if (functions != null) functions.bind(frame);
+                    if (functions != null) functions.bind(frame, missing);
                     out = expression.evaluate(in, frame);
                 }
             }
@@ -89,11 +94,19 @@ public final class Mapping {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof JException j && j.getLocation() >= 0 && position < 0) position = j.getLocation();
             if (t instanceof MappingFunctions.Unresolved u) return new Unresolved(name, position, u.getMessage());
+            if (t instanceof Fetcher.Unavailable u) return new Unavailable(name, position, u.getMessage());
             if (t instanceof MappingException m) return new MappingException(name, position, m.mapping().equals(name) ? m.getMessage() : m.describe());
             if (t.getCause() == t) break;
         }
         if (e instanceof JException j) return new MappingException(name, j.getLocation(), j.getMessage());
         return new MappingException(name, position, e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+    }
+
+    /** A mapping whose $fetch found its system unable to answer: worth trying again later. */
+    public static final class Unavailable extends MappingException {
+        public Unavailable(String mapping, int position, String message) {
+            super(mapping, position, "context unavailable: " + message);
+        }
     }
 
     /** A mapping that met an id with no cross-reference entry. */

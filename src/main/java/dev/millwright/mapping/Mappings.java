@@ -32,4 +32,9 @@ public final class Mappings {
     public JsonNode apply(String name, JsonNode input, Map<String, String> variables) {
         return get(name).apply(input, variables, functions);
     }
+
+    /** @param missing collects the $fetch calls that went on without their context */
+    public JsonNode apply(String name, JsonNode input, Map<String, String> variables, java.util.List<String> missing) {
+        return get(name).apply(input, variables, functions, missing);
+    }
 }

@@ -198,6 +198,10 @@ public final class XrefStore {
                 ps.setArray(5, c.createArrayOf("text", rows.stream().map(Row::localId).toArray()));
                 ps.executeUpdate();
             }
+            // The conflict check looks rows up by id, in the file and in the store: index the staged rows first.
+            exec(c, "import_index");
+            exec(c, "import_index_entity");
+            exec(c, "import_analyze");
             List<Rejected> rejected = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement(SQL.get("import_conflicts")); ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
