@@ -170,6 +170,20 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
             subscriptions.add(s);
         }
         List<PlantContract> contracts = loadContracts(dir, errors);
+        if (hub != null && !hub.contracts().allowUnknownTypes()) {
+            var catalog = dev.millwright.contracts.ContractCatalog.builtIn();
+            java.util.Set<String> inbound = new java.util.TreeSet<>();
+            for (SystemConfig s : systems.values()) {
+                if (s.inbound().http() != null) inbound.add(s.inbound().http().mapping());
+                if (s.inbound().files() != null) inbound.add(s.inbound().files().mapping());
+                if (s.inbound().mqtt() != null) inbound.add(s.inbound().mqtt().mapping());
+                if (s.inbound().kafka() != null) inbound.add(s.inbound().kafka().mapping());
+                if (s.inbound().opcua() != null) inbound.add(s.inbound().opcua().mapping());
+            }
+            inbound.retainAll(mappings.keySet());
+            PlantTables.checkEventTypes(dir, inbound, type -> catalog.types().containsKey(type)
+                    || contracts.stream().anyMatch(c -> c.type().equals(type)), errors);
+        }
         Map<String, ValueMap> valueMaps = PlantTables.valueMaps(dir, errors);
         PlantTables.checkReferences(dir, mappings.keySet(), valueMaps, systems, errors);
         List<XrefStore.Row> xrefSeed = PlantTables.xrefSeed(dir, errors);

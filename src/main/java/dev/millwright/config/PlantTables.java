@@ -119,6 +119,31 @@ final class PlantTables {
         }
     }
 
+    private static final java.util.regex.Pattern EVENT_TYPE = java.util.regex.Pattern.compile("[\"']type[\"']\\s*:\\s*[\"']([A-Za-z0-9._-]+)[\"']");
+
+    /**
+     * Event types an inbound mapping writes as literals must be in the catalog or the plant's contracts,
+     * unless the plant accepts unknown types; otherwise every event it makes would be refused at run time.
+     */
+    static void checkEventTypes(Path dir, java.util.Set<String> inboundMappings, java.util.function.Predicate<String> known, List<ConfigError> errors) {
+        for (String name : inboundMappings) {
+            String text;
+            try {
+                text = Files.readString(dir.resolve("mappings").resolve(name));
+            } catch (IOException e) {
+                continue;
+            }
+            var types = EVENT_TYPE.matcher(text);
+            while (types.find()) {
+                if (!known.test(types.group(1))) {
+                    errors.add(new ConfigError("mappings/" + name, lineOf(text, types.start()), "", "event type '" + types.group(1)
+                            + "' at position " + types.start() + " is neither in the event catalog nor a plant contract "
+                            + "(contracts/TYPE/VERSION.json), and contracts.allowUnknownTypes is off"));
+                }
+            }
+        }
+    }
+
     private static int lineOf(String text, int position) {
         int line = 1;
         for (int i = 0; i < position; i++) if (text.charAt(i) == '\n') line++;

@@ -112,4 +112,28 @@ class ValidateCommandTest {
                 .contains("valuemaps/defect-codes.csv:3: key 'DIM-OOT' is listed twice")
                 .contains("xref/assets.csv:3: unknown entity type 'robot'");
     }
+
+    @Test
+    void anInboundMappingThatMakesAnUnknownEventTypeIsRefusedUnlessThePlantAllowsThem() {
+        TestPlant plant = new TestPlant(dir)
+                .hub("plant: p\n")
+                .write("mappings/qms.jsonata", "{ \"type\": \"quality.inspection.failed\", \"data\": {} }")
+                .write("mappings/mes.jsonata", "{\n  \"type\": \"mes.machine.stoped\", \"data\": {} }")
+                .write("systems/qms.yaml", """
+                        name: qms
+                        inbound:
+                          http: { mapping: qms.jsonata, auth: { type: token, token: "${env:HOME}" } }
+                        """)
+                .write("systems/mes.yaml", """
+                        name: mes
+                        inbound:
+                          http: { mapping: mes.jsonata, auth: { type: token, token: "${env:HOME}" } }
+                        """);
+        Run run = validate();
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.out()).contains("mappings/mes.jsonata:2: event type 'mes.machine.stoped' at position 4 is neither in the event catalog")
+                .doesNotContain("quality.inspection.failed");
+        plant.hub("plant: p\ncontracts: { allowUnknownTypes: true }\n");
+        assertThat(validate().exit()).isZero();
+    }
 }
