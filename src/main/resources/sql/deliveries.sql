@@ -39,7 +39,8 @@ select * from unnest(?::bigint[], ?::int[], ?::timestamptz[], ?::int[], ?::text[
 -- Filters are bound once each in a parameter row; null means "any".
 
 -- name: search
-with p as (select ?::delivery_state as state, ?::text as target, ?::text as okey, ?::text as sub, ?::bigint as after, ?::int as lim)
+with p as (select ?::delivery_state as state, ?::text as target, ?::text as okey, ?::text as sub, ?::text as reason,
+                  ?::bigint as after, ?::int as lim)
 select d.id, d.event_seq, e.source as event_source, e.id as event_id, e.type as event_type, d.subscription, d.target,
        d.path, d.operation, d.lane, d.ordering_key, d.idempotency_key, d.replay_id, d.state, d.attempts, d.next_attempt_at,
        d.created_at, d.updated_at, d.delivered_at, d.last_status, d.last_error
@@ -48,6 +49,7 @@ where (p.state is null or d.state = p.state)
   and (p.target is null or d.target = p.target)
   and (p.okey is null or d.ordering_key = p.okey)
   and (p.sub is null or d.subscription = p.sub)
+  and (p.reason is null or strpos(d.last_error, p.reason) > 0)
   and d.id > p.after
 order by d.id
 limit (select lim from p)
@@ -69,7 +71,7 @@ where id = ? and state in ('dead', 'failed')
 returning id, target, lane
 
 -- name: retry_matching
-with p as (select ?::delivery_state as state, ?::text as target, ?::text as okey, ?::text as sub)
+with p as (select ?::delivery_state as state, ?::text as target, ?::text as okey, ?::text as sub, ?::text as reason)
 update deliveries d set state = 'pending', next_attempt_at = now(), updated_at = now()
 from p
 where d.state in ('dead', 'failed')
@@ -77,6 +79,7 @@ where d.state in ('dead', 'failed')
   and (p.target is null or d.target = p.target)
   and (p.okey is null or d.ordering_key = p.okey)
   and (p.sub is null or d.subscription = p.sub)
+  and (p.reason is null or strpos(d.last_error, p.reason) > 0)
 returning d.id, d.target, d.lane
 
 -- name: original_key

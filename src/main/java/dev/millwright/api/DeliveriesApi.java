@@ -33,11 +33,11 @@ final class DeliveriesApi {
     void search(Context ctx) {
         Params p = new Params(ctx);
         DeliveryState state = p.parsed("status", DeliveryState::parse);
-        String target = p.text("target"), key = p.text("key"), subscription = p.text("subscription");
+        String target = p.text("target"), key = p.text("key"), subscription = p.text("subscription"), reason = p.text("reason");
         long after = p.longValue("after", 0, 0, Long.MAX_VALUE);
         int limit = (int) p.longValue("limit", 100, 1, 1000);
         p.check();
-        List<DeliveryView> page = deliveries.search(new DeliveryFilter(state, target, key, subscription), after, limit);
+        List<DeliveryView> page = deliveries.search(new DeliveryFilter(state, target, key, subscription, reason), after, limit);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("items", page);
         out.put("next", page.size() == limit ? page.getLast().id() : null);
@@ -64,7 +64,7 @@ final class DeliveriesApi {
     }
 
     void retryMatching(Context ctx) {
-        JsonNode body = JsonBody.read(ctx, Set.of("status", "target", "key", "subscription"));
+        JsonNode body = JsonBody.read(ctx, Set.of("status", "target", "key", "subscription", "reason"));
         List<Violation> errors = new ArrayList<>();
         DeliveryState state = null;
         String status = text(body, "status", errors);
@@ -79,7 +79,7 @@ final class DeliveriesApi {
             }
         }
         DeliveryFilter filter = new DeliveryFilter(state, text(body, "target", errors), text(body, "key", errors),
-                text(body, "subscription", errors));
+                text(body, "subscription", errors), text(body, "reason", errors));
         if (!errors.isEmpty()) throw new ApiException(new Problem(400, "Invalid retry request", null, errors));
         int n = operations.retryMatching(filter, ctx.attribute(Auth.ACTOR));
         JsonBody.send(ctx, 202, Map.of("retried", n));

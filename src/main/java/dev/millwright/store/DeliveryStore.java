@@ -278,7 +278,7 @@ public final class DeliveryStore {
 
     private static int bindFilter(PreparedStatement ps, DeliveryFilter f, int i) throws SQLException {
         String state = f.state() == null ? null : f.state().name();
-        for (String v : new String[]{state, f.target(), f.orderingKey(), f.subscription()}) ps.setString(i++, v);
+        for (String v : new String[]{state, f.target(), f.orderingKey(), f.subscription(), f.reason()}) ps.setString(i++, v);
         return i;
     }
 

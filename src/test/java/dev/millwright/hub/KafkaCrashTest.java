@@ -6,16 +6,14 @@ import dev.millwright.support.Sql;
 import dev.millwright.support.TestKafka;
 import dev.millwright.support.TestPlant;
 import dev.millwright.support.TestPostgres;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -29,10 +27,7 @@ class KafkaCrashTest {
     void killWhileConsumingLosesNoRecordAndStoresNoneTwice() throws Exception {
         String schema = TestPostgres.newSchema("kafka_crash");
         try (TestKafka kafka = new TestKafka(dir.resolve("kafka"));
-             Database db = Database.open(TestPostgres.jdbcUrl(), "postgres", null, schema, 2);
-             KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap(),
-                     ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
-                     ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName()))) {
+             Database db = Database.open(TestPostgres.jdbcUrl(), "postgres", null, schema, 2)) {
             kafka.createTopic("press.counters", 3);
             Path plant = new TestPlant(dir.resolve("plant"))
                     .write("mappings/counter.jsonata", """
@@ -47,10 +42,11 @@ class KafkaCrashTest {
                                 maxPollRecords: 50
                                 properties: { session.timeout.ms: "6000", heartbeat.interval.ms: "1000" }
                             """.formatted(kafka.bootstrap())).dir();
+            List<ProducerRecord<String, String>> records = new ArrayList<>();
             for (int i = 0; i < 20_000; i++) {
-                producer.send(new ProducerRecord<>("press.counters", "P-" + (i % 9), "{\"machine\":\"P-" + (i % 9) + "\",\"seq\":" + i + "}"));
+                records.add(new ProducerRecord<>("press.counters", "P-" + (i % 9), "{\"machine\":\"P-" + (i % 9) + "\",\"seq\":" + i + "}"));
             }
-            producer.flush();
+            kafka.produceAll(records);
 
             HubProcess first = HubProcess.start(plant, HubProcess.onTestDatabase(schema));
             await().atMost(Duration.ofSeconds(60)).until(() -> events(db) > 2_000);

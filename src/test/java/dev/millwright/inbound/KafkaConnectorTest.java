@@ -13,12 +13,9 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -74,18 +71,14 @@ class KafkaConnectorTest {
                         """.formatted(kafka.bootstrap(), topic, group));
     }
 
-    private static KafkaProducer<String, String> producer() {
-        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap(), ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName()));
-    }
-
-    private static void produce(KafkaProducer<String, String> p, String topic, int from, int to) throws Exception {
+    /** Records seq from..to-1, each acknowledged by the broker. */
+    private static void produce(String topic, int from, int to) throws Exception {
+        List<ProducerRecord<String, String>> records = new ArrayList<>();
         for (int i = from; i < to; i++) {
             String machine = "M-" + (i % 7);
-            p.send(new ProducerRecord<>(topic, machine, "{\"machine\":\"" + machine + "\",\"seq\":" + i + ",\"count\":" + (i * 3) + "}"));
+            records.add(new ProducerRecord<>(topic, machine, "{\"machine\":\"" + machine + "\",\"seq\":" + i + ",\"count\":" + (i * 3) + "}"));
         }
-        p.flush();
+        kafka.produceAll(records);
     }
 
     private static long events(TestHub hub) {
@@ -95,10 +88,10 @@ class KafkaConnectorTest {
     @Test
     void recordsBecomeEventsOffsetsAreCommittedAndABadRecordIsKept() throws Exception {
         kafka.createTopic("line1.telemetry", 3);
-        try (TestHub hub = TestHub.start("kafka_in", plant("line1.telemetry", "g-basic")); var p = producer()) {
-            produce(p, "line1.telemetry", 0, 500);
-            p.send(new ProducerRecord<>("line1.telemetry", "M-1", "counter=17")).get();
-            produce(p, "line1.telemetry", 500, 1000);
+        try (TestHub hub = TestHub.start("kafka_in", plant("line1.telemetry", "g-basic"))) {
+            produce("line1.telemetry", 0, 500);
+            kafka.produceAll(List.of(new ProducerRecord<>("line1.telemetry", "M-1", "counter=17")));
+            produce("line1.telemetry", 500, 1000);
             await().atMost(Duration.ofSeconds(60)).until(() -> events(hub) == 1000);
             JsonNode failures = hub.client.get("/api/v1/inbound-failures?system=iot").json().get("items");
             assertThat(failures).hasSize(1);
@@ -114,17 +107,15 @@ class KafkaConnectorTest {
     void aHubRestartMidStreamLosesNothingAndStoresNothingTwice() throws Exception {
         kafka.createTopic("line2.telemetry", 3);
         String schema = TestPostgres.newSchema("kafka_restart");
-        try (var p = producer()) {
-            produce(p, "line2.telemetry", 0, 3000);
-            try (TestHub hub = TestHub.startOn(schema, plant("line2.telemetry", "g-restart"), Clock.systemUTC())) {
-                await().atMost(Duration.ofSeconds(60)).until(() -> events(hub) > 200);
-            } // stops mid-stream: records after the last offset commit are read again
-            produce(p, "line2.telemetry", 3000, 4000);
-            try (TestHub hub = TestHub.startOn(schema, plant("line2.telemetry", "g-restart"), Clock.systemUTC())) {
-                await().atMost(Duration.ofSeconds(60)).until(() -> events(hub) == 4000);
-                await().atMost(Duration.ofSeconds(20)).until(() -> lag("g-restart", "line2.telemetry") == 0);
-                assertThat(Sql.count(hub.db, "select count(distinct body::jsonb->>'id') from events")).isEqualTo(4000);
-            }
+        produce("line2.telemetry", 0, 3000);
+        try (TestHub hub = TestHub.startOn(schema, plant("line2.telemetry", "g-restart"), Clock.systemUTC())) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> events(hub) > 200);
+        } // stops mid-stream: records after the last offset commit are read again
+        produce("line2.telemetry", 3000, 4000);
+        try (TestHub hub = TestHub.startOn(schema, plant("line2.telemetry", "g-restart"), Clock.systemUTC())) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> events(hub) == 4000);
+            await().atMost(Duration.ofSeconds(20)).until(() -> lag("g-restart", "line2.telemetry") == 0);
+            assertThat(Sql.count(hub.db, "select count(distinct body::jsonb->>'id') from events")).isEqualTo(4000);
         }
     }
 
@@ -132,15 +123,11 @@ class KafkaConnectorTest {
     void aBrokerRestartMidStreamLosesNothing() throws Exception {
         kafka.createTopic("line3.telemetry", 3);
         try (TestHub hub = TestHub.start("kafka_broker", plant("line3.telemetry", "g-broker"))) {
-            try (var p = producer()) {
-                produce(p, "line3.telemetry", 0, 500);
-            }
+            produce("line3.telemetry", 0, 500);
             await().atMost(Duration.ofSeconds(60)).until(() -> events(hub) > 0);
             kafka.stop();
             kafka.start();
-            try (var p = producer()) {
-                produce(p, "line3.telemetry", 500, 1000);
-            }
+            produce("line3.telemetry", 500, 1000);
             await().atMost(Duration.ofSeconds(90)).until(() -> events(hub) == 1000);
         }
     }

@@ -124,6 +124,10 @@ class MappingFunctionsTest {
                     .contains("unresolved reference: equipment 'EQ-MILL-2' of canonical has no erp id");
             JsonNode waiting = hub.client.get("/api/v1/deliveries?status=failed").json().get("items").get(0);
             assertThat(waiting.get("lastError").asText()).contains("unresolved reference");
+            // Operators find (and retry) what waits for the cross-reference by its reason.
+            assertThat(hub.client.get("/api/v1/deliveries?reason=unresolved%20reference").json().get("items")).hasSize(2);
+            assertThat(hub.client.get("/api/v1/deliveries?status=failed&reason=unresolved%20reference").json().get("items")).hasSize(1);
+            assertThat(hub.client.get("/api/v1/deliveries?reason=no%20such%20thing").json().get("items")).isEmpty();
 
             hub.client.putJson("/api/v1/xref/equipment/EQ-MILL-2", "{\"systems\": {\"mes\": \"CNC-02\", \"erp\": \"10004712\"}}");
             await().atMost(Duration.ofSeconds(10)).until(() -> erp.received().stream()

@@ -89,6 +89,35 @@ public final class TestKafka implements AutoCloseable {
         }
     }
 
+    /**
+     * Produces records and makes sure the broker acknowledged every one (a send that failed — e.g. while a
+     * new topic's leader was still being elected — is sent again), so a test knows exactly what is in the topic.
+     */
+    public void produceAll(java.util.List<org.apache.kafka.clients.producer.ProducerRecord<String, String>> records) throws Exception {
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, String>(Map.of(
+                org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(),
+                org.apache.kafka.clients.producer.ProducerConfig.ACKS_CONFIG, "all",
+                org.apache.kafka.clients.producer.ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, org.apache.kafka.common.serialization.StringSerializer.class.getName(),
+                org.apache.kafka.clients.producer.ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, org.apache.kafka.common.serialization.StringSerializer.class.getName()))) {
+            var pending = new java.util.ArrayList<>(records);
+            for (int round = 0; !pending.isEmpty(); round++) {
+                if (round == 5) throw new IllegalStateException(pending.size() + " records were never acknowledged");
+                var sent = new java.util.ArrayList<java.util.concurrent.Future<?>>();
+                for (var r : pending) sent.add(producer.send(r));
+                producer.flush();
+                var failed = new java.util.ArrayList<org.apache.kafka.clients.producer.ProducerRecord<String, String>>();
+                for (int i = 0; i < sent.size(); i++) {
+                    try {
+                        sent.get(i).get();
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        failed.add(pending.get(i));
+                    }
+                }
+                pending = failed;
+            }
+        }
+    }
+
     private static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
