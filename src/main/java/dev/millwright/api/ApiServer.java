@@ -1,5 +1,6 @@
 package dev.millwright.api;
 
+import dev.millwright.event.Json;
 import dev.millwright.contracts.Contracts;
 import dev.millwright.ingest.RejectedInput;
 import dev.millwright.metrics.HubMetrics;
@@ -32,7 +33,7 @@ public final class ApiServer implements AutoCloseable {
                        dev.millwright.store.InboundFailureStore inboundFailures, dev.millwright.inbound.Inbox inbox,
                        Map<String, dev.millwright.config.SystemConfig> systems,
                        java.util.function.Supplier<List<dev.millwright.inbound.InboundConnector.Status>> connectors,
-                       dev.millwright.xref.Xref xref) {
+                       dev.millwright.xref.Xref xref, List<dev.millwright.inbound.InboundConnector.Reader> readers) {
     }
 
     /** One endpoint; the OpenAPI document must list exactly these. */
@@ -120,13 +121,26 @@ public final class ApiServer implements AutoCloseable {
         });
     }
 
+    /**
+     * The system's outbound connector checked now (its fields at the top level), and each inbound reader's
+     * check under "inbound"; 200 only when every check passed.
+     */
     private static void systemHealth(Context ctx, Deps d) throws InterruptedException {
-        var target = d.targets().get(ctx.pathParam("name"));
-        if (target == null) {
-            throw ApiException.notFound("no system '" + ctx.pathParam("name") + "' with outbound HTTP; known: " + String.join(", ", d.targets().keySet()));
+        String name = ctx.pathParam("name");
+        var target = d.targets().get(name);
+        var readers = d.readers().stream().filter(r -> r.system().equals(name)).toList();
+        if (target == null && readers.isEmpty()) {
+            throw ApiException.notFound("no system '" + name + "' with an outbound connector or an inbound reader");
         }
-        var health = target.check();
-        JsonBody.send(ctx, health.ok() ? 200 : 503, health);
+        List<dev.millwright.delivery.Target.Health> inbound = new java.util.ArrayList<>();
+        for (var r : readers) inbound.add(r.check());
+        var main = target != null ? target.check() : inbound.getFirst();
+        boolean ok = main.ok() && inbound.stream().allMatch(dev.millwright.delivery.Target.Health::ok);
+        Map<String, Object> out = new java.util.LinkedHashMap<>(Json.MAPPER.convertValue(main, Map.class));
+        out.put("ok", ok);
+        if (main.ok() && !ok) out.put("problem", inbound.stream().filter(h -> !h.ok()).findFirst().orElseThrow().problem());
+        out.put("inbound", inbound);
+        JsonBody.send(ctx, ok ? 200 : 503, out);
     }
 
     private static void ready(Context ctx, Deps d) {

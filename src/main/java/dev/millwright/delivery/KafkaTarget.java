@@ -6,8 +6,6 @@ import dev.millwright.config.SystemConfig;
 import dev.millwright.event.Json;
 import dev.millwright.metrics.HubMetrics;
 import dev.millwright.store.LaneItem;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -22,6 +20,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -124,25 +123,7 @@ public final class KafkaTarget implements Target {
     /** Asks the cluster for its nodes: reachable brokers and accepted credentials. */
     @Override
     public Health check() throws InterruptedException {
-        long t0 = System.nanoTime();
-        Properties p = new Properties();
-        config.properties().forEach((k, v) -> p.put(k, v.value()));
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) config.timeout().toMillis());
-        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) config.timeout().toMillis());
-        try (Admin admin = Admin.create(p)) {
-            int nodes = admin.describeCluster().nodes().get(config.timeout().toMillis(), TimeUnit.MILLISECONDS).size();
-            return new Health(name, true, "kafka://" + config.bootstrapServers() + " (" + nodes + " brokers)", null, elapsed(t0), "properties", null);
-        } catch (ExecutionException | TimeoutException e) {
-            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-            return new Health(name, false, "kafka://" + config.bootstrapServers(), null, elapsed(t0), "properties",
-                    "cannot reach Kafka at " + config.bootstrapServers() + " within " + config.timeout().toMillis() + " ms: "
-                            + cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : " " + cause.getMessage()));
-        }
-    }
-
-    private static long elapsed(long t0) {
-        return (System.nanoTime() - t0) / 1_000_000;
+        return dev.millwright.kafka.KafkaCluster.check(name, config.bootstrapServers(), config.properties(), config.timeout(), List.of());
     }
 
     @Override

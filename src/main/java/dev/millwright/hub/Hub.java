@@ -15,11 +15,8 @@ import dev.millwright.delivery.Targets;
 import dev.millwright.delivery.WorkSignal;
 import dev.millwright.inbound.InboundConnector;
 import dev.millwright.inbound.Inbox;
+import dev.millwright.inbound.Readers;
 import dev.millwright.inbound.WebhookReceiver;
-import dev.millwright.inbound.file.FolderInbound;
-import dev.millwright.inbound.kafka.KafkaInbound;
-import dev.millwright.inbound.mqtt.MqttInbound;
-import dev.millwright.inbound.opcua.OpcUaInbound;
 import dev.millwright.store.InboundFailureStore;
 import dev.millwright.store.XrefStore;
 import dev.millwright.mapping.MappingFunctions;
@@ -106,16 +103,11 @@ public final class Hub implements AutoCloseable {
                 inboundFailures, metrics);
         var webhooks = new WebhookReceiver(plant.systems(), inbox, clock);
         List<InboundConnector.Reader> readers = new ArrayList<>();
-        for (SystemConfig s : plant.systems().values()) {
-            if (s.inbound().files() != null) readers.add(new FolderInbound(s.name(), s.inbound().files(), inbox, clock));
-            if (s.inbound().mqtt() != null) readers.add(new MqttInbound(s.name(), s.inbound().mqtt(), inbox, metrics));
-            if (s.inbound().kafka() != null) readers.add(new KafkaInbound(s.name(), s.inbound().kafka(), inbox));
-            if (s.inbound().opcua() != null) readers.add(new OpcUaInbound(s.name(), s.inbound().opcua(), inbox, metrics));
-        }
+        for (SystemConfig s : plant.systems().values()) readers.addAll(Readers.of(s, inbox, clock, metrics));
         this.inbound = readers.stream().map(r -> new InboundConnector(r, leases, node, settings.delivery().leaseTtl(), clock, metrics).start()).toList();
         var deps = new ApiServer.Deps(db, events, deliveries, ingest, contracts, webhooks, operations, metrics, targets,
                 new Auth(adminTokens), () -> accepting, inboundFailures, inbox, plant.systems(),
-                () -> inbound.stream().map(InboundConnector::status).toList(), xref);
+                () -> inbound.stream().map(InboundConnector::status).toList(), xref, readers);
         this.api = new ApiServer(deps, settings.http().host(), settings.http().port(), settings.http().maxBodyBytes(),
                 settings.http().maxBatchEvents()).start();
         log.info("hub node {} for plant '{}' listening on http://{}:{}", node, settings.plant(), settings.http().host(), api.port());

@@ -29,6 +29,9 @@ public final class InboundConnector implements AutoCloseable {
 
         void run(Lease lease) throws InterruptedException;
 
+        /** Checks now that the peer can be reached with the configured credentials; says exactly what failed. */
+        dev.millwright.delivery.Target.Health check() throws InterruptedException;
+
         /** False for readers that share out work themselves (a Kafka consumer group): they run on every node. */
         default boolean exclusive() {
             return true;

@@ -45,9 +45,7 @@ public final class MqttSession implements AutoCloseable {
         String where = broker.host() + ":" + broker.port();
         AtomicBoolean connectedBefore = new AtomicBoolean();
         Mqtt5AsyncClient[] holder = new Mqtt5AsyncClient[1];
-        Mqtt5ClientBuilder builder = MqttClient.builder().useMqttVersion5()
-                .identifier(broker.clientId() != null ? broker.clientId() : "millwright-" + system + "-" + role)
-                .serverHost(broker.host()).serverPort(broker.port())
+        Mqtt5ClientBuilder builder = builder(broker, broker.clientId() != null ? broker.clientId() : "millwright-" + system + "-" + role)
                 .automaticReconnect().initialDelay(1, TimeUnit.SECONDS).maxDelay(broker.reconnectMax().toMillis(), TimeUnit.MILLISECONDS)
                 .applyAutomaticReconnect()
                 .addConnectedListener(ctx -> {
@@ -66,16 +64,40 @@ public final class MqttSession implements AutoCloseable {
                     metrics.connectorError(system, "mqtt-disconnected");
                     listener.problem("MQTT broker " + where + " unreachable or disconnected: " + cause(ctx.getCause()) + "; reconnecting");
                 });
-        if (broker.username() != null) {
-            var auth = builder.simpleAuth().username(broker.username());
-            if (broker.password() != null) auth = auth.password(broker.password().value().getBytes(StandardCharsets.UTF_8));
-            builder = auth.applySimpleAuth();
-        }
         Mqtt5AsyncClient client = builder.buildAsync();
         holder[0] = client;
         setUp.accept(client);
         client.connectWith().cleanStart(false).sessionExpiryInterval(sessionExpiry.toSeconds()).send();
         return new MqttSession(client);
+    }
+
+    private static Mqtt5ClientBuilder builder(SystemConfig.MqttBroker broker, String clientId) {
+        Mqtt5ClientBuilder builder = MqttClient.builder().useMqttVersion5().identifier(clientId).serverHost(broker.host()).serverPort(broker.port());
+        if (broker.username() == null) return builder;
+        var auth = builder.simpleAuth().username(broker.username());
+        if (broker.password() != null) auth = auth.password(broker.password().value().getBytes(StandardCharsets.UTF_8));
+        return auth.applySimpleAuth();
+    }
+
+    /** Connects once with a throwaway session (client id millwright-NAME-check) and says what the broker answered. */
+    public static dev.millwright.delivery.Target.Health check(String system, SystemConfig.MqttBroker broker) throws InterruptedException {
+        String where = "mqtt://" + broker.host() + ":" + broker.port();
+        String auth = broker.username() == null ? "anonymous" : "user " + broker.username();
+        long t0 = System.nanoTime();
+        Mqtt5AsyncClient client = builder(broker, "millwright-" + system + "-check").buildAsync();
+        String problem = null;
+        try {
+            client.connectWith().cleanStart(true).sessionExpiryInterval(0).send().get(10, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            problem = e.getCause() instanceof com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException refused
+                    ? "the broker refused the connection: " + refused.getMqttMessage().getReasonCode()
+                    : "cannot reach the broker at " + broker.host() + ":" + broker.port() + ": " + cause(e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            problem = "no answer from the broker at " + broker.host() + ":" + broker.port() + " within 10 s";
+        } finally {
+            client.disconnect();
+        }
+        return new dev.millwright.delivery.Target.Health(system, problem == null, where, null, (System.nanoTime() - t0) / 1_000_000, auth, problem);
     }
 
     public Mqtt5AsyncClient client() {

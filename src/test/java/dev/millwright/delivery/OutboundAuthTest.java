@@ -176,7 +176,7 @@ class OutboundAuthTest {
             System.setOut(old);
         }
         assertThat(exit).isEqualTo(1);
-        assertThat(out.toString(StandardCharsets.UTF_8)).contains("badclient: FAILED").contains("problem: token endpoint");
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("badclient outbound: FAILED").contains("problem: token endpoint");
     }
 
     private static int freePort() throws Exception {

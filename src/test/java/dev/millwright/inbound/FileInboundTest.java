@@ -72,6 +72,7 @@ class FileInboundTest {
                     + "4713,A-7781,2026-11-25T08:40:00Z,0.5\n");
             write(inbox().resolve("notes.txt"), "not for the hub");
             await().atMost(Duration.ofSeconds(15)).until(() -> Files.exists(inbox().resolve("done/closures-0800.csv")));
+            assertThat(hub.client.get("/api/v1/systems/cmms/health").json().get("ok").asBoolean()).isTrue();
             JsonNode events = events(hub);
             assertThat(events).hasSize(3);
             assertThat(events.findValuesAsText("subject")).containsExactlyInAnyOrder("4711", "4712", "4713");

@@ -2,6 +2,7 @@ package dev.millwright.inbound;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.millwright.event.Json;
+import dev.millwright.support.HubClient;
 import dev.millwright.support.Sql;
 import dev.millwright.support.TestHub;
 import dev.millwright.support.TestKafka;
@@ -98,6 +99,7 @@ class KafkaConnectorTest {
             assertThat(failures.get(0).get("channel").asText()).isEqualTo("kafka");
             assertThat(failures.get(0).get("reference").asText()).matches("line1\\.telemetry/[0-2]@\\d+");
             assertThat(failures.get(0).get("reason").asText()).contains("not valid JSON");
+            assertThat(hub.client.get("/api/v1/systems/iot/health").json().get("ok").asBoolean()).isTrue();
             // Offsets reach the end of every partition once everything is stored.
             await().atMost(Duration.ofSeconds(20)).until(() -> lag("g-basic", "line1.telemetry") == 0);
         }
@@ -116,6 +118,15 @@ class KafkaConnectorTest {
             await().atMost(Duration.ofSeconds(60)).until(() -> events(hub) == 4000);
             await().atMost(Duration.ofSeconds(20)).until(() -> lag("g-restart", "line2.telemetry") == 0);
             assertThat(Sql.count(hub.db, "select count(distinct body::jsonb->>'id') from events")).isEqualTo(4000);
+        }
+    }
+
+    @Test
+    void theHealthCheckNamesATopicThatDoesNotExist() throws Exception {
+        try (TestHub hub = TestHub.start("kafka_health", plant("no.such.topic", "g-health"))) {
+            HubClient.Response health = hub.client.get("/api/v1/systems/iot/health");
+            assertThat(health.status()).isEqualTo(503);
+            assertThat(health.json().get("problem").asText()).isEqualTo("no such topic: no.such.topic");
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.millwright.inbound;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.millwright.support.HubClient;
 import dev.millwright.support.Sql;
 import dev.millwright.support.TestHub;
 import dev.millwright.support.TestMosquitto;
@@ -73,6 +74,9 @@ class MqttInboundTest {
     void messagesBecomeEventsAndAMalformedOneIsDeadLetteredWithoutStoppingTheRest() throws Exception {
         try (TestHub hub = TestHub.start("mqtt_basic", plant("hub-basic")); TestMqttPublisher press = new TestMqttPublisher(broker.port())) {
             await().atMost(Duration.ofSeconds(10)).until(() -> readingHere(hub));
+            JsonNode health = hub.client.get("/api/v1/systems/mes/health").json();
+            assertThat(health.get("ok").asBoolean()).as(health.toString()).isTrue();
+            assertThat(health.get("inbound").get(0).get("where").asText()).isEqualTo("mqtt://127.0.0.1:" + broker.port());
             for (int i = 0; i < 100; i++) press.publish(i).join();
             press.publish("plant/line1/cnc07/state", -1, "RUNNING at 08:00").join();
             for (int i = 100; i < 110; i++) press.publish(i).join();
@@ -149,6 +153,9 @@ class MqttInboundTest {
             assertThat(hub.client.get("/api/v1/connectors").json().get("items").get(0).get("problem").asText())
                     .contains("MQTT broker 127.0.0.1:" + closedPort).contains("reconnecting");
             assertThat(hub.client.get("/health/ready").status()).isEqualTo(200);
+            HubClient.Response health = hub.client.get("/api/v1/systems/mes/health");
+            assertThat(health.status()).isEqualTo(503);
+            assertThat(health.json().get("problem").asText()).contains("cannot reach the broker at 127.0.0.1:" + closedPort);
             assertThat(hub.client.get("/metrics").body()).contains("millwright_connector_errors_total{error=\"mqtt-disconnected\",system=\"mes\"}");
         }
     }

@@ -72,6 +72,7 @@ class OpcUaInboundTest {
         Map<String, Object> initial = new HashMap<>(Map.of("CNC-07/State", "RUNNING", "CNC-07/SpindleTemp", 60.0));
         try (TestOpcUaServer plc = new TestOpcUaServer(initial); TestHub hub = TestHub.start("opcua", plant(plc))) {
             await().atMost(Duration.ofSeconds(20)).until(() -> monitoring(hub));
+            assertThat(hub.client.get("/api/v1/systems/plc/health").json().get("ok").asBoolean()).isTrue();
             plc.set("CNC-07/State", "STOPPED");
             await().atMost(Duration.ofSeconds(10)).until(() -> events(hub, "equipment.downtime.started").size() == 1);
             JsonNode downtime = events(hub, "equipment.downtime.started").getFirst();
@@ -101,6 +102,8 @@ class OpcUaInboundTest {
             await().atMost(Duration.ofSeconds(20)).until(() -> !monitoring(hub));
             JsonNode status = hub.client.get("/api/v1/connectors").json().get("items").get(0);
             assertThat(status.get("problem").asText()).contains(plc.endpoint());
+            assertThat(hub.client.get("/api/v1/systems/plc/health").json().get("problem").asText())
+                    .startsWith("cannot connect to " + plc.endpoint());
             // The machine stops while the hub cannot see it; when the server is back, its current value tells.
             initial.put("CNC-07/State", "STOPPED");
             plc.start();

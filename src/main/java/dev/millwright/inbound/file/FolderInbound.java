@@ -81,6 +81,28 @@ public final class FolderInbound implements InboundConnector.Reader {
         }
     }
 
+    /** The folder is there, readable, and the hub may create done/ and failed/ and write in them. */
+    @Override
+    public dev.millwright.delivery.Target.Health check() {
+        long t0 = System.nanoTime();
+        String problem = null;
+        try {
+            if (!Files.isDirectory(config.dir())) {
+                problem = "no folder " + config.dir();
+            } else if (!Files.isReadable(config.dir())) {
+                problem = "cannot read " + config.dir();
+            } else {
+                Files.createDirectories(done());
+                Files.createDirectories(failed());
+                Files.delete(Files.createTempFile(done(), ".millwright-check", ".tmp"));
+            }
+        } catch (IOException e) {
+            problem = "cannot write in " + config.dir() + ": " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage());
+        }
+        return new dev.millwright.delivery.Target.Health(system, problem == null, config.dir().toString(), null,
+                (System.nanoTime() - t0) / 1_000_000, "none", problem);
+    }
+
     private Path done() {
         return config.dir().resolve("done");
     }

@@ -107,6 +107,11 @@ public final class KafkaInbound implements InboundConnector.Reader {
         }
     }
 
+    @Override
+    public dev.millwright.delivery.Target.Health check() throws InterruptedException {
+        return dev.millwright.kafka.KafkaCluster.check(system, config.bootstrapServers(), config.properties(), Duration.ofSeconds(10), config.topics());
+    }
+
     /** Stores a poll's events; retries while the database is away. @return false if the hub stops meanwhile */
     private boolean store(ConsumerRecords<byte[], byte[]> records, InboundConnector.Lease lease) throws InterruptedException {
         List<Inbox.Payload> payloads = new ArrayList<>(records.count());

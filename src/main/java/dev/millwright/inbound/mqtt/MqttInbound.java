@@ -85,6 +85,11 @@ public final class MqttInbound implements InboundConnector.Reader {
         // Unacknowledged messages stay with the broker's session for whoever connects next.
     }
 
+    @Override
+    public dev.millwright.delivery.Target.Health check() throws InterruptedException {
+        return MqttSession.check(system, config.broker());
+    }
+
     /** Stores the message's events or its failure; retries while the database is away. @return false if the lease was lost meanwhile */
     private boolean take(Message m, InboundConnector.Lease lease) throws InterruptedException {
         while (true) {

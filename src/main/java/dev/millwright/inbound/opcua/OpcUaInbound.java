@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -121,6 +122,33 @@ public final class OpcUaInbound implements InboundConnector.Reader {
                 if (client != null) disconnect(client);
             }
         }
+    }
+
+    /** Connects, reads every configured node once, and says which could not be read. */
+    @Override
+    public dev.millwright.delivery.Target.Health check() {
+        long t0 = System.nanoTime();
+        String problem = null;
+        OpcUaClient client = null;
+        try {
+            client = OpcUaClient.create(config.endpoint());
+            client.connect();
+            List<String> names = new java.util.ArrayList<>(config.nodes().keySet());
+            List<DataValue> values = client.readValues(0.0, org.eclipse.milo.opcua.stack.core.types.enumerated.TimestampsToReturn.Neither,
+                    names.stream().map(n -> NodeId.parse(config.nodes().get(n).nodeId())).toList());
+            List<String> bad = new java.util.ArrayList<>();
+            for (int i = 0; i < names.size(); i++) {
+                StatusCode status = values.get(i).getStatusCode();
+                if (status != null && status.isBad()) bad.add(names.get(i) + " (" + config.nodes().get(names.get(i)).nodeId() + "): " + status);
+            }
+            if (!bad.isEmpty()) problem = "cannot read " + String.join("; ", bad);
+        } catch (UaException | RuntimeException e) {
+            problem = "cannot connect to " + config.endpoint() + ": " + describe(e);
+        } finally {
+            if (client != null) disconnect(client);
+        }
+        return new dev.millwright.delivery.Target.Health(system, problem == null, config.endpoint(), null, (System.nanoTime() - t0) / 1_000_000,
+                "anonymous", problem);
     }
 
     private void subscribe(OpcUaClient client, BlockingQueue<Change> changes, AtomicReference<String> broken) throws UaException {
