@@ -98,7 +98,8 @@ class ValidateCommandTest {
         new TestPlant(dir)
                 .write("valuemaps/defect-codes.csv", "key,value\nDIM-OOT,Q-017\nDIM-OOT,Q-018\n")
                 .write("xref/assets.csv", "entityType,canonicalId,system,localId\nasset,AS-1,eam,A-1\nrobot,R-1,eam,R-1\n")
-                .write("mappings/qms.jsonata", "{\n  \"code\": $lookup(\"defect-code\", defect),\n  \"eq\": $xref(\"machine\", \"mes\", m, \"erp\")\n}")
+                .write("mappings/qms.jsonata", "{\n  \"code\": $lookup(\"defect-code\", defect),\n  \"eq\": $xref(\"machine\", \"mes\", m, \"erp\"),\n"
+                        + "  \"master\": $fetch(\"eam\", \"equipmentMaster\", m)\n}")
                 .write("systems/qms.yaml", """
                         name: qms
                         inbound:
@@ -110,7 +111,8 @@ class ValidateCommandTest {
                 .contains("mappings/qms.jsonata:2: $lookup at position 12: no value map 'defect-code' (valuemaps/defect-code.csv); known: defect-codes")
                 .contains("mappings/qms.jsonata:3: $xref at position 52: unknown entity type 'machine'")
                 .contains("valuemaps/defect-codes.csv:3: key 'DIM-OOT' is listed twice")
-                .contains("xref/assets.csv:3: unknown entity type 'robot'");
+                .contains("xref/assets.csv:3: unknown entity type 'robot'")
+                .contains("mappings/qms.jsonata:4: $fetch at position 99: no GET operation 'equipmentMaster' on system 'eam'");
     }
 
     @Test
