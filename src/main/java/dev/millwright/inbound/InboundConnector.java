@@ -20,6 +20,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class InboundConnector implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(InboundConnector.class);
+    private static final Duration STORE_RETRY = Duration.ofSeconds(1);
 
     /** What reads one system's channel. It returns when the lease is lost or the hub stops. */
     public interface Reader {
@@ -50,6 +51,24 @@ public final class InboundConnector implements AutoCloseable {
 
         /** Says the reader is taking messages (connected and subscribed, or a folder read), clearing any problem. */
         void ok();
+
+        /**
+         * Hands a payload to the inbox until the database takes it, reporting the problem and pausing meanwhile.
+         *
+         * @param whileWaiting what happens to the peer's messages meanwhile, for the operator
+         * @return the receipt, or null when the lease was lost first (the message then stays with the peer)
+         */
+        default Inbox.Receipt untilStored(Inbox.Take take, String whileWaiting) throws InterruptedException {
+            while (true) {
+                try {
+                    return take.run();
+                } catch (Inbox.NotStored e) {
+                    problem(e.getMessage() + "; " + whileWaiting);
+                    pause(STORE_RETRY);
+                    if (!held()) return null;
+                }
+            }
+        }
     }
 
     /** What an operator sees: whether this node reads, whether the reader is taking messages now, and the last problem. */

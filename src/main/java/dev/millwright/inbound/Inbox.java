@@ -46,6 +46,12 @@ public final class Inbox {
         }
     }
 
+    /** One hand-over to the inbox, repeated while the database is away. */
+    @FunctionalInterface
+    public interface Take {
+        Receipt run() throws InterruptedException, NotStored;
+    }
+
     /** Neither the events nor the failure could be stored: the connector must not acknowledge the payload. */
     public static final class NotStored extends Exception {
         public NotStored(String message) {

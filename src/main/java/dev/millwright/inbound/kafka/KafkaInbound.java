@@ -31,7 +31,7 @@ import java.util.Properties;
 public final class KafkaInbound implements InboundConnector.Reader {
     private static final Logger log = LoggerFactory.getLogger(KafkaInbound.class);
     private static final Duration POLL = Duration.ofMillis(500);
-    private static final Duration STORE_RETRY = Duration.ofSeconds(1);
+    private static final Duration POLL_RETRY = Duration.ofSeconds(1);
 
     private final String system;
     private final SystemConfig.InboundKafka config;
@@ -86,7 +86,7 @@ public final class KafkaInbound implements InboundConnector.Reader {
                     return;
                 } catch (RuntimeException e) {
                     lease.problem("polling " + config.topics() + " from " + config.bootstrapServers() + " failed: " + e.getMessage());
-                    lease.pause(STORE_RETRY);
+                    lease.pause(POLL_RETRY);
                     continue;
                 }
                 if (records.isEmpty()) {
@@ -124,17 +124,12 @@ public final class KafkaInbound implements InboundConnector.Reader {
             payloads.add(new Inbox.Payload(new Inbox.Origin(system, "kafka", r.topic() + "/" + r.partition() + "@" + r.offset()),
                     r.value() == null ? new byte[0] : r.value(), variables));
         }
-        while (true) {
-            try {
-                Inbox.Receipt receipt = inbox.takeAll(new Inbox.Route(config.mapping(), config.source()), format, payloads);
-                if (receipt.deadLettered()) log.warn("{}: records dead-lettered, the last as inbound failure {}: {}", system, receipt.failureId(), receipt.reason());
-                return true;
-            } catch (Inbox.NotStored e) {
-                lease.problem(e.getMessage() + "; offsets stay uncommitted");
-                lease.pause(STORE_RETRY);
-                if (!lease.held()) return false;
-            }
+        Inbox.Receipt receipt = lease.untilStored(() -> inbox.takeAll(new Inbox.Route(config.mapping(), config.source()), format, payloads),
+                "offsets stay uncommitted");
+        if (receipt != null && receipt.deadLettered()) {
+            log.warn("{}: records dead-lettered, the last as inbound failure {}: {}", system, receipt.failureId(), receipt.reason());
         }
+        return receipt != null;
     }
 
     private static Map<TopicPartition, OffsetAndMetadata> nextOffsets(ConsumerRecords<byte[], byte[]> records) {

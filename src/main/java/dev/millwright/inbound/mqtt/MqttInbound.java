@@ -12,7 +12,6 @@ import dev.millwright.mqtt.MqttSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -26,7 +25,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class MqttInbound implements InboundConnector.Reader {
     private static final Logger log = LoggerFactory.getLogger(MqttInbound.class);
-    private static final Duration STORE_RETRY = Duration.ofSeconds(1);
 
     /** One received message and how to acknowledge it. */
     private record Message(String topic, byte[] payload, Runnable ack) {
@@ -92,20 +90,12 @@ public final class MqttInbound implements InboundConnector.Reader {
 
     /** Stores the message's events or its failure; retries while the database is away. @return false if the lease was lost meanwhile */
     private boolean take(Message m, InboundConnector.Lease lease) throws InterruptedException {
-        while (true) {
-            try {
-                Inbox.Receipt receipt = inbox.take(new Inbox.Origin(system, "mqtt", m.topic()), new Inbox.Route(config.mapping(), config.source()),
-                        format, m.payload(), Map.of("topic", m.topic()));
-                if (receipt.deadLettered()) {
-                    log.warn("{}: message on {} dead-lettered as inbound failure {}: {}", system, m.topic(), receipt.failureId(), receipt.reason());
-                }
-                return true;
-            } catch (Inbox.NotStored e) {
-                lease.problem(e.getMessage() + "; MQTT messages wait unacknowledged");
-                lease.pause(STORE_RETRY);
-                if (!lease.held()) return false;
-            }
+        Inbox.Receipt receipt = lease.untilStored(() -> inbox.take(new Inbox.Origin(system, "mqtt", m.topic()),
+                new Inbox.Route(config.mapping(), config.source()), format, m.payload(), Map.of("topic", m.topic())), "MQTT messages wait unacknowledged");
+        if (receipt != null && receipt.deadLettered()) {
+            log.warn("{}: message on {} dead-lettered as inbound failure {}: {}", system, m.topic(), receipt.failureId(), receipt.reason());
         }
+        return receipt != null;
     }
 
     /** Subscribes after every connection: harmless when the broker kept the session, needed when it lost it. */

@@ -38,7 +38,6 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class OpcUaInbound implements InboundConnector.Reader {
     private static final Logger log = LoggerFactory.getLogger(OpcUaInbound.class);
-    private static final Duration STORE_RETRY = Duration.ofSeconds(1);
 
     private record Change(String node, String nodeId, DataValue value) {
     }
@@ -192,19 +191,12 @@ public final class OpcUaInbound implements InboundConnector.Reader {
         input.put("sourceTime", time(c.value().getSourceTime()));
         input.put("serverTime", time(c.value().getServerTime()));
         byte[] payload = input.toString().getBytes(StandardCharsets.UTF_8);
-        while (true) {
-            try {
-                Inbox.Receipt receipt = inbox.take(new Inbox.Origin(system, "opcua", c.nodeId()), new Inbox.Route(config.mapping(), config.source()),
-                        PayloadFormat.JSON, payload, Map.of());
-                if (receipt.deadLettered()) log.warn("{}: change of {} dead-lettered as inbound failure {}: {}", system, c.node(), receipt.failureId(), receipt.reason());
-                previous.put(c.node(), value);
-                return true;
-            } catch (Inbox.NotStored e) {
-                lease.problem(e.getMessage() + "; value changes wait");
-                lease.pause(STORE_RETRY);
-                if (!lease.held()) return false;
-            }
-        }
+        Inbox.Receipt receipt = lease.untilStored(() -> inbox.take(new Inbox.Origin(system, "opcua", c.nodeId()),
+                new Inbox.Route(config.mapping(), config.source()), PayloadFormat.JSON, payload, Map.of()), "value changes wait");
+        if (receipt == null) return false;
+        if (receipt.deadLettered()) log.warn("{}: change of {} dead-lettered as inbound failure {}: {}", system, c.node(), receipt.failureId(), receipt.reason());
+        previous.put(c.node(), value);
+        return true;
     }
 
     /** JSON-friendly form of an OPC UA value: numbers, booleans and text as they are, anything else as its text. */
