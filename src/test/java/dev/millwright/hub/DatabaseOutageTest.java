@@ -3,6 +3,8 @@ package dev.millwright.hub;
 import dev.millwright.config.PlantConfig;
 import dev.millwright.store.Database;
 import dev.millwright.support.HubClient;
+import dev.millwright.support.TestMosquitto;
+import dev.millwright.support.TestMqttPublisher;
 import dev.millwright.support.TestPlant;
 import dev.millwright.support.TestTarget;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -59,6 +61,48 @@ class DatabaseOutageTest {
                         .isEqualTo(1);
                 await().atMost(Duration.ofSeconds(30)).until(() -> target.received().size() == 2);
                 assertThat(target.received()).extracting(TestTarget.Received::eventId).containsExactly("before", "during");
+            }
+        } finally {
+            pg.close();
+        }
+    }
+
+    @Test
+    void mqttMessagesDuringAnOutageWaitAtTheBrokerAndAreStoredWhenItIsBack() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path data = dir.resolve("pg-mqtt");
+        EmbeddedPostgres pg = start(data, port);
+        try (TestMosquitto broker = new TestMosquitto(dir.resolve("broker"));
+             TestMqttPublisher press = new TestMqttPublisher(broker.port());
+             Database db = Database.open(pg.getJdbcUrl("postgres", "postgres"), "postgres", null, "outage_mqtt", 4)) {
+            Path plant = new TestPlant(dir.resolve("plant"))
+                    .write("mappings/state.jsonata", """
+                            { "type": "mes.machine.state", "id": "s-" & seq, "subject": "cnc07", "data": { "seq": seq } }""")
+                    .write("systems/mes.yaml", """
+                            name: mes
+                            inbound:
+                              mqtt:
+                                broker: { port: %d, reconnectMax: 1s }
+                                topics: [ "plant/#" ]
+                                mapping: state.jsonata
+                            """.formatted(broker.port())).dir();
+            try (Hub hub = Hub.start(PlantConfig.load(plant), db, List.of(HubClient.TOKEN), Clock.systemUTC());
+                 HubClient client = new HubClient(hub.port())) {
+                await().atMost(Duration.ofSeconds(20)).until(() -> {
+                    press.publish(0).join();
+                    return client.get("/api/v1/events?type=mes.machine.state").json().get("items").size() == 1;
+                });
+                pg.close();
+                for (int i = 1; i <= 20; i++) press.publish(i).join(); // the broker has them; the hub cannot store them
+                await().atMost(Duration.ofSeconds(20)).until(() -> client.get("/api/v1/connectors").json().get("items").get(0).get("problem").isTextual());
+
+                pg = start(data, port);
+                await().atMost(Duration.ofSeconds(60)).until(() -> client.getWithoutToken("/health/ready").status() == 200);
+                await().atMost(Duration.ofSeconds(60)).until(() ->
+                        client.get("/api/v1/events?type=mes.machine.state&limit=100").json().get("items").size() == 21);
             }
         } finally {
             pg.close();
