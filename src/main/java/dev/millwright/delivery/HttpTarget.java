@@ -76,7 +76,9 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
         this.rateLimiter = config.rateLimit() > 0 ? new RateLimiter(name, config.rateLimit(), rateLimits) : RateLimiter.unlimited(name);
         this.auth = Authenticator.of(config.auth(), client, clock);
         this.breaker = new CircuitBreaker(config.circuitBreaker().failureThreshold(), config.circuitBreaker().openFor(), clock);
-        this.bulkTimer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("bulk-" + name).factory());
+        // A timer thread only for systems with batched operations.
+        this.bulkTimer = config.operations().values().stream().anyMatch(op -> op.batch() != null)
+                ? Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("bulk-" + name).factory()) : null;
         config.operations().forEach((opName, op) -> {
             if (op.batch() == null) return;
             bulkResults.put(op, Mapping.compile(opName + ".batch.results", op.batch().results()));
@@ -424,7 +426,7 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
 
     @Override
     public void close() {
-        bulkTimer.shutdownNow();
+        if (bulkTimer != null) bulkTimer.shutdownNow();
         client.close();
     }
 }
