@@ -4,32 +4,58 @@
 insert into deliveries (event_seq, subscription, target, path, operation, lane, ordering_key, idempotency_key, replay_id)
 select * from unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::int[], ?::text[], ?::text[], ?::bigint[])
 
--- name: lane_work
-select d.id, d.event_seq, d.subscription, d.path, d.operation, d.ordering_key, d.idempotency_key, d.state, d.attempts,
-       d.next_attempt_at, d.created_at, e.type, e.body
-from deliveries d join events e on e.seq = d.event_seq
-where d.target = ? and d.lane = ? and d.state in ('pending', 'in_flight', 'failed')
-order by d.id
-limit ?
+-- Claims the due work of one lane for the lane's lease holder, in lane order, in one statement: nothing
+-- unless the lease (name, owner, epoch) is still held; skips keys whose head waits for a retry (one probe
+-- of deliveries_failed each, however long their backlog) and keys this node is already sending (busy);
+-- takes over rows left in flight under an older epoch. Claimed rows carry the epoch, and only a
+-- settlement under that epoch counts.
+-- name: claim
+with p as (select ?::text as target, ?::int as lane, ?::text as lease, ?::text as owner, ?::bigint as epoch,
+                  ?::text[] as busy, ?::int as lim),
+picked as (
+  select d.id from deliveries d, p
+  where exists (select 1 from leases l where l.name = p.lease and l.owner = p.owner and l.epoch = p.epoch and l.expires_at > now())
+    and d.target = p.target and d.lane = p.lane and d.state in ('pending', 'in_flight', 'failed')
+    and not (d.state = 'failed' and d.next_attempt_at > now())
+    and not (d.state = 'in_flight' and d.claim_epoch = p.epoch)
+    and (d.ordering_key is null or (d.ordering_key <> all(p.busy) and not exists (
+          select 1 from deliveries f
+          where f.target = d.target and f.lane = d.lane and f.ordering_key = d.ordering_key and f.state = 'failed'
+            and f.next_attempt_at > now())))
+  order by d.id
+  limit (select lim from p)),
+claimed as (
+  update deliveries d set state = 'in_flight', claim_epoch = p.epoch, updated_at = now()
+  from picked, p
+  where d.id = picked.id
+  returning d.id, d.event_seq, d.subscription, d.path, d.operation, d.ordering_key, d.idempotency_key, d.attempts,
+            d.next_attempt_at, d.created_at)
+select c.id, c.event_seq, c.subscription, c.path, c.operation, c.ordering_key, c.idempotency_key, c.attempts,
+       c.next_attempt_at, c.created_at, e.type, e.body
+from claimed c join events e on e.seq = c.event_seq
+order by c.id
 
--- The guards below compare state::text on purpose: it keeps the planner on the primary key. Compared as
--- the enum, it prefers an index on state, and walks every in-flight entry (live or dead) on each call.
+-- When the lane next has a retry due (null when none waits).
+-- name: next_retry
+select min(next_attempt_at) from deliveries where target = ? and lane = ? and state = 'failed'
 
--- name: mark_in_flight
-update deliveries set state = 'in_flight', updated_at = now()
-where id = any(?) and state::text in ('pending', 'failed', 'in_flight')
+-- The guards below compare state::text on purpose: it keeps the planner on the primary key.
 
+-- Outcomes, and hand-backs of claimed rows not attempted (release), count only under the epoch they were
+-- claimed in.
 -- name: settle
 update deliveries d
-set state           = u.state::delivery_state,
+set state           = case when u.release then (case when d.attempts > 0 then 'failed' else 'pending' end)::delivery_state
+                           else u.state::delivery_state end,
     attempts        = d.attempts + case when u.attempted then 1 else 0 end,
     updated_at      = now(),
-    delivered_at    = case when u.state = 'delivered' then now() else d.delivered_at end,
+    delivered_at    = case when u.state = 'delivered' and not u.release then now() else d.delivered_at end,
     next_attempt_at = coalesce(u.next_at, d.next_attempt_at),
-    last_status     = u.status,
-    last_error      = u.error
-from unnest(?::bigint[], ?::text[], ?::int[], ?::text[], ?::timestamptz[], ?::boolean[]) as u(id, state, status, error, next_at, attempted)
-where d.id = u.id and d.state::text = 'in_flight'
+    last_status     = case when u.release then d.last_status else u.status end,
+    last_error      = case when u.release then d.last_error else u.error end
+from unnest(?::bigint[], ?::text[], ?::int[], ?::text[], ?::timestamptz[], ?::boolean[], ?::bigint[], ?::boolean[])
+       as u(id, state, status, error, next_at, attempted, epoch, release)
+where d.id = u.id and d.state::text = 'in_flight' and d.claim_epoch = u.epoch
   and d.id = any(?::bigint[])
 
 -- name: insert_attempts
@@ -88,12 +114,13 @@ select idempotency_key from deliveries where subscription = ? and event_seq = ? 
 -- name: counts
 select target, state::text, count(*) from deliveries group by target, state
 
+-- Walks the table in id order (creation order): old delivered rows are at its start.
 -- name: prune_delivered
 delete from deliveries where id in (
-  select id from deliveries where state = 'delivered' and delivered_at < ? order by id limit ?)
+  select id from deliveries where state::text = 'delivered' and delivered_at < ? order by id limit ?)
 
--- name: release
-update deliveries d set state = u.state::delivery_state, updated_at = now()
-from unnest(?::bigint[], ?::text[]) as u(id, state)
-where d.id = u.id and d.state::text = 'in_flight'
-  and d.id = any(?::bigint[])
+-- Deliveries to systems the plant no longer has would wait forever: dead, with the reason.
+-- name: dead_for_missing_systems
+update deliveries set state = 'dead', updated_at = now(),
+       last_error = 'system ''' || target || ''' is no longer configured; nothing was sent'
+where state in ('pending', 'in_flight', 'failed') and target <> all(?::text[])

@@ -2,7 +2,8 @@
 
 -- name: insert
 insert into events (source, id, type, subject, event_time, body)
-select * from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::text[])
+select u.* from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::text[]) as u(source, id, type, subject, event_time, body)
+where not exists (select 1 from retired_event_keys r where r.source = u.source and r.id = u.id)
 on conflict (source, id) do nothing
 returning seq, source, id
 
@@ -34,8 +35,20 @@ where (p.type is null or e.type = p.type or (right(p.type, 2) = '.*' and e.type 
 order by e.seq
 limit (select lim from p)
 
+-- Pruned events leave their key behind while it is inside the idempotency window (the second parameter).
 -- name: prune
-delete from events where seq in (
-  select e.seq from events e
-  where e.received_at < ? and not exists (select 1 from deliveries d where d.event_seq = e.seq)
-  order by e.seq limit ?)
+with gone as (
+  delete from events where seq in (
+    select e.seq from events e
+    where e.received_at < ? and not exists (select 1 from deliveries d where d.event_seq = e.seq)
+    order by e.seq limit ?)
+  returning source, id, received_at),
+kept as (
+  insert into retired_event_keys (source, id, received_at)
+  select source, id, received_at from gone where received_at >= ?
+  on conflict do nothing)
+select count(*) from gone
+
+-- name: prune_retired_keys
+delete from retired_event_keys where ctid in (
+  select ctid from retired_event_keys where received_at < ? limit ?)

@@ -34,13 +34,20 @@ final class RunCommand implements Callable<Integer> {
     static int serve(PlantConfig plant, String host, Integer port, String adminToken, java.util.function.IntConsumer afterStart) throws Exception {
         HubSettings.Http http = plant.hub().http();
         PlantConfig effective = plant.withHub(plant.hub().withHttp(host != null ? host : http.host(), port != null ? port : http.port()));
-        Environment.Store store = Environment.openStore();
+        Environment.Store store;
+        try {
+            store = Environment.openStore();
+        } catch (Exception e) {
+            System.err.println("millwright could not start: " + oneLine(e));
+            return 1;
+        }
         Hub hub;
         try {
             hub = Hub.start(effective, store.db(), List.of(adminToken), Clock.systemUTC());
         } catch (RuntimeException e) {
             store.close();
-            throw e;
+            System.err.println("millwright could not start: " + oneLine(e));
+            return 1;
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -58,5 +65,11 @@ final class RunCommand implements Callable<Integer> {
         if (afterStart != null) afterStart.accept(hub.port());
         stopped.await();
         return 0;
+    }
+
+    /** What went wrong in one line, for a person: the message, never a stack trace. */
+    private static String oneLine(Throwable e) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return message.lines().findFirst().orElse(message);
     }
 }

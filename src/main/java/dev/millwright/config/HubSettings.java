@@ -21,7 +21,7 @@ public record HubSettings(String plant, Http http, Ingest ingest, Delivery deliv
     public record Contracts(boolean allowUnknownTypes) {
     }
 
-    public record Retention(Duration deliveredAfter, Duration eventsAfter, Duration interval, int batchSize) {
+    public record Retention(Duration deliveredAfter, Duration eventsAfter, Duration idempotencyWindow, Duration interval, int batchSize) {
     }
 
     static HubSettings from(Map<String, Object> t) {
@@ -36,7 +36,7 @@ public record HubSettings(String plant, Http http, Ingest ingest, Delivery deliv
                 new Delivery(get(delivery, "lanes"), get(delivery, "leaseTtl"), get(delivery, "batchSize"),
                         get(delivery, "pollInterval"), get(delivery, "drainTimeout")),
                 new Contracts(get(contracts, "allowUnknownTypes")),
-                new Retention(get(retention, "deliveredAfter"), get(retention, "eventsAfter"), get(retention, "interval"),
+                new Retention(get(retention, "deliveredAfter"), get(retention, "eventsAfter"), get(retention, "idempotencyWindow"), get(retention, "interval"),
                         get(retention, "batchSize")));
     }
 

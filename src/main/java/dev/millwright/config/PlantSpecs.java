@@ -47,6 +47,8 @@ public final class PlantSpecs {
             optional("retention", object(
                     optional("deliveredAfter", duration(), "7d", "Delivered deliveries older than this are pruned."),
                     optional("eventsAfter", duration(), "30d", "Events older than this with no remaining deliveries are pruned."),
+                    optional("idempotencyWindow", duration(), "90d", "How long an event's (source, id) is remembered from its receipt: a resend within "
+                            + "this window is a duplicate, even after the event itself was pruned. Keys are kept apart from event bodies."),
                     optional("interval", duration(), "1m", "How often one node (holding the retention lease) prunes."),
                     optional("batchSize", integer(1, 100_000), 1000, "Rows deleted per statement, so pruning never holds long locks.")
             ), null, "Pruning finished work. Dead deliveries are kept until resolved.")

@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class BulkCollector {
     /** One delivery waiting for its bulk call. */
-    record Pending(LaneItem item, String event, CompletableFuture<Outcome> outcome) {
+    record Pending(LaneItem item, String event, Fence fence, CompletableFuture<Outcome> outcome) {
     }
 
     /** Makes one bulk call and settles each item: one outcome per pending item, in order. */
@@ -40,8 +40,8 @@ final class BulkCollector {
         this.timer = timer;
     }
 
-    Outcome submit(LaneItem item, String event) throws InterruptedException {
-        Pending pending = new Pending(item, event, new CompletableFuture<>());
+    Outcome submit(LaneItem item, String event, Fence fence) throws InterruptedException {
+        Pending pending = new Pending(item, event, fence, new CompletableFuture<>());
         List<Pending> full = null;
         synchronized (this) {
             open.add(pending);

@@ -41,10 +41,19 @@ final class CircuitBreaker {
         return null;
     }
 
-    /** Counts a call's outcome: only failures worth retrying (refused, timeout, 5xx, 429) open the circuit. */
+    /**
+     * Counts a call's outcome: only failures worth retrying (refused, timeout, 5xx, 429) open the circuit. A
+     * call that threw ({@code null}) is a failure too, so a trial that throws opens the circuit again rather
+     * than leaving it half-open for good; a call not made (lease ran out) gives the trial back.
+     */
     void record(Outcome outcome) {
-        if (outcome.kind() == Outcome.Kind.RETRY) failed();
+        if (outcome == null || outcome.kind() == Outcome.Kind.RETRY) failed();
+        else if (outcome.kind() == Outcome.Kind.UNSENT || outcome.kind() == Outcome.Kind.HELD) notCalled();
         else succeeded();
+    }
+
+    private synchronized void notCalled() {
+        trialOut = false;
     }
 
     synchronized void succeeded() {

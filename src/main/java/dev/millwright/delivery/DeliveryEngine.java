@@ -5,6 +5,7 @@ import dev.millwright.metrics.HubMetrics;
 import dev.millwright.store.DeliveryStore;
 import dev.millwright.store.DeliveryStore.LaneRef;
 import dev.millwright.store.LeaseStore;
+import dev.millwright.store.NodeLiveness;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,16 +16,20 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BinaryOperator;
 
 /**
- * This node's share of delivery. Every node heartbeats; the lanes of all targets are dealt out over the
- * live nodes (lane i to node i mod n), and a node takes a lane's lease when the lane is dealt to it and
- * the lease is free or expired. So adding a node spreads lanes, and a dead node's lanes move to the
- * others when its leases expire. A node delivers only lanes whose lease it holds and has renewed.
- * {@code outboundForm} turns (event type, stored event) into what targets receive (the latest version).
+ * This node's share of delivery. The lanes of all targets are dealt out over the live nodes (those whose
+ * liveness session is open; lane i to node i mod n), and a node takes a lane's lease when the lane is dealt
+ * to it and the lease is free, expired, or its owner is gone. So adding a node spreads lanes, and a dead
+ * node's lanes move to the others within a scheduling tick (about a second), not after its leases expire.
+ * A node delivers only lanes whose lease it holds and has renewed, and only while its liveness session is
+ * confirmed. Each worker claims under a fresh lease epoch, so claims and outcomes of an earlier worker
+ * (on any node) are fenced off. {@code outboundForm} turns (event type, stored event) into what targets
+ * receive (the latest version).
  */
 public final class DeliveryEngine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DeliveryEngine.class);
@@ -34,6 +39,8 @@ public final class DeliveryEngine implements AutoCloseable {
     private final Map<String, Target> targets;
     private final DeliveryStore deliveries;
     private final LeaseStore leases;
+    private final NodeLiveness liveness;
+    private final Settler settler;
     private final HubMetrics metrics;
     private final Clock clock;
     private final BinaryOperator<String> outboundForm;
@@ -46,13 +53,15 @@ public final class DeliveryEngine implements AutoCloseable {
     private volatile boolean closed;
 
     public DeliveryEngine(String node, HubSettings.Delivery settings, Map<String, Target> targets,
-                          DeliveryStore deliveries, LeaseStore leases, HubMetrics metrics, Clock clock,
+                          DeliveryStore deliveries, LeaseStore leases, NodeLiveness liveness, HubMetrics metrics, Clock clock,
                           BinaryOperator<String> outboundForm) {
         this.node = node;
         this.settings = settings;
         this.targets = Map.copyOf(targets);
         this.deliveries = deliveries;
         this.leases = leases;
+        this.liveness = liveness;
+        this.settler = new Settler(deliveries, node);
         this.metrics = metrics;
         this.clock = clock;
         this.outboundForm = outboundForm;
@@ -84,8 +93,14 @@ public final class DeliveryEngine implements AutoCloseable {
         return Set.copyOf(workers.keySet());
     }
 
+    /** How often leases are renewed and lanes dealt: often enough that a dead node's lanes move within about a second. */
+    private Duration tickInterval() {
+        Duration third = settings.leaseTtl().dividedBy(3);
+        return third.compareTo(Duration.ofSeconds(1)) < 0 ? third : Duration.ofSeconds(1);
+    }
+
     private void schedule() {
-        Duration tick = settings.leaseTtl().dividedBy(3);
+        Duration tick = tickInterval();
         while (!closed) {
             try {
                 tick();
@@ -103,8 +118,19 @@ public final class DeliveryEngine implements AutoCloseable {
     private synchronized void tick() {
         if (closed) return;
         long started = System.nanoTime();
+        if (!liveness.confirm()) {
+            // Others may take our lanes any moment now: stop at once.
+            leaseExpiry.clear();
+            for (var e : workers.entrySet()) {
+                e.getValue().stop();
+                stopping.add(Map.entry(e.getKey(), e.getValue()));
+            }
+            workers.clear();
+            metrics.ownedLanes(0);
+            return;
+        }
         leases.heartbeat(node);
-        List<String> live = leases.liveNodes(settings.leaseTtl());
+        List<String> live = leases.liveNodes();
         if (!live.contains(node)) {
             live = new ArrayList<>(live);
             live.add(node);
@@ -143,29 +169,35 @@ public final class DeliveryEngine implements AutoCloseable {
         long expiry = started + settings.leaseTtl().toNanos() * 19 / 20;
         for (String name : held) {
             leaseExpiry.put(name, expiry);
-            workers.computeIfAbsent(name, this::startWorker);
+            if (!workers.containsKey(name)) {
+                OptionalLong epoch = leases.newEpoch(name, node);
+                if (epoch.isPresent()) workers.put(name, startWorker(name, epoch.getAsLong()));
+            }
         }
         for (String name : new ArrayList<>(workers.keySet())) {
             if (!held.contains(name)) {
                 LaneWorker w = workers.remove(name);
                 leaseExpiry.remove(name);
                 w.stop();
+                stopping.add(Map.entry(name, w)); // a new worker waits until this one's calls are over
             }
         }
         metrics.ownedLanes(workers.size());
     }
 
-    private LaneWorker startWorker(String name) {
+    private LaneWorker startWorker(String name, long epoch) {
         String[] parts = name.split(":", 3);
         int lane = Integer.parseInt(parts[1]);
         Target target = targets.get(parts[2]);
-        return new LaneWorker(target, lane, deliveries, target.retry(), metrics, clock, node,
-                settings.batchSize(), settings.pollInterval(), forAtLeast -> leaseHeldFor(name, forAtLeast), outboundForm);
+        return new LaneWorker(target, new DeliveryStore.LaneClaim(target.name(), lane, name, node, epoch), deliveries, settler,
+                target.retry(), metrics, clock, settings.batchSize(), settings.pollInterval(), () -> leaseLeft(name), outboundForm);
     }
 
-    private boolean leaseHeldFor(String name, Duration forAtLeast) {
+    /** How long the lane's lease surely still holds on this node's clock; zero when lost or the liveness session is in doubt. */
+    private Duration leaseLeft(String name) {
         Long expiry = leaseExpiry.get(name);
-        return expiry != null && System.nanoTime() + forAtLeast.toNanos() < expiry && !closed;
+        if (expiry == null || closed || !liveness.confirmedWithin(tickInterval().multipliedBy(3))) return Duration.ZERO;
+        return Duration.ofNanos(expiry - System.nanoTime());
     }
 
     /** Stops delivering: in-flight rounds get the drain timeout to finish, then leases are released. */
@@ -188,11 +220,12 @@ public final class DeliveryEngine implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        settler.close();
         try {
             leases.releaseAll(node);
             leases.forgetNode(node);
         } catch (RuntimeException e) {
-            log.warn("could not release leases on shutdown ({}); they expire in {}", e.getMessage(), settings.leaseTtl());
+            log.warn("could not release leases on shutdown ({}); they move when this node's session closes", e.getMessage());
         }
         targets.values().forEach(Target::close);
     }

@@ -62,7 +62,8 @@ public final class FileTarget implements Target {
     }
 
     @Override
-    public Outcome send(LaneItem item, String body) {
+    public Outcome send(LaneItem item, String body, Fence fence) {
+        if (!fence.allows(Duration.ZERO)) return Outcome.unsent("the lane's lease ran out before the write; not written");
         String extension = config.format().equals("csv") ? ".csv" : ".json";
         Path folder = config.dir().resolve(item.path().replaceFirst("^/+", "")).normalize();
         Path file = folder.resolve(item.idempotencyKey() + extension);

@@ -110,10 +110,13 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
     }
 
     @Override
-    public Outcome send(LaneItem item, String body) throws InterruptedException {
+    public Outcome send(LaneItem item, String body, Fence fence) throws InterruptedException {
         BulkCollector collector = item.operation() == null ? null : bulk.get(item.operation());
-        if (collector != null) return collector.submit(item, body);
+        if (collector != null) return collector.submit(item, body, fence);
         SystemConfig.Operation op = item.operation() == null ? null : config.operations().get(item.operation());
+        if (item.operation() != null && op == null) {
+            return Outcome.permanent(null, "system '" + name + "' no longer has an operation '" + item.operation() + "'; nothing was sent");
+        }
         Call call;
         try {
             call = call(item, op, body);
@@ -125,12 +128,22 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
             // Retrying cannot help a mapping that fails on this event: dead-letter it with the reason.
             return Outcome.permanent(null, e.describe() + "; event: " + excerpt(body));
         }
+        URI url;
+        try {
+            url = resolve(call.path());
+        } catch (IllegalArgumentException e) {
+            return Outcome.permanent(null, e.getMessage());
+        }
         Duration closedFor = breaker.permit();
         if (closedFor != null) return held(closedFor);
-        Outcome outcome = exchange(() -> request(call.method(), call.path(), call.contentType(), item.idempotencyKey(), call.body()))
-                .outcome(this::classify);
-        breaker.record(outcome);
-        return outcome;
+        Outcome outcome = null;
+        try {
+            outcome = exchange(() -> request(call.method(), url, call.contentType(), item.idempotencyKey(), call.body()), fence)
+                    .outcome(this::classify);
+            return outcome;
+        } finally {
+            breaker.record(outcome); // null: the call threw, which counts as a failure
+        }
     }
 
     private Outcome held(Duration closedFor) {
@@ -163,6 +176,13 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
             }
         }
         if (sent.isEmpty()) return List.of(outcomes);
+        URI url;
+        try {
+            url = resolve(op.batch().path());
+        } catch (IllegalArgumentException e) {
+            for (int i : sent) outcomes[i] = Outcome.permanent(null, e.getMessage());
+            return List.of(outcomes);
+        }
         Duration closedFor = breaker.permit();
         if (closedFor != null) {
             Outcome held = held(closedFor);
@@ -171,11 +191,19 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
         }
         String callKey = UUID.nameUUIDFromBytes(keys.toString().getBytes(StandardCharsets.UTF_8)).toString();
         String contentType = op.mapping() == null ? "application/cloudevents-batch+json" : "application/json";
-        Exchange exchange = exchange(() -> request(op.method(), op.batch().path(), contentType, callKey, items.toString()));
+        // The call speaks for every item: it may go only while every item's lane is still held.
+        Fence fence = () -> sent.stream().map(i -> batch.get(i).fence().remaining()).min(Duration::compareTo).orElse(Duration.ZERO);
+        Outcome whole = null;
+        Exchange exchange;
+        try {
+            exchange = exchange(() -> request(op.method(), url, contentType, callKey, items.toString()), fence);
+            whole = exchange.outcome(this::classify);
+        } finally {
+            breaker.record(whole);
+        }
         List<Outcome> perItem = exchange.response() != null && exchange.response().statusCode() / 100 == 2
                 ? itemResults(op, exchange.response(), sent.size())
-                : java.util.Collections.nCopies(sent.size(), exchange.outcome(this::classify));
-        breaker.record(exchange.outcome(this::classify));
+                : java.util.Collections.nCopies(sent.size(), whole);
         for (int j = 0; j < sent.size(); j++) outcomes[sent.get(j)] = perItem.get(j);
         metrics.bulkCall(name, sent.size());
         return List.of(outcomes);
@@ -218,16 +246,27 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
         HttpRequest build() throws InterruptedException;
     }
 
-    private Exchange exchange(RequestFactory request) throws InterruptedException {
+    /** A call shorter than this is not started: too little of the lease is left for an answer. */
+    private static final Duration SHORTEST_CALL = Duration.ofMillis(500);
+
+    /**
+     * One call, after waiting for a concurrency slot and the rate limit and building the request (which may
+     * fetch a token): only then is the fence checked, and the call's timeout is cut to what is left of it.
+     */
+    private Exchange exchange(RequestFactory request, Fence fence) throws InterruptedException {
         concurrency.acquire();
         long t0 = System.nanoTime();
         try {
             rateLimiter.acquire();
-            HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            HttpRequest built = fenced(request.build(), fence);
+            if (built == null) return unsent();
+            HttpResponse<String> response = client.send(built, HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() == 401 && auth.renew()) {
                 // Credentials may have expired or been revoked: renew once and try again.
                 rateLimiter.acquire();
-                response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+                built = fenced(request.build(), fence);
+                if (built == null) return unsent();
+                response = client.send(built, HttpResponse.BodyHandlers.ofString());
             }
             return new Exchange(response, null);
         } catch (AuthFailure e) {
@@ -244,6 +283,18 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
             concurrency.release();
             metrics.call(name, System.nanoTime() - t0);
         }
+    }
+
+    /** The request with its timeout cut to the fence; null when too little is left to make the call. */
+    private HttpRequest fenced(HttpRequest request, Fence fence) {
+        Duration left = fence.remaining();
+        if (left.compareTo(SHORTEST_CALL) < 0) return null;
+        if (left.compareTo(config.timeout()) >= 0) return request;
+        return HttpRequest.newBuilder(request, (k, v) -> true).timeout(left).build();
+    }
+
+    private static Exchange unsent() {
+        return new Exchange(null, Outcome.unsent("the lane's lease ran out before the call; not sent"));
     }
 
     private static Exchange failed(String error) {
@@ -278,14 +329,20 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
         boolean proceed = op.onUnavailable().equals("proceed");
         Duration closedFor = breaker.permit();
         if (closedFor != null) throw new dev.millwright.mapping.Fetcher.Unavailable(name + " " + operation + ": circuit open, no call made", proceed);
-        Exchange exchange = exchange(() -> {
-            HttpRequest.Builder request = HttpRequest.newBuilder(resolve(path)).timeout(config.timeout()).header("Accept", "application/json").GET();
-            config.headers().forEach((k, v) -> request.header(k, v.value()));
-            auth.apply(request);
-            return request.build();
-        });
-        Outcome outcome = exchange.outcome(this::classify);
-        breaker.record(outcome);
+        URI url = resolve(path);
+        Exchange exchange;
+        Outcome outcome = null;
+        try {
+            exchange = exchange(() -> {
+                HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(config.timeout()).header("Accept", "application/json").GET();
+                config.headers().forEach((k, v) -> request.header(k, v.value()));
+                auth.apply(request);
+                return request.build();
+            }, Fence.NONE);
+            outcome = exchange.outcome(this::classify);
+        } finally {
+            breaker.record(outcome);
+        }
         JsonNode value;
         if (exchange.response() != null && exchange.response().statusCode() == 404) {
             value = Json.MAPPER.nullNode();
@@ -373,8 +430,8 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
         return op.mapping() == null ? input : mappings.apply(op.mapping(), input, Map.of());
     }
 
-    private HttpRequest request(String method, String path, String contentType, String idempotencyKey, String body) throws InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(resolve(path))
+    private HttpRequest request(String method, URI url, String contentType, String idempotencyKey, String body) throws InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(url)
                 .timeout(config.timeout())
                 .header("Content-Type", contentType)
                 .header("Idempotency-Key", idempotencyKey)
@@ -384,10 +441,35 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
         return request.build();
     }
 
-    private URI resolve(String path) {
+    /**
+     * The URL of a configured path on the base URL. Characters a URL cannot carry as they are (spaces,
+     * braces, non-ASCII) are percent-encoded; an existing %XX escape is kept.
+     *
+     * @throws IllegalArgumentException naming the path when no URL can be made of it
+     */
+    URI resolve(String path) {
         String base = config.baseUrl().toString();
         if (base.endsWith("/")) base = base.substring(0, base.length() - 1);
-        return URI.create(base + path);
+        StringBuilder url = new StringBuilder(base);
+        byte[] bytes = path.getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < bytes.length; i++) {
+            int b = bytes[i] & 0xff;
+            boolean escape = b == '%' && i + 2 < bytes.length && isHex(bytes[i + 1]) && isHex(bytes[i + 2]);
+            if (escape || (b < 0x80 && URL_SAFE.indexOf(b) >= 0)) url.append((char) b);
+            else url.append('%').append(HEX[b >> 4]).append(HEX[b & 0xf]);
+        }
+        try {
+            return new URI(url.toString());
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException("no URL can be made of path '" + path + "' on " + base + ": " + e.getReason());
+        }
+    }
+
+    private static final String URL_SAFE = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/?";
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+
+    private static boolean isHex(byte b) {
+        return (b >= '0' && b <= '9') || (b >= 'a' && b <= 'f') || (b >= 'A' && b <= 'F');
     }
 
     private Outcome classify(HttpResponse<String> response) {

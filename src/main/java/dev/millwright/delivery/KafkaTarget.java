@@ -84,7 +84,8 @@ public final class KafkaTarget implements Target {
     }
 
     @Override
-    public Outcome send(LaneItem item, String body) throws InterruptedException {
+    public Outcome send(LaneItem item, String body, Fence fence) throws InterruptedException {
+        if (!fence.allows(config.timeout())) return Outcome.unsent("the lane's lease ran out before the publish; not sent");
         JsonNode event;
         try {
             event = Json.MAPPER.readTree(body);

@@ -13,60 +13,63 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BinaryOperator;
-import java.util.function.Predicate;
 
 /**
- * Delivers one lane of one target, on the node that holds the lane's lease. Each round reads the
- * lane's unfinished deliveries in order, sends the due ones — different ordering keys in parallel, the
- * same key one after another, stopping a key at its first failure — and settles them in one statement.
+ * Delivers one lane of one target on the node holding the lane's lease. It claims the lane's due work in
+ * lane order (skipping keys that wait for a retry or are being sent), sends each key's chain on its own
+ * virtual thread — different keys in parallel, one key in order, stopping a key at its first failure — and
+ * hands each chain's outcomes to the settler as soon as the chain ends. A key becomes claimable again once
+ * its outcomes are written, so a slow or failing key never holds back another, whatever its backlog.
  */
 final class LaneWorker {
     private static final Logger log = LoggerFactory.getLogger(LaneWorker.class);
 
     private final Target target;
-    private final int lane;
+    private final DeliveryStore.LaneClaim claim;
     private final DeliveryStore store;
+    private final Settler settler;
     private final RetryPolicy retry;
     private final HubMetrics metrics;
     private final Clock clock;
-    private final String node;
-    private final int batchSize;
+    private final int capacity;
     private final Duration pollInterval;
-    /** Whether this node still holds the lane's lease for at least the given time. */
-    private final Predicate<Duration> leaseHeldFor;
+    private final Fence fence;
     private final BinaryOperator<String> outboundForm;
+    /** Keys with a chain claimed and not yet settled: the claim skips them. */
+    private final Set<String> busyKeys = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final Set<Thread> chains = ConcurrentHashMap.newKeySet();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wakeUp = lock.newCondition();
     private boolean woken;
     private volatile boolean running = true;
     private final Thread thread;
 
-    LaneWorker(Target target, int lane, DeliveryStore store, RetryPolicy retry, HubMetrics metrics, Clock clock,
-               String node, int batchSize, Duration pollInterval, Predicate<Duration> leaseHeldFor,
-               BinaryOperator<String> outboundForm) {
+    LaneWorker(Target target, DeliveryStore.LaneClaim claim, DeliveryStore store, Settler settler, RetryPolicy retry,
+               HubMetrics metrics, Clock clock, int capacity, Duration pollInterval, Fence fence, BinaryOperator<String> outboundForm) {
         this.target = target;
-        this.lane = lane;
+        this.claim = claim;
         this.store = store;
+        this.settler = settler;
         this.retry = retry;
         this.metrics = metrics;
         this.clock = clock;
-        this.node = node;
-        this.batchSize = batchSize;
+        this.capacity = capacity;
         this.pollInterval = pollInterval;
-        this.leaseHeldFor = leaseHeldFor;
+        this.fence = fence;
         this.outboundForm = outboundForm;
-        this.thread = Thread.ofVirtual().name("lane-" + target.name() + "-" + lane).start(this::run);
+        this.thread = Thread.ofVirtual().name("lane-" + target.name() + "-" + claim.lane()).start(this::run);
     }
 
     void wake() {
@@ -79,46 +82,51 @@ final class LaneWorker {
         }
     }
 
-    /** Finish the current round, then stop. */
+    /** Claims nothing more; chains finish the call they are in and hand back the rest. */
     void stop() {
         running = false;
         wake();
     }
 
+    /** Whether the worker or any of its chains still runs. */
     boolean isAlive() {
-        return thread.isAlive();
+        return thread.isAlive() || chains.stream().anyMatch(Thread::isAlive);
     }
 
     void interrupt() {
         thread.interrupt();
+        chains.forEach(Thread::interrupt);
     }
 
     void join(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
         thread.join(timeout);
+        for (Thread t : List.copyOf(chains)) {
+            long left = deadline - System.nanoTime();
+            if (left > 0) t.join(Duration.ofNanos(left));
+        }
     }
 
     private void run() {
         while (running) {
-            Instant nextDue;
+            Instant wakeAt;
             try {
-                nextDue = round();
-            } catch (InterruptedException e) {
-                return;
+                wakeAt = round();
             } catch (RuntimeException e) {
-                log.warn("lane {}:{} round failed ({}); retrying after the poll interval", target.name(), lane, e.getMessage());
-                nextDue = clock.instant().plus(pollInterval);
+                log.warn("lane {}:{} could not claim work ({}); trying again after the poll interval", target.name(), claim.lane(), e.getMessage());
+                wakeAt = clock.instant().plus(pollInterval);
             }
-            if (nextDue == null) continue; // the lane had more than one round's worth: look again at once
+            if (wakeAt == null) continue; // a full claim: there may be more
             try {
-                await(nextDue);
+                await(wakeAt);
             } catch (InterruptedException e) {
                 return;
             }
         }
     }
 
-    private void await(Instant nextDue) throws InterruptedException {
-        long millis = Math.min(pollInterval.toMillis(), Math.max(1, Duration.between(clock.instant(), nextDue).toMillis()));
+    private void await(Instant wakeAt) throws InterruptedException {
+        long millis = Math.min(pollInterval.toMillis(), Math.max(1, Duration.between(clock.instant(), wakeAt).toMillis()));
         lock.lock();
         try {
             if (!woken && running) wakeUp.await(millis, TimeUnit.MILLISECONDS);
@@ -128,80 +136,90 @@ final class LaneWorker {
         }
     }
 
-    /**
-     * @return null when the lane had a full batch (more may be waiting), else when the lane next has
-     * something due; rows that arrive meanwhile wake the worker
-     */
-    private Instant round() throws InterruptedException {
-        if (!leaseHeldFor.test(target.callTimeout())) return clock.instant().plus(pollInterval);
-        List<LaneItem> items = store.laneWork(target.name(), lane, batchSize);
+    /** @return null to claim again at once, else when to look again (a wake-up comes sooner when work arrives or a chain ends) */
+    private Instant round() {
         Instant now = clock.instant();
-        Instant nextDue = now.plus(pollInterval);
-        Map<String, List<LaneItem>> chains = new LinkedHashMap<>();
-        Set<String> blocked = new HashSet<>();
+        if (!fence.allows(target.callTimeout())) return now.plus(Duration.ofMillis(200));
+        int room = capacity - inFlight.get();
+        if (room <= 0) return now.plus(pollInterval);
+        List<LaneItem> items = store.claim(claim, List.copyOf(busyKeys), room);
+        Map<String, List<LaneItem>> byKey = new LinkedHashMap<>();
         for (LaneItem item : items) {
             String key = item.orderingKey() != null ? "k:" + item.orderingKey() : "#" + item.id();
-            if (blocked.contains(key)) continue;
-            if (item.state() == DeliveryState.failed && item.nextAttemptAt().isAfter(now)) {
-                blocked.add(key); // n+1 waits for n
-                if (item.nextAttemptAt().isBefore(nextDue)) nextDue = item.nextAttemptAt();
-                continue;
-            }
-            chains.computeIfAbsent(key, k -> new ArrayList<>()).add(item);
+            byKey.computeIfAbsent(key, k -> new ArrayList<>()).add(item);
         }
-        if (chains.isEmpty()) return nextDue;
-
-        List<Long> ids = new ArrayList<>();
-        chains.values().forEach(chain -> chain.forEach(i -> ids.add(i.id())));
-        store.markInFlight(ids);
-
-        List<Settlement> settled = Collections.synchronizedList(new ArrayList<>());
-        List<LaneItem> untouched = Collections.synchronizedList(new ArrayList<>());
-        try (var scope = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
-            for (List<LaneItem> chain : chains.values()) {
-                scope.submit(() -> {
-                    sendChain(chain, settled, untouched);
-                    return null;
-                });
-            }
+        for (List<LaneItem> chain : byKey.values()) {
+            String key = chain.getFirst().orderingKey();
+            if (key != null) busyKeys.add(key);
+            inFlight.addAndGet(chain.size());
+            Thread t = Thread.ofVirtual().name("send-" + target.name() + "-" + claim.lane()).unstarted(() -> sendChain(chain, key));
+            chains.add(t);
+            t.start();
         }
-        store.settle(settled, node);
-        if (!untouched.isEmpty()) store.release(untouched);
-        metrics.settled(target.name(), settled);
-        return items.size() == batchSize ? null : nextDue;
+        if (items.size() == room) return null;
+        Instant due = store.nextRetry(claim.target(), claim.lane());
+        Instant poll = now.plus(pollInterval);
+        if (due == null || !due.isBefore(poll)) return poll;
+        // A retry that is due by this clock but was not yet by the database's: look again very soon.
+        return due.isAfter(now) ? due.plusMillis(2) : now.plusMillis(10);
     }
 
-    private void sendChain(List<LaneItem> chain, List<Settlement> settled, List<LaneItem> untouched) throws InterruptedException {
-        for (int i = 0; i < chain.size(); i++) {
-            LaneItem item = chain.get(i);
-            if (!leaseHeldFor.test(target.callTimeout())) {
-                // A call now could outlive our lease and overlap the next holder's: leave the rest to it.
-                untouched.addAll(chain.subList(i, chain.size()));
-                return;
+    private void sendChain(List<LaneItem> chain, String key) {
+        List<Settlement> out = new ArrayList<>(chain.size());
+        try {
+            for (LaneItem item : chain) {
+                if (!running || !fence.allows(target.callTimeout())) break; // the rest waits for the lane's next round or owner
+                Settlement s = attempt(item);
+                if (s == null) break; // not sent: handed back below
+                out.add(s);
+                if (s.state() != DeliveryState.delivered && s.state() != DeliveryState.dead) break; // the key waits for its head
             }
-            Instant started = clock.instant();
-            long t0 = System.nanoTime();
-            Outcome outcome = target.send(item, outboundForm.apply(item.eventType(), item.body()));
-            int ms = (int) ((System.nanoTime() - t0) / 1_000_000);
-            int attempt = item.attempts() + 1;
-            Settlement s = switch (outcome.kind()) {
-                case HELD -> Settlement.held(item.id(), outcome.error(), clock.instant().plus(outcome.retryAfter()), item.attempts(), started);
-                case DELIVERED -> new Settlement(item.id(), DeliveryState.delivered, outcome.status(), null, null, attempt, started, ms);
-                case PERMANENT -> new Settlement(item.id(), DeliveryState.dead, outcome.status(),
-                        "permanent failure: " + outcome.error(), null, attempt, started, ms);
-                case RETRY -> attempt >= retry.maxAttempts()
-                        ? new Settlement(item.id(), DeliveryState.dead, outcome.status(),
-                        "gave up after " + attempt + " attempts: " + outcome.error(), null, attempt, started, ms)
-                        : new Settlement(item.id(), DeliveryState.failed, outcome.status(), outcome.error(),
-                        nextAttempt(attempt, outcome.retryAfter()), attempt, started, ms);
-            };
-            settled.add(s);
-            if (s.state() == DeliveryState.failed) {
-                untouched.addAll(chain.subList(i + 1, chain.size())); // the key waits for its head
-                return;
-            }
-            if (outcome.kind() == Outcome.Kind.DELIVERED) metrics.deliveryLatency(target.name(), item.createdAt(), clock.instant());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            Instant now = clock.instant();
+            for (int j = out.size(); j < chain.size(); j++) out.add(Settlement.release(chain.get(j), claim.epoch(), now));
+            List<Settlement> outcomes = out.stream().filter(s -> !s.release()).toList();
+            settler.submit(out, () -> {
+                if (key != null) busyKeys.remove(key);
+                inFlight.addAndGet(-chain.size());
+                metrics.settled(target.name(), outcomes);
+                wake();
+            });
+            chains.remove(Thread.currentThread());
         }
+    }
+
+    /** One send and what it comes to; null when it was not sent (the lane was lost before the call). */
+    private Settlement attempt(LaneItem item) throws InterruptedException {
+        Instant started = clock.instant();
+        long t0 = System.nanoTime();
+        Outcome outcome;
+        try {
+            outcome = target.send(item, outboundForm.apply(item.eventType(), item.body()), fence);
+        } catch (RuntimeException e) {
+            // A connector bug or an unforeseen input must not leave the delivery in flight with no reason.
+            log.warn("sending delivery {} to {} failed unexpectedly", item.id(), target.name(), e);
+            outcome = Outcome.retry(null, "unexpected error while sending: " + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage()), null);
+        }
+        int ms = (int) ((System.nanoTime() - t0) / 1_000_000);
+        int attempt = item.attempts() + 1;
+        long epoch = claim.epoch();
+        Settlement s = switch (outcome.kind()) {
+            case UNSENT -> null;
+            case HELD -> Settlement.held(item, epoch, outcome.error(), clock.instant().plus(outcome.retryAfter()), started);
+            case DELIVERED -> Settlement.attempted(item, epoch, DeliveryState.delivered, outcome.status(), null, null, started, ms);
+            case PERMANENT -> Settlement.attempted(item, epoch, DeliveryState.dead, outcome.status(),
+                    "permanent failure: " + outcome.error(), null, started, ms);
+            case RETRY -> attempt >= retry.maxAttempts()
+                    ? Settlement.attempted(item, epoch, DeliveryState.dead, outcome.status(),
+                    "gave up after " + attempt + " attempts: " + outcome.error(), null, started, ms)
+                    : Settlement.attempted(item, epoch, DeliveryState.failed, outcome.status(), outcome.error(),
+                    nextAttempt(attempt, outcome.retryAfter()), started, ms);
+        };
+        if (outcome.kind() == Outcome.Kind.DELIVERED) metrics.deliveryLatency(target.name(), item.createdAt(), clock.instant());
+        return s;
     }
 
     private Instant nextAttempt(int attempt, Duration retryAfter) {

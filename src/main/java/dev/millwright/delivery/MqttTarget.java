@@ -73,7 +73,8 @@ public final class MqttTarget implements Target {
     }
 
     @Override
-    public Outcome send(LaneItem item, String body) throws InterruptedException {
+    public Outcome send(LaneItem item, String body, Fence fence) throws InterruptedException {
+        if (!fence.allows(config.timeout())) return Outcome.unsent("the lane's lease ran out before the publish; not sent");
         if (!session.client().getState().isConnected()) {
             return Outcome.retry(null, "not connected to MQTT broker " + where() + (problem == null ? "" : ": " + problem), null);
         }

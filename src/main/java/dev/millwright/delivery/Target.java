@@ -14,8 +14,11 @@ public interface Target extends AutoCloseable {
 
     RetryPolicy retry();
 
-    /** Sends one delivery with the given body (the event as the target should see it). */
-    Outcome send(LaneItem item, String body) throws InterruptedException;
+    /**
+     * Sends one delivery with the given body (the event as the target should see it), only while the fence
+     * allows it: checked right before the call goes out, after any wait, and bounding the call.
+     */
+    Outcome send(LaneItem item, String body, Fence fence) throws InterruptedException;
 
     /** Checks connectivity (and credentials) now; {@code problem} says exactly what failed. */
     Health check() throws InterruptedException;

@@ -32,12 +32,16 @@ import dev.millwright.store.Database;
 import dev.millwright.store.DeliveryStore;
 import dev.millwright.store.EventStore;
 import dev.millwright.store.LeaseStore;
+import dev.millwright.store.NodeLiveness;
 import dev.millwright.store.RateLimitStore;
+import dev.millwright.store.SettingsStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,57 +64,88 @@ public final class Hub implements AutoCloseable {
     /** Inbound readers (folders, MQTT sessions); each reads on the one node holding its lease. */
     private final List<InboundConnector> inbound;
     private final Xref xref;
+    private final NodeLiveness liveness;
     private volatile boolean accepting = true;
 
     private Hub(PlantConfig plant, Database db, List<String> adminTokens, Clock clock, String node) {
         this.node = node;
         this.settings = plant.hub();
-        HubMetrics metrics = new HubMetrics();
-        EventStore events = new EventStore(db.dataSource());
-        DeliveryStore deliveries = new DeliveryStore(db.dataSource(), db.lazyDataSource());
-        LeaseStore leases = new LeaseStore(db.dataSource());
-        RateLimitStore rateLimits = new RateLimitStore(db.lazyDataSource());
-        String xrefChannel = Xref.channel(db.schema());
-        this.xref = new Xref(db, new XrefStore(db.dataSource(), xrefChannel), xrefChannel);
-        if (!plant.xrefSeed().isEmpty()) {
-            var seeded = xref.store().importRows(plant.xrefSeed(), "plant folder xref/");
-            xref.clear();
-            log.info("cross-reference seed from xref/: {} added, {} changed, {} unchanged, {} rejected", seeded.added(), seeded.changed(),
-                    seeded.unchanged(), seeded.rejected().size());
-            seeded.rejected().forEach(r -> log.warn("xref/ seed row at line {} not imported: {}", r.line(), r.reason()));
+        // What has been started so far, stopped in reverse order if a later part fails to start.
+        Deque<AutoCloseable> started = new ArrayDeque<>();
+        try {
+            HubMetrics metrics = new HubMetrics();
+            EventStore events = new EventStore(db.dataSource());
+            DeliveryStore deliveries = new DeliveryStore(db.dataSource(), db.lazyDataSource());
+            LeaseStore leases = new LeaseStore(db.dataSource());
+            RateLimitStore rateLimits = new RateLimitStore(db.lazyDataSource());
+            Integer storedLanes = new SettingsStore(db.dataSource()).agreeOnLanes(settings.delivery().lanes());
+            if (storedLanes != null && storedLanes != settings.delivery().lanes()) {
+                log.info("delivery.lanes changed from {} to {} (no delivery was unfinished)", storedLanes, settings.delivery().lanes());
+            }
+            String xrefChannel = Xref.channel(db.schema());
+            this.xref = started(started, new Xref(db, new XrefStore(db.dataSource(), xrefChannel), xrefChannel));
+            if (!plant.xrefSeed().isEmpty()) {
+                var seeded = xref.store().importRows(plant.xrefSeed(), "plant folder xref/");
+                xref.clear();
+                log.info("cross-reference seed from xref/: {} added, {} changed, {} unchanged, {} rejected", seeded.added(), seeded.changed(),
+                        seeded.unchanged(), seeded.rejected().size());
+                seeded.rejected().forEach(r -> log.warn("xref/ seed row at line {} not imported: {}", r.line(), r.reason()));
+            }
+            // Mappings may $fetch from the HTTP targets, which themselves run mappings: the map is filled just below.
+            Map<String, HttpTarget> fetchers = new LinkedHashMap<>();
+            Mappings mappings = new Mappings(plant.mappings(), new MappingFunctions(xref, plant.valueMaps(), clock, settings.plant(), fetchers));
+            Map<String, Target> targets = new LinkedHashMap<>();
+            for (SystemConfig s : plant.systems().values()) {
+                Target target = Targets.of(s, clock, rateLimits, mappings, metrics);
+                if (target != null) targets.put(s.name(), started(started, target));
+                if (target instanceof HttpTarget http) fetchers.put(s.name(), http);
+            }
+            int orphaned = deliveries.deadForMissingSystems(targets.keySet());
+            if (orphaned > 0) log.warn("{} unfinished deliveries were for systems this plant no longer has: they are dead, with that reason", orphaned);
+            Router router = new Router(plant.subscriptions(), settings.delivery().lanes());
+            ContractCatalog catalog = ContractCatalog.builtIn().withPlantContracts(plant.contracts());
+            Upcasting upcasting = Upcasting.builtIn(catalog);
+            this.liveness = started(started, new NodeLiveness(db, node));
+            this.engine = started(started, new DeliveryEngine(node, settings.delivery(), targets, deliveries, leases, liveness, metrics, clock,
+                    upcasting::toLatest));
+            this.signal = started(started, new WorkSignal(db, node, engine::wake, engine::wakeAll));
+            this.ingest = started(started, new IngestService(db.dataSource(), router, signal, metrics, settings.ingest().groupCommitWindow(),
+                    settings.ingest().maxGroupEvents(), settings.ingest().writers()));
+            this.retention = started(started, new RetentionJob(settings.retention(), deliveries, events, leases, node, clock));
+            Operations operations = new Operations(db.dataSource(), router, signal);
+            Contracts contracts = new Contracts(catalog, settings.contracts().allowUnknownTypes());
+            InboundFailureStore inboundFailures = new InboundFailureStore(db.dataSource());
+            Inbox inbox = new Inbox(mappings, new CloudEventReader(settings.http().maxBatchEvents()), contracts, ingest,
+                    inboundFailures, metrics);
+            var webhooks = new WebhookReceiver(plant.systems(), inbox, clock);
+            List<InboundConnector.Reader> readers = new ArrayList<>();
+            for (SystemConfig s : plant.systems().values()) readers.addAll(Readers.of(s, inbox, clock, metrics));
+            List<InboundConnector> connectors = new ArrayList<>();
+            for (InboundConnector.Reader r : readers) {
+                connectors.add(started(started, new InboundConnector(r, leases, node, settings.delivery().leaseTtl(), clock, metrics).start()));
+            }
+            this.inbound = List.copyOf(connectors);
+            var deps = new ApiServer.Deps(db, events, deliveries, ingest, contracts, webhooks, operations, metrics, targets,
+                    new Auth(adminTokens), () -> accepting, inboundFailures, inbox, plant.systems(),
+                    () -> inbound.stream().map(InboundConnector::status).toList(), xref, readers);
+            this.api = new ApiServer(deps, settings.http().host(), settings.http().port(), settings.http().maxBodyBytes(),
+                    settings.http().maxBatchEvents()).start();
+        } catch (RuntimeException e) {
+            while (!started.isEmpty()) {
+                try {
+                    started.pop().close();
+                } catch (Exception closing) {
+                    e.addSuppressed(closing);
+                }
+            }
+            throw StartFailure.of(e, settings.http());
         }
-        // Mappings may $fetch from the HTTP targets, which themselves run mappings: the map is filled just below.
-        Map<String, HttpTarget> fetchers = new LinkedHashMap<>();
-        Mappings mappings = new Mappings(plant.mappings(), new MappingFunctions(xref, plant.valueMaps(), clock, settings.plant(), fetchers));
-        Map<String, Target> targets = new LinkedHashMap<>();
-        for (SystemConfig s : plant.systems().values()) {
-            Target target = Targets.of(s, clock, rateLimits, mappings, metrics);
-            if (target != null) targets.put(s.name(), target);
-            if (target instanceof HttpTarget http) fetchers.put(s.name(), http);
-        }
-        Router router = new Router(plant.subscriptions(), settings.delivery().lanes());
-        ContractCatalog catalog = ContractCatalog.builtIn().withPlantContracts(plant.contracts());
-        Upcasting upcasting = Upcasting.builtIn(catalog);
-        this.engine = new DeliveryEngine(node, settings.delivery(), targets, deliveries, leases, metrics, clock, upcasting::toLatest);
-        this.signal = new WorkSignal(db, node, engine::wake, engine::wakeAll);
-        this.ingest = new IngestService(db.dataSource(), router, signal, metrics, settings.ingest().groupCommitWindow(),
-                settings.ingest().maxGroupEvents(), settings.ingest().writers());
-        this.retention = new RetentionJob(settings.retention(), deliveries, events, leases, node, clock);
-        Operations operations = new Operations(db.dataSource(), router, signal);
-        Contracts contracts = new Contracts(catalog, settings.contracts().allowUnknownTypes());
-        InboundFailureStore inboundFailures = new InboundFailureStore(db.dataSource());
-        Inbox inbox = new Inbox(mappings, new CloudEventReader(settings.http().maxBatchEvents()), contracts, ingest,
-                inboundFailures, metrics);
-        var webhooks = new WebhookReceiver(plant.systems(), inbox, clock);
-        List<InboundConnector.Reader> readers = new ArrayList<>();
-        for (SystemConfig s : plant.systems().values()) readers.addAll(Readers.of(s, inbox, clock, metrics));
-        this.inbound = readers.stream().map(r -> new InboundConnector(r, leases, node, settings.delivery().leaseTtl(), clock, metrics).start()).toList();
-        var deps = new ApiServer.Deps(db, events, deliveries, ingest, contracts, webhooks, operations, metrics, targets,
-                new Auth(adminTokens), () -> accepting, inboundFailures, inbox, plant.systems(),
-                () -> inbound.stream().map(InboundConnector::status).toList(), xref, readers);
-        this.api = new ApiServer(deps, settings.http().host(), settings.http().port(), settings.http().maxBodyBytes(),
-                settings.http().maxBatchEvents()).start();
         log.info("hub node {} for plant '{}' listening on http://{}:{}", node, settings.plant(), settings.http().host(), api.port());
+    }
+
+    private static <T extends AutoCloseable> T started(Deque<AutoCloseable> started, T part) {
+        started.push(part);
+        return part;
     }
 
     public static Hub start(PlantConfig plant, Database db, List<String> adminTokens, Clock clock) {
@@ -150,6 +185,7 @@ public final class Hub implements AutoCloseable {
         ingest.close();
         retention.close();
         engine.close();
+        liveness.close();
         signal.close();
         api.close();
         log.info("hub node {} stopped", node);

@@ -54,15 +54,17 @@ public final class RetentionJob implements AutoCloseable {
         }
     }
 
-    /** One pruning pass if this node holds the lease; returns rows deleted (deliveries, events). */
+    /** One pruning pass if this node holds the lease; returns rows deleted (deliveries, events, retired keys). */
     public int[] runOnce() {
         Set<String> held = leases.acquire(List.of(LEASE), node, settings.interval().multipliedBy(2));
-        if (!held.contains(LEASE)) return new int[]{0, 0};
+        if (!held.contains(LEASE)) return new int[]{0, 0, 0};
         Instant now = clock.instant();
         int d = drain(() -> deliveries.pruneDelivered(now.minus(settings.deliveredAfter()), settings.batchSize()));
-        int e = drain(() -> events.prune(now.minus(settings.eventsAfter()), settings.batchSize()));
-        if (d + e > 0) log.info("retention pruned {} delivered deliveries and {} events", d, e);
-        return new int[]{d, e};
+        Instant keysFrom = now.minus(settings.idempotencyWindow());
+        int e = drain(() -> events.prune(now.minus(settings.eventsAfter()), keysFrom, settings.batchSize()));
+        int k = drain(() -> events.pruneRetiredKeys(keysFrom, settings.batchSize()));
+        if (d + e + k > 0) log.info("retention pruned {} delivered deliveries, {} events and {} idempotency keys", d, e, k);
+        return new int[]{d, e, k};
     }
 
     private int drain(java.util.function.IntSupplier batch) {

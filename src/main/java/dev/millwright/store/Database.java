@@ -85,7 +85,13 @@ public final class Database implements AutoCloseable {
 
     /** A connection outside the pool, for LISTEN (it is held for the life of the node). */
     public Connection dedicatedConnection() throws SQLException {
+        return dedicatedConnection("millwright");
+    }
+
+    /** A connection outside the pool, named for pg_stat_activity. */
+    public Connection dedicatedConnection(String applicationName) throws SQLException {
         var props = new java.util.Properties();
+        props.setProperty("ApplicationName", applicationName);
         props.setProperty("user", user);
         if (password != null) props.setProperty("password", password);
         Connection c = java.sql.DriverManager.getConnection(url, props);

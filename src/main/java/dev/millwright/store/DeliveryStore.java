@@ -65,20 +65,31 @@ public final class DeliveryStore {
         }
     }
 
-    /** The first {@code limit} unfinished deliveries of a lane, in lane order. */
-    public List<LaneItem> laneWork(String target, int lane, int limit) {
+    /** A claim on a lane: who holds its lease, under which epoch. */
+    public record LaneClaim(String target, int lane, String lease, String owner, long epoch) {
+    }
+
+    /**
+     * Marks up to {@code limit} due deliveries of the lane in flight under the claim's epoch and returns them in
+     * lane order; nothing when the lease is no longer held. Keys in {@code busy} (being sent) are skipped.
+     */
+    public List<LaneItem> claim(LaneClaim claim, java.util.Collection<String> busy, int limit) {
         return Jdbc.withConnection(bookkeeping, c -> {
-            try (PreparedStatement ps = c.prepareStatement(SQL.get("lane_work"))) {
-                ps.setString(1, target);
-                ps.setInt(2, lane);
-                ps.setInt(3, limit);
+            try (PreparedStatement ps = c.prepareStatement(SQL.get("claim"))) {
+                ps.setString(1, claim.target());
+                ps.setInt(2, claim.lane());
+                ps.setString(3, claim.lease());
+                ps.setString(4, claim.owner());
+                ps.setLong(5, claim.epoch());
+                ps.setArray(6, c.createArrayOf("text", busy.toArray()));
+                ps.setInt(7, limit);
                 List<LaneItem> out = new ArrayList<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         out.add(new LaneItem(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                                rs.getString(6), rs.getString(7), DeliveryState.parse(rs.getString(8)), rs.getInt(9),
-                                rs.getTimestamp(10).toInstant(), rs.getTimestamp(11).toInstant(), rs.getString(12),
-                                rs.getString(13)));
+                                rs.getString(6), rs.getString(7), DeliveryState.in_flight, rs.getInt(8),
+                                rs.getTimestamp(9).toInstant(), rs.getTimestamp(10).toInstant(), rs.getString(11),
+                                rs.getString(12)));
                     }
                 }
                 return out;
@@ -86,32 +97,32 @@ public final class DeliveryStore {
         });
     }
 
-    public void markInFlight(List<Long> ids) {
-        if (ids.isEmpty()) return;
-        Jdbc.withConnection(bookkeeping, c -> {
-            try (PreparedStatement ps = c.prepareStatement(SQL.get("mark_in_flight"))) {
-                ps.setArray(1, c.createArrayOf("bigint", ids.toArray()));
+    /** When the lane's earliest waiting retry is due; null when none waits. */
+    public Instant nextRetry(String target, int lane) {
+        return Jdbc.withConnection(bookkeeping, c -> {
+            try (PreparedStatement ps = c.prepareStatement(SQL.get("next_retry"))) {
+                ps.setString(1, target);
+                ps.setInt(2, lane);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    Timestamp t = rs.getTimestamp(1);
+                    return t == null ? null : t.toInstant();
+                }
+            }
+        });
+    }
+
+    /** Dead-letters the unfinished deliveries of systems not in {@code systems}, naming the reason; returns how many. */
+    public int deadForMissingSystems(java.util.Collection<String> systems) {
+        return Jdbc.withConnection(ds, c -> {
+            try (PreparedStatement ps = c.prepareStatement(SQL.get("dead_for_missing_systems"))) {
+                ps.setArray(1, c.createArrayOf("text", systems.toArray()));
                 return ps.executeUpdate();
             }
         });
     }
 
-    /** Hands back in-flight deliveries that were not attempted, in the state they had before. */
-    public void release(List<LaneItem> items) {
-        if (items.isEmpty()) return;
-        Jdbc.withConnection(bookkeeping, c -> {
-            try (PreparedStatement ps = c.prepareStatement(SQL.get("release"))) {
-                var ids = c.createArrayOf("bigint", items.stream().map(LaneItem::id).toArray());
-                ps.setArray(1, ids);
-                ps.setArray(2, c.createArrayOf("text", items.stream()
-                        .map(i -> i.state() == DeliveryState.failed ? "failed" : "pending").toArray()));
-                ps.setArray(3, ids);
-                return ps.executeUpdate();
-            }
-        });
-    }
-
-    /** Records outcomes of in-flight deliveries in one transaction; returns how many rows changed. */
+    /** Records outcomes of in-flight deliveries in one transaction (those still claimed under their epoch); returns how many rows changed. */
     public int settle(List<Settlement> outcomes, String node) {
         if (outcomes.isEmpty()) return 0;
         List<Settlement> history = outcomes.stream().filter(Settlement::worthRecording).toList();
@@ -122,10 +133,13 @@ public final class DeliveryStore {
             String[] states = new String[n], errors = new String[n];
             Integer[] statuses = new Integer[n];
             Timestamp[] next = new Timestamp[n];
-            Boolean[] attempted = new Boolean[n];
+            Boolean[] attempted = new Boolean[n], release = new Boolean[n];
+            Long[] epochs = new Long[n];
             for (int i = 0; i < n; i++) {
                 Settlement s = outcomes.get(i);
                 attempted[i] = s.attempted();
+                release[i] = s.release();
+                epochs[i] = s.epoch();
                 ids[i] = s.deliveryId();
                 states[i] = s.state().name();
                 statuses[i] = s.status();
@@ -140,7 +154,9 @@ public final class DeliveryStore {
                 ps.setArray(4, c.createArrayOf("text", errors));
                 ps.setArray(5, c.createArrayOf("timestamptz", next));
                 ps.setArray(6, c.createArrayOf("boolean", attempted));
-                ps.setArray(7, c.createArrayOf("bigint", ids));
+                ps.setArray(7, c.createArrayOf("bigint", epochs));
+                ps.setArray(8, c.createArrayOf("boolean", release));
+                ps.setArray(9, c.createArrayOf("bigint", ids));
                 changed = ps.executeUpdate();
             }
             if (!history.isEmpty()) insertAttempts(c, history, node);

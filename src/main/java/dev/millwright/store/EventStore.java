@@ -121,10 +121,28 @@ public final class EventStore {
         }
     }
 
-    /** Deletes up to {@code batch} events older than {@code before} that no delivery references. */
-    public int prune(Instant before, int batch) {
+    /**
+     * Deletes up to {@code batch} events older than {@code before} that no delivery references; the keys of
+     * those received since {@code keysFrom} stay behind, so a resend within the idempotency window is still a duplicate.
+     */
+    public int prune(Instant before, Instant keysFrom, int batch) {
         return Jdbc.inTransaction(ds, c -> {
             try (PreparedStatement ps = c.prepareStatement(SQL.get("prune"))) {
+                ps.setTimestamp(1, Timestamp.from(before));
+                ps.setInt(2, batch);
+                ps.setTimestamp(3, Timestamp.from(keysFrom));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getInt(1);
+                }
+            }
+        });
+    }
+
+    /** Forgets up to {@code batch} retired keys of events received before {@code before}. */
+    public int pruneRetiredKeys(Instant before, int batch) {
+        return Jdbc.inTransaction(ds, c -> {
+            try (PreparedStatement ps = c.prepareStatement(SQL.get("prune_retired_keys"))) {
                 ps.setTimestamp(1, Timestamp.from(before));
                 ps.setInt(2, batch);
                 return ps.executeUpdate();

@@ -4,19 +4,25 @@ import java.time.Instant;
 
 /**
  * The outcome of one attempt: the new state ({@code delivered}, {@code failed} to retry at
- * {@code nextAttemptAt}, or {@code dead}), with what the target answered.
+ * {@code nextAttemptAt}, or {@code dead}), with what the target answered; or a release, which hands a
+ * claimed delivery back untried. It counts only under the lease epoch the delivery was claimed in.
  */
-public record Settlement(long deliveryId, DeliveryState state, Integer status, String error, Instant nextAttemptAt,
-                         int attempt, Instant startedAt, int durationMs, boolean attempted) {
+public record Settlement(long deliveryId, long epoch, DeliveryState state, Integer status, String error, Instant nextAttemptAt,
+                         int attempt, Instant startedAt, int durationMs, boolean attempted, boolean release) {
 
-    public Settlement(long deliveryId, DeliveryState state, Integer status, String error, Instant nextAttemptAt,
-                      int attempt, Instant startedAt, int durationMs) {
-        this(deliveryId, state, status, error, nextAttemptAt, attempt, startedAt, durationMs, true);
+    public static Settlement attempted(LaneItem item, long epoch, DeliveryState state, Integer status, String error,
+                                       Instant nextAttemptAt, Instant startedAt, int durationMs) {
+        return new Settlement(item.id(), epoch, state, status, error, nextAttemptAt, item.attempts() + 1, startedAt, durationMs, true, false);
     }
 
     /** A delivery put back to wait without a call (e.g. the circuit is open): not an attempt. */
-    public static Settlement held(long deliveryId, String reason, Instant nextAttemptAt, int attempts, Instant at) {
-        return new Settlement(deliveryId, DeliveryState.failed, null, reason, nextAttemptAt, attempts, at, 0, false);
+    public static Settlement held(LaneItem item, long epoch, String reason, Instant nextAttemptAt, Instant at) {
+        return new Settlement(item.id(), epoch, DeliveryState.failed, null, reason, nextAttemptAt, item.attempts(), at, 0, false, false);
+    }
+
+    /** A claimed delivery handed back untried (its key's head failed, or the lease ran out): as it was before the claim. */
+    public static Settlement release(LaneItem item, long epoch, Instant at) {
+        return new Settlement(item.id(), epoch, DeliveryState.pending, null, null, null, item.attempts(), at, 0, false, true);
     }
 
     /** First-try successes and calls not made are not written to the attempt history; the delivery row says it all. */

@@ -98,7 +98,7 @@ class HubSurfaceTest {
                 Sql.count(db, "select count(*) from deliveries d join events e on e.seq = d.event_seq where e.type = 'test.retention' and d.state in ('delivered','dead')") == 2);
 
         Clock later = Clock.fixed(Instant.now().plus(Duration.ofDays(40)), ZoneOffset.UTC);
-        HubSettings.Retention settings = new HubSettings.Retention(Duration.ofDays(7), Duration.ofDays(30), Duration.ofHours(1), 1);
+        HubSettings.Retention settings = new HubSettings.Retention(Duration.ofDays(7), Duration.ofDays(30), Duration.ofDays(90), Duration.ofHours(1), 1);
         try (RetentionJob job = new RetentionJob(settings, new DeliveryStore(db.dataSource(), db.lazyDataSource()), new EventStore(db.dataSource()),
                 new LeaseStore(db.dataSource()), "test-node", later)) {
             job.runOnce();
@@ -107,6 +107,23 @@ class HubSurfaceTest {
         assertThat(Sql.count(db, "select count(*) from deliveries where state = 'dead'")).isEqualTo(1);
         assertThat(Sql.count(db, "select count(*) from events where id = 'ret-dead'")).isEqualTo(1);
         assertThat(Sql.count(db, "select count(*) from events where id = 'ret-ok'")).isZero();
+
+        // The pruned event's key is still remembered: sending it again is a duplicate, and nothing is delivered twice.
+        int before = target.received().size();
+        HubClient.Response again = client.postEvents("application/cloudevents+json", event("ret-ok", "test.retention", "R1", "{}"));
+        assertThat(again.status()).isEqualTo(202);
+        assertThat(again.json().get("duplicates").asInt()).isEqualTo(1);
+        assertThat(Sql.count(db, "select count(*) from events where id = 'ret-ok'")).isZero();
+        assertThat(Sql.count(db, "select count(*) from deliveries d join events e on e.seq = d.event_seq where e.id = 'ret-ok'")).isZero();
+        assertThat(target.received()).hasSize(before);
+
+        // Beyond the idempotency window the key is forgotten too.
+        Clock muchLater = Clock.fixed(Instant.now().plus(Duration.ofDays(100)), ZoneOffset.UTC);
+        try (RetentionJob job = new RetentionJob(settings, new DeliveryStore(db.dataSource(), db.lazyDataSource()), new EventStore(db.dataSource()),
+                new LeaseStore(db.dataSource()), "test-node", muchLater)) {
+            job.runOnce();
+        }
+        assertThat(Sql.count(db, "select count(*) from retired_event_keys where id = 'ret-ok'")).isZero();
     }
 
     @Test
