@@ -8,25 +8,24 @@ select * from unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?:
 -- unless the lease (name, owner, epoch) is still held; skips keys whose head waits for a retry (one probe
 -- of deliveries_failed each, however long their backlog) and keys this node is already sending (busy);
 -- takes over rows left in flight under an older epoch. Claimed rows carry the epoch, and only a
--- settlement under that epoch counts.
+-- settlement under that epoch counts. Parameters are bound as values, not joined from a row: the planner then
+-- walks deliveries_lane_work in id order and stops at the limit, instead of reading and sorting the whole lane.
 -- name: claim
-with p as (select ?::text as target, ?::int as lane, ?::text as lease, ?::text as owner, ?::bigint as epoch,
-                  ?::text[] as busy, ?::int as lim),
-picked as (
-  select d.id from deliveries d, p
-  where exists (select 1 from leases l where l.name = p.lease and l.owner = p.owner and l.epoch = p.epoch and l.expires_at > now())
-    and d.target = p.target and d.lane = p.lane and d.state in ('pending', 'in_flight', 'failed')
+with picked as (
+  select d.id from deliveries d
+  where exists (select 1 from leases l where l.name = :lease and l.owner = :owner and l.epoch = :epoch and l.expires_at > now())
+    and d.target = :target and d.lane = :lane and d.state in ('pending', 'in_flight', 'failed')
     and not (d.state = 'failed' and d.next_attempt_at > now())
-    and not (d.state = 'in_flight' and d.claim_epoch = p.epoch)
-    and (d.ordering_key is null or (d.ordering_key <> all(p.busy) and not exists (
+    and not (d.state = 'in_flight' and d.claim_epoch = :epoch)
+    and (d.ordering_key is null or (d.ordering_key <> all(:busy::text[]) and not exists (
           select 1 from deliveries f
           where f.target = d.target and f.lane = d.lane and f.ordering_key = d.ordering_key and f.state = 'failed'
             and f.next_attempt_at > now())))
   order by d.id
-  limit (select lim from p)),
+  limit :limit),
 claimed as (
-  update deliveries d set state = 'in_flight', claim_epoch = p.epoch, updated_at = now()
-  from picked, p
+  update deliveries d set state = 'in_flight', claim_epoch = :epoch, updated_at = now()
+  from picked
   where d.id = picked.id
   returning d.id, d.event_seq, d.subscription, d.path, d.operation, d.ordering_key, d.idempotency_key, d.attempts,
             d.next_attempt_at, d.created_at)

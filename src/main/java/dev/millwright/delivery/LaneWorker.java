@@ -34,6 +34,7 @@ import java.util.function.BinaryOperator;
  */
 final class LaneWorker {
     private static final Logger log = LoggerFactory.getLogger(LaneWorker.class);
+    private static final Duration RECLAIM_PAUSE = Duration.ofMillis(50);
 
     private final Target target;
     private final DeliveryStore.LaneClaim claim;
@@ -50,6 +51,10 @@ final class LaneWorker {
     private final Set<String> busyKeys = ConcurrentHashMap.newKeySet();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Set<Thread> chains = ConcurrentHashMap.newKeySet();
+    /** Set when a chain ends: its key may now be claimable. */
+    private volatile boolean chainEnded;
+    /** When the last claim found less than it had room for while keys were busy (their backlog is what it walked over). */
+    private long starvedAt = Long.MIN_VALUE;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wakeUp = lock.newCondition();
     private boolean woken;
@@ -142,7 +147,16 @@ final class LaneWorker {
         if (!fence.allows(target.callTimeout())) return now.plus(Duration.ofMillis(200));
         int room = capacity - inFlight.get();
         if (room <= 0) return now.plus(pollInterval);
-        List<LaneItem> items = store.claim(claim, List.copyOf(busyKeys), room);
+        // A claim that came back short while keys were busy walked over their backlog; until one of them ends, only
+        // look again after a pause, however much new work wakes us: new work of a busy key could not be taken anyway.
+        long sinceStarved = System.nanoTime() - starvedAt;
+        if (starvedAt != Long.MIN_VALUE && !chainEnded && sinceStarved < RECLAIM_PAUSE.toNanos()) {
+            return now.plusNanos(RECLAIM_PAUSE.toNanos() - sinceStarved);
+        }
+        chainEnded = false;
+        Set<String> busy = Set.copyOf(busyKeys);
+        List<LaneItem> items = store.claim(claim, busy, room);
+        starvedAt = items.size() < room && !busy.isEmpty() ? System.nanoTime() : Long.MIN_VALUE;
         Map<String, List<LaneItem>> byKey = new LinkedHashMap<>();
         for (LaneItem item : items) {
             String key = item.orderingKey() != null ? "k:" + item.orderingKey() : "#" + item.id();
@@ -183,6 +197,7 @@ final class LaneWorker {
             settler.submit(out, () -> {
                 if (key != null) busyKeys.remove(key);
                 inFlight.addAndGet(-chain.size());
+                chainEnded = true;
                 metrics.settled(target.name(), outcomes);
                 wake();
             });
@@ -197,8 +212,9 @@ final class LaneWorker {
         Outcome outcome;
         try {
             outcome = target.send(item, outboundForm.apply(item.eventType(), item.body()), fence);
-        } catch (RuntimeException e) {
-            // A connector bug or an unforeseen input must not leave the delivery in flight with no reason.
+        } catch (RuntimeException | StackOverflowError e) {
+            // A connector bug or an unforeseen input (a mapping that recurses without end) must not leave the
+            // delivery in flight with no reason.
             log.warn("sending delivery {} to {} failed unexpectedly", item.id(), target.name(), e);
             outcome = Outcome.retry(null, "unexpected error while sending: " + e.getClass().getSimpleName()
                     + (e.getMessage() == null ? "" : ": " + e.getMessage()), null);

@@ -135,30 +135,54 @@ public final class IngestService implements AutoCloseable {
         }
     }
 
+    /**
+     * Keys being inserted by a writer on this node right now, with that writer's outcome. Two writers inserting
+     * the same key would make the second wait on the first's row lock until it commits; instead the second
+     * leaves the key to the first and only asks, after its own commit, whether the first stored it.
+     */
+    private final Map<EventStore.Key, CompletableFuture<Void>> inserting = new java.util.concurrent.ConcurrentHashMap<>();
+
     private void commit(List<Request> group) {
         long start = System.nanoTime();
+        CompletableFuture<Void> mine = new CompletableFuture<>();
         // First occurrence of a key in the group wins; later ones are duplicates.
         Map<EventStore.Key, Request> owner = new HashMap<>();
         List<CloudEvent> events = new ArrayList<>();
+        List<EventStore.Key> claimed = new ArrayList<>();
+        Map<CloudEvent, CompletableFuture<Void>> deferred = new java.util.LinkedHashMap<>();
         for (Request r : group) {
             for (CloudEvent e : r.events()) {
-                if (owner.putIfAbsent(EventStore.Key.of(e), r) == null) events.add(e);
+                EventStore.Key key = EventStore.Key.of(e);
+                if (owner.putIfAbsent(key, r) != null) continue;
+                CompletableFuture<Void> other = inserting.putIfAbsent(key, mine);
+                if (other == null) {
+                    claimed.add(key);
+                    events.add(e);
+                } else {
+                    deferred.put(e, other);
+                }
             }
         }
-        Set<DeliveryStore.LaneRef> lanes = new HashSet<>();
-        Map<EventStore.Key, Long> inserted = Jdbc.inTransaction(ds, c -> {
-            Map<EventStore.Key, Long> seqs = EventStore.insert(c, events);
-            List<NewDelivery> deliveries = new ArrayList<>();
-            for (CloudEvent e : events) {
-                Long seq = seqs.get(EventStore.Key.of(e));
-                if (seq != null) deliveries.addAll(router.route(e, seq));
+        Map<EventStore.Key, Long> inserted;
+        try {
+            inserted = new HashMap<>(store(events));
+            mine.complete(null);
+        } catch (RuntimeException e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            claimed.forEach(k -> inserting.remove(k, mine));
+        }
+        // A key another writer was inserting is a duplicate once that writer committed; if it failed, store it here.
+        List<CloudEvent> orphans = new ArrayList<>();
+        deferred.forEach((e, other) -> {
+            try {
+                other.join();
+            } catch (java.util.concurrent.CompletionException failed) {
+                orphans.add(e);
             }
-            DeliveryStore.insert(c, deliveries);
-            deliveries.forEach(d -> lanes.add(new DeliveryStore.LaneRef(d.target(), d.lane())));
-            signal.notifyOthers(c, lanes);
-            return seqs;
         });
-        signal.wakeLocal(lanes);
+        if (!orphans.isEmpty()) inserted.putAll(store(orphans));
         int totalAccepted = 0, totalDuplicates = 0;
         for (Request r : group) {
             int accepted = 0;
@@ -175,6 +199,26 @@ public final class IngestService implements AutoCloseable {
             r.done().complete(new Result(accepted, duplicates));
         }
         metrics.ingested(totalAccepted, totalDuplicates, System.nanoTime() - start);
+    }
+
+    /** Appends events and their deliveries in one transaction and wakes their lanes; returns the new events' sequence numbers. */
+    private Map<EventStore.Key, Long> store(List<CloudEvent> events) {
+        if (events.isEmpty()) return Map.of();
+        Set<DeliveryStore.LaneRef> lanes = new HashSet<>();
+        Map<EventStore.Key, Long> inserted = Jdbc.inTransaction(ds, c -> {
+            Map<EventStore.Key, Long> seqs = EventStore.insert(c, events);
+            List<NewDelivery> deliveries = new ArrayList<>();
+            for (CloudEvent e : events) {
+                Long seq = seqs.get(EventStore.Key.of(e));
+                if (seq != null) deliveries.addAll(router.route(e, seq));
+            }
+            DeliveryStore.insert(c, deliveries);
+            deliveries.forEach(d -> lanes.add(new DeliveryStore.LaneRef(d.target(), d.lane())));
+            signal.notifyOthers(c, lanes);
+            return seqs;
+        });
+        signal.wakeLocal(lanes);
+        return inserted;
     }
 
     @Override

@@ -82,7 +82,10 @@ public final class Operations {
         ReplayResult result = Jdbc.inTransaction(ds, c -> {
             long replayId = AuditStore.insertReplay(c, sub.name(), Json.MAPPER.valueToTree(r).toString(), r.newKeys(), actor);
             List<NewDelivery> rows = new ArrayList<>();
-            for (EventStore.ReplayCandidate e : EventStore.forReplay(c, r.type(), r.subject(), r.from(), r.to(), MAX_REPLAY)) {
+            // Only events the subscription takes: a replay never sends a type its subscription would not have routed.
+            String type = r.type() != null ? r.type() : sub.on().equals("*") ? null : sub.on();
+            for (EventStore.ReplayCandidate e : EventStore.forReplay(c, type, r.subject(), r.from(), r.to(), MAX_REPLAY)) {
+                if (!sub.matches(e.type())) continue;
                 CloudEvent event = parse(e);
                 String key = r.newKeys() ? Router.idempotencyKey(sub.name(), e.source(), e.id(), replayId)
                         : Optional.ofNullable(DeliveryStore.originalKey(c, sub.name(), e.seq()))

@@ -16,6 +16,7 @@ import java.util.Optional;
 /** Deliveries: created with their event, claimed lane by lane, settled in batches. */
 public final class DeliveryStore {
     private static final Sql SQL = Sql.load("/sql/deliveries.sql");
+    private static final Sql.Named CLAIM = SQL.named("claim");
     private final DataSource ds;
     private final DataSource bookkeeping;
 
@@ -75,14 +76,9 @@ public final class DeliveryStore {
      */
     public List<LaneItem> claim(LaneClaim claim, java.util.Collection<String> busy, int limit) {
         return Jdbc.withConnection(bookkeeping, c -> {
-            try (PreparedStatement ps = c.prepareStatement(SQL.get("claim"))) {
-                ps.setString(1, claim.target());
-                ps.setInt(2, claim.lane());
-                ps.setString(3, claim.lease());
-                ps.setString(4, claim.owner());
-                ps.setLong(5, claim.epoch());
-                ps.setArray(6, c.createArrayOf("text", busy.toArray()));
-                ps.setInt(7, limit);
+            try (PreparedStatement ps = c.prepareStatement(CLAIM.sql())) {
+                CLAIM.bind(ps, Map.of("target", claim.target(), "lane", claim.lane(), "lease", claim.lease(), "owner", claim.owner(),
+                        "epoch", claim.epoch(), "busy", c.createArrayOf("text", busy.toArray()), "limit", limit));
                 List<LaneItem> out = new ArrayList<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {

@@ -3,7 +3,13 @@ package dev.millwright.store;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.Map;
 
 /**
@@ -46,5 +52,30 @@ final class Sql {
         String sql = statements.get(name);
         if (sql == null) throw new IllegalStateException("no statement '" + name + "' in " + resource);
         return sql;
+    }
+
+    /** A statement with named parameters ({@code :name}, bound as often as it appears; {@code ::type} casts are left alone). */
+    record Named(String sql, List<String> parameters) {
+        void bind(PreparedStatement ps, Map<String, ?> values) throws SQLException {
+            for (int i = 0; i < parameters.size(); i++) {
+                String p = parameters.get(i);
+                if (!values.containsKey(p)) throw new IllegalArgumentException("no value for :" + p);
+                ps.setObject(i + 1, values.get(p));
+            }
+        }
+    }
+
+    private static final Pattern PARAMETER = Pattern.compile("(?<![:\\w]):([a-z][a-z0-9_]*)");
+
+    Named named(String name) {
+        Matcher m = PARAMETER.matcher(get(name));
+        List<String> parameters = new ArrayList<>();
+        StringBuilder sql = new StringBuilder();
+        while (m.find()) {
+            parameters.add(m.group(1));
+            m.appendReplacement(sql, "?");
+        }
+        m.appendTail(sql);
+        return new Named(sql.toString(), List.copyOf(parameters));
     }
 }

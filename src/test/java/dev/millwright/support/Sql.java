@@ -20,4 +20,22 @@ public final class Sql {
             throw new IllegalStateException(e);
         }
     }
+
+    /** The first column of the first row, as text (null when there is no row). */
+    public static String text(Database db, String query) {
+        try (Connection c = db.connection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(query)) {
+            return rs.next() ? rs.getString(1) : null;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Runs a statement (a test changing the world under the hub, e.g. ending a session). */
+    public static void execute(Database db, String statement) {
+        try (Connection c = db.connection(); Statement s = c.createStatement()) {
+            s.execute(statement);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }

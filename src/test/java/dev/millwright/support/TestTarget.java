@@ -104,6 +104,11 @@ public final class TestTarget implements AutoCloseable {
         return new ArrayList<>(failures);
     }
 
+    /** Requests being handled right now (received, not yet answered). */
+    public int inFlight() {
+        return inFlightKeys.size();
+    }
+
     public Set<String> distinctKeys() {
         return received.stream().map(Received::idempotencyKey).collect(Collectors.toSet());
     }
