@@ -14,17 +14,16 @@ select * from unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?:
 with picked as (
   select d.id from deliveries d
   where exists (select 1 from leases l where l.name = :lease and l.owner = :owner and l.epoch = :epoch and l.expires_at > now())
-    and d.target = :target and d.lane = :lane and d.state in ('pending', 'in_flight', 'failed')
-    and not (d.state = 'failed' and d.next_attempt_at > now())
+    and d.target = :target and d.lane = :lane and d.open
+    and (d.retry_at is null or d.retry_at <= now())
     and not (d.state = 'in_flight' and d.claim_epoch = :epoch)
     and (d.ordering_key is null or (d.ordering_key <> all(:busy::text[]) and not exists (
           select 1 from deliveries f
-          where f.target = d.target and f.lane = d.lane and f.ordering_key = d.ordering_key and f.state = 'failed'
-            and f.next_attempt_at > now())))
+          where f.target = d.target and f.lane = d.lane and f.ordering_key = d.ordering_key and f.retry_at > now())))
   order by d.id
   limit :limit),
 claimed as (
-  update deliveries d set state = 'in_flight', claim_epoch = :epoch, updated_at = now()
+  update deliveries d set state = 'in_flight', retry_at = null, claim_epoch = :epoch, updated_at = now()
   from picked
   where d.id = picked.id
   returning d.id, d.event_seq, d.subscription, d.path, d.operation, d.ordering_key, d.idempotency_key, d.attempts,
@@ -36,16 +35,20 @@ order by c.id
 
 -- When the lane next has a retry due (null when none waits).
 -- name: next_retry
-select min(next_attempt_at) from deliveries where target = ? and lane = ? and state = 'failed'
+select min(retry_at) from deliveries where target = ? and lane = ? and retry_at is not null
 
 -- The guards below compare state::text on purpose: it keeps the planner on the primary key.
+-- A failed delivery's retry_at is its next_attempt_at; a released one that had attempts is failed and due.
 
 -- Outcomes, and hand-backs of claimed rows not attempted (release), count only under the epoch they were
 -- claimed in.
 -- name: settle
 update deliveries d
-set state           = case when u.release then (case when d.attempts > 0 then 'failed' else 'pending' end)::delivery_state
-                           else u.state::delivery_state end,
+set state           = (case when u.release then (case when d.attempts > 0 then 'failed' else 'pending' end)
+                            else u.state end)::delivery_state,
+    open            = case when u.release then true else u.state in ('pending', 'in_flight', 'failed') end,
+    retry_at        = case when (u.release and d.attempts > 0) or (not u.release and u.state = 'failed')
+                           then coalesce(u.next_at, d.next_attempt_at) end,
     attempts        = d.attempts + case when u.attempted then 1 else 0 end,
     updated_at      = now(),
     delivered_at    = case when u.state = 'delivered' and not u.release then now() else d.delivered_at end,
@@ -91,13 +94,13 @@ select attempt, started_at, duration_ms, node, status, outcome, error
 from delivery_attempts where delivery_id = ? order by attempt
 
 -- name: retry
-update deliveries set state = 'pending', next_attempt_at = now(), updated_at = now()
+update deliveries set state = 'pending', open = true, retry_at = null, next_attempt_at = now(), updated_at = now()
 where id = ? and state in ('dead', 'failed')
 returning id, target, lane
 
 -- name: retry_matching
 with p as (select ?::delivery_state as state, ?::text as target, ?::text as okey, ?::text as sub, ?::text as reason)
-update deliveries d set state = 'pending', next_attempt_at = now(), updated_at = now()
+update deliveries d set state = 'pending', open = true, retry_at = null, next_attempt_at = now(), updated_at = now()
 from p
 where d.state in ('dead', 'failed')
   and (p.state is null or d.state = p.state)
@@ -110,8 +113,11 @@ returning d.id, d.target, d.lane
 -- name: original_key
 select idempotency_key from deliveries where subscription = ? and event_seq = ? and replay_id = 0
 
+-- Unfinished and dead only: both are covered by partial indexes, so the count never walks delivered rows.
 -- name: counts
-select target, state::text, count(*) from deliveries group by target, state
+select target, state::text, count(*) from deliveries where open group by target, state
+union all
+select target, 'dead', count(*) from deliveries where not open and delivered_at is null group by target
 
 -- Walks the table in id order (creation order): old delivered rows are at its start.
 -- name: prune_delivered
@@ -120,6 +126,6 @@ delete from deliveries where id in (
 
 -- Deliveries to systems the plant no longer has would wait forever: dead, with the reason.
 -- name: dead_for_missing_systems
-update deliveries set state = 'dead', updated_at = now(),
+update deliveries set state = 'dead', open = false, retry_at = null, updated_at = now(),
        last_error = 'system ''' || target || ''' is no longer configured; nothing was sent'
-where state in ('pending', 'in_flight', 'failed') and target <> all(?::text[])
+where open and target <> all(?::text[])

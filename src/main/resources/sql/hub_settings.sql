@@ -12,4 +12,4 @@ insert into hub_settings (name, value) values (?, ?)
 on conflict (name) do update set value = excluded.value
 
 -- name: open_deliveries
-select count(*) from deliveries where state in ('pending', 'in_flight', 'failed')
+select count(*) from deliveries where open

@@ -28,19 +28,31 @@ create table retired_event_keys (
 );
 create index retired_event_keys_received_at on retired_event_keys (received_at);
 
--- Keys whose head failed and waits for its retry: a claim skips them in one index probe each, however
--- long their backlog.
-create index deliveries_failed on deliveries (target, lane, ordering_key, next_attempt_at) where state = 'failed';
+-- A delivery is open (pending, in flight or failed) until it is delivered or dead, and retry_at is when a
+-- failed one may go again. Indexes pick rows by these two columns, never by state, so a claim (pending to
+-- in flight) changes no indexed column: a HOT update that writes no index entry. The checks keep them true
+-- to the state.
+alter table deliveries add column open boolean not null default true;
+alter table deliveries add column retry_at timestamptz;
+update deliveries set open = state in ('pending', 'in_flight', 'failed'),
+                      retry_at = case when state = 'failed' then next_attempt_at end;
+alter table deliveries add constraint open_matches_state check (open = (state in ('pending', 'in_flight', 'failed')));
+alter table deliveries add constraint retry_at_iff_failed check ((state = 'failed') = (retry_at is not null));
 
--- Lean deliveries: every index here is written on each state change (a state change is never a HOT
--- update), so keep only what claims, settlements and the API need. The open-by-state index (state,
--- target, id) was chosen by the planner for "id = any(...)" settlements and walked whole each time.
+-- Lean deliveries: each index is written on every non-HOT update, so keep only what claims, settlements
+-- and the API need. The open-by-state index (state, target, id) was chosen by the planner for "id = any(...)"
+-- settlements and walked whole each time.
+drop index deliveries_lane_work;
+create index deliveries_lane_work on deliveries (target, lane, id) where open;
+-- Keys whose head waits for a retry: a claim skips them with one probe each, however long their backlog.
+create index deliveries_failed on deliveries (target, lane, ordering_key, retry_at) where retry_at is not null;
+create index deliveries_dead on deliveries (target, id) where not open and delivered_at is null;
 drop index deliveries_open_by_state;
-create index deliveries_trouble on deliveries (state, target, id) where state in ('failed', 'dead');
 drop index deliveries_delivered_at;
 alter table deliveries drop constraint deliveries_once;
 drop index deliveries_event;
 alter table deliveries add constraint deliveries_once unique (event_seq, subscription, replay_id);
-alter table deliveries set (fillfactor = 85);
+-- Room on each page for the claim's new row version, so it stays on the page (HOT).
+alter table deliveries set (fillfactor = 70);
 -- Retention walks the log in seq order (received order), so received_at needs no index of its own.
 drop index events_received_at;

@@ -19,13 +19,8 @@ import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
 
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -45,7 +40,9 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
 
     private final String name;
     private final SystemConfig.HttpOutbound config;
-    private final HttpClient client;
+    private final HttpWire wire;
+    /** Only for an OAuth2 token endpoint; null unless the system uses OAuth2. */
+    private HttpClient tokenClient;
     private final Semaphore concurrency;
     private final RateLimiter rateLimiter;
     private final Authenticator auth;
@@ -67,14 +64,11 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
         this.name = name;
         this.config = config;
         this.clock = clock;
-        this.client = HttpClient.newBuilder()
-                .connectTimeout(config.timeout())
-                .executor(Executors.newVirtualThreadPerTaskExecutor())
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+        this.wire = new HttpWire(name, config.baseUrl(), config.timeout(), config.maxConcurrency());
         this.concurrency = new Semaphore(config.maxConcurrency());
         this.rateLimiter = config.rateLimit() > 0 ? new RateLimiter(name, config.rateLimit(), rateLimits) : RateLimiter.unlimited(name);
-        this.auth = Authenticator.of(config.auth(), client, clock);
+        this.auth = Authenticator.of(config.auth(), () -> tokenClient = HttpClient.newBuilder().connectTimeout(config.timeout())
+                .executor(Executors.newVirtualThreadPerTaskExecutor()).followRedirects(HttpClient.Redirect.NEVER).build(), clock);
         this.breaker = new CircuitBreaker(config.circuitBreaker().failureThreshold(), config.circuitBreaker().openFor(), clock);
         // A timer thread only for systems with batched operations.
         this.bulkTimer = config.operations().values().stream().anyMatch(op -> op.batch() != null)
@@ -201,7 +195,7 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
         } finally {
             breaker.record(whole);
         }
-        List<Outcome> perItem = exchange.response() != null && exchange.response().statusCode() / 100 == 2
+        List<Outcome> perItem = exchange.response() != null && exchange.response().status() / 100 == 2
                 ? itemResults(op, exchange.response(), sent.size())
                 : java.util.Collections.nCopies(sent.size(), whole);
         for (int j = 0; j < sent.size(); j++) outcomes[sent.get(j)] = perItem.get(j);
@@ -210,8 +204,8 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
     }
 
     /** Reads one result per item from a 2xx bulk response; anything else retries every item (same keys). */
-    private List<Outcome> itemResults(SystemConfig.Operation op, HttpResponse<String> response, int count) {
-        int status = response.statusCode();
+    private List<Outcome> itemResults(SystemConfig.Operation op, HttpWire.Answer response, int count) {
+        int status = response.status();
         JsonNode results;
         try {
             JsonNode body = Json.MAPPER.readTree(response.body());
@@ -236,14 +230,14 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
     }
 
     /** The answer to one call, or the outcome when there is none (refused, timeout, auth failure). */
-    private record Exchange(HttpResponse<String> response, Outcome failure) {
-        Outcome outcome(java.util.function.Function<HttpResponse<String>, Outcome> classify) {
+    private record Exchange(HttpWire.Answer response, Outcome failure) {
+        Outcome outcome(java.util.function.Function<HttpWire.Answer, Outcome> classify) {
             return response == null ? failure : classify.apply(response);
         }
     }
 
     private interface RequestFactory {
-        HttpRequest build() throws InterruptedException;
+        HttpWire.Request build() throws InterruptedException;
     }
 
     /** A call shorter than this is not started: too little of the lease is left for an answer. */
@@ -258,27 +252,21 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
         long t0 = System.nanoTime();
         try {
             rateLimiter.acquire();
-            HttpRequest built = fenced(request.build(), fence);
+            HttpWire.Request built = fenced(request.build(), fence);
             if (built == null) return unsent();
-            HttpResponse<String> response = client.send(built, HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() == 401 && auth.renew()) {
+            HttpWire.Answer response = wire.send(built);
+            if (response.status() == 401 && auth.renew()) {
                 // Credentials may have expired or been revoked: renew once and try again.
                 rateLimiter.acquire();
                 built = fenced(request.build(), fence);
                 if (built == null) return unsent();
-                response = client.send(built, HttpResponse.BodyHandlers.ofString());
+                response = wire.send(built);
             }
             return new Exchange(response, null);
         } catch (AuthFailure e) {
             return failed("authentication failed: " + e.getMessage());
-        } catch (HttpConnectTimeoutException e) {
-            return failed("connect timeout after " + config.timeout().toMillis() + " ms");
-        } catch (HttpTimeoutException e) {
-            return failed("no answer within " + config.timeout().toMillis() + " ms");
-        } catch (ConnectException e) {
-            return failed("connection refused by " + config.baseUrl().getAuthority());
-        } catch (IOException e) {
-            return failed("I/O error: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+        } catch (HttpWire.NoAnswer e) {
+            return failed(e.getMessage());
         } finally {
             concurrency.release();
             metrics.call(name, System.nanoTime() - t0);
@@ -286,11 +274,10 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
     }
 
     /** The request with its timeout cut to the fence; null when too little is left to make the call. */
-    private HttpRequest fenced(HttpRequest request, Fence fence) {
+    private HttpWire.Request fenced(HttpWire.Request request, Fence fence) {
         Duration left = fence.remaining();
         if (left.compareTo(SHORTEST_CALL) < 0) return null;
-        if (left.compareTo(config.timeout()) >= 0) return request;
-        return HttpRequest.newBuilder(request, (k, v) -> true).timeout(left).build();
+        return left.compareTo(request.timeout()) >= 0 ? request : request.withTimeout(left);
     }
 
     private static Exchange unsent() {
@@ -334,17 +321,18 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
         Outcome outcome = null;
         try {
             exchange = exchange(() -> {
-                HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(config.timeout()).header("Accept", "application/json").GET();
-                config.headers().forEach((k, v) -> request.header(k, v.value()));
-                auth.apply(request);
-                return request.build();
+                Map<String, String> headers = new java.util.LinkedHashMap<>();
+                headers.put("Accept", "application/json");
+                config.headers().forEach((k, v) -> headers.put(k, v.value()));
+                auth.apply(headers::put);
+                return new HttpWire.Request("GET", url, headers, null, null, config.timeout());
             }, Fence.NONE);
             outcome = exchange.outcome(this::classify);
         } finally {
             breaker.record(outcome);
         }
         JsonNode value;
-        if (exchange.response() != null && exchange.response().statusCode() == 404) {
+        if (exchange.response() != null && exchange.response().status() == 404) {
             value = Json.MAPPER.nullNode();
         } else if (outcome.kind() == Outcome.Kind.RETRY) {
             throw new dev.millwright.mapping.Fetcher.Unavailable(name + " " + operation + " for '" + key + "': " + outcome.error(), proceed);
@@ -373,27 +361,20 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
     @Override
     public Health check() throws InterruptedException {
         long t0 = System.nanoTime();
-        HttpRequest.Builder request = HttpRequest.newBuilder(config.baseUrl()).timeout(config.timeout()).GET();
+        Map<String, String> headers = new java.util.LinkedHashMap<>();
         try {
             auth.renew();
-            auth.apply(request);
+            auth.apply(headers::put);
         } catch (AuthFailure e) {
             return new Health(name, false, config.baseUrl().toString(), null, elapsed(t0), auth.describe(), e.getMessage());
         }
         try {
-            int status = client.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+            int status = wire.send(new HttpWire.Request("GET", config.baseUrl(), headers, null, null, config.timeout())).status();
             String problem = status == 401 || status == 403
                     ? "the system refused the credentials (" + auth.describe() + "): HTTP " + status : null;
             return new Health(name, problem == null, config.baseUrl().toString(), status, elapsed(t0), auth.describe(), problem);
-        } catch (HttpTimeoutException e) {
-            return new Health(name, false, config.baseUrl().toString(), null, elapsed(t0), auth.describe(),
-                    "no answer from " + config.baseUrl() + " within " + config.timeout().toMillis() + " ms");
-        } catch (ConnectException e) {
-            return new Health(name, false, config.baseUrl().toString(), null, elapsed(t0), auth.describe(),
-                    "connection refused by " + config.baseUrl().getAuthority());
-        } catch (IOException e) {
-            return new Health(name, false, config.baseUrl().toString(), null, elapsed(t0), auth.describe(),
-                    "cannot reach " + config.baseUrl() + ": " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage()));
+        } catch (HttpWire.NoAnswer e) {
+            return new Health(name, false, config.baseUrl().toString(), null, elapsed(t0), auth.describe(), e.getMessage());
         }
     }
 
@@ -430,15 +411,12 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
         return op.mapping() == null ? input : mappings.apply(op.mapping(), input, Map.of());
     }
 
-    private HttpRequest request(String method, URI url, String contentType, String idempotencyKey, String body) throws InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(url)
-                .timeout(config.timeout())
-                .header("Content-Type", contentType)
-                .header("Idempotency-Key", idempotencyKey)
-                .method(method, HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
-        config.headers().forEach((k, v) -> request.header(k, v.value()));
-        auth.apply(request);
-        return request.build();
+    private HttpWire.Request request(String method, URI url, String contentType, String idempotencyKey, String body) throws InterruptedException {
+        Map<String, String> headers = new java.util.LinkedHashMap<>();
+        headers.put("Idempotency-Key", idempotencyKey);
+        config.headers().forEach((k, v) -> headers.put(k, v.value()));
+        auth.apply(headers::put);
+        return new HttpWire.Request(method, url, headers, contentType, body, config.timeout());
     }
 
     /**
@@ -472,8 +450,8 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
         return (b >= '0' && b <= '9') || (b >= 'a' && b <= 'f') || (b >= 'A' && b <= 'F');
     }
 
-    private Outcome classify(HttpResponse<String> response) {
-        return classify(response.statusCode(), response.body(), response.headers().firstValue("Retry-After").orElse(null));
+    private Outcome classify(HttpWire.Answer response) {
+        return classify(response.status(), response.body(), response.retryAfter());
     }
 
     Outcome classify(int status, String body, String retryAfter) {
@@ -509,6 +487,7 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
     @Override
     public void close() {
         if (bulkTimer != null) bulkTimer.shutdownNow();
-        client.close();
+        wire.close();
+        if (tokenClient != null) tokenClient.close();
     }
 }

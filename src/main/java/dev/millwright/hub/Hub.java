@@ -53,6 +53,8 @@ import java.util.UUID;
  */
 public final class Hub implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Hub.class);
+    /** How often delivery counts behind /metrics are taken from the database (scrapes only read them). */
+    private static final java.time.Duration METRICS_REFRESH = java.time.Duration.ofSeconds(5);
 
     private final String node;
     private final HubSettings settings;
@@ -65,6 +67,7 @@ public final class Hub implements AutoCloseable {
     private final List<InboundConnector> inbound;
     private final Xref xref;
     private final NodeLiveness liveness;
+    private final AutoCloseable metricsRefresh;
     private volatile boolean accepting = true;
 
     private Hub(PlantConfig plant, Database db, List<String> adminTokens, Clock clock, String node) {
@@ -111,6 +114,7 @@ public final class Hub implements AutoCloseable {
             this.signal = started(started, new WorkSignal(db, node, engine::wake, engine::wakeAll));
             this.ingest = started(started, new IngestService(db.dataSource(), router, signal, metrics, settings.ingest().groupCommitWindow(),
                     settings.ingest().maxGroupEvents(), settings.ingest().writers()));
+            this.metricsRefresh = started(started, metrics.refreshEvery(METRICS_REFRESH, deliveries, targets.keySet()));
             this.retention = started(started, new RetentionJob(settings.retention(), deliveries, events, leases, node, clock));
             Operations operations = new Operations(db.dataSource(), router, signal);
             Contracts contracts = new Contracts(catalog, settings.contracts().allowUnknownTypes());
@@ -184,6 +188,11 @@ public final class Hub implements AutoCloseable {
         xref.close();
         ingest.close();
         retention.close();
+        try {
+            metricsRefresh.close();
+        } catch (Exception ignored) {
+            // interrupting a thread does not fail
+        }
         engine.close();
         liveness.close();
         signal.close();

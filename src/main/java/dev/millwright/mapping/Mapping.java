@@ -11,7 +11,8 @@ import java.nio.file.Path;
 
 /**
  * A JSONata expression from the plant's mappings/ folder, compiled once when the plant is loaded.
- * Evaluation is serialized per mapping: the JSONata engine is not documented as thread-safe.
+ * Evaluations run concurrently: jsonata-java keeps its evaluation state per thread and the parsed expression
+ * is only read, so a mapping waiting in a $fetch holds up no other message (MappingTest checks both).
  */
 public final class Mapping {
     private final String name;
@@ -72,16 +73,11 @@ public final class Mapping {
         Object in = Json.MAPPER.convertValue(input, Object.class);
         Object out;
         try {
-            synchronized (this) {
-                if (variables.isEmpty() && functions == null) {
-                    out = expression.evaluate(in);
-                } else {
-                    Jsonata.Frame frame = expression.createFrame();
-                    variables.forEach(frame::bind);
-                    if (functions != null) functions.bind(frame, missing);
-                    out = expression.evaluate(in, frame);
-                }
-            }
+            // Every evaluation gets a frame of its own, so nothing bound for one message is seen by another.
+            Jsonata.Frame frame = expression.createFrame();
+            variables.forEach(frame::bind);
+            if (functions != null) functions.bind(frame, missing);
+            out = expression.evaluate(in, frame);
         } catch (RuntimeException e) {
             throw failure(e);
         }

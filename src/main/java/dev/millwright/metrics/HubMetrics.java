@@ -17,7 +17,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** The hub's Prometheus metrics. Delivery counts by state come from the database, refreshed periodically. */
+/** The hub's Prometheus metrics. Unfinished and dead delivery counts come from the database, refreshed on a timer. */
 public final class HubMetrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Counter accepted = Counter.builder("millwright.events.accepted").description("Events accepted and stored").register(registry);
@@ -102,6 +102,7 @@ public final class HubMetrics {
             Map<DeliveryState, Long> byState = counts.getOrDefault(target, Map.of());
             long depth = 0;
             for (DeliveryState state : DeliveryState.values()) {
+                if (state == DeliveryState.delivered) continue; // counted as attempts; a count of them would walk the whole table
                 long n = byState.getOrDefault(state, 0L);
                 gauge("millwright.deliveries", target, state.name(), "Deliveries by target and state").set(n);
                 if (state == DeliveryState.pending || state == DeliveryState.failed || state == DeliveryState.in_flight) depth += n;
@@ -124,8 +125,27 @@ public final class HubMetrics {
         return registry.scrape();
     }
 
-    /** Refreshes gauges from the store; called on a timer and before a scrape. */
+    /** Refreshes gauges from the store; called on a timer (never by a scrape). */
     public void refresh(DeliveryStore store, Set<String> targets) {
         deliveryCounts(targets, store.counts());
+    }
+
+    /** Refreshes the delivery gauges now and then every {@code interval} until closed; a failed refresh keeps the last values. */
+    public AutoCloseable refreshEvery(Duration interval, DeliveryStore store, Set<String> targets) {
+        Thread t = Thread.ofVirtual().name("metrics-refresh").start(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    refresh(store, targets);
+                } catch (RuntimeException e) {
+                    // The database is away: the gauges keep their last values until it is back.
+                }
+                try {
+                    Thread.sleep(interval);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        return t::interrupt;
     }
 }

@@ -78,15 +78,27 @@ class HubSurfaceTest {
         client.postEvents("application/cloudevents+json", event("m-1", "test.inspection.failed", "L", "{}"));
         client.postEvents("application/cloudevents+json", event("m-1", "test.inspection.failed", "L", "{}"));
         await().atMost(Duration.ofSeconds(20)).until(() -> target.distinctKeys().size() >= 1);
-        String metrics = client.getWithoutToken("/metrics").body();
+        HubClient.Response anonymous = client.getWithoutToken("/metrics");
+        assertThat(anonymous.status()).isEqualTo(401);
+        assertThat(anonymous.contentType()).startsWith("application/problem+json");
+        String metrics = client.get("/metrics").body();
         assertThat(metrics)
                 .contains("millwright_events_accepted_total")
                 .contains("millwright_events_duplicates_total")
-                .contains("millwright_deliveries{state=\"delivered\",target=\"erp\"}")
+                .contains("millwright_deliveries{state=\"dead\",target=\"erp\"}")
+                .doesNotContain("millwright_deliveries{state=\"delivered\"")
                 .contains("millwright_delivery_queue_depth{target=\"erp\"}")
                 .contains("millwright_delivery_latency_seconds_bucket")
                 .contains("millwright_delivery_attempts_total{outcome=\"delivered\",target=\"erp\"}");
         assertThat(metricValue(metrics, "millwright_events_duplicates_total")).isGreaterThanOrEqualTo(1.0);
+
+        // Delivery counts come from the node's refresher, not from the scrape: a dead delivery written straight into
+        // the database shows up once the refresher ran.
+        long deadBefore = (long) metricValue(metrics, "millwright_deliveries{state=\"dead\",target=\"erp\"}");
+        Sql.execute(db, "update deliveries set state = 'dead', last_error = 'test' where id = "
+                + "(select d.id from deliveries d join events e on e.seq = d.event_seq where e.id = 'm-1')");
+        await().atMost(Duration.ofSeconds(20)).until(() ->
+                (long) metricValue(client.get("/metrics").body(), "millwright_deliveries{state=\"dead\",target=\"erp\"}") == deadBefore + 1);
     }
 
     @Test
@@ -104,7 +116,8 @@ class HubSurfaceTest {
             job.runOnce();
         }
         assertThat(Sql.count(db, "select count(*) from deliveries where state = 'delivered'")).isZero();
-        assertThat(Sql.count(db, "select count(*) from deliveries where state = 'dead'")).isEqualTo(1);
+        assertThat(Sql.count(db, "select count(*) from deliveries d join events e on e.seq = d.event_seq "
+                + "where e.type = 'test.retention' and d.state = 'dead'")).isEqualTo(1);
         assertThat(Sql.count(db, "select count(*) from events where id = 'ret-dead'")).isEqualTo(1);
         assertThat(Sql.count(db, "select count(*) from events where id = 'ret-ok'")).isZero();
 

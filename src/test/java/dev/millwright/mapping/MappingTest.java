@@ -32,4 +32,53 @@ class MappingTest {
         assertThat(first.get("Code").asText()).isEqualTo("Q-017");
         assertThat(first.get("Topic").asText()).isEqualTo("t/1");
     }
+
+    @Test
+    void manyThreadsApplyOneMappingAtOnceAndEachGetsItsOwnAnswer() throws Exception {
+        Mapping mapping = Mapping.compile("m", """
+                ( $n := data.n; { "n": $n, "double": $n * 2, "topic": $topic, "tags": data.tags[$ != "x"] } )""");
+        MappingFunctions functions = new MappingFunctions(XrefLookup.of(List.of()), Map.of(), Clock.systemUTC(), "p");
+        List<java.util.concurrent.Future<List<String>>> results = new java.util.ArrayList<>();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(16)) {
+            for (int t = 0; t < 16; t++) {
+                int thread = t;
+                results.add(pool.submit(() -> {
+                    List<String> wrong = new java.util.ArrayList<>();
+                    for (int i = 0; i < 500; i++) {
+                        int n = thread * 1000 + i;
+                        JsonNode out = mapping.apply(Json.MAPPER.readTree("{\"data\":{\"n\":" + n + ",\"tags\":[\"x\",\"t" + n + "\"]}}"),
+                                Map.of("topic", "t/" + n), functions);
+                        String expected = "{\"n\":" + n + ",\"double\":" + (2 * n) + ",\"topic\":\"t/" + n + "\",\"tags\":\"t" + n + "\"}";
+                        if (!out.toString().equals(expected)) wrong.add(expected + " got " + out);
+                    }
+                    return wrong;
+                }));
+            }
+            for (var r : results) assertThat(r.get()).isEmpty();
+        }
+    }
+
+    @Test
+    void aMappingWaitingInAFetchHoldsUpNoOtherMessage() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        Fetcher erp = (operation, key) -> {
+            if (key.equals("slow")) {
+                entered.countDown();
+                release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            return Json.MAPPER.createObjectNode().put("status", key);
+        };
+        Mapping mapping = Mapping.compile("m", "{ \"status\": $fetch(\"erp\", \"item\", data.key).status }");
+        MappingFunctions functions = new MappingFunctions(XrefLookup.of(List.of()), Map.of(), Clock.systemUTC(), "p", Map.of("erp", erp));
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            var slow = pool.submit(() -> mapping.apply(Json.MAPPER.readTree("{\"data\":{\"key\":\"slow\"}}"), Map.of(), functions));
+            assertThat(entered.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            var fast = pool.submit(() -> mapping.apply(Json.MAPPER.readTree("{\"data\":{\"key\":\"fast\"}}"), Map.of(), functions));
+            assertThat(fast.get(10, java.util.concurrent.TimeUnit.SECONDS).toString()).isEqualTo("{\"status\":\"fast\"}");
+            assertThat(slow.isDone()).isFalse();
+            release.countDown();
+            assertThat(slow.get(10, java.util.concurrent.TimeUnit.SECONDS).toString()).isEqualTo("{\"status\":\"slow\"}");
+        }
+    }
 }

@@ -3,15 +3,20 @@ package dev.millwright.delivery.auth;
 import dev.millwright.config.SystemConfig;
 
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Base64;
 
 /** Adds a system's credentials to each call, and renews them when the system answers 401. */
 public interface Authenticator {
+    /** Where credentials go: a request's headers. */
+    @FunctionalInterface
+    interface Headers {
+        void set(String name, String value);
+    }
+
     /** Adds credentials; throws {@link AuthFailure} when they cannot be had (e.g. the token endpoint refuses). */
-    void apply(HttpRequest.Builder request) throws InterruptedException;
+    void apply(Headers request) throws InterruptedException;
 
     /** After a 401: forgets cached credentials. @return true when one more try may succeed */
     boolean renew();
@@ -21,7 +26,7 @@ public interface Authenticator {
 
     Authenticator NONE = new Authenticator() {
         @Override
-        public void apply(HttpRequest.Builder request) {
+        public void apply(Headers request) {
         }
 
         @Override
@@ -35,13 +40,14 @@ public interface Authenticator {
         }
     };
 
-    static Authenticator of(SystemConfig.Auth auth, HttpClient client, Clock clock) {
+    /** @param tokenClient for the OAuth2 token endpoint (only asked for when the system uses OAuth2) */
+    static Authenticator of(SystemConfig.Auth auth, java.util.function.Supplier<HttpClient> tokenClient, Clock clock) {
         return switch (auth.type()) {
             case "apiKey" -> new StaticHeader(auth.apiKey().header(), auth.apiKey().value().value(), "API key in " + auth.apiKey().header());
             case "basic" -> new StaticHeader("Authorization", "Basic " + Base64.getEncoder().encodeToString(
                     (auth.basic().username() + ":" + auth.basic().password().value()).getBytes(StandardCharsets.UTF_8)),
                     "basic authentication as " + auth.basic().username());
-            case "oauth2" -> new OAuth2ClientCredentials(auth.oauth2(), client, clock);
+            case "oauth2" -> new OAuth2ClientCredentials(auth.oauth2(), tokenClient.get(), clock);
             default -> NONE;
         };
     }
@@ -49,8 +55,8 @@ public interface Authenticator {
     /** A header that never changes (API key, basic). */
     record StaticHeader(String name, String value, String describe) implements Authenticator {
         @Override
-        public void apply(HttpRequest.Builder request) {
-            request.header(name, value);
+        public void apply(Headers request) {
+            request.set(name, value);
         }
 
         @Override

@@ -39,8 +39,8 @@ public final class OAuth2ClientCredentials implements Authenticator {
     }
 
     @Override
-    public void apply(HttpRequest.Builder request) throws InterruptedException {
-        request.header("Authorization", "Bearer " + current());
+    public void apply(Headers request) throws InterruptedException {
+        request.set("Authorization", "Bearer " + current());
     }
 
     private String current() throws InterruptedException {
