@@ -26,6 +26,32 @@ class CircuitBreakerTest {
     Path dir;
 
     @Test
+    void aTrialCallThatThrowsOpensTheCircuitAgainInsteadOfHoldingEveryLaterCall() {
+        MutableClock clock = new MutableClock();
+        CircuitBreaker breaker = new CircuitBreaker(1, Duration.ofSeconds(30), clock);
+        breaker.failed();
+        clock.advance(Duration.ofSeconds(31));
+        assertThat(breaker.permit()).as("the trial").isNull();
+        breaker.record(null); // the trial threw: no outcome
+        assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.OPEN);
+        clock.advance(Duration.ofSeconds(31));
+        assertThat(breaker.permit()).as("a new trial after openFor, not held for good").isNull();
+        breaker.record(Outcome.delivered(200));
+        assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.CLOSED);
+    }
+
+    @Test
+    void aTrialNotMadeGivesItsTurnBack() {
+        MutableClock clock = new MutableClock();
+        CircuitBreaker breaker = new CircuitBreaker(1, Duration.ofSeconds(30), clock);
+        breaker.failed();
+        clock.advance(Duration.ofSeconds(31));
+        assertThat(breaker.permit()).isNull();
+        breaker.record(Outcome.unsent("lease ran out"));
+        assertThat(breaker.permit()).as("the next call may be the trial").isNull();
+    }
+
+    @Test
     void opensAfterTheThresholdLetsOneTrialThroughAndClosesOnSuccess() {
         MutableClock clock = new MutableClock();
         CircuitBreaker breaker = new CircuitBreaker(3, Duration.ofSeconds(30), clock);
