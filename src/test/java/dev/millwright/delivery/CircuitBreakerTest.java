@@ -111,7 +111,9 @@ class CircuitBreakerTest {
 
                 hanging.set(false);
                 await().atMost(Duration.ofSeconds(20)).until(() -> target.received().size() == 8);
-                assertThat(Sql.count(hub.db, "select count(*) from deliveries where state = 'delivered'")).isEqualTo(8);
+                // Outcomes are written just after the answers arrive (by the settler): wait for them.
+                await().atMost(Duration.ofSeconds(5)).until(() -> Sql.count(hub.db, "select count(*) from deliveries where state = 'delivered'") == 8);
+                assertThat(target.received()).hasSize(8);
             }
         }
     }
