@@ -10,6 +10,7 @@ select * from unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?:
 -- takes over rows left in flight under an older epoch. Claimed rows carry the epoch, and only a
 -- settlement under that epoch counts. Parameters are bound as values, not joined from a row: the planner then
 -- walks deliveries_lane_work in id order and stops at the limit, instead of reading and sorting the whole lane.
+-- A delivery whose event is no longer in the log comes back without a body (it goes dead with that reason).
 -- name: claim
 with picked as (
   select d.id from deliveries d
@@ -30,7 +31,7 @@ claimed as (
             d.next_attempt_at, d.created_at)
 select c.id, c.event_seq, c.subscription, c.path, c.operation, c.ordering_key, c.idempotency_key, c.attempts,
        c.next_attempt_at, c.created_at, e.type, e.body
-from claimed c join events e on e.seq = c.event_seq
+from claimed c left join events e on e.seq = c.event_seq
 order by c.id
 
 -- When the lane next has a retry due (null when none waits).

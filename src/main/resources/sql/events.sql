@@ -36,11 +36,13 @@ order by e.seq
 limit (select lim from p)
 
 -- Pruned events leave their key behind while it is inside the idempotency window (the second parameter).
+-- Events still queued for routing (and any after them) stay: their deliveries do not exist yet.
 -- name: prune
 with gone as (
   delete from events where seq in (
     select e.seq from events e
     where e.received_at < ? and not exists (select 1 from deliveries d where d.event_seq = e.seq)
+      and e.seq < coalesce((select min(q.first_seq) from routing_queue q), 9223372036854775807)
     order by e.seq limit ?)
   returning source, id, received_at),
 kept as (

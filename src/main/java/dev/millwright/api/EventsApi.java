@@ -41,11 +41,13 @@ final class EventsApi {
     }
 
     void ingest(Context ctx) throws InterruptedException {
-        byte[] body = readBody(ctx);
-        Map<String, String> headers = new HashMap<>();
-        ctx.headerMap().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v));
-        List<CloudEvent> parsed = reader.read(ctx.contentType(), headers, body);
-        store(ctx, parsed, CloudEventReader.BATCH.equals(CloudEventReader.mediaType(ctx.contentType())));
+        try (IngestService.Arrival arrival = ingest.arrived()) {
+            byte[] body = readBody(ctx);
+            Map<String, String> headers = new HashMap<>();
+            ctx.headerMap().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v));
+            List<CloudEvent> parsed = reader.read(ctx.contentType(), headers, body);
+            store(ctx, parsed, CloudEventReader.BATCH.equals(CloudEventReader.mediaType(ctx.contentType())));
+        }
     }
 
     /** POST /api/v1/inbound/{system}: a system's own payload, authenticated and mapped to events. */

@@ -12,7 +12,7 @@ public record HubSettings(String plant, Http http, Ingest ingest, Delivery deliv
     public record Http(String host, int port, int maxBodyBytes, int maxBatchEvents) {
     }
 
-    public record Ingest(Duration groupCommitWindow, int maxGroupEvents, int writers) {
+    public record Ingest(Duration groupCommitWindow, int maxGroupEvents, int writers, int routingFloor) {
     }
 
     public record Delivery(int lanes, Duration leaseTtl, int batchSize, Duration pollInterval, Duration drainTimeout) {
@@ -32,7 +32,7 @@ public record HubSettings(String plant, Http http, Ingest ingest, Delivery deliv
         var contracts = section(t, "contracts");
         return new HubSettings(get(t, "plant"),
                 new Http(get(http, "host"), get(http, "port"), get(http, "maxBodyBytes"), get(http, "maxBatchEvents")),
-                new Ingest(get(ingest, "groupCommitWindow"), get(ingest, "maxGroupEvents"), get(ingest, "writers")),
+                new Ingest(get(ingest, "groupCommitWindow"), get(ingest, "maxGroupEvents"), get(ingest, "writers"), get(ingest, "routingFloor")),
                 new Delivery(get(delivery, "lanes"), get(delivery, "leaseTtl"), get(delivery, "batchSize"),
                         get(delivery, "pollInterval"), get(delivery, "drainTimeout")),
                 new Contracts(get(contracts, "allowUnknownTypes")),

@@ -40,6 +40,8 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
 
     private final String name;
     private final SystemConfig.HttpOutbound config;
+    /** Asked before every send: worked out once. */
+    private final Duration callTimeout;
     private final HttpWire wire;
     /** Only for an OAuth2 token endpoint; null unless the system uses OAuth2. */
     private HttpClient tokenClient;
@@ -63,6 +65,7 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
         this.metrics = metrics;
         this.name = name;
         this.config = config;
+        this.callTimeout = config.longestCall();
         this.clock = clock;
         this.wire = new HttpWire(name, config.baseUrl(), config.timeout(), config.maxConcurrency());
         this.concurrency = new Semaphore(config.maxConcurrency());
@@ -91,7 +94,7 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
 
     @Override
     public Duration callTimeout() {
-        return config.longestCall();
+        return callTimeout;
     }
 
     @Override

@@ -57,6 +57,9 @@ final class HttpWire implements AutoCloseable {
         client.setFollowRedirects(false);
         client.setMaxConnectionsPerDestination(maxConnections);
         client.setUserAgentField(new HttpField(HttpHeader.USER_AGENT, "millwright"));
+        // Deliveries are independent requests: no cookie one answer sets may ride along on the next (and matching
+        // every request against a cookie store showed in profiles).
+        client.setHttpCookieStore(new org.eclipse.jetty.http.HttpCookieStore.Empty());
         authority = baseUrl.getAuthority();
         try {
             client.start();

@@ -211,7 +211,9 @@ final class LaneWorker {
         long t0 = System.nanoTime();
         Outcome outcome;
         try {
-            outcome = target.send(item, outboundForm.apply(item.eventType(), item.body()), fence);
+            outcome = item.body() == null
+                    ? Outcome.permanent(null, "its event is no longer in the event log (pruned by retention); nothing was sent")
+                    : target.send(item, outboundForm.apply(item.eventType(), item.body()), fence);
         } catch (RuntimeException | StackOverflowError e) {
             // A connector bug or an unforeseen input (a mapping that recurses without end) must not leave the
             // delivery in flight with no reason.

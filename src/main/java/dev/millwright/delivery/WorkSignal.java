@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * Wakes lane workers when their lane gets work: directly on the node that wrote the rows, and through
+ * Wakes lane workers when their lane gets work, and routing stages when events were queued: directly on the node that wrote the rows, and through
  * PostgreSQL NOTIFY (sent in the writing transaction, so only on commit) on every other node.
  * The lane workers' slow poll remains the safety net if a notification is missed.
  */
@@ -20,18 +20,29 @@ public final class WorkSignal implements AutoCloseable {
     static final String CHANNEL = "millwright_work";
     private static final int MAX_PAYLOAD = 7000;
     private static final String ALL = "*";
+    private static final String ROUTE = "route";
 
     private final String node;
     private final Consumer<Collection<LaneRef>> wake;
     private final Runnable wakeAll;
+    private final Runnable wakeRouting;
     private final Notifications listener;
 
-    public WorkSignal(Database db, String node, Consumer<Collection<LaneRef>> wake, Runnable wakeAll) {
+    public WorkSignal(Database db, String node, Consumer<Collection<LaneRef>> wake, Runnable wakeAll, Runnable wakeRouting) {
         this.node = node;
         this.wake = wake;
         this.wakeAll = wakeAll;
-        // Anything sent while not listening was missed: wake every lane then.
-        this.listener = new Notifications(db, CHANNEL, this::dispatch, wakeAll);
+        this.wakeRouting = wakeRouting;
+        // Anything sent while not listening was missed: wake every lane and the routing stage then.
+        this.listener = new Notifications(db, CHANNEL, this::dispatch, () -> {
+            wakeAll.run();
+            wakeRouting.run();
+        });
+    }
+
+    /** Within the writer's transaction: tell other nodes' routing stages that events were queued, once it commits. */
+    public void notifyRouting(Connection c) throws SQLException {
+        Notifications.send(c, CHANNEL, node + '|' + ROUTE);
     }
 
     /** Within the writer's transaction: tell other nodes which lanes got work once it commits. */
@@ -61,6 +72,10 @@ public final class WorkSignal implements AutoCloseable {
         int bar = note.indexOf('|');
         if (bar < 0 || note.substring(0, bar).equals(node)) return;
         String payload = note.substring(bar + 1);
+        if (payload.equals(ROUTE)) {
+            wakeRouting.run();
+            return;
+        }
         if (payload.equals(ALL)) {
             wakeAll.run();
             return;

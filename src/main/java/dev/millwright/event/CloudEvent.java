@@ -22,4 +22,13 @@ public record CloudEvent(String id, String source, String type, String subject, 
     public JsonNode data() {
         return envelope.get("data");
     }
+
+    /** An event read back from the log, where it was stored as validated structured-mode JSON. */
+    public static CloudEvent fromLog(long seq, String id, String source, String type, String subject, String body) {
+        try {
+            return new CloudEvent(id, source, type, subject, null, (ObjectNode) Json.MAPPER.readTree(body), body);
+        } catch (java.io.IOException | ClassCastException e) {
+            throw new IllegalStateException("stored event " + seq + " is not a JSON object", e);
+        }
+    }
 }

@@ -27,7 +27,9 @@ import dev.millwright.ingest.IngestService;
 import dev.millwright.maintenance.RetentionJob;
 import dev.millwright.metrics.HubMetrics;
 import dev.millwright.operations.Operations;
+import dev.millwright.routing.Outbox;
 import dev.millwright.routing.Router;
+import dev.millwright.routing.RoutingStage;
 import dev.millwright.store.Database;
 import dev.millwright.store.DeliveryStore;
 import dev.millwright.store.EventStore;
@@ -55,12 +57,15 @@ public final class Hub implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Hub.class);
     /** How often delivery counts behind /metrics are taken from the database (scrapes only read them). */
     private static final java.time.Duration METRICS_REFRESH = java.time.Duration.ofSeconds(5);
+    /** Queued intake commits one routing transaction takes (a commit holds up to ingest.maxGroupEvents events). */
+    private static final int ROUTING_COMMITS = 20;
 
     private final String node;
     private final HubSettings settings;
     private final WorkSignal signal;
     private final DeliveryEngine engine;
     private final IngestService ingest;
+    private final RoutingStage routing;
     private final RetentionJob retention;
     private final ApiServer api;
     /** Inbound readers (folders, MQTT sessions); each reads on the one node holding its lease. */
@@ -111,12 +116,22 @@ public final class Hub implements AutoCloseable {
             this.liveness = started(started, new NodeLiveness(db, node));
             this.engine = started(started, new DeliveryEngine(node, settings.delivery(), targets, deliveries, leases, liveness, metrics, clock,
                     upcasting::toLatest));
-            this.signal = started(started, new WorkSignal(db, node, engine::wake, engine::wakeAll));
-            this.ingest = started(started, new IngestService(db.dataSource(), router, signal, metrics, settings.ingest().groupCommitWindow(),
+            // The routing stage needs the outbox, which wakes the routing stage: the stage is filled in just below.
+            RoutingStage[] routingStage = new RoutingStage[1];
+            Runnable wakeRouting = () -> {
+                RoutingStage r = routingStage[0];
+                if (r != null) r.wake();
+            };
+            this.signal = started(started, new WorkSignal(db, node, engine::wake, engine::wakeAll, wakeRouting));
+            Outbox outbox = new Outbox(router, signal, wakeRouting);
+            this.ingest = started(started, new IngestService(db.dataSource(), outbox, metrics, settings.ingest().groupCommitWindow(),
                     settings.ingest().maxGroupEvents(), settings.ingest().writers()));
+            this.routing = routingStage[0] = started(started, new RoutingStage(db.dataSource(), outbox, metrics, ROUTING_COMMITS,
+                    settings.delivery().pollInterval(), ingest::saturated, settings.ingest().routingFloor()));
+            ingest.onRoom(wakeRouting);
             this.metricsRefresh = started(started, metrics.refreshEvery(METRICS_REFRESH, deliveries, targets.keySet()));
             this.retention = started(started, new RetentionJob(settings.retention(), deliveries, events, leases, node, clock));
-            Operations operations = new Operations(db.dataSource(), router, signal);
+            Operations operations = new Operations(db.dataSource(), outbox);
             Contracts contracts = new Contracts(catalog, settings.contracts().allowUnknownTypes());
             InboundFailureStore inboundFailures = new InboundFailureStore(db.dataSource());
             Inbox inbox = new Inbox(mappings, new CloudEventReader(settings.http().maxBatchEvents()), contracts, ingest,
@@ -187,6 +202,7 @@ public final class Hub implements AutoCloseable {
         inbound.forEach(InboundConnector::close);
         xref.close();
         ingest.close();
+        routing.close(); // after intake, so it routes what intake committed last
         retention.close();
         try {
             metricsRefresh.close();

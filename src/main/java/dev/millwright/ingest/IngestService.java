@@ -1,13 +1,10 @@
 package dev.millwright.ingest;
 
-import dev.millwright.delivery.WorkSignal;
 import dev.millwright.event.CloudEvent;
 import dev.millwright.metrics.HubMetrics;
-import dev.millwright.routing.Router;
-import dev.millwright.store.DeliveryStore;
+import dev.millwright.routing.Outbox;
 import dev.millwright.store.EventStore;
 import dev.millwright.store.Jdbc;
-import dev.millwright.store.NewDelivery;
 import dev.millwright.store.StoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,19 +13,19 @@ import javax.sql.DataSource;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Stores accepted events and their deliveries with group commit: concurrent requests queue up and
- * a writer commits all that are waiting in one transaction (one multi-row insert for events, one for
- * deliveries). A request's future completes only after that commit, so 202 means durable.
+ * Stores accepted events with group commit: concurrent requests queue up and a writer commits all that are
+ * waiting in one transaction (one multi-row insert for the events, one row queueing them for routing). A
+ * request's future completes only after that commit, so 202 means durable; their deliveries follow from the
+ * routing stage.
  */
 public final class IngestService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(IngestService.class);
@@ -40,27 +37,65 @@ public final class IngestService implements AutoCloseable {
     private record Request(List<CloudEvent> events, CompletableFuture<Result> done) {
     }
 
+    /** How long intake stays saturated after its requests last reached the writers' number, bridging short dips. */
+    private static final long SATURATION_HOLD = TimeUnit.MILLISECONDS.toNanos(50);
+
     private final DataSource ds;
-    private final Router router;
-    private final WorkSignal signal;
+    private final Outbox outbox;
     private final HubMetrics metrics;
     private final Duration window;
     private final int maxGroupEvents;
     private final BlockingQueue<Request> queue = new ArrayBlockingQueue<>(10_000);
     private final List<Thread> writers = new ArrayList<>();
+    /** Intake requests between their first byte and their answer. */
+    private final AtomicInteger active = new AtomicInteger();
+    private final int saturation;
+    /** Until when (System.nanoTime) intake counts as saturated. */
+    private volatile long saturatedUntil = System.nanoTime();
+    private volatile Runnable onRoom = () -> { };
     private volatile boolean stopping;
 
-    public IngestService(DataSource ds, Router router, WorkSignal signal, HubMetrics metrics, Duration window,
-                         int maxGroupEvents, int writerCount) {
+    public IngestService(DataSource ds, Outbox outbox, HubMetrics metrics, Duration window, int maxGroupEvents, int writerCount) {
         this.ds = ds;
-        this.router = router;
-        this.signal = signal;
+        this.outbox = outbox;
+        this.saturation = writerCount;
         this.metrics = metrics;
         this.window = window;
         this.maxGroupEvents = maxGroupEvents;
         for (int i = 0; i < writerCount; i++) {
             writers.add(Thread.ofPlatform().name("ingest-writer-" + i).daemon().start(this::writeLoop));
         }
+    }
+
+    /**
+     * Whether intake is using all it can get: at least as many requests in progress as there are writers, or were
+     * within the last moments. Parsing and validating take CPU before a request reaches a writer, so this counts
+     * requests at the door, not only those waiting for a commit.
+     */
+    public boolean saturated() {
+        return active.get() >= saturation || System.nanoTime() - saturatedUntil < 0;
+    }
+
+    /** Runs when the last intake request in progress is answered: whoever yields to intake may go on. */
+    public void onRoom(Runnable action) {
+        this.onRoom = action;
+    }
+
+    /** An intake request in progress; closing it says it was answered. */
+    public interface Arrival extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /** Marks an intake request in progress, from its first byte until it is answered (close). */
+    public Arrival arrived() {
+        if (active.incrementAndGet() >= saturation) saturatedUntil = System.nanoTime() + SATURATION_HOLD;
+        return () -> {
+            if (active.decrementAndGet() == 0) {
+                saturatedUntil = System.nanoTime();
+                onRoom.run();
+            }
+        };
     }
 
     /** Queues events for the next group commit; the future fails with StoreException or Overloaded. */
@@ -201,23 +236,15 @@ public final class IngestService implements AutoCloseable {
         metrics.ingested(totalAccepted, totalDuplicates, System.nanoTime() - start);
     }
 
-    /** Appends events and their deliveries in one transaction and wakes their lanes; returns the new events' sequence numbers. */
+    /**
+     * Appends events in one transaction and queues them for routing; returns the new events' sequence numbers.
+     * Routing into deliveries happens after, in the routing stage, so intake never waits for it.
+     */
     private Map<EventStore.Key, Long> store(List<CloudEvent> events) {
         if (events.isEmpty()) return Map.of();
-        Set<DeliveryStore.LaneRef> lanes = new HashSet<>();
-        Map<EventStore.Key, Long> inserted = Jdbc.inTransaction(ds, c -> {
-            Map<EventStore.Key, Long> seqs = EventStore.insert(c, events);
-            List<NewDelivery> deliveries = new ArrayList<>();
-            for (CloudEvent e : events) {
-                Long seq = seqs.get(EventStore.Key.of(e));
-                if (seq != null) deliveries.addAll(router.route(e, seq));
-            }
-            DeliveryStore.insert(c, deliveries);
-            deliveries.forEach(d -> lanes.add(new DeliveryStore.LaneRef(d.target(), d.lane())));
-            signal.notifyOthers(c, lanes);
-            return seqs;
-        });
-        signal.wakeLocal(lanes);
+        Outbox.Wakes wakes = outbox.wakes();
+        Map<EventStore.Key, Long> inserted = Jdbc.inTransaction(ds, c -> outbox.appendEvents(c, events, wakes));
+        wakes.run();
         return inserted;
     }
 

@@ -23,18 +23,28 @@ public final class HubMetrics {
     private final Counter accepted = Counter.builder("millwright.events.accepted").description("Events accepted and stored").register(registry);
     private final Counter duplicates = Counter.builder("millwright.events.duplicates").description("Events acknowledged as repeats of stored ones").register(registry);
     private final Timer commit = Timer.builder("millwright.ingest.commit").description("Group commit duration").register(registry);
+    private final Counter routed = Counter.builder("millwright.routing.events").description("Stored events turned into deliveries by the routing stage").register(registry);
+    private final Timer routing = Timer.builder("millwright.routing.batch").description("One routing transaction").register(registry);
     private final AtomicLong ownedLanes = new AtomicLong();
+    private final AtomicLong routingBacklog = new AtomicLong();
     private final Map<String, AtomicLong> stateGauges = new ConcurrentHashMap<>();
 
     public HubMetrics() {
         Gauge.builder("millwright.delivery.lanes.owned", ownedLanes, AtomicLong::get)
                 .description("Delivery lanes this node holds").register(registry);
+        Gauge.builder("millwright.routing.backlog", routingBacklog, AtomicLong::get)
+                .description("Stored events waiting for the routing stage").register(registry);
     }
 
     public void ingested(int acceptedCount, int duplicateCount, long nanos) {
         accepted.increment(acceptedCount);
         duplicates.increment(duplicateCount);
         commit.record(Duration.ofNanos(nanos));
+    }
+
+    public void routed(int events, long nanos) {
+        routed.increment(events);
+        routing.record(Duration.ofNanos(nanos));
     }
 
     public void settled(String target, List<Settlement> outcomes) {
@@ -45,21 +55,30 @@ public final class HubMetrics {
                 case dead -> "dead";
                 default -> "retry";
             };
-            Counter.builder("millwright.delivery.attempts").description("Delivery attempts by outcome")
-                    .tag("target", target).tag("outcome", outcome).register(registry).increment();
+            meter("attempts|" + target + "|" + outcome, () -> Counter.builder("millwright.delivery.attempts")
+                    .description("Delivery attempts by outcome").tag("target", target).tag("outcome", outcome).register(registry))
+                    .increment();
         }
     }
 
     public void deliveryLatency(String target, Instant created, Instant delivered) {
-        Timer.builder("millwright.delivery.latency").description("From event accepted to delivered")
-                .tag("target", target).publishPercentileHistogram().register(registry)
+        meter("latency|" + target, () -> Timer.builder("millwright.delivery.latency").description("From event accepted to delivered")
+                .tag("target", target).publishPercentileHistogram().register(registry))
                 .record(Duration.between(created, delivered));
     }
 
     /** One outbound call to a system (any outcome), for its latency. */
     public void call(String system, long nanos) {
-        Timer.builder("millwright.connector.call").description("Outbound calls to a system, connect to last byte")
-                .tag("system", system).register(registry).record(Duration.ofNanos(nanos));
+        meter("call|" + system, () -> Timer.builder("millwright.connector.call").description("Outbound calls to a system, connect to last byte")
+                .tag("system", system).register(registry)).record(Duration.ofNanos(nanos));
+    }
+
+    /** Meters of every delivery and call, looked up once: building and registering one per call showed in profiles. */
+    private final Map<String, Object> hot = new ConcurrentHashMap<>();
+
+    @SuppressWarnings("unchecked")
+    private <M> M meter(String key, java.util.function.Supplier<M> make) {
+        return (M) hot.computeIfAbsent(key, k -> make.get());
     }
 
     /** A bulk call carrying {@code items} deliveries. */
@@ -128,6 +147,7 @@ public final class HubMetrics {
     /** Refreshes gauges from the store; called on a timer (never by a scrape). */
     public void refresh(DeliveryStore store, Set<String> targets) {
         deliveryCounts(targets, store.counts());
+        routingBacklog.set(store.routingBacklog());
     }
 
     /** Refreshes the delivery gauges now and then every {@code interval} until closed; a failed refresh keeps the last values. */

@@ -2,9 +2,9 @@ package dev.millwright.operations;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.millwright.config.Subscription;
-import dev.millwright.delivery.WorkSignal;
 import dev.millwright.event.CloudEvent;
 import dev.millwright.event.Json;
+import dev.millwright.routing.Outbox;
 import dev.millwright.routing.Router;
 import dev.millwright.store.AuditStore;
 import dev.millwright.store.DeliveryFilter;
@@ -15,7 +15,6 @@ import dev.millwright.store.Jdbc;
 import dev.millwright.store.NewDelivery;
 
 import javax.sql.DataSource;
-import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -28,42 +27,42 @@ public final class Operations {
     public static final int MAX_REPLAY = 100_000;
 
     private final DataSource ds;
+    private final Outbox outbox;
     private final Router router;
-    private final WorkSignal signal;
 
-    public Operations(DataSource ds, Router router, WorkSignal signal) {
+    public Operations(DataSource ds, Outbox outbox) {
         this.ds = ds;
-        this.router = router;
-        this.signal = signal;
+        this.outbox = outbox;
+        this.router = outbox.router();
     }
 
     /** @return true when the delivery was dead or failed and is now pending */
     public boolean retry(long id, String actor) {
-        Set<LaneRef> lanes = new HashSet<>(Jdbc.inTransaction(ds, c -> {
+        Outbox.Wakes wakes = outbox.wakes();
+        boolean retried = Jdbc.inTransaction(ds, c -> {
             List<LaneRef> changed = DeliveryStore.retry(c, id);
-            if (!changed.isEmpty()) {
-                AuditStore.record(c, actor, "delivery.retry", "{\"delivery\":" + id + "}");
-                signal.notifyOthers(c, changed);
-            }
-            return changed;
-        }));
-        signal.wakeLocal(lanes);
-        return !lanes.isEmpty();
+            if (changed.isEmpty()) return false;
+            AuditStore.record(c, actor, "delivery.retry", "{\"delivery\":" + id + "}");
+            outbox.lanesHaveWork(c, changed, wakes);
+            return true;
+        });
+        wakes.run();
+        return retried;
     }
 
     /** @return how many dead or failed deliveries matching the filter are now pending */
     public int retryMatching(DeliveryFilter filter, String actor) {
-        List<LaneRef> changed = Jdbc.inTransaction(ds, c -> {
+        Outbox.Wakes wakes = outbox.wakes();
+        int changed = Jdbc.inTransaction(ds, c -> {
             List<LaneRef> rows = DeliveryStore.retryMatching(c, filter);
             ObjectNode detail = Json.MAPPER.valueToTree(filter);
             detail.put("count", rows.size());
             AuditStore.record(c, actor, "delivery.retry-matching", detail.toString());
-            Set<LaneRef> lanes = new HashSet<>(rows);
-            signal.notifyOthers(c, lanes);
-            return rows;
+            outbox.lanesHaveWork(c, new HashSet<>(rows), wakes);
+            return rows.size();
         });
-        signal.wakeLocal(new HashSet<>(changed));
-        return changed.size();
+        wakes.run();
+        return changed;
     }
 
     /** What to replay: events matching type/subject/time range, to one subscription. */
@@ -78,7 +77,7 @@ public final class Operations {
     public Optional<ReplayResult> replay(ReplayRequest r, String actor) {
         Subscription sub = router.subscription(r.subscription());
         if (sub == null) return Optional.empty();
-        Set<LaneRef> lanes = new HashSet<>();
+        Outbox.Wakes wakes = outbox.wakes();
         ReplayResult result = Jdbc.inTransaction(ds, c -> {
             long replayId = AuditStore.insertReplay(c, sub.name(), Json.MAPPER.valueToTree(r).toString(), r.newKeys(), actor);
             List<NewDelivery> rows = new ArrayList<>();
@@ -86,7 +85,7 @@ public final class Operations {
             String type = r.type() != null ? r.type() : sub.on().equals("*") ? null : sub.on();
             for (EventStore.ReplayCandidate e : EventStore.forReplay(c, type, r.subject(), r.from(), r.to(), MAX_REPLAY)) {
                 if (!sub.matches(e.type())) continue;
-                CloudEvent event = parse(e);
+                CloudEvent event = CloudEvent.fromLog(e.seq(), e.id(), e.source(), e.type(), e.subject(), e.body());
                 String key = r.newKeys() ? Router.idempotencyKey(sub.name(), e.source(), e.id(), replayId)
                         : Optional.ofNullable(DeliveryStore.originalKey(c, sub.name(), e.seq()))
                         .orElse(Router.idempotencyKey(sub.name(), e.source(), e.id(), 0));
@@ -94,23 +93,12 @@ public final class Operations {
                 rows.add(new NewDelivery(e.seq(), sub.name(), sub.system(), sub.path(), sub.operation(),
                         router.lane(sub.system(), orderingKey, event), orderingKey, key, replayId));
             }
-            DeliveryStore.insert(c, rows);
+            outbox.appendDeliveries(c, rows, wakes);
             AuditStore.setReplayMatched(c, replayId, rows.size());
             AuditStore.record(c, actor, "replay", "{\"replay\":" + replayId + ",\"deliveries\":" + rows.size() + "}");
-            rows.forEach(d -> lanes.add(new LaneRef(d.target(), d.lane())));
-            signal.notifyOthers(c, lanes);
             return new ReplayResult(replayId, rows.size());
         });
-        signal.wakeLocal(lanes);
+        wakes.run();
         return Optional.of(result);
-    }
-
-    private static CloudEvent parse(EventStore.ReplayCandidate e) {
-        try {
-            ObjectNode envelope = (ObjectNode) Json.MAPPER.readTree(e.body());
-            return new CloudEvent(e.id(), e.source(), e.type(), e.subject(), null, envelope, e.body());
-        } catch (IOException ex) {
-            throw new IllegalStateException("stored event " + e.seq() + " is not JSON", ex);
-        }
     }
 }

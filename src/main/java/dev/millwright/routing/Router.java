@@ -34,6 +34,14 @@ public final class Router {
         return out;
     }
 
+    /** Whether some subscription takes events of this type (only those are queued for routing). */
+    public boolean takesAny(String type) {
+        for (Subscription s : subscriptions) {
+            if (s.matches(type)) return true;
+        }
+        return false;
+    }
+
     public List<Subscription> subscriptions() {
         return subscriptions;
     }

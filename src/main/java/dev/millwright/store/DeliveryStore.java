@@ -277,6 +277,11 @@ public final class DeliveryStore {
         });
     }
 
+    /** Stored events not yet routed into deliveries. */
+    public long routingBacklog() {
+        return Jdbc.withConnection(ds, c -> RoutingQueue.backlog(c).events());
+    }
+
     /** Deletes up to {@code batch} deliveries delivered before {@code before}. */
     public int pruneDelivered(Instant before, int batch) {
         return Jdbc.inTransaction(ds, c -> {

@@ -1,0 +1,95 @@
+package dev.millwright.routing;
+
+import dev.millwright.delivery.WorkSignal;
+import dev.millwright.event.CloudEvent;
+import dev.millwright.store.DeliveryStore;
+import dev.millwright.store.DeliveryStore.LaneRef;
+import dev.millwright.store.EventStore;
+import dev.millwright.store.NewDelivery;
+import dev.millwright.store.RoutingQueue;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The one way work enters the hub, inside the caller's transaction: events into the log (queued for routing
+ * when a subscription may take them) and deliveries into their lanes. Ingest, inbound connectors, retries,
+ * replays and the routing stage all write through it; each opens a {@link Wakes} for its transaction and runs it
+ * after the commit, so nothing is woken for work that was rolled back.
+ */
+public final class Outbox {
+    private final Router router;
+    private final WorkSignal signal;
+    private final Runnable wakeRouting;
+
+    public Outbox(Router router, WorkSignal signal, Runnable wakeRouting) {
+        this.router = router;
+        this.signal = signal;
+        this.wakeRouting = wakeRouting;
+    }
+
+    public Router router() {
+        return router;
+    }
+
+    /** What one transaction wrote that someone must be told about once it commits. */
+    public final class Wakes {
+        private final Set<LaneRef> lanes = new HashSet<>();
+        private boolean routing;
+
+        private Wakes() {
+        }
+
+        /** After commit, on this node (other nodes heard it through NOTIFY on commit). */
+        public void run() {
+            if (routing) wakeRouting.run();
+            signal.wakeLocal(lanes);
+        }
+    }
+
+    public Wakes wakes() {
+        return new Wakes();
+    }
+
+    /**
+     * Appends the events not yet in the log and queues for routing those a subscription may take.
+     * @return the sequence number of each newly stored event; repeats are absent
+     */
+    public Map<EventStore.Key, Long> appendEvents(Connection c, List<CloudEvent> events, Wakes wakes) throws SQLException {
+        if (events.isEmpty()) return Map.of();
+        Map<EventStore.Key, Long> seqs = EventStore.insert(c, events);
+        List<Long> routed = new ArrayList<>(seqs.size());
+        for (CloudEvent e : events) {
+            Long seq = seqs.get(EventStore.Key.of(e));
+            if (seq != null && router.takesAny(e.type())) routed.add(seq);
+        }
+        if (!routed.isEmpty()) {
+            RoutingQueue.enqueue(c, routed);
+            signal.notifyRouting(c);
+            wakes.routing = true;
+        }
+        return seqs;
+    }
+
+    /** Appends deliveries (routed events, replays, and later flow steps) and tells their lanes on commit. */
+    public void appendDeliveries(Connection c, List<NewDelivery> deliveries, Wakes wakes) throws SQLException {
+        if (deliveries.isEmpty()) return;
+        DeliveryStore.insert(c, deliveries);
+        Set<LaneRef> lanes = new HashSet<>();
+        deliveries.forEach(d -> lanes.add(new LaneRef(d.target(), d.lane())));
+        lanesHaveWork(c, lanes, wakes);
+    }
+
+    /** Deliveries made due again in this transaction (retries): their lanes look again on commit. */
+    public void lanesHaveWork(Connection c, Collection<LaneRef> lanes, Wakes wakes) throws SQLException {
+        if (lanes.isEmpty()) return;
+        signal.notifyOthers(c, lanes);
+        wakes.lanes.addAll(lanes);
+    }
+}
