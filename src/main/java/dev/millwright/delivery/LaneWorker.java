@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -35,6 +36,7 @@ import java.util.function.BinaryOperator;
 final class LaneWorker {
     private static final Logger log = LoggerFactory.getLogger(LaneWorker.class);
     private static final Duration RECLAIM_PAUSE = Duration.ofMillis(50);
+    private static final Duration RETRY_CLOCK_GRACE = Duration.ofMillis(100);
 
     private final Target target;
     private final DeliveryStore.LaneClaim claim;
@@ -53,8 +55,15 @@ final class LaneWorker {
     private final Set<Thread> chains = ConcurrentHashMap.newKeySet();
     /** Set when a chain ends: its key may now be claimable. */
     private volatile boolean chainEnded;
-    /** When the last claim found less than it had room for while keys were busy (their backlog is what it walked over). */
+    /** When the last claim found nothing while keys were busy (their backlog is all it walked over). */
     private long starvedAt = Long.MIN_VALUE;
+    /**
+     * When deliveries of this lane wait for a retry: read from the database once when the worker starts (what an
+     * earlier owner left), then kept from this worker's own outcomes, so a short claim costs no second query.
+     * Retries made due by others (an operator's retry) come with a wake-up instead.
+     */
+    private final PriorityQueue<Instant> retries = new PriorityQueue<>();
+    private boolean retriesRead;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wakeUp = lock.newCondition();
     private boolean woken;
@@ -147,16 +156,22 @@ final class LaneWorker {
         if (!fence.allows(target.callTimeout())) return now.plus(Duration.ofMillis(200));
         int room = capacity - inFlight.get();
         if (room <= 0) return now.plus(pollInterval);
-        // A claim that came back short while keys were busy walked over their backlog; until one of them ends, only
-        // look again after a pause, however much new work wakes us: new work of a busy key could not be taken anyway.
+        // A claim that found nothing while keys were busy walked over their backlog only; until one of them ends, look
+        // again only after a pause, however much new work wakes us: new work of a busy key could not be taken anyway.
+        // A claim that found something claims again at the next wake-up, so a new key never waits behind a busy one.
         long sinceStarved = System.nanoTime() - starvedAt;
         if (starvedAt != Long.MIN_VALUE && !chainEnded && sinceStarved < RECLAIM_PAUSE.toNanos()) {
             return now.plusNanos(RECLAIM_PAUSE.toNanos() - sinceStarved);
         }
         chainEnded = false;
+        if (!retriesRead) {
+            Instant due = store.nextRetry(claim.target(), claim.lane());
+            if (due != null) retryAt(due);
+            retriesRead = true;
+        }
         Set<String> busy = Set.copyOf(busyKeys);
         List<LaneItem> items = store.claim(claim, busy, room);
-        starvedAt = items.size() < room && !busy.isEmpty() ? System.nanoTime() : Long.MIN_VALUE;
+        starvedAt = items.isEmpty() && !busy.isEmpty() ? System.nanoTime() : Long.MIN_VALUE;
         Map<String, List<LaneItem>> byKey = new LinkedHashMap<>();
         for (LaneItem item : items) {
             String key = item.orderingKey() != null ? "k:" + item.orderingKey() : "#" + item.id();
@@ -171,7 +186,7 @@ final class LaneWorker {
             t.start();
         }
         if (items.size() == room) return null;
-        Instant due = store.nextRetry(claim.target(), claim.lane());
+        Instant due = nextRetry(now);
         Instant poll = now.plus(pollInterval);
         if (due == null || !due.isBefore(poll)) return poll;
         // A retry that is due by this clock but was not yet by the database's: look again very soon.
@@ -194,6 +209,12 @@ final class LaneWorker {
             Instant now = clock.instant();
             for (int j = out.size(); j < chain.size(); j++) out.add(Settlement.release(chain.get(j), claim.epoch(), now));
             List<Settlement> outcomes = out.stream().filter(s -> !s.release()).toList();
+            for (int j = 0; j < out.size(); j++) {
+                Settlement s = out.get(j);
+                // A failed delivery waits for its next attempt; a released one that had attempts goes back to waiting for its own.
+                if (!s.release() && s.state() == DeliveryState.failed) retryAt(s.nextAttemptAt());
+                else if (s.release() && chain.get(j).attempts() > 0) retryAt(chain.get(j).nextAttemptAt());
+            }
             settler.submit(out, () -> {
                 if (key != null) busyKeys.remove(key);
                 inFlight.addAndGet(-chain.size());
@@ -238,6 +259,25 @@ final class LaneWorker {
         };
         if (outcome.kind() == Outcome.Kind.DELIVERED) metrics.deliveryLatency(target.name(), item.createdAt(), clock.instant());
         return s;
+    }
+
+    private void retryAt(Instant due) {
+        if (due == null) return;
+        synchronized (retries) {
+            retries.add(due);
+        }
+    }
+
+    /**
+     * The earliest retry this worker knows of. One due by this node's clock stays a while (the database's clock may
+     * be behind, so its claim may not have taken it yet); after that the safety-net poll covers it.
+     */
+    private Instant nextRetry(Instant now) {
+        synchronized (retries) {
+            Instant stale = now.minus(RETRY_CLOCK_GRACE);
+            while (!retries.isEmpty() && retries.peek().isBefore(stale)) retries.poll();
+            return retries.peek();
+        }
     }
 
     private Instant nextAttempt(int attempt, Duration retryAfter) {

@@ -65,4 +65,28 @@ class CloudEventReaderTest {
         assertThatThrownBy(() -> reader.read(CloudEventReader.BATCH, Map.of(), batch.append(']').toString().getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOfSatisfying(RejectedInput.class, e -> assertThat(e.status()).isEqualTo(413));
     }
+
+    @Test
+    void timesAreReadExactlyAsTheGeneralParserReadsThem() {
+        List<String> samples = List.of("2025-06-01T12:00:00Z", "2025-06-01t12:00:00z", "2025-06-01T12:00:00.5Z",
+                "2025-06-01T12:00:00.123456789+05:30", "2025-06-01T23:59:59.999-11:45", "2024-02-29T00:00:00+18:00",
+                "2025-06-01T12:00:00.1234567890Z", "2025-06-01T12:00:00.Z", "2025-02-30T12:00:00Z", "2025-13-01T12:00:00Z",
+                "2025-06-01T24:00:00Z", "2025-06-01T12:60:00Z", "2025-06-01T12:00:00+19:00", "2025-06-01T12:00:00+01:60",
+                "2025-06-01T12:00:00", "2025-06-01T12:00Z", "2025-06-01 12:00:00Z", "2025-06-01T12:00:00+0100",
+                "2025-06-01T12:00:00+01:00:30", "+2025-06-01T12:00:00Z", "2025-06-01T12:00:0aZ", "later", "");
+        for (String s : samples) {
+            Object expected, actual;
+            try {
+                expected = java.time.OffsetDateTime.parse(s);
+            } catch (java.time.format.DateTimeParseException e) {
+                expected = "rejected";
+            }
+            try {
+                actual = CloudEventReader.parseTime(s);
+            } catch (java.time.format.DateTimeParseException e) {
+                actual = "rejected";
+            }
+            assertThat(actual).as(s).isEqualTo(expected);
+        }
+    }
 }
