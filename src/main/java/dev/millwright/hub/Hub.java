@@ -127,7 +127,7 @@ public final class Hub implements AutoCloseable {
             this.ingest = started(started, new IngestService(db.dataSource(), outbox, metrics, settings.ingest().groupCommitWindow(),
                     settings.ingest().maxGroupEvents(), settings.ingest().writers()));
             this.routing = routingStage[0] = started(started, new RoutingStage(db.dataSource(), outbox, metrics, ROUTING_COMMITS,
-                    settings.delivery().pollInterval(), ingest::saturated, settings.ingest().routingFloor()));
+                    settings.delivery().pollInterval(), ingest, settings.ingest().routingFloor()));
             ingest.onRoom(wakeRouting);
             this.metricsRefresh = started(started, metrics.refreshEvery(METRICS_REFRESH, deliveries, targets.keySet()));
             this.retention = started(started, new RetentionJob(settings.retention(), deliveries, events, leases, node, clock));

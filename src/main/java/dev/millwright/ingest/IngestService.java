@@ -3,6 +3,7 @@ package dev.millwright.ingest;
 import dev.millwright.event.CloudEvent;
 import dev.millwright.metrics.HubMetrics;
 import dev.millwright.routing.Outbox;
+import dev.millwright.routing.RoutingStage;
 import dev.millwright.store.EventStore;
 import dev.millwright.store.Jdbc;
 import dev.millwright.store.StoreException;
@@ -27,7 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * request's future completes only after that commit, so 202 means durable; their deliveries follow from the
  * routing stage.
  */
-public final class IngestService implements AutoCloseable {
+public final class IngestService implements AutoCloseable, RoutingStage.IntakeLoad {
     private static final Logger log = LoggerFactory.getLogger(IngestService.class);
 
     /** What one request added: new events, and repeats of events already in the log. */
@@ -72,9 +73,46 @@ public final class IngestService implements AutoCloseable {
      * within the last moments. Parsing and validating take CPU before a request reaches a writer, so this counts
      * requests at the door, not only those waiting for a commit.
      */
+    @Override
     public boolean saturated() {
         return active.get() >= saturation || System.nanoTime() - saturatedUntil < 0;
     }
+
+    /** Events taken (stored or recognised as repeats) per second, over about the last second. */
+    @Override
+    public double eventsPerSecond() {
+        return rate.perSecond();
+    }
+
+    /** Events counted in two half-second buckets: the rate is what the last full bucket and the current one saw. */
+    private static final class Rate {
+        private static final long BUCKET = TimeUnit.MILLISECONDS.toNanos(500);
+        private long bucketStart = System.nanoTime();
+        private long current;
+        private long previous;
+
+        synchronized void add(long n) {
+            roll();
+            current += n;
+        }
+
+        synchronized double perSecond() {
+            roll();
+            double elapsed = (System.nanoTime() - bucketStart + BUCKET) / 1e9;
+            return (previous + current) / elapsed;
+        }
+
+        private void roll() {
+            long now = System.nanoTime();
+            long buckets = (now - bucketStart) / BUCKET;
+            if (buckets <= 0) return;
+            previous = buckets == 1 ? current : 0;
+            current = 0;
+            bucketStart += buckets * BUCKET;
+        }
+    }
+
+    private final Rate rate = new Rate();
 
     /** Runs when the last intake request in progress is answered: whoever yields to intake may go on. */
     public void onRoom(Runnable action) {
@@ -234,6 +272,7 @@ public final class IngestService implements AutoCloseable {
             r.done().complete(new Result(accepted, duplicates));
         }
         metrics.ingested(totalAccepted, totalDuplicates, System.nanoTime() - start);
+        rate.add(totalAccepted + totalDuplicates);
     }
 
     /**

@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.BooleanSupplier;
 
 /**
  * Where stored events become deliveries. Intake only appends events and queues them; this stage takes queued
@@ -37,7 +36,7 @@ public final class RoutingStage implements AutoCloseable {
     private final HubMetrics metrics;
     private final int maxCommits;
     private final Duration pollInterval;
-    private final BooleanSupplier intakeSaturated;
+    private final IntakeLoad intake;
     private final int floor;
     /** While intake is saturated: when (System.nanoTime) the floor rate allows the next routing transaction. */
     private long nextAllowed = System.nanoTime();
@@ -47,18 +46,28 @@ public final class RoutingStage implements AutoCloseable {
     private volatile boolean running = true;
     private final Thread thread;
 
+    /** How busy intake is. */
+    public interface IntakeLoad {
+        /** Whether intake is using all it can get. */
+        boolean saturated();
+
+        /** Events intake takes per second just now. */
+        double eventsPerSecond();
+    }
+
     /**
-     * @param intakeSaturated whether intake is using all it can get; while it is, routing goes at most {@code floor}
-     *                        events per second (0: never slows), one queued commit at a time
+     * @param intake while it is saturated and takes more than twice {@code floor} events per second, routing goes at
+     *               most {@code floor} events per second (0: never slows), one queued commit at a time. Below that
+     *               rate the floor would keep up with intake anyway, and slowing down would only add latency.
      */
     public RoutingStage(DataSource ds, Outbox outbox, HubMetrics metrics, int maxCommits, Duration pollInterval,
-                        BooleanSupplier intakeSaturated, int floor) {
+                        IntakeLoad intake, int floor) {
         this.ds = ds;
         this.outbox = outbox;
         this.metrics = metrics;
         this.maxCommits = maxCommits;
         this.pollInterval = pollInterval;
-        this.intakeSaturated = intakeSaturated;
+        this.intake = intake;
         this.floor = floor;
         this.thread = Thread.ofPlatform().name("routing").daemon().start(this::run);
     }
@@ -77,7 +86,7 @@ public final class RoutingStage implements AutoCloseable {
         while (running) {
             Duration pause;
             try {
-                boolean yielding = floor > 0 && intakeSaturated.getAsBoolean();
+                boolean yielding = floor > 0 && intake.saturated() && intake.eventsPerSecond() > 2.0 * floor;
                 long early = nextAllowed - System.nanoTime();
                 if (yielding && early > 0) {
                     // Intake comes first: wait for the floor rate's next turn, or for intake to have room again.

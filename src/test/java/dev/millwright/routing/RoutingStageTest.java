@@ -49,8 +49,20 @@ class RoutingStageTest {
         db.close();
     }
 
+    /** Intake that is saturated (or not) at 10,000 events/s. */
     private RoutingStage stage(AtomicBoolean saturated, int floor) {
-        RoutingStage stage = new RoutingStage(db.dataSource(), outbox, new HubMetrics(), 20, Duration.ofMillis(100), saturated::get, floor);
+        RoutingStage.IntakeLoad load = new RoutingStage.IntakeLoad() {
+            @Override
+            public boolean saturated() {
+                return saturated.get();
+            }
+
+            @Override
+            public double eventsPerSecond() {
+                return 10_000;
+            }
+        };
+        RoutingStage stage = new RoutingStage(db.dataSource(), outbox, new HubMetrics(), 20, Duration.ofMillis(100), load, floor);
         opened.add(stage);
         return stage;
     }
