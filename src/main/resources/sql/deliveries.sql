@@ -30,7 +30,7 @@ claimed as (
   returning d.id, d.event_seq, d.subscription, d.path, d.operation, d.ordering_key, d.idempotency_key, d.attempts,
             d.next_attempt_at, d.created_at)
 select c.id, c.event_seq, c.subscription, c.path, c.operation, c.ordering_key, c.idempotency_key, c.attempts,
-       c.next_attempt_at, c.created_at, e.type, e.body
+       c.next_attempt_at, c.created_at, e.type, e.body, e.traceparent
 from claimed c left join events e on e.seq = c.event_seq
 order by c.id
 

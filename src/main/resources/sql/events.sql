@@ -1,8 +1,9 @@
 -- Event log statements (used only by EventStore).
 
 -- name: insert
-insert into events (source, id, type, subject, event_time, body)
-select u.* from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::text[]) as u(source, id, type, subject, event_time, body)
+insert into events (source, id, type, subject, event_time, body, traceparent)
+select u.* from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::text[], ?::text[])
+  as u(source, id, type, subject, event_time, body, traceparent)
 where not exists (select 1 from retired_event_keys r where r.source = u.source and r.id = u.id)
 on conflict (source, id) do nothing
 returning seq, source, id

@@ -2,6 +2,7 @@ package dev.millwright.api;
 
 import dev.millwright.event.CloudEvent;
 import dev.millwright.event.Json;
+import dev.millwright.event.TraceParent;
 import dev.millwright.ingest.CloudEventReader;
 import dev.millwright.ingest.IngestService;
 import dev.millwright.ingest.RejectedInput;
@@ -46,6 +47,7 @@ final class EventsApi {
             Map<String, String> headers = new HashMap<>();
             ctx.headerMap().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v));
             List<CloudEvent> parsed = reader.read(ctx.contentType(), headers, body);
+            carryTraceContext(parsed, headers.get("traceparent"));
             store(ctx, parsed, CloudEventReader.BATCH.equals(CloudEventReader.mediaType(ctx.contentType())));
         }
     }
@@ -61,6 +63,18 @@ final class EventsApi {
             return;
         }
         store(ctx, mapped, true);
+    }
+
+    /**
+     * A request's W3C traceparent header applies to its events that carry no trace context of their own (the
+     * CloudEvents distributed-tracing extension); the log keeps the body as sent and the trace context beside it.
+     */
+    private static void carryTraceContext(List<CloudEvent> events, String header) {
+        String traceparent = TraceParent.valid(header);
+        if (traceparent == null) return;
+        for (CloudEvent e : events) {
+            if (e.attribute("traceparent") == null) e.envelope().put("traceparent", traceparent);
+        }
     }
 
     private void store(Context ctx, List<CloudEvent> parsed, boolean batch) throws InterruptedException {

@@ -135,7 +135,7 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
         if (closedFor != null) return held(closedFor);
         Outcome outcome = null;
         try {
-            outcome = exchange(() -> request(call.method(), url, call.contentType(), item.idempotencyKey(), call.body()), fence)
+            outcome = exchange(() -> request(call.method(), url, call.contentType(), item.idempotencyKey(), item.traceparent(), call.body()), fence)
                     .outcome(this::classify);
             return outcome;
         } finally {
@@ -193,7 +193,7 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
         Outcome whole = null;
         Exchange exchange;
         try {
-            exchange = exchange(() -> request(op.method(), url, contentType, callKey, items.toString()), fence);
+            exchange = exchange(() -> request(op.method(), url, contentType, callKey, null, items.toString()), fence);
             whole = exchange.outcome(this::classify);
         } finally {
             breaker.record(whole);
@@ -414,9 +414,12 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
         return op.mapping() == null ? input : mappings.apply(op.mapping(), input, Map.of());
     }
 
-    private HttpWire.Request request(String method, URI url, String contentType, String idempotencyKey, String body) throws InterruptedException {
+    /** @param traceparent the W3C trace context the event arrived with, passed on unchanged (null: none) */
+    private HttpWire.Request request(String method, URI url, String contentType, String idempotencyKey, String traceparent,
+                                     String body) throws InterruptedException {
         Map<String, String> headers = new java.util.LinkedHashMap<>();
         headers.put("Idempotency-Key", idempotencyKey);
+        if (traceparent != null) headers.put("traceparent", traceparent);
         config.headers().forEach((k, v) -> headers.put(k, v.value()));
         auth.apply(headers::put);
         return new HttpWire.Request(method, url, headers, contentType, body, config.timeout());

@@ -20,10 +20,7 @@ import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BinaryOperator;
 
 /**
@@ -64,9 +61,7 @@ final class LaneWorker {
      */
     private final PriorityQueue<Instant> retries = new PriorityQueue<>();
     private boolean retriesRead;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition wakeUp = lock.newCondition();
-    private boolean woken;
+    private final WakeUp wakeUp = new WakeUp();
     private volatile boolean running = true;
     private final Thread thread;
 
@@ -87,13 +82,7 @@ final class LaneWorker {
     }
 
     void wake() {
-        lock.lock();
-        try {
-            woken = true;
-            wakeUp.signal();
-        } finally {
-            lock.unlock();
-        }
+        wakeUp.wake();
     }
 
     /** Claims nothing more; chains finish the call they are in and hand back the rest. */
@@ -141,13 +130,7 @@ final class LaneWorker {
 
     private void await(Instant wakeAt) throws InterruptedException {
         long millis = Math.min(pollInterval.toMillis(), Math.max(1, Duration.between(clock.instant(), wakeAt).toMillis()));
-        lock.lock();
-        try {
-            if (!woken && running) wakeUp.await(millis, TimeUnit.MILLISECONDS);
-            woken = false;
-        } finally {
-            lock.unlock();
-        }
+        if (running) wakeUp.await(Duration.ofMillis(millis));
     }
 
     /** @return null to claim again at once, else when to look again (a wake-up comes sooner when work arrives or a chain ends) */

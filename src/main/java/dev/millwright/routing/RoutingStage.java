@@ -1,5 +1,6 @@
 package dev.millwright.routing;
 
+import dev.millwright.delivery.WakeUp;
 import dev.millwright.event.CloudEvent;
 import dev.millwright.metrics.HubMetrics;
 import dev.millwright.store.Jdbc;
@@ -12,9 +13,6 @@ import javax.sql.DataSource;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Where stored events become deliveries. Intake only appends events and queues them; this stage takes queued
@@ -40,9 +38,8 @@ public final class RoutingStage implements AutoCloseable {
     private final int floor;
     /** While intake is saturated: when (System.nanoTime) the floor rate allows the next routing transaction. */
     private long nextAllowed = System.nanoTime();
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition wakeUp = lock.newCondition();
-    private boolean woken;
+    private boolean wasYielding;
+    private final WakeUp wakeUp = new WakeUp();
     private volatile boolean running = true;
     private final Thread thread;
 
@@ -73,13 +70,7 @@ public final class RoutingStage implements AutoCloseable {
     }
 
     public void wake() {
-        lock.lock();
-        try {
-            woken = true;
-            wakeUp.signal();
-        } finally {
-            lock.unlock();
-        }
+        wakeUp.wake();
     }
 
     private void run() {
@@ -108,19 +99,17 @@ public final class RoutingStage implements AutoCloseable {
     }
 
     private Duration routeAndPause(boolean yielding) {
-        int routed = routeOnce(yielding ? 1 : maxCommits);
+        // Yielding, and the first turn after it, take one commit: when intake lets go, its backlog's first deliveries
+        // are in their lanes within milliseconds instead of after one large transaction.
+        boolean small = yielding || wasYielding;
+        wasYielding = yielding;
+        int routed = routeOnce(small ? 1 : maxCommits);
         if (yielding && routed > 0) nextAllowed = System.nanoTime() + routed * 1_000_000_000L / floor;
         return routed > 0 ? Duration.ZERO : routed == 0 ? pollInterval : HELD_ELSEWHERE;
     }
 
     private void await(Duration pause) throws InterruptedException {
-        lock.lock();
-        try {
-            if (!woken && running) wakeUp.await(pause.toNanos(), TimeUnit.NANOSECONDS);
-            woken = false;
-        } finally {
-            lock.unlock();
-        }
+        if (running) wakeUp.await(pause);
     }
 
     /** @return events routed; 0 when the queue was empty; -1 when another node holds it */

@@ -85,7 +85,7 @@ public final class DeliveryStore {
                         out.add(new LaneItem(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getString(5),
                                 rs.getString(6), rs.getString(7), DeliveryState.in_flight, rs.getInt(8),
                                 rs.getTimestamp(9).toInstant(), rs.getTimestamp(10).toInstant(), rs.getString(11),
-                                rs.getString(12)));
+                                rs.getString(12), rs.getString(13)));
                     }
                 }
                 return out;

@@ -1,6 +1,7 @@
 package dev.millwright.store;
 
 import dev.millwright.event.CloudEvent;
+import dev.millwright.event.TraceParent;
 
 import javax.sql.DataSource;
 import java.sql.Connection;
@@ -37,7 +38,8 @@ public final class EventStore {
      */
     public static Map<Key, Long> insert(Connection c, List<CloudEvent> events) throws SQLException {
         int n = events.size();
-        String[] sources = new String[n], ids = new String[n], types = new String[n], subjects = new String[n], json = new String[n];
+        String[] sources = new String[n], ids = new String[n], types = new String[n], subjects = new String[n], json = new String[n],
+                traces = new String[n];
         Timestamp[] times = new Timestamp[n];
         for (int i = 0; i < n; i++) {
             CloudEvent e = events.get(i);
@@ -47,6 +49,7 @@ public final class EventStore {
             subjects[i] = e.subject();
             times[i] = e.time() == null ? null : Timestamp.from(e.time().toInstant());
             json[i] = e.json();
+            traces[i] = TraceParent.valid(e.attribute("traceparent"));
         }
         Map<Key, Long> inserted = new HashMap<>(n * 2);
         try (PreparedStatement ps = c.prepareStatement(SQL.get("insert"))) {
@@ -56,6 +59,7 @@ public final class EventStore {
             ps.setArray(4, c.createArrayOf("text", subjects));
             ps.setArray(5, c.createArrayOf("timestamptz", times));
             ps.setArray(6, c.createArrayOf("text", json));
+            ps.setArray(7, c.createArrayOf("text", traces));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) inserted.put(new Key(rs.getString(2), rs.getString(3)), rs.getLong(1));
             }
