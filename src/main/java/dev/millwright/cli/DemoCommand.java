@@ -107,7 +107,7 @@ final class DemoCommand implements Callable<Integer> {
                   curl -s -H 'Authorization: Bearer %2$s' %1$s/api/v1/deliveries
                   curl -s -H 'Authorization: Bearer %2$s' %1$s/api/v1/events?type=quality.inspection.failed
                   curl -s -H 'Authorization: Bearer %2$s' %1$s/api/v1/contracts
-                  curl -s %1$s/metrics | grep millwright_
+                  curl -s -H 'Authorization: Bearer %2$s' %1$s/metrics | grep millwright_
                   ls data/exports/cmms/inspections      # the CMMS's file exports
                 %n""", hub, token);
     }
