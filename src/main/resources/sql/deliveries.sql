@@ -1,8 +1,8 @@
 -- Delivery statements (used only by DeliveryStore).
 
 -- name: insert
-insert into deliveries (event_seq, subscription, target, path, operation, lane, ordering_key, idempotency_key, replay_id)
-select * from unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::int[], ?::text[], ?::text[], ?::bigint[])
+insert into deliveries (event_seq, subscription, target, path, operation, lane, ordering_key, idempotency_key, replay_id, reply_to)
+select * from unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::int[], ?::text[], ?::text[], ?::bigint[], ?::text[])
 
 -- Claims the due work of one lane for the lane's lease holder, in lane order, in one statement: nothing
 -- unless the lease (name, owner, epoch) is still held; skips keys whose head waits for a retry (one probe
@@ -28,9 +28,9 @@ claimed as (
   from picked
   where d.id = picked.id
   returning d.id, d.event_seq, d.subscription, d.path, d.operation, d.ordering_key, d.idempotency_key, d.attempts,
-            d.next_attempt_at, d.created_at)
+            d.next_attempt_at, d.created_at, d.reply_to)
 select c.id, c.event_seq, c.subscription, c.path, c.operation, c.ordering_key, c.idempotency_key, c.attempts,
-       c.next_attempt_at, c.created_at, e.type, e.body, e.traceparent
+       c.next_attempt_at, c.created_at, e.type, e.body, e.traceparent, c.reply_to
 from claimed c left join events e on e.seq = c.event_seq
 order by c.id
 
@@ -43,7 +43,13 @@ select min(retry_at) from deliveries where target = ? and lane = ? and retry_at 
 
 -- Outcomes, and hand-backs of claimed rows not attempted (release), count only under the epoch they were
 -- claimed in.
+-- A delivery someone waits for (reply_to) that ends here leaves its reply in the same statement, announced by NOTIFY.
+-- Returns the rows settled and the replies written.
 -- name: settle
+with u as (
+  select * from unnest(?::bigint[], ?::text[], ?::int[], ?::text[], ?::timestamptz[], ?::boolean[], ?::bigint[], ?::boolean[], ?::text[])
+    as u(id, state, status, error, next_at, attempted, epoch, release, response)),
+settled as (
 update deliveries d
 set state           = (case when u.release then (case when d.attempts > 0 then 'failed' else 'pending' end)
                             else u.state end)::delivery_state,
@@ -56,10 +62,19 @@ set state           = (case when u.release then (case when d.attempts > 0 then '
     next_attempt_at = coalesce(u.next_at, d.next_attempt_at),
     last_status     = case when u.release then d.last_status else u.status end,
     last_error      = case when u.release then d.last_error else u.error end
-from unnest(?::bigint[], ?::text[], ?::int[], ?::text[], ?::timestamptz[], ?::boolean[], ?::bigint[], ?::boolean[])
-       as u(id, state, status, error, next_at, attempted, epoch, release)
+from u
 where d.id = u.id and d.state::text = 'in_flight' and d.claim_epoch = u.epoch
   and d.id = any(?::bigint[])
+returning d.id, d.reply_to, d.state, d.last_status, d.last_error),
+replied as (
+  insert into delivery_replies (delivery_id, reply_to, state, status, response, error)
+  select s.id, s.reply_to, s.state, s.last_status, u.response, s.last_error
+  from settled s join u on u.id = s.id
+  where s.reply_to is not null and s.state in ('delivered', 'dead')
+  on conflict (delivery_id) do nothing
+  returning 1)
+select (select count(*) from settled), r.n, case when r.n > 0 then pg_notify('millwright_reply', current_schema()) end
+from (select count(*) as n from replied) r
 
 -- name: insert_attempts
 insert into delivery_attempts (delivery_id, attempt, started_at, duration_ms, node, status, outcome, error)
@@ -125,8 +140,16 @@ select target, 'dead', count(*) from deliveries where not open and delivered_at 
 delete from deliveries where id in (
   select id from deliveries where state::text = 'delivered' and delivered_at < ? order by id limit ?)
 
--- Deliveries to systems the plant no longer has would wait forever: dead, with the reason.
+-- Deliveries to systems the plant no longer has would wait forever: dead, with the reason (and a reply for a waiter).
 -- name: dead_for_missing_systems
-update deliveries set state = 'dead', open = false, retry_at = null, updated_at = now(),
-       last_error = 'system ''' || target || ''' is no longer configured; nothing was sent'
-where open and target <> all(?::text[])
+with gone as (
+  update deliveries set state = 'dead', open = false, retry_at = null, updated_at = now(),
+         last_error = 'system ''' || target || ''' is no longer configured; nothing was sent'
+  where open and target <> all(?::text[])
+  returning id, reply_to, last_error),
+replied as (
+  insert into delivery_replies (delivery_id, reply_to, state, error)
+  select id, reply_to, 'dead', last_error from gone where reply_to is not null
+  on conflict (delivery_id) do nothing
+  returning 1)
+select (select count(*) from gone), case when exists (select 1 from replied) then pg_notify('millwright_reply', current_schema()) end

@@ -461,7 +461,7 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
     }
 
     Outcome classify(int status, String body, String retryAfter) {
-        if (status >= 200 && status < 300) return Outcome.delivered(status);
+        if (status >= 200 && status < 300) return Outcome.delivered(status, body);
         String error = "HTTP " + status + (body == null || body.isBlank() ? "" : ": " + excerpt(body));
         if (status >= 500 || status == 408 || status == 429) {
             return Outcome.retry(status, error, parseRetryAfter(retryAfter));

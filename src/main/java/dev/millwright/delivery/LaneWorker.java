@@ -231,7 +231,7 @@ final class LaneWorker {
         Settlement s = switch (outcome.kind()) {
             case UNSENT -> null;
             case HELD -> Settlement.held(item, epoch, outcome.error(), clock.instant().plus(outcome.retryAfter()), started);
-            case DELIVERED -> Settlement.attempted(item, epoch, DeliveryState.delivered, outcome.status(), null, null, started, ms);
+            case DELIVERED -> Settlement.delivered(item, epoch, outcome.status(), outcome.response(), started, ms);
             case PERMANENT -> Settlement.attempted(item, epoch, DeliveryState.dead, outcome.status(),
                     "permanent failure: " + outcome.error(), null, started, ms);
             case RETRY -> attempt >= retry.maxAttempts()

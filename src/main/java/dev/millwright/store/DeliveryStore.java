@@ -38,7 +38,8 @@ public final class DeliveryStore {
         if (rows.isEmpty()) return;
         int n = rows.size();
         Long[] seqs = new Long[n], replays = new Long[n];
-        String[] subs = new String[n], targets = new String[n], paths = new String[n], ops = new String[n], keys = new String[n], idem = new String[n];
+        String[] subs = new String[n], targets = new String[n], paths = new String[n], ops = new String[n], keys = new String[n], idem = new String[n],
+                replyTo = new String[n];
         Integer[] lanes = new Integer[n];
         for (int i = 0; i < n; i++) {
             NewDelivery d = rows.get(i);
@@ -51,6 +52,7 @@ public final class DeliveryStore {
             keys[i] = d.orderingKey();
             idem[i] = d.idempotencyKey();
             replays[i] = d.replayId();
+            replyTo[i] = d.replyTo();
         }
         try (PreparedStatement ps = c.prepareStatement(SQL.get("insert"))) {
             ps.setArray(1, c.createArrayOf("bigint", seqs));
@@ -62,6 +64,7 @@ public final class DeliveryStore {
             ps.setArray(7, c.createArrayOf("text", keys));
             ps.setArray(8, c.createArrayOf("text", idem));
             ps.setArray(9, c.createArrayOf("bigint", replays));
+            ps.setArray(10, c.createArrayOf("text", replyTo));
             ps.executeUpdate();
         }
     }
@@ -85,7 +88,7 @@ public final class DeliveryStore {
                         out.add(new LaneItem(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getString(5),
                                 rs.getString(6), rs.getString(7), DeliveryState.in_flight, rs.getInt(8),
                                 rs.getTimestamp(9).toInstant(), rs.getTimestamp(10).toInstant(), rs.getString(11),
-                                rs.getString(12), rs.getString(13)));
+                                rs.getString(12), rs.getString(13), rs.getString(14)));
                     }
                 }
                 return out;
@@ -113,7 +116,10 @@ public final class DeliveryStore {
         return Jdbc.withConnection(ds, c -> {
             try (PreparedStatement ps = c.prepareStatement(SQL.get("dead_for_missing_systems"))) {
                 ps.setArray(1, c.createArrayOf("text", systems.toArray()));
-                return ps.executeUpdate();
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getInt(1);
+                }
             }
         });
     }
@@ -126,7 +132,7 @@ public final class DeliveryStore {
         Jdbc.TxWork<Integer> work = c -> {
             int n = outcomes.size();
             Long[] ids = new Long[n];
-            String[] states = new String[n], errors = new String[n];
+            String[] states = new String[n], errors = new String[n], responses = new String[n];
             Integer[] statuses = new Integer[n];
             Timestamp[] next = new Timestamp[n];
             Boolean[] attempted = new Boolean[n], release = new Boolean[n];
@@ -141,6 +147,7 @@ public final class DeliveryStore {
                 statuses[i] = s.status();
                 errors[i] = s.error();
                 next[i] = s.nextAttemptAt() == null ? null : Timestamp.from(s.nextAttemptAt());
+                responses[i] = s.response();
             }
             int changed;
             try (PreparedStatement ps = c.prepareStatement(SQL.get("settle"))) {
@@ -152,8 +159,12 @@ public final class DeliveryStore {
                 ps.setArray(6, c.createArrayOf("boolean", attempted));
                 ps.setArray(7, c.createArrayOf("bigint", epochs));
                 ps.setArray(8, c.createArrayOf("boolean", release));
-                ps.setArray(9, c.createArrayOf("bigint", ids));
-                changed = ps.executeUpdate();
+                ps.setArray(9, c.createArrayOf("text", responses));
+                ps.setArray(10, c.createArrayOf("bigint", ids));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    changed = rs.getInt(1);
+                }
             }
             if (!history.isEmpty()) insertAttempts(c, history, node);
             return changed;

@@ -2,8 +2,11 @@ package dev.millwright.store;
 
 import java.time.Instant;
 
-/** A delivery waiting in a lane, with the event body to send and the trace context it arrived with (or null). */
+/**
+ * A delivery waiting in a lane, with the event body to send, the trace context it arrived with (or null) and who waits
+ * for its end (or null).
+ */
 public record LaneItem(long id, long eventSeq, String subscription, String path, String operation, String orderingKey,
                        String idempotencyKey, DeliveryState state, int attempts, Instant nextAttemptAt,
-                       Instant createdAt, String eventType, String body, String traceparent) {
+                       Instant createdAt, String eventType, String body, String traceparent, String replyTo) {
 }

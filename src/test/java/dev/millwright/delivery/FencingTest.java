@@ -141,7 +141,7 @@ class FencingTest {
     private static Outcome send(HttpTarget http, String id, Fence fence) {
         String body = HubClient.event(id, "test.fence", "K", "{}");
         LaneItem item = new LaneItem(1, 1, "s", "/in", null, "K", "key-" + id, DeliveryState.in_flight, 0, Instant.now(), Instant.now(),
-                "test.fence", body, null);
+                "test.fence", body, null, null);
         try {
             return http.send(item, body, fence);
         } catch (InterruptedException e) {
