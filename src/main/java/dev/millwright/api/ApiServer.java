@@ -1,5 +1,6 @@
 package dev.millwright.api;
 
+import dev.millwright.health.Health;
 import dev.millwright.event.Json;
 import dev.millwright.contracts.Contracts;
 import dev.millwright.ingest.RejectedInput;
@@ -133,10 +134,10 @@ public final class ApiServer implements AutoCloseable {
         if (target == null && readers.isEmpty()) {
             throw ApiException.notFound("no system '" + name + "' with an outbound connector or an inbound reader");
         }
-        List<dev.millwright.delivery.Target.Health> inbound = new java.util.ArrayList<>();
+        List<Health> inbound = new java.util.ArrayList<>();
         for (var r : readers) inbound.add(r.check());
         var main = target != null ? target.check() : inbound.getFirst();
-        boolean ok = main.ok() && inbound.stream().allMatch(dev.millwright.delivery.Target.Health::ok);
+        boolean ok = main.ok() && inbound.stream().allMatch(Health::ok);
         Map<String, Object> out = new java.util.LinkedHashMap<>(Json.MAPPER.convertValue(main, Map.class));
         out.put("ok", ok);
         if (main.ok() && !ok) out.put("problem", inbound.stream().filter(h -> !h.ok()).findFirst().orElseThrow().problem());

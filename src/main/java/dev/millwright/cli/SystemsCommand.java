@@ -1,5 +1,6 @@
 package dev.millwright.cli;
 
+import dev.millwright.health.Health;
 import dev.millwright.config.PlantConfig;
 import dev.millwright.config.SystemConfig;
 import dev.millwright.delivery.Targets;
@@ -21,7 +22,7 @@ import java.util.concurrent.Callable;
 @Command(name = "systems", description = "Work with a plant's systems.", subcommands = SystemsCommand.Test.class)
 final class SystemsCommand {
 
-    private static boolean print(String what, Target.Health h) {
+    private static boolean print(String what, Health h) {
         System.out.printf("%s %s: %s%n  where: %s%n  auth: %s%n  answer: %s in %d ms%n", h.system(), what, h.ok() ? "OK" : "FAILED", h.where(), h.auth(),
                 h.status() == null ? "none" : "HTTP " + h.status(), h.millis());
         if (!h.ok()) System.out.println("  problem: " + h.problem());

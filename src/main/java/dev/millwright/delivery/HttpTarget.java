@@ -1,5 +1,6 @@
 package dev.millwright.delivery;
 
+import dev.millwright.health.Health;
 import dev.millwright.config.SystemConfig;
 import dev.millwright.delivery.auth.AuthFailure;
 import dev.millwright.delivery.auth.Authenticator;

@@ -1,5 +1,6 @@
 package dev.millwright.delivery;
 
+import dev.millwright.health.Health;
 import dev.millwright.config.RetryPolicy;
 import dev.millwright.store.LaneItem;
 
@@ -25,7 +26,4 @@ public interface Target extends AutoCloseable {
 
     @Override
     void close();
-
-    record Health(String system, boolean ok, String where, Integer status, long millis, String auth, String problem) {
-    }
 }

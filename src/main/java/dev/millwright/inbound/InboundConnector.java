@@ -1,5 +1,6 @@
 package dev.millwright.inbound;
 
+import dev.millwright.health.Health;
 import dev.millwright.metrics.HubMetrics;
 import dev.millwright.store.LeaseStore;
 import org.slf4j.Logger;
@@ -31,7 +32,7 @@ public final class InboundConnector implements AutoCloseable {
         void run(Lease lease) throws InterruptedException;
 
         /** Checks now that the peer can be reached with the configured credentials; says exactly what failed. */
-        dev.millwright.delivery.Target.Health check() throws InterruptedException;
+        Health check() throws InterruptedException;
 
         /** False for readers that share out work themselves (a Kafka consumer group): they run on every node. */
         default boolean exclusive() {

@@ -1,7 +1,7 @@
 package dev.millwright.kafka;
 
+import dev.millwright.health.Health;
 import dev.millwright.config.spec.Secret;
-import dev.millwright.delivery.Target;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 
@@ -19,7 +19,7 @@ public final class KafkaCluster {
     }
 
     /** @param topics topics that must exist (empty: none checked) */
-    public static Target.Health check(String system, String bootstrap, Map<String, Secret> properties, Duration timeout, List<String> topics)
+    public static Health check(String system, String bootstrap, Map<String, Secret> properties, Duration timeout, List<String> topics)
             throws InterruptedException {
         long t0 = System.nanoTime();
         Properties p = new Properties();
@@ -34,13 +34,13 @@ public final class KafkaCluster {
                 var existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
                 List<String> missing = topics.stream().filter(t -> !existing.contains(t)).toList();
                 if (!missing.isEmpty()) {
-                    return new Target.Health(system, false, where, null, elapsed(t0), "properties", "no such topic: " + String.join(", ", missing));
+                    return new Health(system, false, where, null, elapsed(t0), "properties", "no such topic: " + String.join(", ", missing));
                 }
             }
-            return new Target.Health(system, true, where + " (" + nodes + " brokers)", null, elapsed(t0), "properties", null);
+            return new Health(system, true, where + " (" + nodes + " brokers)", null, elapsed(t0), "properties", null);
         } catch (ExecutionException | TimeoutException e) {
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-            return new Target.Health(system, false, where, null, elapsed(t0), "properties", "cannot reach Kafka at " + bootstrap + " within "
+            return new Health(system, false, where, null, elapsed(t0), "properties", "cannot reach Kafka at " + bootstrap + " within "
                     + timeout.toMillis() + " ms: " + cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : " " + cause.getMessage()));
         }
     }

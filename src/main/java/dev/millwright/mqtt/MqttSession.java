@@ -1,5 +1,6 @@
 package dev.millwright.mqtt;
 
+import dev.millwright.health.Health;
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
@@ -80,7 +81,7 @@ public final class MqttSession implements AutoCloseable {
     }
 
     /** Connects once with a throwaway session (client id millwright-NAME-check) and says what the broker answered. */
-    public static dev.millwright.delivery.Target.Health check(String system, SystemConfig.MqttBroker broker) throws InterruptedException {
+    public static Health check(String system, SystemConfig.MqttBroker broker) throws InterruptedException {
         String where = "mqtt://" + broker.host() + ":" + broker.port();
         String auth = broker.username() == null ? "anonymous" : "user " + broker.username();
         long t0 = System.nanoTime();
@@ -97,7 +98,7 @@ public final class MqttSession implements AutoCloseable {
         } finally {
             client.disconnect();
         }
-        return new dev.millwright.delivery.Target.Health(system, problem == null, where, null, (System.nanoTime() - t0) / 1_000_000, auth, problem);
+        return new Health(system, problem == null, where, null, (System.nanoTime() - t0) / 1_000_000, auth, problem);
     }
 
     public Mqtt5AsyncClient client() {

@@ -1,5 +1,6 @@
 package dev.millwright.inbound.file;
 
+import dev.millwright.health.Health;
 import dev.millwright.config.SystemConfig;
 import dev.millwright.inbound.Inbox;
 import dev.millwright.inbound.InboundConnector;
@@ -83,7 +84,7 @@ public final class FolderInbound implements InboundConnector.Reader {
 
     /** The folder is there, readable, and the hub may create done/ and failed/ and write in them. */
     @Override
-    public dev.millwright.delivery.Target.Health check() {
+    public Health check() {
         long t0 = System.nanoTime();
         String problem = null;
         try {
@@ -99,7 +100,7 @@ public final class FolderInbound implements InboundConnector.Reader {
         } catch (IOException e) {
             problem = "cannot write in " + config.dir() + ": " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage());
         }
-        return new dev.millwright.delivery.Target.Health(system, problem == null, config.dir().toString(), null,
+        return new Health(system, problem == null, config.dir().toString(), null,
                 (System.nanoTime() - t0) / 1_000_000, "none", problem);
     }
 

@@ -1,5 +1,6 @@
 package dev.millwright.inbound.kafka;
 
+import dev.millwright.health.Health;
 import dev.millwright.config.SystemConfig;
 import dev.millwright.inbound.InboundConnector;
 import dev.millwright.inbound.Inbox;
@@ -108,7 +109,7 @@ public final class KafkaInbound implements InboundConnector.Reader {
     }
 
     @Override
-    public dev.millwright.delivery.Target.Health check() throws InterruptedException {
+    public Health check() throws InterruptedException {
         return dev.millwright.kafka.KafkaCluster.check(system, config.bootstrapServers(), config.properties(), Duration.ofSeconds(10), config.topics());
     }
 

@@ -1,5 +1,6 @@
 package dev.millwright.inbound.mqtt;
 
+import dev.millwright.health.Health;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
@@ -84,7 +85,7 @@ public final class MqttInbound implements InboundConnector.Reader {
     }
 
     @Override
-    public dev.millwright.delivery.Target.Health check() throws InterruptedException {
+    public Health check() throws InterruptedException {
         return MqttSession.check(system, config.broker());
     }
 

@@ -1,5 +1,6 @@
 package dev.millwright.inbound.opcua;
 
+import dev.millwright.health.Health;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.millwright.config.SystemConfig;
 import dev.millwright.event.Json;
@@ -125,7 +126,7 @@ public final class OpcUaInbound implements InboundConnector.Reader {
 
     /** Connects, reads every configured node once, and says which could not be read. */
     @Override
-    public dev.millwright.delivery.Target.Health check() {
+    public Health check() {
         long t0 = System.nanoTime();
         String problem = null;
         OpcUaClient client = null;
@@ -146,7 +147,7 @@ public final class OpcUaInbound implements InboundConnector.Reader {
         } finally {
             if (client != null) disconnect(client);
         }
-        return new dev.millwright.delivery.Target.Health(system, problem == null, config.endpoint(), null, (System.nanoTime() - t0) / 1_000_000,
+        return new Health(system, problem == null, config.endpoint(), null, (System.nanoTime() - t0) / 1_000_000,
                 "anonymous", problem);
     }
 
