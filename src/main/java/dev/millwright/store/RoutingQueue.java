@@ -32,8 +32,8 @@ public final class RoutingQueue {
     }
 
     /**
-     * In the routing transaction: takes the oldest queued commits (at least one, then whole commits while they
-     * fit {@code maxEvents}) and returns their events in log order; empty when another router holds the queue.
+     * In the routing transaction: takes the oldest {@code maxCommits} queued commits and returns their events in log
+     * order; empty when another router holds the queue.
      * The taken rows are gone when the transaction commits, so the caller must write their deliveries in it.
      */
     public static Optional<List<QueuedEvent>> take(Connection c, int maxCommits) throws SQLException {
