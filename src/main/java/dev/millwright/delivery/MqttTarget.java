@@ -1,7 +1,6 @@
 package dev.millwright.delivery;
 
 import dev.millwright.health.Health;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import dev.millwright.config.RetryPolicy;
 import dev.millwright.config.SystemConfig;

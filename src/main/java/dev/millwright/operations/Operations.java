@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 /** Operator actions on deliveries — retry and replay — each audited in its own transaction. */
 public final class Operations {

@@ -1,7 +1,6 @@
 package dev.millwright.delivery;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.millwright.hub.Hub;
 import dev.millwright.store.Database;
 import dev.millwright.support.HubClient;
 import dev.millwright.support.Sql;
