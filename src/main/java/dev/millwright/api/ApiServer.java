@@ -34,7 +34,8 @@ public final class ApiServer implements AutoCloseable {
                        dev.millwright.store.InboundFailureStore inboundFailures, dev.millwright.inbound.Inbox inbox,
                        Map<String, dev.millwright.config.SystemConfig> systems,
                        java.util.function.Supplier<List<dev.millwright.inbound.InboundConnector.Status>> connectors,
-                       dev.millwright.xref.Xref xref, List<dev.millwright.inbound.InboundConnector.Reader> readers) {
+                       dev.millwright.xref.Xref xref, List<dev.millwright.inbound.InboundConnector.Reader> readers,
+                       dev.millwright.flow.FlowEngine flows) {
     }
 
     /** One endpoint; the OpenAPI document must list exactly these. */
@@ -50,6 +51,7 @@ public final class ApiServer implements AutoCloseable {
         DeliveriesApi deliveries = new DeliveriesApi(d.deliveries(), d.operations());
         InboundApi inbound = new InboundApi(d.inboundFailures(), d.inbox(), d.systems(), d.connectors());
         XrefApi xref = new XrefApi(d.xref());
+        FlowsApi flows = new FlowsApi(d.flows());
         String openApi = resource("/openapi.json");
         this.routes = List.of(
                 new Route("POST", "/api/v1/events", events::ingest),
@@ -70,6 +72,14 @@ public final class ApiServer implements AutoCloseable {
                 new Route("GET", "/api/v1/xref/{entityType}/{canonicalId}", xref::get),
                 new Route("PUT", "/api/v1/xref/{entityType}/{canonicalId}", xref::put),
                 new Route("DELETE", "/api/v1/xref/{entityType}/{canonicalId}", xref::delete),
+                new Route("GET", "/api/v1/flows", flows::definitions),
+                new Route("POST", "/api/v1/flows/{name}/instances", flows::start),
+                new Route("GET", "/api/v1/flow-instances", flows::list),
+                new Route("GET", "/api/v1/flow-instances/{id}", flows::get),
+                new Route("POST", "/api/v1/flow-instances/{id}/signal", flows::signal),
+                new Route("POST", "/api/v1/flow-instances/{id}/retry-step", flows::retry),
+                new Route("POST", "/api/v1/flow-instances/{id}/cancel", flows::cancel),
+                new Route("GET", "/api/v1/flow-inbox/expired", flows::expired),
                 new Route("GET", "/api/v1/systems/{name}/health", ctx -> systemHealth(ctx, d)),
                 new Route("GET", "/api/v1/contracts", contracts::list),
                 new Route("GET", "/api/v1/contracts/{type}/{version}", contracts::get),

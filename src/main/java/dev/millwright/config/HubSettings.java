@@ -7,7 +7,10 @@ import static dev.millwright.config.ConfigValues.get;
 import static dev.millwright.config.ConfigValues.section;
 
 /** Hub settings from millwright.yaml. */
-public record HubSettings(String plant, Http http, Ingest ingest, Delivery delivery, Contracts contracts, Retention retention) {
+public record HubSettings(String plant, Http http, Ingest ingest, Delivery delivery, Contracts contracts, Retention retention, Flows flows) {
+
+    public record Flows(int workers, int batch, Duration pollInterval) {
+    }
 
     public record Http(String host, int port, int maxBodyBytes, int maxBatchEvents) {
     }
@@ -30,6 +33,7 @@ public record HubSettings(String plant, Http http, Ingest ingest, Delivery deliv
         var delivery = section(t, "delivery");
         var retention = section(t, "retention");
         var contracts = section(t, "contracts");
+        var flows = section(t, "flows");
         return new HubSettings(get(t, "plant"),
                 new Http(get(http, "host"), get(http, "port"), get(http, "maxBodyBytes"), get(http, "maxBatchEvents")),
                 new Ingest(get(ingest, "groupCommitWindow"), get(ingest, "maxGroupEvents"), get(ingest, "writers"), get(ingest, "routingFloor")),
@@ -37,11 +41,12 @@ public record HubSettings(String plant, Http http, Ingest ingest, Delivery deliv
                         get(delivery, "pollInterval"), get(delivery, "drainTimeout")),
                 new Contracts(get(contracts, "allowUnknownTypes")),
                 new Retention(get(retention, "deliveredAfter"), get(retention, "eventsAfter"), get(retention, "idempotencyWindow"), get(retention, "interval"),
-                        get(retention, "batchSize")));
+                        get(retention, "batchSize")),
+                new Flows(get(flows, "workers"), get(flows, "batch"), get(flows, "pollInterval")));
     }
 
     public HubSettings withHttp(String host, int port) {
-        return new HubSettings(plant, new Http(host, port, http.maxBodyBytes, http.maxBatchEvents), ingest, delivery, contracts, retention);
+        return new HubSettings(plant, new Http(host, port, http.maxBodyBytes, http.maxBatchEvents), ingest, delivery, contracts, retention, flows);
     }
 
 

@@ -34,13 +34,13 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * A plant folder: millwright.yaml, systems/*.yaml, subscriptions/*.yaml and contracts/TYPE/VERSION.json,
+ * A plant folder: millwright.yaml, systems/*.yaml, subscriptions/*.yaml, flows/*.yaml and contracts/TYPE/VERSION.json,
  * validated together.
  * Loading reports every error in every file at once, each with file, line and key.
  */
 public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> systems, List<Subscription> subscriptions,
                           List<PlantContract> contracts, Map<String, Mapping> mappings, Map<String, ValueMap> valueMaps,
-                          List<XrefStore.Row> xrefSeed) {
+                          List<XrefStore.Row> xrefSeed, List<dev.millwright.flow.Flow> flows) {
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
     private static final Pattern ORDER_BY = Pattern.compile("(data(\\.[A-Za-z0-9_-]+)+|[a-z0-9]{1,20})");
 
@@ -187,12 +187,27 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
         Map<String, ValueMap> valueMaps = PlantTables.valueMaps(dir, errors);
         PlantTables.checkReferences(dir, mappings.keySet(), valueMaps, systems, errors);
         List<XrefStore.Row> xrefSeed = PlantTables.xrefSeed(dir, errors);
+        List<dev.millwright.flow.Flow> flows = new ArrayList<>();
+        for (Path file : yamlFiles(dir.resolve("flows"))) {
+            String text;
+            try {
+                text = Files.readString(file, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                errors.add(new ConfigError(display(dir, file), 1, "", "cannot be read: " + e.getMessage()));
+                continue;
+            }
+            dev.millwright.flow.Flow flow = dev.millwright.flow.FlowFiles.parse(display(dir, file), text, systems, errors);
+            if (flow == null) continue;
+            checkName(dir, file, flow.name(), errors);
+            flows.add(flow);
+        }
         if (!errors.isEmpty()) throw new ConfigException(errors);
-        return new PlantConfig(dir, hub, Map.copyOf(systems), List.copyOf(subscriptions), contracts, Map.copyOf(mappings), valueMaps, xrefSeed);
+        return new PlantConfig(dir, hub, Map.copyOf(systems), List.copyOf(subscriptions), contracts, Map.copyOf(mappings), valueMaps, xrefSeed,
+                List.copyOf(flows));
     }
 
     public PlantConfig withHub(HubSettings settings) {
-        return new PlantConfig(dir, settings, systems, subscriptions, contracts, mappings, valueMaps, xrefSeed);
+        return new PlantConfig(dir, settings, systems, subscriptions, contracts, mappings, valueMaps, xrefSeed, flows);
     }
 
     /** A mapping a system names must exist in mappings/ and compile; each is compiled once. */

@@ -54,7 +54,12 @@ public final class PlantSpecs {
                             + "this window is a duplicate, even after the event itself was pruned. Keys are kept apart from event bodies."),
                     optional("interval", duration(), "1m", "How often one node (holding the retention lease) prunes."),
                     optional("batchSize", integer(1, 100_000), 1000, "Rows deleted per statement, so pruning never holds long locks.")
-            ), null, "Pruning finished work. Dead deliveries are kept until resolved.")
+            ), null, "Pruning finished work. Dead deliveries are kept until resolved."),
+            optional("flows", object(
+                    optional("workers", integer(1, 64), 2, "Flow worker threads on this node; each claims instances that have work."),
+                    optional("batch", integer(1, 1000), 20, "Instances one worker claims and advances per transaction."),
+                    optional("pollInterval", duration(), "1s", "Safety-net poll when no wake-up arrives (timers wake workers on time).")
+            ), null, "Running process flows (flows/<name>.yaml).")
     );
 
     public static final Spec.Obj RETRY = object(

@@ -13,6 +13,8 @@ import dev.millwright.delivery.HttpTarget;
 import dev.millwright.delivery.Target;
 import dev.millwright.delivery.Targets;
 import dev.millwright.delivery.WorkSignal;
+import dev.millwright.flow.FlowCatalog;
+import dev.millwright.flow.FlowEngine;
 import dev.millwright.inbound.InboundConnector;
 import dev.millwright.inbound.Inbox;
 import dev.millwright.inbound.Readers;
@@ -66,6 +68,7 @@ public final class Hub implements AutoCloseable {
     private final DeliveryEngine engine;
     private final IngestService ingest;
     private final RoutingStage routing;
+    private final FlowEngine flows;
     private final RetentionJob retention;
     private final ApiServer api;
     /** Inbound readers (folders, MQTT sessions); each reads on the one node holding its lease. */
@@ -101,7 +104,8 @@ public final class Hub implements AutoCloseable {
             }
             // Mappings may $fetch from the HTTP targets, which themselves run mappings: the map is filled just below.
             Map<String, HttpTarget> fetchers = new LinkedHashMap<>();
-            Mappings mappings = new Mappings(plant.mappings(), new MappingFunctions(xref, plant.valueMaps(), clock, settings.plant(), fetchers));
+            MappingFunctions functions = new MappingFunctions(xref, plant.valueMaps(), clock, settings.plant(), fetchers);
+            Mappings mappings = new Mappings(plant.mappings(), functions);
             Map<String, Target> targets = new LinkedHashMap<>();
             for (SystemConfig s : plant.systems().values()) {
                 Target target = Targets.of(s, clock, rateLimits, mappings, metrics);
@@ -123,16 +127,20 @@ public final class Hub implements AutoCloseable {
                 if (r != null) r.wake();
             };
             this.signal = started(started, new WorkSignal(db, node, engine::wake, engine::wakeAll, wakeRouting));
-            Outbox outbox = new Outbox(router, signal, wakeRouting);
+            FlowCatalog flowCatalog = new FlowCatalog(plant.flows()).register(db.dataSource());
+            Outbox outbox = new Outbox(router, flowCatalog::takes, signal, wakeRouting);
+            Contracts contracts = new Contracts(catalog, settings.contracts().allowUnknownTypes());
+            this.flows = new FlowEngine(db, flowCatalog, functions, contracts, fetchers, outbox, metrics, clock, settings.plant(),
+                    new FlowEngine.Settings(settings.flows().workers(), settings.flows().batch(), settings.flows().pollInterval()));
             this.ingest = started(started, new IngestService(db.dataSource(), outbox, metrics, settings.ingest().groupCommitWindow(),
                     settings.ingest().maxGroupEvents(), settings.ingest().writers()));
-            this.routing = routingStage[0] = started(started, new RoutingStage(db.dataSource(), outbox, metrics, ROUTING_COMMITS,
+            this.routing = routingStage[0] = started(started, new RoutingStage(db.dataSource(), outbox, flows.intake(), metrics, ROUTING_COMMITS,
                     settings.delivery().pollInterval(), ingest, settings.ingest().routingFloor()));
             ingest.onRoom(wakeRouting);
-            this.metricsRefresh = started(started, metrics.refreshEvery(METRICS_REFRESH, deliveries, targets.keySet()));
+            started(started, flows.start());
+            this.metricsRefresh = started(started, metrics.refreshEvery(METRICS_REFRESH, deliveries, targets.keySet(), flows::refreshMetrics));
             this.retention = started(started, new RetentionJob(settings.retention(), deliveries, events, leases, node, clock));
             Operations operations = new Operations(db.dataSource(), outbox);
-            Contracts contracts = new Contracts(catalog, settings.contracts().allowUnknownTypes());
             InboundFailureStore inboundFailures = new InboundFailureStore(db.dataSource());
             Inbox inbox = new Inbox(mappings, new CloudEventReader(settings.http().maxBatchEvents()), contracts, ingest,
                     inboundFailures, metrics);
@@ -146,7 +154,7 @@ public final class Hub implements AutoCloseable {
             this.inbound = List.copyOf(connectors);
             var deps = new ApiServer.Deps(db, events, deliveries, ingest, contracts, webhooks, operations, metrics, targets,
                     new Auth(adminTokens), () -> accepting, inboundFailures, inbox, plant.systems(),
-                    () -> inbound.stream().map(InboundConnector::status).toList(), xref, readers);
+                    () -> inbound.stream().map(InboundConnector::status).toList(), xref, readers, flows);
             this.api = new ApiServer(deps, settings.http().host(), settings.http().port(), settings.http().maxBodyBytes(),
                     settings.http().maxBatchEvents()).start();
         } catch (RuntimeException e) {
@@ -191,6 +199,10 @@ public final class Hub implements AutoCloseable {
         return engine;
     }
 
+    public FlowEngine flows() {
+        return flows;
+    }
+
     /**
      * Graceful stop: refuse new events, commit what was accepted, let in-flight deliveries finish (up to
      * the drain timeout), release lanes so other nodes take them at once, then close the listener.
@@ -203,6 +215,7 @@ public final class Hub implements AutoCloseable {
         xref.close();
         ingest.close();
         routing.close(); // after intake, so it routes what intake committed last
+        flows.close(); // after routing, so instances it started or woke last are advanced by whichever node runs next
         retention.close();
         try {
             metricsRefresh.close();

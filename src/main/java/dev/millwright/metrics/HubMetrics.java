@@ -27,6 +27,7 @@ public final class HubMetrics {
     private final Timer routing = Timer.builder("millwright.routing.batch").description("One routing transaction").register(registry);
     private final AtomicLong ownedLanes = new AtomicLong();
     private final AtomicLong routingBacklog = new AtomicLong();
+    private final AtomicLong inboxExpired = new AtomicLong();
     private final Map<String, AtomicLong> stateGauges = new ConcurrentHashMap<>();
 
     public HubMetrics() {
@@ -34,6 +35,8 @@ public final class HubMetrics {
                 .description("Delivery lanes this node holds").register(registry);
         Gauge.builder("millwright.routing.backlog", routingBacklog, AtomicLong::get)
                 .description("Stored events waiting for the routing stage").register(registry);
+        Gauge.builder("millwright.flow.inbox.expired", inboxExpired, AtomicLong::get)
+                .description("Events kept for flow waits that expired untaken").register(registry);
     }
 
     public void ingested(int acceptedCount, int duplicateCount, long nanos) {
@@ -111,6 +114,47 @@ public final class HubMetrics {
                 .tag("system", system).register(registry).increment();
     }
 
+    /** A flow instance started by a trigger or the API. */
+    public void flowStarted(String flow) {
+        flowCounter("millwright.flow.instances.started", flow, "Flow instances started").increment();
+    }
+
+    /** A trigger for a key whose instance is still active (ignored, noted in that instance's timeline). */
+    public void flowDuplicateTrigger(String flow) {
+        flowCounter("millwright.flow.triggers.duplicate", flow, "Triggers ignored because their key's instance is still active").increment();
+    }
+
+    /** A trigger or wait key expression that failed or found no key in an event: that event takes no part in the flow. */
+    public void flowTriggerFailed(String flow) {
+        flowCounter("millwright.flow.correlation.failures", flow, "Events a flow's trigger or wait could not compute a key for").increment();
+    }
+
+    /** An event kept in the correlation inbox for a flow's wait. */
+    public void flowEventKept(String flow) {
+        flowCounter("millwright.flow.inbox.kept", flow, "Events kept for flow waits").increment();
+    }
+
+    /** An instance ended (completed, failed, cancelled). */
+    public void flowEnded(String flow, String state) {
+        meter("flowEnded|" + flow + "|" + state, () -> Counter.builder("millwright.flow.instances.ended").description("Flow instances that ended, by state")
+                .tag("flow", flow).tag("state", state).register(registry)).increment();
+    }
+
+    /** One step of a flow run (entered to completed), by kind. */
+    public void flowStep(String flow, String kind, Duration took) {
+        meter("flowStep|" + flow + "|" + kind, () -> Timer.builder("millwright.flow.step").description("Flow steps from entered to completed")
+                .tag("flow", flow).tag("kind", kind).register(registry)).record(took);
+    }
+
+    private Counter flowCounter(String name, String flow, String description) {
+        return meter(name + "|" + flow, () -> Counter.builder(name).description(description).tag("flow", flow).register(registry));
+    }
+
+    /** Kept events no wait took before they expired: never dropped silently (GET /api/v1/flow-inbox/expired lists them). */
+    public void flowInboxExpired(long n) {
+        inboxExpired.set(n);
+    }
+
     public void ownedLanes(int n) {
         ownedLanes.set(n);
     }
@@ -150,12 +194,16 @@ public final class HubMetrics {
         routingBacklog.set(store.routingBacklog());
     }
 
-    /** Refreshes the delivery gauges now and then every {@code interval} until closed; a failed refresh keeps the last values. */
-    public AutoCloseable refreshEvery(Duration interval, DeliveryStore store, Set<String> targets) {
+    /**
+     * Refreshes the delivery gauges (and whatever {@code more} refreshes) now and then every {@code interval} until closed;
+     * a failed refresh keeps the last values.
+     */
+    public AutoCloseable refreshEvery(Duration interval, DeliveryStore store, Set<String> targets, Runnable more) {
         Thread t = Thread.ofVirtual().name("metrics-refresh").start(() -> {
             while (!Thread.currentThread().isInterrupted()) {
                 try {
                     refresh(store, targets);
+                    more.run();
                 } catch (RuntimeException e) {
                     // The database is away: the gauges keep their last values until it is back.
                 }

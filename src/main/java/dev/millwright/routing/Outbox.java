@@ -19,19 +19,27 @@ import java.util.Set;
 
 /**
  * The one way work enters the hub, inside the caller's transaction: events into the log (queued for routing
- * when a subscription may take them) and deliveries into their lanes. Ingest, inbound connectors, retries,
+ * when a subscription or a flow may take them) and deliveries into their lanes. Ingest, inbound connectors, retries,
  * replays and the routing stage all write through it; each opens a {@link Wakes} for its transaction and runs it
  * after the commit, so nothing is woken for work that was rolled back.
  */
 public final class Outbox {
     private final Router router;
+    private final java.util.function.Predicate<String> flowsTake;
     private final WorkSignal signal;
     private final Runnable wakeRouting;
 
-    public Outbox(Router router, WorkSignal signal, Runnable wakeRouting) {
+    /** @param flowsTake whether a flow starts on, or waits for, events of a type (they are queued for routing too) */
+    public Outbox(Router router, java.util.function.Predicate<String> flowsTake, WorkSignal signal, Runnable wakeRouting) {
         this.router = router;
+        this.flowsTake = flowsTake;
         this.signal = signal;
         this.wakeRouting = wakeRouting;
+    }
+
+    /** Whether the routing stage has anything to do with events of this type. */
+    public boolean takes(String type) {
+        return router.takesAny(type) || flowsTake.test(type);
     }
 
     public Router router() {
@@ -41,15 +49,22 @@ public final class Outbox {
     /** What one transaction wrote that someone must be told about once it commits. */
     public final class Wakes {
         private final Set<LaneRef> lanes = new HashSet<>();
+        private final Set<Runnable> others = new java.util.LinkedHashSet<>();
         private boolean routing;
 
         private Wakes() {
+        }
+
+        /** Another stage to wake on this node once the transaction commits (each runs once, however often added). */
+        public void add(Runnable wake) {
+            others.add(wake);
         }
 
         /** After commit, on this node (other nodes heard it through NOTIFY on commit). */
         public void run() {
             if (routing) wakeRouting.run();
             signal.wakeLocal(lanes);
+            others.forEach(Runnable::run);
         }
     }
 
@@ -67,7 +82,7 @@ public final class Outbox {
         List<Long> routed = new ArrayList<>(seqs.size());
         for (CloudEvent e : events) {
             Long seq = seqs.get(EventStore.Key.of(e));
-            if (seq != null && router.takesAny(e.type())) routed.add(seq);
+            if (seq != null && takes(e.type())) routed.add(seq);
         }
         if (!routed.isEmpty()) {
             RoutingQueue.enqueue(c, routed);

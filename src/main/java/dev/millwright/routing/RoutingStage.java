@@ -15,9 +15,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Where stored events become deliveries. Intake only appends events and queues them; this stage takes queued
- * commits oldest first, routes their events and writes the deliveries in the same transaction that removes
- * them from the queue. Every node runs one; a transaction-scoped lock lets one route at a time, so a key's
+ * Where stored events become deliveries (and reach process flows: instances started, waits answered). Intake only
+ * appends events and queues them; this stage takes queued commits oldest first, routes their events and writes the
+ * deliveries in the same transaction that removes them from the queue. Every node runs one; a transaction-scoped lock lets one route at a time, so a key's
  * deliveries keep the order of its events. Woken by intake commits (directly on this node, by NOTIFY on others),
  * with a slow poll as the safety net. Intake comes first: while it is saturated, routing (and so posting, which
  * only has routed work) slows to a floor rate, and catches up the moment intake has room.
@@ -31,6 +31,7 @@ public final class RoutingStage implements AutoCloseable {
 
     private final DataSource ds;
     private final Outbox outbox;
+    private final RoutedEvents flows;
     private final HubMetrics metrics;
     private final int maxCommits;
     private final Duration pollInterval;
@@ -57,10 +58,11 @@ public final class RoutingStage implements AutoCloseable {
      *               most {@code floor} events per second (0: never slows), one queued commit at a time. Below that
      *               rate the floor would keep up with intake anyway, and slowing down would only add latency.
      */
-    public RoutingStage(DataSource ds, Outbox outbox, HubMetrics metrics, int maxCommits, Duration pollInterval,
+    public RoutingStage(DataSource ds, Outbox outbox, RoutedEvents flows, HubMetrics metrics, int maxCommits, Duration pollInterval,
                         IntakeLoad intake, int floor) {
         this.ds = ds;
         this.outbox = outbox;
+        this.flows = flows;
         this.metrics = metrics;
         this.maxCommits = maxCommits;
         this.pollInterval = pollInterval;
@@ -123,6 +125,7 @@ public final class RoutingStage implements AutoCloseable {
             for (RoutingQueue.QueuedEvent q : taken.get()) {
                 CloudEvent e = CloudEvent.fromLog(q.seq(), q.id(), q.source(), q.type(), q.subject(), q.body());
                 deliveries.addAll(outbox.router().route(e, q.seq()));
+                flows.take(c, e, q.seq(), wakes);
             }
             outbox.appendDeliveries(c, deliveries, wakes);
             return taken.get().size();

@@ -40,7 +40,7 @@ class RoutingStageTest {
         Router router = new Router(List.of(new Subscription("holds", "test.routing", "erp", "/holds", null, "subject", true)), 8);
         WorkSignal signal = new WorkSignal(db, "n1", lanes -> { }, () -> { }, () -> { });
         opened.add(signal);
-        outbox = new Outbox(router, signal, () -> { });
+        outbox = new Outbox(router, type -> false, signal, () -> { });
     }
 
     @AfterEach
@@ -62,7 +62,7 @@ class RoutingStageTest {
                 return 10_000;
             }
         };
-        RoutingStage stage = new RoutingStage(db.dataSource(), outbox, new HubMetrics(), 20, Duration.ofMillis(100), load, floor);
+        RoutingStage stage = new RoutingStage(db.dataSource(), outbox, RoutedEvents.NONE, new HubMetrics(), 20, Duration.ofMillis(100), load, floor);
         opened.add(stage);
         return stage;
     }

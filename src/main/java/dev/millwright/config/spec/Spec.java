@@ -34,6 +34,8 @@ public sealed interface Spec {
     enum Type {
         STRING("string"), INTEGER("integer"), NUMBER("number"), BOOLEAN("boolean"),
         DURATION("duration (500ms, 10s, 5m, 1h, 7d)"), URL("http(s) URL"),
+        /** A JSONata expression, compiled when the plant is loaded. */
+        EXPRESSION("JSONata expression"),
         /** A secret reference: ${env:NAME} or ${file:/path}, never the secret itself. */
         SECRET("secret reference (${env:NAME} or ${file:/path})"),
         /** A string that may be a literal, or a secret reference. */
@@ -94,6 +96,10 @@ public sealed interface Spec {
 
     static Scalar duration() {
         return new Scalar(Type.DURATION, List.of(), null, null);
+    }
+
+    static Scalar expression() {
+        return new Scalar(Type.EXPRESSION, List.of(), null, null);
     }
 
     static Scalar url() {

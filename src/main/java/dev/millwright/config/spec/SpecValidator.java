@@ -174,7 +174,7 @@ public final class SpecValidator {
 
     private Object convert(String text, Spec.Scalar spec) {
         switch (spec.type()) {
-            case STRING -> {
+            case STRING, EXPRESSION -> {
                 if (text.isBlank()) return new Problem("must not be empty");
                 if (!spec.allowed().isEmpty() && !spec.allowed().contains(text)) {
                     return new Problem("'" + text + "' is not one of " + String.join(", ", spec.allowed()));

@@ -1,0 +1,181 @@
+package dev.millwright.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.millwright.event.Json;
+import dev.millwright.flow.Flow;
+import dev.millwright.flow.FlowEngine;
+import dev.millwright.store.FlowStore;
+import io.javalin.http.Context;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Process flows: definitions, instances with their timelines, and what people do to them (start, signal, retry, cancel). */
+final class FlowsApi {
+    private static final Set<String> STATES = Set.of("running", "waiting", "compensating", "completed", "failed", "cancelled");
+
+    private final FlowEngine flows;
+
+    FlowsApi(FlowEngine flows) {
+        this.flows = flows;
+    }
+
+    void definitions(Context ctx) {
+        Map<String, List<FlowStore.Definition>> versions = new LinkedHashMap<>();
+        for (FlowStore.Definition d : flows.definitions()) versions.computeIfAbsent(d.name(), k -> new ArrayList<>()).add(d);
+        List<Map<String, Object>> items = new ArrayList<>();
+        for (Flow f : flows.catalog().current()) {
+            Map<String, Object> item = new LinkedHashMap<>();
+            item.put("name", f.name());
+            item.put("description", f.description());
+            item.put("version", f.version());
+            item.put("trigger", Map.of("on", f.trigger().on(), "key", f.trigger().keyText()));
+            item.put("steps", f.steps().stream().map(s -> Map.of("id", s.id(), "kind", s.kind().name())).toList());
+            item.put("versions", versions.getOrDefault(f.name(), List.of()).stream()
+                    .map(d -> Map.of("version", d.version(), "loadedAt", d.loadedAt().toString(), "activeInstances", d.active())).toList());
+            items.add(item);
+        }
+        JsonBody.send(ctx, 200, Map.of("items", items));
+    }
+
+    void start(Context ctx) {
+        String name = ctx.pathParam("name");
+        if (flows.catalog().current(name) == null) throw ApiException.notFound("no flow '" + name + "'");
+        JsonNode body = JsonBody.read(ctx, Set.of("key", "data"));
+        JsonNode key = body.get("key");
+        if (key != null && !key.isNull() && (!key.isTextual() || key.asText().isBlank())) {
+            throw new ApiException(new Problem(400, "Invalid start request", null,
+                    List.of(new dev.millwright.ingest.Violation("/key", "must be a non-empty string"))));
+        }
+        String startKey = ctx.header("Idempotency-Key");
+        FlowEngine.Started started = flows.start(name, key == null || key.isNull() ? null : key.asText(), body.get("data"),
+                startKey == null || startKey.isBlank() ? null : startKey, ctx.attribute(Auth.ACTOR));
+        switch (started) {
+            case FlowEngine.Created c -> {
+                ctx.header("Location", "/api/v1/flow-instances/" + c.id());
+                JsonBody.send(ctx, 201, Map.of("id", c.id(), "created", true));
+            }
+            case FlowEngine.Repeated r -> {
+                ctx.header("Location", "/api/v1/flow-instances/" + r.id());
+                JsonBody.send(ctx, 200, Map.of("id", r.id(), "created", false));
+            }
+            case FlowEngine.Active a -> throw new ApiException(Problem.of(409, "Instance active",
+                    "flow " + name + " already has an active instance " + a.id() + " for key '" + a.key() + "': one per key"));
+            case FlowEngine.Invalid i -> throw ApiException.badRequest(i.why());
+        }
+    }
+
+    void list(Context ctx) {
+        Params p = new Params(ctx);
+        String flow = p.text("flow"), key = p.text("key");
+        String state = p.parsed("state", v -> {
+            if (!STATES.contains(v)) throw new IllegalArgumentException("'" + v + "' is not one of " + String.join(", ", STATES.stream().sorted().toList()));
+            return v;
+        });
+        long after = p.longValue("after", 0, 0, Long.MAX_VALUE);
+        int limit = (int) p.longValue("limit", 100, 1, 1000);
+        p.check();
+        List<FlowStore.Instance> page = flows.instances(flow, state, key, after, limit);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("items", page.stream().map(FlowsApi::view).toList());
+        out.put("next", page.size() == limit ? page.getLast().id() : null);
+        JsonBody.send(ctx, 200, out);
+    }
+
+    void get(Context ctx) {
+        long id = Params.pathId(ctx, "flow instance");
+        FlowStore.Instance i = flows.instance(id).orElseThrow(() -> ApiException.notFound("no flow instance " + id));
+        Map<String, Object> out = view(i);
+        out.put("trigger", json(i.trigger()));
+        out.put("timeline", flows.timeline(id).stream().map(t -> {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("step", t.step());
+            row.put("kind", t.kind());
+            row.put("iteration", t.iteration());
+            row.put("attempt", t.attempt());
+            row.put("state", t.state());
+            row.put("result", t.result() == null ? null : json(t.result()));
+            row.put("error", t.error());
+            row.put("note", t.input());
+            row.put("deliveryId", t.deliveryId());
+            row.put("startedAt", t.startedAt() == null ? null : t.startedAt().toString());
+            row.put("endedAt", t.endedAt() == null ? null : t.endedAt().toString());
+            row.put("durationMs", t.endedAt() == null ? null : java.time.Duration.between(t.startedAt(), t.endedAt()).toMillis());
+            return row;
+        }).toList());
+        JsonBody.send(ctx, 200, out);
+    }
+
+    void signal(Context ctx) {
+        long id = Params.pathId(ctx, "flow instance");
+        JsonNode body = JsonBody.read(ctx, Set.of("name", "data"));
+        JsonNode name = body.get("name");
+        if (name == null || !name.isTextual() || name.asText().isBlank()) {
+            throw new ApiException(new Problem(400, "Invalid signal", null, List.of(new dev.millwright.ingest.Violation("/name", "is required: the signal's name"))));
+        }
+        answer(ctx, id, flows.signal(id, name.asText(), body.get("data"), ctx.attribute(Auth.ACTOR)), "Not waiting for this signal");
+    }
+
+    void retry(Context ctx) {
+        long id = Params.pathId(ctx, "flow instance");
+        answer(ctx, id, flows.retry(id, ctx.attribute(Auth.ACTOR)), "Not retryable");
+    }
+
+    void cancel(Context ctx) {
+        long id = Params.pathId(ctx, "flow instance");
+        answer(ctx, id, flows.cancel(id, ctx.attribute(Auth.ACTOR)), "Not cancellable");
+    }
+
+    void expired(Context ctx) {
+        Params p = new Params(ctx);
+        long after = p.longValue("after", 0, 0, Long.MAX_VALUE);
+        int limit = (int) p.longValue("limit", 100, 1, 1000);
+        p.check();
+        List<FlowStore.Expired> page = flows.expired(after, limit);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("items", page);
+        out.put("next", page.size() == limit ? page.getLast().id() : null);
+        JsonBody.send(ctx, 200, out);
+    }
+
+    private static void answer(Context ctx, long id, FlowEngine.Acted acted, String refusedTitle) {
+        switch (acted) {
+            case FlowEngine.Done d -> JsonBody.send(ctx, 200, view(d.instance()));
+            case FlowEngine.NotFound n -> throw ApiException.notFound("no flow instance " + id);
+            case FlowEngine.Refused r -> throw new ApiException(Problem.of(409, refusedTitle, r.why()));
+        }
+    }
+
+    private static Map<String, Object> view(FlowStore.Instance i) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("id", i.id());
+        out.put("flow", i.flow());
+        out.put("version", i.version());
+        out.put("key", i.key());
+        out.put("state", i.state());
+        out.put("step", i.position());
+        out.put("waitingFor", i.waitingFor());
+        out.put("dueAt", i.dueAt() == null ? null : i.dueAt().toString());
+        out.put("error", i.error());
+        out.put("failedStep", i.failedStep());
+        out.put("escalation", i.escalation());
+        out.put("escalatedAt", i.escalatedAt() == null ? null : i.escalatedAt().toString());
+        out.put("vars", json(i.vars()));
+        out.put("createdAt", i.createdAt() == null ? null : i.createdAt().toString());
+        out.put("updatedAt", i.updatedAt() == null ? null : i.updatedAt().toString());
+        out.put("endedAt", i.endedAt() == null ? null : i.endedAt().toString());
+        return out;
+    }
+
+    private static JsonNode json(String text) {
+        try {
+            return Json.MAPPER.readTree(text);
+        } catch (IOException e) {
+            return Json.MAPPER.getNodeFactory().textNode(text);
+        }
+    }
+}

@@ -1,0 +1,330 @@
+package dev.millwright.flow;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.millwright.contracts.Contracts;
+import dev.millwright.delivery.WakeUp;
+import dev.millwright.event.Json;
+import dev.millwright.mapping.Fetcher;
+import dev.millwright.mapping.Mapping;
+import dev.millwright.mapping.MappingFunctions;
+import dev.millwright.metrics.HubMetrics;
+import dev.millwright.routing.Outbox;
+import dev.millwright.routing.RoutedEvents;
+import dev.millwright.store.AuditStore;
+import dev.millwright.store.Database;
+import dev.millwright.store.DeliveryReplies;
+import dev.millwright.store.FlowStore;
+import dev.millwright.store.Jdbc;
+import dev.millwright.store.Notifications;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Runs flow instances on this node: worker threads claim instances that have work (due, answered by a settlement,
+ * woken by an event) with FOR UPDATE SKIP LOCKED and advance each in the claiming transaction, so any number of nodes
+ * share the work and a dead node's instances are free the moment its connections close. Woken by NOTIFY (starts,
+ * matched waits, settlements); polling is only the safety net. Also the actions people take: start, signal, retry,
+ * cancel.
+ */
+public final class FlowEngine implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(FlowEngine.class);
+    /** An instance whose advance failed on the database is looked at again after this, not in a hot loop. */
+    private static final Duration AFTER_ERROR = Duration.ofSeconds(5);
+
+    private final Database db;
+    private final FlowCatalog catalog;
+    private final FlowRunner runner;
+    private final FlowIntake intake;
+    private final Expressions expressions;
+    private final Outbox outbox;
+    private final HubMetrics metrics;
+    private final Clock clock;
+    private final int batch;
+    private final Duration poll;
+    private final List<Thread> workers = new ArrayList<>();
+    private final List<WakeUp> wakeUps = new ArrayList<>();
+    private final List<Notifications> listeners = new ArrayList<>();
+    private final FlowWake wake;
+    private volatile boolean running = true;
+
+    /** Settings of the flow workers. */
+    public record Settings(int workers, int batch, Duration poll) {
+    }
+
+    /**
+     * @param outbox filled in by {@link #start} (the outbox needs to know which types flows take before the engine exists)
+     */
+    public FlowEngine(Database db, FlowCatalog catalog, MappingFunctions functions, Contracts contracts, Map<String, ? extends Fetcher> fetchers,
+                      Outbox outbox, HubMetrics metrics, Clock clock, String plant, Settings settings) {
+        this.db = db;
+        this.catalog = catalog;
+        this.outbox = outbox;
+        this.metrics = metrics;
+        this.clock = clock;
+        this.batch = settings.batch();
+        this.poll = settings.poll();
+        this.expressions = new Expressions(functions);
+        this.wake = new FlowWake(this::wake);
+        this.runner = new FlowRunner(catalog, expressions, outbox, contracts, fetchers, metrics, clock, plant);
+        this.intake = new FlowIntake(catalog, expressions, wake, metrics, clock);
+        for (int i = 0; i < settings.workers(); i++) wakeUps.add(new WakeUp());
+    }
+
+    /** What the routing stage hands routed events to. */
+    public RoutedEvents intake() {
+        return intake;
+    }
+
+    public FlowEngine start() {
+        String schema = db.schema();
+        for (String channel : List.of(FlowWake.CHANNEL, DeliveryReplies.CHANNEL)) {
+            listeners.add(new Notifications(db, channel, note -> {
+                if (note.equals(schema)) wake();
+            }, this::wake));
+        }
+        for (int i = 0; i < wakeUps.size(); i++) {
+            WakeUp w = wakeUps.get(i);
+            workers.add(Thread.ofPlatform().name("flow-worker-" + i).daemon().start(() -> work(w)));
+        }
+        return this;
+    }
+
+    public void wake() {
+        wakeUps.forEach(WakeUp::wake);
+    }
+
+    private void work(WakeUp wakeUp) {
+        while (running) {
+            Duration pause;
+            try {
+                int advanced = turn();
+                pause = advanced >= batch ? Duration.ZERO : untilNextDue();
+            } catch (RuntimeException e) {
+                log.warn("flow worker: {}; trying again in {}", e.getMessage(), poll);
+                pause = poll;
+            }
+            if (pause.isZero()) continue;
+            try {
+                wakeUp.await(pause);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /** The sooner of the poll interval and the next timer. */
+    private Duration untilNextDue() {
+        Instant next = Jdbc.withConnection(db.dataSource(), FlowStore::nextDue).orElse(null);
+        if (next == null) return poll;
+        Duration d = Duration.between(clock.instant(), next);
+        if (d.isNegative() || d.isZero()) return Duration.ofMillis(1);
+        return d.compareTo(poll) < 0 ? d : poll;
+    }
+
+    /** One claim: advances each claimed instance in its own savepoint, so one that fails on the database holds up no other. */
+    int turn() {
+        Outbox.Wakes wakes = outbox.wakes();
+        int n = Jdbc.inTransaction(db.dataSource(), c -> {
+            List<FlowStore.Instance> claimed = FlowStore.claim(c, clock.instant(), batch);
+            for (FlowStore.Instance row : claimed) {
+                Savepoint sp = c.setSavepoint();
+                try {
+                    runner.advance(c, row, new FlowRunner.Resume(), wakes);
+                    c.releaseSavepoint(sp);
+                } catch (SQLException | RuntimeException e) {
+                    c.rollback(sp);
+                    log.warn("flow {} instance {}: advance failed ({}); looked at again in {}", row.flow(), row.id(), e.getMessage(), AFTER_ERROR);
+                    FlowStore.postpone(c, row.id(), clock.instant().plus(AFTER_ERROR));
+                }
+            }
+            return claimed.size();
+        });
+        wakes.run();
+        return n;
+    }
+
+    /** The outcome of an action on an instance. */
+    public sealed interface Acted {
+    }
+
+    public record Done(FlowStore.Instance instance) implements Acted {
+    }
+
+    public record NotFound() implements Acted {
+    }
+
+    public record Refused(String why) implements Acted {
+    }
+
+    /** Sends a person's decision to an instance waiting for that signal. */
+    public Acted signal(long id, String name, JsonNode data, String actor) {
+        return act(id, actor, "flow.signal", "signal '" + name + "'", row -> {
+            Optional<String> waiting = FlowRunner.waitingSignal(row);
+            if (waiting.isEmpty() || !waiting.get().equals(name)) {
+                return "instance " + id + " is not waiting for signal '" + name + "'" + (waiting.map(w -> " (it waits for signal '" + w + "')")
+                        .orElse(" (it is " + row.state() + (row.waitingFor() == null ? "" : ", waiting for " + row.waitingFor()) + ")"));
+            }
+            return null;
+        }, new FlowRunner.Signal(name, data == null ? Json.MAPPER.nullNode() : data));
+    }
+
+    /** Runs a failed instance's failed step again (a call under the same Idempotency-Key). */
+    public Acted retry(long id, String actor) {
+        return act(id, actor, "flow.retry-step", "retry", row -> row.state().equals("failed") ? null
+                : "instance " + id + " is " + row.state() + ": only a failed instance has a step to retry", new FlowRunner.RetryStep());
+    }
+
+    /** Cancels an active instance: completed steps' compensations run, newest first. */
+    public Acted cancel(long id, String actor) {
+        return act(id, actor, "flow.cancel", "cancel", row -> switch (row.state()) {
+            case "completed", "cancelled" -> "instance " + id + " has ended (" + row.state() + ")";
+            case "compensating" -> "instance " + id + " is already compensating";
+            default -> null;
+        }, new FlowRunner.Cancel(actor));
+    }
+
+    private interface Check {
+        String refusal(FlowStore.Instance row);
+    }
+
+    private Acted act(long id, String actor, String action, String what, Check check, FlowRunner.Input input) {
+        Outbox.Wakes wakes = outbox.wakes();
+        Acted result = Jdbc.inTransaction(db.dataSource(), c -> {
+            Optional<FlowStore.Instance> row = FlowStore.lock(c, id);
+            if (row.isEmpty()) return new NotFound();
+            String refusal = check.refusal(row.get());
+            if (refusal != null) return new Refused(refusal);
+            runner.advance(c, row.get(), input, wakes);
+            AuditStore.record(c, actor, action, "flow " + row.get().flow() + " instance " + id + ": " + what);
+            wake.soon(c, wakes);
+            return new Done(FlowStore.instance(c, id).orElseThrow());
+        });
+        wakes.run();
+        return result;
+    }
+
+    /** The outcome of a start through the API. */
+    public sealed interface Started {
+    }
+
+    public record Created(long id) implements Started {
+    }
+
+    /** The same Idempotency-Key started this instance before. */
+    public record Repeated(long id) implements Started {
+    }
+
+    /** The key's instance is still active. */
+    public record Active(long id, String key) implements Started {
+    }
+
+    public record Invalid(String why) implements Started {
+    }
+
+    /**
+     * Starts an instance from a request (e.g. a technician app reporting a breakdown): the request's data stands in for
+     * the trigger event's data; the key is given or computed by the trigger's key expression.
+     */
+    public Started start(String flowName, String key, JsonNode data, String startKey, String actor) {
+        Flow flow = catalog.current(flowName);
+        String eventId = startKey != null ? startKey : UUID.randomUUID().toString();
+        ObjectNode trigger = Json.MAPPER.createObjectNode();
+        trigger.put("specversion", "1.0");
+        trigger.put("id", eventId);
+        trigger.put("source", "millwright/api");
+        trigger.put("type", flow.trigger().on().replace("*", "requested"));
+        trigger.put("time", clock.instant().toString());
+        trigger.set("data", data == null ? Json.MAPPER.createObjectNode() : data);
+        String k = key;
+        if (k == null) {
+            try {
+                k = expressions.key(flow.trigger().key(), trigger);
+            } catch (Mapping.MappingException e) {
+                return new Invalid("the trigger key expression failed on the request: " + e.describe());
+            }
+            if (k == null) return new Invalid("no key: give one, or data from which the trigger key expression ('" + flow.trigger().keyText() + "') finds one");
+        }
+        String correlation = k;
+        Outbox.Wakes wakes = outbox.wakes();
+        Started result = Jdbc.inTransaction(db.dataSource(), c -> {
+            if (startKey != null) {
+                Optional<long[]> before = FlowStore.byStartKey(c, startKey, flowName);
+                if (before.isPresent()) {
+                    return before.get()[1] == 1 ? new Repeated(before.get()[0])
+                            : new Invalid("Idempotency-Key " + startKey + " already started an instance of another flow");
+                }
+            }
+            Optional<Long> id = FlowStore.start(c, flow.name(), flow.version(), correlation, trigger.toString(), null, flow.first().id(), "{}",
+                    clock.instant(), startKey);
+            if (id.isEmpty()) {
+                Optional<Long> active = FlowStore.active(c, flow.name(), correlation);
+                if (active.isPresent()) return new Active(active.get(), correlation);
+                Optional<long[]> raced = startKey == null ? Optional.empty() : FlowStore.byStartKey(c, startKey, flowName);
+                return raced.<Started>map(r -> new Repeated(r[0])).orElseGet(() -> new Invalid("the instance could not be started; try again"));
+            }
+            AuditStore.record(c, actor, "flow.start", "flow " + flow.name() + " instance " + id.get() + " for key " + correlation);
+            metrics.flowStarted(flow.name());
+            wake.soon(c, wakes);
+            return new Created(id.get());
+        });
+        wakes.run();
+        return result;
+    }
+
+    public FlowCatalog catalog() {
+        return catalog;
+    }
+
+    public List<FlowStore.Instance> instances(String flow, String state, String key, long afterId, int limit) {
+        return Jdbc.withConnection(db.dataSource(), c -> FlowStore.list(c, flow, state, key, afterId, limit));
+    }
+
+    public Optional<FlowStore.Instance> instance(long id) {
+        return Jdbc.withConnection(db.dataSource(), c -> FlowStore.instance(c, id));
+    }
+
+    public List<FlowStore.TimelineRow> timeline(long id) {
+        return Jdbc.withConnection(db.dataSource(), c -> FlowStore.timeline(c, id));
+    }
+
+    public List<FlowStore.Definition> definitions() {
+        return Jdbc.withConnection(db.dataSource(), FlowStore::definitions);
+    }
+
+    /** Kept events no wait took before they expired. */
+    public List<FlowStore.Expired> expired(long afterId, int limit) {
+        return Jdbc.withConnection(db.dataSource(), c -> FlowStore.expired(c, clock.instant(), afterId, limit));
+    }
+
+    /** Refreshes the expired-inbox gauge (called on the metrics timer). */
+    public void refreshMetrics() {
+        metrics.flowInboxExpired(Jdbc.withConnection(db.dataSource(), c -> FlowStore.expiredCount(c, clock.instant())));
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        listeners.forEach(Notifications::close);
+        wake();
+        for (Thread t : workers) {
+            try {
+                t.join(Duration.ofSeconds(10));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

@@ -1,0 +1,133 @@
+package dev.millwright.flow;
+
+import dev.millwright.config.spec.Spec;
+
+import java.util.List;
+
+import static dev.millwright.config.spec.Spec.bool;
+import static dev.millwright.config.spec.Spec.duration;
+import static dev.millwright.config.spec.Spec.expression;
+import static dev.millwright.config.spec.Spec.listOf;
+import static dev.millwright.config.spec.Spec.object;
+import static dev.millwright.config.spec.Spec.oneOf;
+import static dev.millwright.config.spec.Spec.optional;
+import static dev.millwright.config.spec.Spec.required;
+import static dev.millwright.config.spec.Spec.string;
+
+/**
+ * The spec of a flow file (flows/NAME.yaml): validates it, and generates its reference page and JSON Schema. A step is
+ * an id plus exactly one kind key (call, wait, set, ...); the kinds are listed in {@link #KINDS}.
+ */
+public final class FlowSpec {
+    private FlowSpec() {
+    }
+
+    private static final String EXPRESSIONS = " A JSONata expression over {trigger, vars, instance}: the trigger event, the instance's variables, "
+            + "and {id, flow, key}.";
+
+    static final Spec.Obj CALL = object(
+            required("system", string(), "The system to call (systems/<name>.yaml).", "erp"),
+            optional("operation", string(), null, "Its operation (outbound.http.operations); absent: the system's plain delivery (POST of the event)."),
+            required("data", expression(), "The call's data." + EXPRESSIONS + " It travels as the data of an event "
+                    + "that the operation's mapping shapes for the system.", "{ \"lot\": trigger.data.lot.id }"),
+            optional("type", string(), null, "The event type the call carries (default: flow.<flow>.<step>); a catalog type is validated against its contract."),
+            optional("subject", expression(), null, "The event's subject (default: the instance's correlation key).")
+    );
+
+    static final Spec.Obj LOOKUP = object(
+            required("system", string(), "The system to ask.", "erp"),
+            required("operation", string(), "A GET operation of it (its cache settings apply).", "stock"),
+            required("key", expression(), "What to look up: replaces {key} in the operation's path." + EXPRESSIONS, "trigger.data.material.id")
+    );
+
+    static final Spec.Obj EMIT = object(
+            required("type", string(), "The event type (validated against its contract when in the catalog).", "quality.hold.placed"),
+            required("data", expression(), "The event's data." + EXPRESSIONS, "{ \"lot\": trigger.data.lot }"),
+            optional("subject", expression(), null, "The event's subject (default: the instance's correlation key).")
+    );
+
+    static final Spec.Obj WAIT = object(
+            required("on", string(), "The event type waited for.", "maintenance.workorder.completed"),
+            optional("key", expression(), null, "The correlation value of an arriving event, over the event, e.g. data.workOrder.id "
+                    + "(default: the flow's trigger key expression)."),
+            optional("equals", expression(), null, "What that value must equal, computed when the wait starts, e.g. vars.workOrder.wonum."
+                    + EXPRESSIONS + " Default: the instance's correlation key."),
+            optional("match", expression(), null, "A further condition over {event, trigger, vars}: an event for which it is not true is left for others."),
+            optional("consume", bool(), true, "Whether the event is taken (no other wait gets it) or only observed."),
+            optional("keepFor", duration(), "1d", "How long an arriving event is kept for a wait that has not started yet."),
+            required("timeout", duration(), "How long to wait.", "7d"),
+            optional("onTimeout", string(), null, "The step to go to on timeout; absent: the instance fails with 'timed out'.")
+    );
+
+    static final Spec.Obj SIGNAL = object(
+            required("name", string(), "The signal's name, as sent to POST /api/v1/flow-instances/{id}/signal.", "disposition"),
+            required("timeout", duration(), "How long to wait for it.", "3d"),
+            optional("onTimeout", string(), null, "The step to go to on timeout; absent: the instance fails with 'timed out'.")
+    );
+
+    static final Spec.Obj IF = object(
+            required("condition", expression(), "A condition." + EXPRESSIONS, "vars.defectRate > 0.02"),
+            required("then", string(), "The step to go to when it is true.", "supplier-case"),
+            optional("else", string(), null, "The step to go to otherwise (default: the next step).")
+    );
+
+    static final Spec.Obj ESCALATE = object(
+            required("reason", expression(), "Why, as people will read it." + EXPRESSIONS, "'work order ' & vars.workOrder.wonum & ' overdue'")
+    );
+
+    static final Spec.Obj FAIL = object(
+            required("reason", expression(), "Why." + EXPRESSIONS, "'lot scrapped'")
+    );
+
+    /** What undoes a completed step: a call or an event, run as ordinary durable steps in reverse order. */
+    static final Spec.Obj COMPENSATE = object(
+            optional("call", CALL, null, "A call that undoes the step."),
+            optional("emit", EMIT, null, "An event that undoes the step.")
+    );
+
+    /** The kind keys of a step: exactly one per step. */
+    public static final List<String> KINDS = List.of("call", "lookup", "emit", "wait", "signal", "delay", "until", "if", "set", "escalate",
+            "fail", "end");
+
+    static final Spec.Obj STEP = object(
+            required("id", string(), "The step's name, unique in the flow (jumps and the timeline use it).", "erp-hold"),
+            optional("call", CALL, null, "Call a system operation through the durable delivery path (order, rate limits, retries, "
+                    + "dead letters) and wait for its settlement; the answer body goes into vars.<as>."),
+            optional("lookup", LOOKUP, null, "A synchronous GET (e.g. ERP stock); the answer goes into vars.<as> (null when not found)."),
+            optional("emit", EMIT, null, "Emit a canonical event (routed to subscriptions and flows like any other)."),
+            optional("wait", WAIT, null, "Wait for a correlated event; it goes into vars.<as>. An event that arrived before the wait "
+                    + "started is kept (keepFor) and found."),
+            optional("signal", SIGNAL, null, "Wait for a person's decision through the API; its data goes into vars.<as>."),
+            optional("delay", duration(), null, "Wait this long."),
+            optional("until", expression(), null, "Wait until this time (an RFC 3339 timestamp)." + EXPRESSIONS),
+            optional("if", IF, null, "Branch."),
+            optional("set", new Spec.MapOf(expression()), null, "Set variables: name → expression." + EXPRESSIONS),
+            optional("escalate", ESCALATE, null, "Mark the instance escalated, with the reason (listed and counted), and go on."),
+            optional("fail", FAIL, null, "Stop the instance as failed, with the reason."),
+            optional("end", bool(), null, "End the instance as completed (write end: true)."),
+            optional("as", string(), null, "The variable a call, lookup, wait or signal puts its result into (default: the step id)."),
+            optional("next", string(), null, "The step after this one (default: the next in the list; after the last, the instance completes)."),
+            optional("onError", string(), null, "The step to go to when this one fails (a dead call, a failed expression); vars.error "
+                    + "holds {step, message}. Absent: the instance fails at this step, retriable through the API."),
+            optional("compensate", COMPENSATE, null, "What undoes this step once it completed: run in reverse order when the instance is "
+                    + "cancelled or fails at a later step without onError.")
+    );
+
+    public static final Spec.Obj FLOW = object(
+            required("name", string(), "The flow's name; matches the file name.", "nonconformance-to-capa"),
+            optional("description", string(), null, "What the flow is for."),
+            required("trigger", object(
+                    required("on", string(), "The event type that starts an instance: exact, 'family.*' or '*'.", "quality.inspection.failed"),
+                    optional("when", expression(), null, "A condition over the event; an event for which it is not true starts nothing."),
+                    required("key", expression(), "The correlation key over the event (the NCR, the lot, the work order): one active instance "
+                            + "per (flow, key).", "data.lot.id"),
+                    optional("onActive", oneOf("ignore", "deliver"), "ignore", "A trigger for a key whose instance is still active: ignore "
+                            + "(noted in that instance's timeline as a duplicate) or deliver (left to the instance's waits on this type, "
+                            + "which every correlatable event reaches; a wait on the trigger type is then required).")
+            ), "What starts an instance.", null),
+            required("steps", listOf(STEP), "The steps, run in order unless a step says otherwise.", null),
+            optional("onFailure", oneOf("hold", "compensate"), "hold", "When a step fails without onError (or a fail step runs): hold (the "
+                    + "instance stops as failed at that step, retriable; cancelling it runs the compensations) or compensate (the completed "
+                    + "steps' compensations run at once, newest first, and the instance ends failed).")
+    );
+}

@@ -1,0 +1,162 @@
+-- Flow statements (used only by FlowStore).
+
+-- name: define
+insert into flow_definitions (name, version, source) values (?, ?, ?) on conflict do nothing
+
+-- name: definition
+select source from flow_definitions where name = ? and version = ?
+
+-- name: definitions
+select d.name, d.version, d.loaded_at,
+       (select count(*) from flow_instances i where i.flow = d.name and i.version = d.version
+          and i.state in ('running', 'waiting', 'compensating', 'failed')) as active
+from flow_definitions d order by d.name, d.loaded_at
+
+-- A second start for an active (flow, key), or a repeated start key, inserts nothing.
+-- name: start
+insert into flow_instances (flow, version, correlation_key, trigger_event, trigger_seq, position, vars, due_at, start_key)
+values (?, ?, ?, ?, ?, ?, ?, ?, ?)
+on conflict do nothing
+returning id
+
+-- name: active
+select id from flow_instances where flow = ? and correlation_key = ? and state in ('running', 'waiting', 'compensating', 'failed')
+
+-- name: by_start_key
+select id, flow from flow_instances where start_key = ?
+
+-- Instances a worker should advance: due (runnable, or a timer fired), woken by a matching event, or answered by a
+-- call's settlement. Each is locked for the whole advance; instances other workers hold are skipped.
+-- name: claim_due
+select id, flow, version, correlation_key, state::text, position, step_row, attempt, iterations, vars, trigger_event, trigger_seq,
+       waiting_for, due_at, compensable, error, failed_step, escalation, created_at, updated_at, ended_at, escalated_at
+from flow_instances
+where due_at <= ? and state in ('running', 'waiting', 'compensating')
+order by due_at
+limit ?
+for update skip locked
+
+-- name: claim_matched
+select id, flow, version, correlation_key, state::text, position, step_row, attempt, iterations, vars, trigger_event, trigger_seq,
+       waiting_for, due_at, compensable, error, failed_step, escalation, created_at, updated_at, ended_at, escalated_at
+from flow_instances
+where id in (select instance_id from flow_waits where matched limit ?) and state = 'waiting'
+limit ?
+for update skip locked
+
+-- name: claim_replied
+select id, flow, version, correlation_key, state::text, position, step_row, attempt, iterations, vars, trigger_event, trigger_seq,
+       waiting_for, due_at, compensable, error, failed_step, escalation, created_at, updated_at, ended_at, escalated_at
+from flow_instances
+where id in (select i.id from delivery_replies r join flow_instances i on i.id = substr(r.reply_to, 6)::bigint
+             where r.reply_to like 'flow:%' and i.state in ('waiting', 'compensating') order by r.delivery_id limit ?)
+limit ?
+for update skip locked
+
+-- One instance, locked, for an action from the API (signal, retry, cancel); waits for a worker that holds it.
+-- name: lock
+select id, flow, version, correlation_key, state::text, position, step_row, attempt, iterations, vars, trigger_event, trigger_seq,
+       waiting_for, due_at, compensable, error, failed_step, escalation, created_at, updated_at, ended_at, escalated_at
+from flow_instances where id = ?
+for update
+
+-- name: save
+update flow_instances set state = ?::flow_state, position = ?, step_row = ?, attempt = ?, iterations = ?, vars = ?, waiting_for = ?,
+       due_at = ?, compensable = ?, error = ?, failed_step = ?, escalation = coalesce(?, escalation),
+       escalated_at = case when ? then coalesce(escalated_at, ?) else escalated_at end,
+       updated_at = ?, ended_at = ?
+where id = ?
+
+-- name: step_open
+insert into flow_steps (instance_id, step, kind, iteration, attempt, state, input, started_at)
+values (?, ?, ?, ?, ?, 'waiting', ?, ?)
+returning id
+
+-- name: step_close
+update flow_steps set state = ?, result = ?, error = ?, ended_at = ?, delivery_id = coalesce(?, delivery_id) where id = ?
+
+-- name: step_delivery
+update flow_steps set delivery_id = ? where id = ?
+
+-- name: note
+insert into flow_steps (instance_id, step, kind, iteration, attempt, state, input, started_at, ended_at)
+values (?, ?, ?, 1, 1, 'noted', ?, ?, ?)
+
+-- name: timeline
+select id, step, kind, iteration, attempt, state, input, result, error, delivery_id, started_at, ended_at
+from flow_steps where instance_id = ? order by id
+
+-- name: instance
+select id, flow, version, correlation_key, state::text, position, step_row, attempt, iterations, vars, trigger_event, trigger_seq,
+       waiting_for, due_at, compensable, error, failed_step, escalation, created_at, updated_at, ended_at, escalated_at
+from flow_instances where id = ?
+
+-- name: list
+select id, flow, version, correlation_key, state::text, position, step_row, attempt, iterations, vars, trigger_event, trigger_seq,
+       waiting_for, due_at, compensable, error, failed_step, escalation, created_at, updated_at, ended_at, escalated_at
+from flow_instances
+where (?::text is null or flow = ?) and (?::text is null or state = ?::flow_state) and (?::text is null or correlation_key = ?)
+  and id > ?
+order by id
+limit ?
+
+-- Correlation: one lock per (flow, wait step, key), taken by the routing stage before it keeps an event and by a
+-- worker before it looks for one, so an event and a wait that start at the same moment always meet.
+-- name: correlation_lock
+select pg_advisory_xact_lock(hashtext(current_schema() || '/' || ? || '/' || ?), hashtext(?))
+
+-- name: inbox_keep
+insert into flow_inbox (flow, step, key, event_seq, event, expires_at) values (?, ?, ?, ?, ?, ?)
+on conflict do nothing
+
+-- name: waits_match
+update flow_waits set matched = true where flow = ? and step = ? and key = ? and not matched
+returning instance_id
+
+-- Kept events for a wait, oldest first, not yet taken nor expired.
+-- name: inbox_open
+select id, event_seq, event from flow_inbox
+where flow = ? and step = ? and key = ? and taken_at is null and expires_at > ?
+order by id
+limit 100
+
+-- name: inbox_take
+update flow_inbox set taken_by = ?, taken_at = ? where id = ? and taken_at is null
+
+-- name: wait_insert
+insert into flow_waits (instance_id, flow, step, key) values (?, ?, ?, ?)
+on conflict (instance_id) do update set flow = excluded.flow, step = excluded.step, key = excluded.key, matched = false
+
+-- name: wait_delete
+delete from flow_waits where instance_id = ?
+
+-- name: wait_rearm
+update flow_waits set matched = false where instance_id = ?
+
+-- name: wait_of
+select flow, step, key from flow_waits where instance_id = ?
+
+-- name: expired
+select id, flow, step, key, event_seq, received_at, expires_at from flow_inbox
+where taken_at is null and expires_at <= ? and id > ?
+order by id
+limit ?
+
+-- name: expired_count
+select count(*) from flow_inbox where taken_at is null and expires_at <= ?
+
+-- An ended instance's replies nobody will take (a call still out when it was cancelled).
+-- name: replies_drop
+delete from delivery_replies where reply_to = ?
+
+-- name: wait_key
+select key from flow_waits where instance_id = ?
+
+-- name: event_seq_of
+select seq from events where source = ? and id = ?
+
+-- name: next_due
+select min(due_at) from flow_instances where due_at is not null
+
+-- name: postpone
+update flow_instances set due_at = ? where id = ?

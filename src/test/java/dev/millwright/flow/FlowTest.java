@@ -1,0 +1,310 @@
+package dev.millwright.flow;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.millwright.support.HubClient;
+import dev.millwright.support.TestHub;
+import dev.millwright.support.TestPlant;
+import dev.millwright.support.TestTarget;
+import dev.millwright.support.TestTarget.Reply;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Process flows end to end: real PostgreSQL, real HTTP systems, events in through the API, calls out through the delivery path. */
+class FlowTest {
+    @TempDir
+    static Path dir;
+    static TestTarget erp;
+    static TestTarget eam;
+    static TestHub hub;
+    static final AtomicBoolean erpRejectsParts = new AtomicBoolean(true);
+    static final AtomicInteger workOrders = new AtomicInteger();
+
+    static final String NCR = """
+            name: ncr
+            trigger:
+              on: test.inspection.failed
+              key: data.ncr
+            steps:
+              - id: hold
+                call: { system: erp, operation: hold, data: '{"lot": trigger.data.lot}' }
+                compensate:
+                  call: { system: erp, operation: release, data: '{"lot": trigger.data.lot}' }
+              - id: request
+                call: { system: eam, operation: workorder, data: '{"asset": trigger.data.asset, "ncr": instance.key}' }
+                as: workOrder
+              - id: completion
+                wait:
+                  on: test.workorder.completed
+                  key: data.wonum
+                  equals: vars.workOrder.wonum
+                  timeout: 1h
+                as: completion
+              - id: parts
+                call: { system: erp, operation: issue, data: '{"parts": vars.completion.data.parts, "order": vars.workOrder.wonum}' }
+            """;
+
+    @BeforeAll
+    static void start() throws Exception {
+        erp = new TestTarget();
+        erp.respond(r -> {
+            if (r.path().endsWith("/issues") && "reject".equals(r.event().path("parts").asText()) && erpRejectsParts.get()) {
+                return new Reply(422, "{\"error\":{\"code\":\"M7/021\",\"message\":{\"value\":\"Deficit of SL Unrestricted-use\"}}}", null);
+            }
+            return new Reply(201, "{\"document\":\"49000" + r.event().path("lot").asText("") + "\"}", null);
+        });
+        eam = new TestTarget();
+        eam.respond(r -> new Reply(201, "{\"wonum\":\"" + r.event().path("asset").asText().replace("ASSET", "WO") + "\"}", null));
+        String ops = """
+                operations:
+                  hold: { path: /holds, mapping: data.jsonata }
+                  release: { path: /holds/release, mapping: data.jsonata }
+                  issue: { path: /issues, mapping: data.jsonata }
+                  workorder: { path: /workorders, mapping: data.jsonata }
+                """;
+        TestPlant plant = new TestPlant(dir)
+                .system("erp", erp.baseUrl() + "/erp", ops + "retry: { maxAttempts: 3, initialBackoff: 100ms }\ncircuitBreaker: { failureThreshold: 0 }\n")
+                .system("eam", eam.baseUrl() + "/eam", ops + "retry: { maxAttempts: 3, initialBackoff: 100ms }\ncircuitBreaker: { failureThreshold: 0 }\n")
+                .write("mappings/data.jsonata", "data")
+                .write("flows/ncr.yaml", NCR)
+                .write("flows/overdue.yaml", """
+                        name: overdue
+                        trigger: { on: test.overdue.started, key: data.id }
+                        steps:
+                          - id: await
+                            wait: { on: test.overdue.done, timeout: 1s, onTimeout: escalate }
+                          - id: finish
+                            end: true
+                          - id: escalate
+                            escalate: { reason: "'nothing came for ' & instance.key" }
+                        """)
+                .write("flows/disposition.yaml", """
+                        name: disposition
+                        trigger: { on: test.disposition.needed, key: data.lot }
+                        steps:
+                          - id: decide
+                            signal: { name: disposition, timeout: 1h }
+                            as: decision
+                          - id: branch
+                            if: { condition: "vars.decision.release = true", then: release, else: scrap }
+                          - id: release
+                            emit: { type: test.lot.released, data: '{"lot": instance.key, "by": vars.decision.by}' }
+                            next: done
+                          - id: scrap
+                            fail: { reason: "'lot ' & instance.key & ' scrapped'" }
+                          - id: done
+                            end: true
+                        """)
+                .write("flows/undo.yaml", """
+                        name: undo
+                        onFailure: compensate
+                        trigger: { on: test.undo.started, key: data.id }
+                        steps:
+                          - id: first
+                            call: { system: erp, operation: hold, data: '{"lot": instance.key & "-1"}' }
+                            compensate: { call: { system: erp, operation: release, data: '{"lot": instance.key & "-1"}' } }
+                          - id: second
+                            call: { system: erp, operation: hold, data: '{"lot": instance.key & "-2"}' }
+                            compensate: { call: { system: erp, operation: release, data: '{"lot": instance.key & "-2"}' } }
+                          - id: third
+                            call: { system: erp, operation: issue, data: '{"parts": "reject"}' }
+                        """);
+        hub = TestHub.start("flows", plant);
+    }
+
+    @AfterAll
+    static void stop() {
+        hub.close();
+        erp.close();
+        eam.close();
+    }
+
+    private static void post(String id, String type, String data) {
+        HubClient.Response r = hub.client.postEvents("application/cloudevents+json", HubClient.event(id, type, null, data));
+        assertThat(r.status()).as(r.body()).isEqualTo(202);
+    }
+
+    private static JsonNode instanceFor(String flow, String key) {
+        JsonNode items = hub.client.get("/api/v1/flow-instances?flow=" + flow + "&key=" + key).json().path("items");
+        return items.isEmpty() ? null : hub.client.get("/api/v1/flow-instances/" + items.get(0).path("id").asLong()).json();
+    }
+
+    private static JsonNode awaitState(String flow, String key, String state) {
+        JsonNode[] last = new JsonNode[1];
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            last[0] = instanceFor(flow, key);
+            assertThat(last[0]).as("instance of %s for %s", flow, key).isNotNull();
+            assertThat(last[0].path("state").asText()).as(last[0].toPrettyString()).isEqualTo(state);
+        });
+        return last[0];
+    }
+
+    private static List<TestTarget.Received> calls(TestTarget target, String pathEnd, String field, String value) {
+        return target.received().stream().filter(r -> r.path().endsWith(pathEnd) && value.equals(r.event().path(field).asText())).toList();
+    }
+
+    @Test
+    void aFailedInspectionHoldsTheLotRequestsRepairWaitsForItThenIssuesTheParts() {
+        post("insp-1", "test.inspection.failed", "{\"ncr\":\"NCR-1\",\"lot\":\"LOT-1\",\"asset\":\"ASSET-1\"}");
+        JsonNode waiting = awaitState("ncr", "NCR-1", "waiting");
+        assertThat(waiting.path("step").asText()).isEqualTo("completion");
+        assertThat(waiting.path("vars").path("workOrder").path("wonum").asText()).isEqualTo("WO-1");
+        assertThat(calls(erp, "/holds", "lot", "LOT-1")).hasSize(1);
+
+        post("wo-done-1", "test.workorder.completed", "{\"wonum\":\"WO-1\",\"parts\":\"bearing 6204\",\"hours\":2.5}");
+        JsonNode done = awaitState("ncr", "NCR-1", "completed");
+        List<TestTarget.Received> issues = calls(erp, "/issues", "order", "WO-1");
+        assertThat(issues).hasSize(1);
+        assertThat(issues.getFirst().event().path("parts").asText()).isEqualTo("bearing 6204");
+        assertThat(done.path("vars").path("completion").path("data").path("hours").asDouble()).isEqualTo(2.5);
+        List<String> steps = new ArrayList<>();
+        done.path("timeline").forEach(t -> steps.add(t.path("step").asText() + ":" + t.path("state").asText()));
+        assertThat(steps).containsExactly("hold:completed", "request:completed", "completion:completed", "parts:completed");
+        done.path("timeline").forEach(t -> {
+            if (t.path("kind").asText().equals("call")) assertThat(t.path("deliveryId").isNumber()).as(t.toString()).isTrue();
+        });
+    }
+
+    @Test
+    void aCompletionThatArrivesBeforeTheInstanceWaitsIsNotLost() {
+        // The completion of WO-2 is in before the inspection that leads to WO-2 even arrives.
+        post("wo-done-2", "test.workorder.completed", "{\"wonum\":\"WO-2\",\"parts\":\"seal\"}");
+        post("insp-2", "test.inspection.failed", "{\"ncr\":\"NCR-2\",\"lot\":\"LOT-2\",\"asset\":\"ASSET-2\"}");
+        JsonNode done = awaitState("ncr", "NCR-2", "completed");
+        assertThat(done.path("vars").path("completion").path("id").asText()).isEqualTo("wo-done-2");
+        assertThat(calls(erp, "/issues", "order", "WO-2")).hasSize(1);
+    }
+
+    @Test
+    void aSecondTriggerForAnActiveKeyStartsNothingAndIsNotedInItsTimeline() {
+        post("insp-3a", "test.inspection.failed", "{\"ncr\":\"NCR-3\",\"lot\":\"LOT-3\",\"asset\":\"ASSET-3\"}");
+        awaitState("ncr", "NCR-3", "waiting");
+        post("insp-3b", "test.inspection.failed", "{\"ncr\":\"NCR-3\",\"lot\":\"LOT-3\",\"asset\":\"ASSET-3\"}");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            JsonNode i = instanceFor("ncr", "NCR-3");
+            List<String> notes = new ArrayList<>();
+            i.path("timeline").forEach(t -> notes.add(t.path("kind").asText() + ":" + t.path("note").asText()));
+            assertThat(notes).anyMatch(n -> n.startsWith("duplicate-trigger:event insp-3b"));
+        });
+        assertThat(hub.client.get("/api/v1/flow-instances?flow=ncr&key=NCR-3").json().path("items")).hasSize(1);
+        assertThat(calls(erp, "/holds", "lot", "LOT-3")).hasSize(1);
+    }
+
+    @Test
+    void aCallThatCannotBeDeliveredStopsTheInstanceWithTheReasonAndARetryPostsUnderTheSameKey() {
+        erpRejectsParts.set(true);
+        post("insp-4", "test.inspection.failed", "{\"ncr\":\"NCR-4\",\"lot\":\"LOT-4\",\"asset\":\"ASSET-4\"}");
+        awaitState("ncr", "NCR-4", "waiting");
+        post("wo-done-4", "test.workorder.completed", "{\"wonum\":\"WO-4\",\"parts\":\"reject\"}");
+        JsonNode failed = awaitState("ncr", "NCR-4", "failed");
+        assertThat(failed.path("failedStep").asText()).isEqualTo("parts");
+        assertThat(failed.path("error").asText()).contains("is dead").contains("422").contains("Deficit of SL Unrestricted-use");
+        String firstKey = erp.failures().stream().filter(r -> "WO-4".equals(r.event().path("order").asText())).findFirst().orElseThrow().idempotencyKey();
+
+        erpRejectsParts.set(false);
+        HubClient.Response retried = hub.client.postJson("/api/v1/flow-instances/" + failed.path("id").asLong() + "/retry-step", "{}");
+        assertThat(retried.status()).as(retried.body()).isEqualTo(200);
+        awaitState("ncr", "NCR-4", "completed");
+        List<TestTarget.Received> issued = calls(erp, "/issues", "order", "WO-4");
+        assertThat(issued).hasSize(1);
+        assertThat(issued.getFirst().idempotencyKey()).isEqualTo(firstKey);
+        erpRejectsParts.set(true);
+
+        HubClient.Response again = hub.client.postJson("/api/v1/flow-instances/" + failed.path("id").asLong() + "/retry-step", "{}");
+        assertThat(again.status()).isEqualTo(409);
+        assertThat(again.contentType()).startsWith("application/problem+json");
+    }
+
+    @Test
+    void aWaitThatTimesOutGoesToItsTimeoutStep() {
+        post("overdue-1", "test.overdue.started", "{\"id\":\"OV-1\"}");
+        JsonNode done = awaitState("overdue", "OV-1", "completed");
+        assertThat(done.path("escalation").asText()).isEqualTo("nothing came for OV-1");
+        List<String> steps = new ArrayList<>();
+        done.path("timeline").forEach(t -> steps.add(t.path("step").asText() + ":" + t.path("state").asText()));
+        assertThat(steps).containsExactly("await:timed_out", "escalate:completed");
+    }
+
+    @Test
+    void aPersonsDecisionArrivesAsASignalAndAStartThroughTheApiHonoursItsIdempotencyKey() throws Exception {
+        HubClient.Response started = startWithKey("disposition", "{\"data\":{\"lot\":\"LOT-9\"}}", "start-9");
+        assertThat(started.status()).as(started.body()).isEqualTo(201);
+        long id = started.json().path("id").asLong();
+        HubClient.Response repeated = startWithKey("disposition", "{\"data\":{\"lot\":\"LOT-9\"}}", "start-9");
+        assertThat(repeated.status()).isEqualTo(200);
+        assertThat(repeated.json().path("id").asLong()).isEqualTo(id);
+        HubClient.Response sameKey = startWithKey("disposition", "{\"data\":{\"lot\":\"LOT-9\"}}", "start-9b");
+        assertThat(sameKey.status()).isEqualTo(409);
+        assertThat(sameKey.json().path("detail").asText()).contains("already has an active instance " + id);
+        awaitState("disposition", "LOT-9", "waiting");
+
+        HubClient.Response wrong = hub.client.postJson("/api/v1/flow-instances/" + id + "/signal", "{\"name\":\"approval\"}");
+        assertThat(wrong.status()).isEqualTo(409);
+        assertThat(wrong.json().path("detail").asText()).contains("waits for signal 'disposition'");
+        HubClient.Response signalled = hub.client.postJson("/api/v1/flow-instances/" + id + "/signal",
+                "{\"name\":\"disposition\",\"data\":{\"release\":true,\"by\":\"quality lead\"}}");
+        assertThat(signalled.status()).as(signalled.body()).isEqualTo(200);
+        awaitState("disposition", "LOT-9", "completed");
+        JsonNode released = hub.client.get("/api/v1/events?type=test.lot.released").json().path("items");
+        assertThat(released).hasSize(1);
+
+        long scrapped = startWithKey("disposition", "{\"data\":{\"lot\":\"LOT-10\"}}", "start-10").json().path("id").asLong();
+        awaitState("disposition", "LOT-10", "waiting");
+        hub.client.postJson("/api/v1/flow-instances/" + scrapped + "/signal", "{\"name\":\"disposition\",\"data\":{\"release\":false}}");
+        JsonNode failed = awaitState("disposition", "LOT-10", "failed");
+        assertThat(failed.path("error").asText()).isEqualTo("lot LOT-10 scrapped");
+        assertThat(failed.path("failedStep").asText()).isEqualTo("scrap");
+    }
+
+    @Test
+    void aPermanentFailureInALateStepRunsTheCompensationsNewestFirst() {
+        post("undo-1", "test.undo.started", "{\"id\":\"U1\"}");
+        JsonNode failed = awaitState("undo", "U1", "failed");
+        assertThat(failed.path("failedStep").asText()).isEqualTo("third");
+        List<String> releases = erp.received().stream().filter(r -> r.path().endsWith("/holds/release") && r.event().path("lot").asText().startsWith("U1-"))
+                .map(r -> r.event().path("lot").asText()).toList();
+        assertThat(releases).containsExactly("U1-2", "U1-1");
+        List<String> steps = new ArrayList<>();
+        failed.path("timeline").forEach(t -> steps.add(t.path("step").asText() + ":" + t.path("state").asText()));
+        assertThat(steps).containsExactly("first:completed", "second:completed", "third:failed", "second.compensate:completed",
+                "first.compensate:completed");
+    }
+
+    @Test
+    void cancellingAWaitingInstanceUndoesWhatItDid() {
+        post("insp-5", "test.inspection.failed", "{\"ncr\":\"NCR-5\",\"lot\":\"LOT-5\",\"asset\":\"ASSET-5\"}");
+        JsonNode waiting = awaitState("ncr", "NCR-5", "waiting");
+        HubClient.Response cancelled = hub.client.postJson("/api/v1/flow-instances/" + waiting.path("id").asLong() + "/cancel", "{}");
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        awaitState("ncr", "NCR-5", "cancelled");
+        assertThat(calls(erp, "/holds/release", "lot", "LOT-5")).hasSize(1);
+        // A completion arriving later finds no waiting instance: it is kept, and expires unused.
+        post("wo-done-5", "test.workorder.completed", "{\"wonum\":\"WO-5\",\"parts\":\"x\"}");
+        assertThat(calls(erp, "/issues", "order", "WO-5")).isEmpty();
+    }
+
+    private static HubClient.Response startWithKey(String flow, String body, String key) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + hub.hub.port() + "/api/v1/flows/" + flow + "/instances"))
+                .header("Authorization", "Bearer " + HubClient.TOKEN).header("Content-Type", "application/json").header("Idempotency-Key", key)
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        try (HttpClient client = HttpClient.newHttpClient()) {
+            HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString());
+            return new HubClient.Response(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body());
+        }
+    }
+}
