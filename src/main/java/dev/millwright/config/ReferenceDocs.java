@@ -22,7 +22,7 @@ public final class ReferenceDocs {
 
                 <!-- Generated from the config specs in code (PlantSpecs). Do not edit: run `./millwright docs`. -->
 
-                A plant folder holds `millwright.yaml`, `systems/<name>.yaml` and `subscriptions/<name>.yaml`.
+                A plant folder holds `millwright.yaml`, `systems/<name>.yaml`, `subscriptions/<name>.yaml` and `flows/<name>.yaml`.
                 Unknown keys and bad values are errors that name the file, line and key. Secrets are references —
                 `${env:NAME}` or `${file:/path}` — never literal values. JSON Schemas for editors are in `docs/schema/`.
 
@@ -35,6 +35,8 @@ public final class ReferenceDocs {
         section(md, files, "millwright.yaml", "millwright", PlantSpecs.HUB);
         section(md, files, "systems/<name>.yaml", "system", PlantSpecs.SYSTEM);
         section(md, files, "subscriptions/<name>.yaml", "subscription", PlantSpecs.SUBSCRIPTION);
+        md.append(FLOWS_INTRO);
+        section(md, files, "flows/<name>.yaml", "flow", dev.millwright.flow.FlowSpec.FLOW);
         section(md, files, "tests/<name>.yaml", "mapping-test", PlantSpecs.MAPPING_TEST);
         files.put("configuration.md", md.toString());
         connector(files, "http-outbound", "HTTP out (REST)", "systems/<name>.yaml → outbound.http", PlantSpecs.HTTP_OUTBOUND);
@@ -49,6 +51,16 @@ public final class ReferenceDocs {
         files.put("contracts.md", ContractDocs.markdown(ContractCatalog.builtIn()));
         return files;
     }
+
+    private static final String FLOWS_INTRO = """
+            A flow's steps run in order unless a step jumps (`next`, `if`, `onError`, `onTimeout`). Each step has an `id` and
+            exactly one kind: """ + String.join(", ", dev.millwright.flow.FlowSpec.KINDS.stream().map(k -> "`" + k + "`").toList()) + """
+            . Expressions are JSONata over `{trigger, vars, instance}` with the mapping functions (`$xref`, `$lookup`,
+            `$fetch`, `$now`); a wait's `key` and the trigger's `key` are over the arriving event. `millwright validate` also
+            refuses a jump to an unknown step, an unreachable step, a loop without a wait, signal, delay or call, and a call,
+            lookup or compensation naming a system or operation the plant lacks.
+
+            """;
 
     /** docs/connectors/NAME.md: one connector's settings, from the same spec that validates them. */
     private static void connector(Map<String, String> files, String name, String title, String where, Spec.Obj spec) {

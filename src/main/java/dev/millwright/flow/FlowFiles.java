@@ -43,26 +43,35 @@ public final class FlowFiles {
      *                (checked when it was loaded)
      * @return the flow, or null when it has errors (added to {@code errors})
      */
+    @SuppressWarnings("unchecked")
     public static Flow parse(String file, String text, Map<String, SystemConfig> systems, List<ConfigError> errors) {
         int before = errors.size();
         Node root = compose(file, text, errors);
         if (root == null) return null;
-        @SuppressWarnings("unchecked")
-        Map<String, Object> tree = (Map<String, Object>) new SpecValidator(file, errors, noEnvironment -> null)
-                .validate(root, FlowSpec.FLOW, "");
-        if (tree == null || errors.size() > before) return null;
+        SpecValidator validator = new SpecValidator(file, errors, noEnvironment -> null);
+        Map<String, Object> tree = (Map<String, Object>) validator.validate(root, FlowSpec.SHELL, "");
+        if (tree == null) return null;
+        Node stepsNode = stepsNode(root);
+        if (!(stepsNode instanceof SequenceNode seq) || seq.getValue().isEmpty()) {
+            if (tree.containsKey("steps")) errors.add(new ConfigError(file, stepsNode == null ? 1 : stepsNode.getStartMark().getLine() + 1, "steps",
+                    "must be a non-empty list of steps"));
+            return null;
+        }
+        List<Map<String, Object>> stepTrees = new ArrayList<>();
+        for (int i = 0; i < seq.getValue().size(); i++) {
+            stepTrees.add((Map<String, Object>) validator.validate(seq.getValue().get(i), FlowSpec.STEP, "steps[" + i + "]"));
+        }
+        if (tree.get("trigger") == null) return null;
         Checker check = new Checker(file, root, errors);
         String name = (String) tree.get("name");
-        @SuppressWarnings("unchecked")
         Map<String, Object> trigger = (Map<String, Object>) tree.get("trigger");
         Flow.Trigger t = new Flow.Trigger((String) trigger.get("on"), check.expr(trigger, "when", "trigger", "when"),
                 check.expr(trigger, "key", "trigger", "key"), (String) trigger.get("key"), "deliver".equals(trigger.get("onActive")));
-        @SuppressWarnings("unchecked")
-        List<Map<String, Object>> stepTrees = (List<Map<String, Object>>) tree.get("steps");
         List<Flow.Step> steps = new ArrayList<>();
         Map<String, Flow.Step> byId = new LinkedHashMap<>();
         for (int i = 0; i < stepTrees.size(); i++) {
             Map<String, Object> s = stepTrees.get(i);
+            if (s == null) continue; // its errors are reported
             String id = (String) s.get("id");
             List<String> kinds = FlowSpec.KINDS.stream().filter(s::containsKey).toList();
             if (kinds.size() != 1) {
@@ -96,6 +105,14 @@ public final class FlowFiles {
         checkProgram(flow, check);
         if (systems != null) checkSystems(flow, systems, check);
         return errors.size() > before ? null : flow;
+    }
+
+    private static Node stepsNode(Node root) {
+        if (!(root instanceof MappingNode map)) return null;
+        for (NodeTuple t : map.getValue()) {
+            if (t.getKeyNode() instanceof ScalarNode k && k.getValue().equals("steps")) return t.getValueNode();
+        }
+        return null;
     }
 
     /** A version is the text's content hash: the same file is the same version on every node. */

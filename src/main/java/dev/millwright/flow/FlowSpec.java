@@ -113,7 +113,13 @@ public final class FlowSpec {
                     + "cancelled or fails at a later step without onError.")
     );
 
-    public static final Spec.Obj FLOW = object(
+    public static final Spec.Obj FLOW = flow(listOf(STEP));
+
+    /** The file with its steps left unchecked, so each step is checked on its own and every step's errors are reported at once. */
+    static final Spec.Obj SHELL = flow(Spec.any());
+
+    private static Spec.Obj flow(Spec steps) {
+        return object(
             required("name", string(), "The flow's name; matches the file name.", "nonconformance-to-capa"),
             optional("description", string(), null, "What the flow is for."),
             required("trigger", object(
@@ -125,9 +131,10 @@ public final class FlowSpec {
                             + "(noted in that instance's timeline as a duplicate) or deliver (left to the instance's waits on this type, "
                             + "which every correlatable event reaches; a wait on the trigger type is then required).")
             ), "What starts an instance.", null),
-            required("steps", listOf(STEP), "The steps, run in order unless a step says otherwise.", null),
+            required("steps", steps, "The steps, run in order unless a step says otherwise.", null),
             optional("onFailure", oneOf("hold", "compensate"), "hold", "When a step fails without onError (or a fail step runs): hold (the "
                     + "instance stops as failed at that step, retriable; cancelling it runs the compensations) or compensate (the completed "
                     + "steps' compensations run at once, newest first, and the instance ends failed).")
-    );
+        );
+    }
 }

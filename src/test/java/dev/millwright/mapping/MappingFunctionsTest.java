@@ -122,11 +122,14 @@ class MappingFunctionsTest {
             assertThat(dead.get("operation").asText()).isEqualTo("notifyStrict");
             assertThat(dead.get("lastError").asText()).contains("erp-notification.jsonata")
                     .contains("unresolved reference: equipment 'EQ-MILL-2' of canonical has no erp id");
-            JsonNode waiting = hub.client.get("/api/v1/deliveries?status=failed").json().get("items").get(0);
+            // It is in flight for a moment at each retry: look until it is seen failed again.
+            JsonNode waiting = await().atMost(Duration.ofSeconds(10))
+                    .until(() -> hub.client.get("/api/v1/deliveries?status=failed").json().get("items").get(0), java.util.Objects::nonNull);
             assertThat(waiting.get("lastError").asText()).contains("unresolved reference");
             // Operators find (and retry) what waits for the cross-reference by its reason.
             assertThat(hub.client.get("/api/v1/deliveries?reason=unresolved%20reference").json().get("items")).hasSize(2);
-            assertThat(hub.client.get("/api/v1/deliveries?status=failed&reason=unresolved%20reference").json().get("items")).hasSize(1);
+            await().atMost(Duration.ofSeconds(10)).until(() ->
+                    hub.client.get("/api/v1/deliveries?status=failed&reason=unresolved%20reference").json().get("items").size() == 1);
             assertThat(hub.client.get("/api/v1/deliveries?reason=no%20such%20thing").json().get("items")).isEmpty();
 
             hub.client.putJson("/api/v1/xref/equipment/EQ-MILL-2", "{\"systems\": {\"mes\": \"CNC-02\", \"erp\": \"10004712\"}}");
