@@ -22,10 +22,12 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 
 /**
- * The demo: a hub on the demo plant with an embedded PostgreSQL, stand-in ERP and EAM receivers on
- * 127.0.0.1 (the plant's systems), and a failed inspection sent in so its deliveries can be watched.
+ * The demo: a hub on the demo plant with an embedded PostgreSQL, stand-in ERP, EAM and QMS receivers on
+ * 127.0.0.1 (the plant's systems), and a failed inspection sent in; the nonconformance-to-CAPA flow holds the lot,
+ * opens a work order, and — once the demo reports the repair done — issues the parts, posts the cost, updates the
+ * CAPA and releases the lot.
  */
-@Command(name = "demo", description = "Run the hub on the demo plant with stand-in ERP/EAM receivers.")
+@Command(name = "demo", description = "Run the hub on the demo plant with stand-in ERP/EAM/QMS receivers and close one loop.")
 final class DemoCommand implements Callable<Integer> {
     static {
         System.setProperty("sun.net.httpserver.nodelay", "true"); // answer at once, not after a delayed ACK
@@ -49,21 +51,64 @@ final class DemoCommand implements Callable<Integer> {
         return RunCommand.serve(plant, null, port, token, hubPort -> sendSample(hubPort, token));
     }
 
-    /** A stand-in for a plant system: prints what it receives and answers 200. */
+    /** A stand-in for a plant system: prints what it receives and answers 201 with a document number of its own. */
     private static HttpServer receiver(String name, URI baseUrl) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", baseUrl.getPort()), 64);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        java.util.concurrent.atomic.AtomicInteger numbers = new java.util.concurrent.atomic.AtomicInteger(1000);
         server.createContext("/", exchange -> {
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            System.out.printf("[%s] %s %s Idempotency-Key=%s %s%n", name, exchange.getRequestMethod(),
+            String id = name.toUpperCase(java.util.Locale.ROOT) + "-" + numbers.incrementAndGet();
+            System.out.printf("[%s] %s %s Idempotency-Key=%s %s → %s%n", name, exchange.getRequestMethod(),
                     exchange.getRequestURI(), exchange.getRequestHeaders().getFirst("Idempotency-Key"),
-                    body.length() > 160 ? body.substring(0, 160) + "…" : body);
-            exchange.sendResponseHeaders(200, -1);
+                    body.length() > 160 ? body.substring(0, 160) + "…" : body, id);
+            byte[] answer = ("{\"id\":\"" + id + "\"}").getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(201, answer.length);
+            exchange.getResponseBody().write(answer);
             exchange.close();
         });
         server.start();
         System.out.println("stand-in " + name + " listening on " + baseUrl);
         return server;
+    }
+
+    /**
+     * Plays the EAM's part in the loop: once the flow for LOT-4711 waits for its repair, reports the work order it
+     * opened as completed (two spare parts, labour, root cause), so the goods issues, cost, CAPA and release follow.
+     */
+    private static void completeRepair(HttpClient client, String hub, String token) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+        String workOrder = null;
+        while (workOrder == null && System.nanoTime() < deadline) {
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(hub
+                            + "/api/v1/flow-instances?flow=nonconformance-to-capa&key=LOT-4711&state=waiting"))
+                    .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+            var items = dev.millwright.event.Json.MAPPER.readTree(r.body()).path("items");
+            if (!items.isEmpty() && items.get(0).path("step").asText().equals("await-repair")) {
+                workOrder = items.get(0).path("vars").path("workOrder").path("id").asText();
+            } else {
+                Thread.sleep(200);
+            }
+        }
+        if (workOrder == null) {
+            System.out.println("the nonconformance-to-capa flow for LOT-4711 did not reach its wait for the repair; see the flow-instances API");
+            return;
+        }
+        String completion = """
+                {"specversion":"1.0","id":"%s","source":"eam://plant-a","type":"maintenance.workorder.completed","plant":"acme/plant-a",
+                 "correlationid":"%s","datacontenttype":"application/json",
+                 "data":{"workOrderId":"%2$s","assetId":"CNC-07","completedAt":"%s",
+                         "labor":[{"craft":"mechanic","hours":{"value":2.5,"unit":"h"}}],
+                         "parts":[{"materialId":"BRG-6205","quantity":{"value":2,"unit":"EA"},"storageLocation":"MRO-01"},
+                                  {"materialId":"SEAL-40","quantity":{"value":1,"unit":"EA"},"storageLocation":"MRO-01"}],
+                         "causeCode":"BEARING-WEAR","remedyCode":"REPLACE"}}
+                """.formatted(UUID.randomUUID(), workOrder, OffsetDateTime.now().withNano(0));
+        HttpResponse<String> sent = client.send(HttpRequest.newBuilder(URI.create(hub + "/api/v1/events"))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/cloudevents+json")
+                .POST(HttpRequest.BodyPublishers.ofString(completion)).build(), HttpResponse.BodyHandlers.ofString());
+        System.out.println("EAM reports work order " + workOrder + " completed (2 parts, 2.5 h, root cause BEARING-WEAR): " + sent.statusCode()
+                + "; the flow now issues the parts, posts the cost, updates the CAPA and releases the lot");
     }
 
     private static void sendSample(int hubPort, String token) {
@@ -96,6 +141,7 @@ final class DemoCommand implements Callable<Integer> {
                     .header("X-Signature", "sha256=" + dev.millwright.inbound.WebhookReceiver.hmac(key, timestamp + "." + payload))
                     .POST(HttpRequest.BodyPublishers.ofString(payload)).build(), HttpResponse.BodyHandlers.ofString());
             System.out.println("sent a signed QMS webhook: " + webhook.statusCode() + " " + webhook.body());
+            completeRepair(client, hub, token);
         } catch (IOException e) {
             System.out.println("could not send the sample events: " + e.getMessage());
         } catch (InterruptedException e) {
@@ -104,6 +150,8 @@ final class DemoCommand implements Callable<Integer> {
         System.out.printf("""
 
                 Try:
+                  curl -s -H 'Authorization: Bearer %2$s' %1$s/api/v1/flow-instances?flow=nonconformance-to-capa
+                  curl -s -H 'Authorization: Bearer %2$s' %1$s/api/v1/flow-instances/1      # one instance's timeline
                   curl -s -H 'Authorization: Bearer %2$s' %1$s/api/v1/deliveries
                   curl -s -H 'Authorization: Bearer %2$s' %1$s/api/v1/events?type=quality.inspection.failed
                   curl -s -H 'Authorization: Bearer %2$s' %1$s/api/v1/contracts

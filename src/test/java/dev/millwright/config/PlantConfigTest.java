@@ -21,7 +21,8 @@ class PlantConfigTest {
     void shippedDemoPlantIsValid() {
         PlantConfig demo = PlantConfig.load(Path.of("plants/demo"));
         assertThat(demo.systems()).containsKeys("erp", "eam");
-        assertThat(demo.subscriptions()).extracting(Subscription::name).contains("erp-holds", "eam-requests");
+        assertThat(demo.subscriptions()).extracting(Subscription::name).contains("cmms-inspections");
+        assertThat(demo.flows()).extracting(dev.millwright.flow.Flow::name).contains("nonconformance-to-capa");
     }
 
     @Test
