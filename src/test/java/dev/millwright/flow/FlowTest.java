@@ -31,6 +31,7 @@ class FlowTest {
     static Path dir;
     static TestTarget erp;
     static TestTarget eam;
+    static TestTarget mes;
     static TestHub hub;
     static final AtomicBoolean erpRejectsParts = new AtomicBoolean(true);
     static final AtomicInteger workOrders = new AtomicInteger();
@@ -70,6 +71,8 @@ class FlowTest {
         });
         eam = new TestTarget();
         eam.respond(r -> new Reply(201, "{\"wonum\":\"" + r.event().path("asset").asText().replace("ASSET", "WO") + "\"}", null));
+        mes = new TestTarget();
+        mes.respond(r -> new Reply(200, "{\"status\":\"HELD\"}", null));
         String ops = """
                 operations:
                   hold: { path: /holds, mapping: data.jsonata }
@@ -80,7 +83,16 @@ class FlowTest {
         TestPlant plant = new TestPlant(dir)
                 .system("erp", erp.baseUrl() + "/erp", ops + "retry: { maxAttempts: 3, initialBackoff: 100ms }\ncircuitBreaker: { failureThreshold: 0 }\n")
                 .system("eam", eam.baseUrl() + "/eam", ops + "retry: { maxAttempts: 3, initialBackoff: 100ms }\ncircuitBreaker: { failureThreshold: 0 }\n")
+                .system("mes", mes.baseUrl(), ops + "retry: { maxAttempts: 50, initialBackoff: 100ms, maxBackoff: 200ms }\ncircuitBreaker: { failureThreshold: 0 }\n")
                 .write("mappings/data.jsonata", "data")
+                .write("flows/status.yaml", """
+                        name: status
+                        trigger: { on: test.status.changed, key: data.order }
+                        steps:
+                          - id: tell-mes
+                            call: { system: mes, operation: hold, data: '{"order": instance.key}' }
+                            as: mes
+                        """)
                 .write("flows/ncr.yaml", NCR)
                 .write("flows/overdue.yaml", """
                         name: overdue
@@ -132,6 +144,7 @@ class FlowTest {
         hub.close();
         erp.close();
         eam.close();
+        mes.close();
     }
 
     private static void post(String id, String type, String data) {
@@ -228,6 +241,23 @@ class FlowTest {
         HubClient.Response again = hub.client.postJson("/api/v1/flow-instances/" + failed.path("id").asLong() + "/retry-step", "{}");
         assertThat(again.status()).isEqualTo(409);
         assertThat(again.contentType()).startsWith("application/problem+json");
+    }
+
+    @Test
+    void aCallToASystemThatIsDownWaitsForItAndCompletesWhenItIsBack() throws Exception {
+        mes.stop();
+        try {
+            post("status-1", "test.status.changed", "{\"order\":\"PO-1\"}");
+            // Attempts fail (connection refused) and are retried; the instance waits at its call meanwhile.
+            await().atMost(Duration.ofSeconds(20)).until(() -> hub.client.get("/api/v1/deliveries?subscription=flow:status&status=failed")
+                    .json().path("items").size() == 1);
+            assertThat(instanceFor("status", "PO-1").path("state").asText()).isEqualTo("waiting");
+        } finally {
+            mes.restart();
+        }
+        JsonNode done = awaitState("status", "PO-1", "completed");
+        assertThat(done.path("vars").path("mes").path("status").asText()).isEqualTo("HELD");
+        assertThat(mes.received()).hasSize(1);
     }
 
     @Test
