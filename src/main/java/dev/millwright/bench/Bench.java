@@ -35,14 +35,14 @@ import java.util.concurrent.locks.LockSupport;
  * The benchmark. Everything runs on this machine in one run, so each figure is read against the raw
  * batched-insert rate of the same rows into the same database: (a) raw limit, (b) hub ingest over HTTP
  * in batches of 100, (c) end to end to a local target answering 200, (d) ingest-to-delivered latency at
- * a fixed 1,000 events/s.
+ * a fixed 1,000 events/s; then master data and process flows ({@link FlowBench}).
  */
 public final class Bench {
     private static final String TOKEN = "bench-token";
     private static final int BATCH = 100;
 
     public record Options(int events, int warmupEvents, int senders, int latencySeconds, int rate, int lanes, int targetConcurrency,
-                          Path workDir) {
+                          Path workDir, int flowInstances, int parked, boolean flowsOnly) {
     }
 
     private final Options options;
@@ -60,6 +60,10 @@ public final class Bench {
         results.put("warmup_events", options.warmupEvents());
         results.put("senders", options.senders());
         try (EmbeddedDatabase pg = EmbeddedDatabase.start(data)) {
+            if (options.flowsOnly()) {
+                new FlowBench(options.workDir(), options.flowInstances(), options.parked(), options.latencySeconds(), results).run(pg);
+                return results;
+            }
             // Warm-up: the same runs, unrecorded, so the JIT has compiled the hot paths before measuring.
             Map<String, Object> discard = new LinkedHashMap<>();
             if (options.warmupEvents() > 0) {
@@ -82,6 +86,8 @@ public final class Bench {
             try (Database db = Database.open(pg.jdbcUrl(), pg.user(), null, "bench_xref", 8)) {
                 MasterDataBench.run(db, results);
             }
+            quiesce(pg);
+            new FlowBench(options.workDir(), options.flowInstances(), options.parked(), options.latencySeconds(), results).run(pg);
         } finally {
             deleteTree(data);
         }

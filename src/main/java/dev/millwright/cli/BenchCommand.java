@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** Runs the benchmark on an embedded PostgreSQL; prints a table and writes bench/results/*.json. */
-@Command(name = "bench", description = "Benchmark ingest, end-to-end delivery and latency against the raw insert limit.")
+@Command(name = "bench", description = "Benchmark ingest, end-to-end delivery and latency against the raw insert limit, and process flows.")
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--events", defaultValue = "100000", description = "Events for runs (a), (b), (c), (e) (default: ${DEFAULT-VALUE}).")
     int events;
@@ -35,13 +35,23 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--target-concurrency", defaultValue = "64", description = "Calls in flight to the target per node (default: ${DEFAULT-VALUE}).")
     int targetConcurrency;
 
+    @Option(names = "--flow-instances", defaultValue = "2000", description = "Instances of the 10-step flow in run (f) (default: ${DEFAULT-VALUE}).")
+    int flowInstances;
+
+    @Option(names = "--parked", defaultValue = "100000", description = "Instances parked at a timer during (f) and fired at once in (h) (default: ${DEFAULT-VALUE}).")
+    int parked;
+
+    @Option(names = "--flows-only", description = "Run only the flow runs (f), (g), (h).")
+    boolean flowsOnly;
+
     @Option(names = "--out", defaultValue = "bench/results", description = "Folder for the JSON result (default: ${DEFAULT-VALUE}).")
     Path out;
 
     @Override
     public Integer call() throws Exception {
         Path work = Files.createTempDirectory("millwright-bench");
-        Map<String, Object> results = new Bench(new Bench.Options(events, warmupEvents, senders, latencySeconds, rate, lanes, targetConcurrency, work)).run();
+        Map<String, Object> results = new Bench(new Bench.Options(events, warmupEvents, senders, latencySeconds, rate, lanes, targetConcurrency, work,
+                flowInstances, parked, flowsOnly)).run();
         System.out.println();
         System.out.printf("%-45s %s%n", "measure", "value");
         results.forEach((k, v) -> System.out.printf("%-45s %s%n", k, v));
