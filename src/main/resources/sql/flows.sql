@@ -50,6 +50,8 @@ select id, flow, version, correlation_key, state::text, position, step_row, atte
 from flow_instances
 where id in (select i.id from delivery_replies r join flow_instances i on i.id = substr(r.reply_to, 6)::bigint
              where r.reply_to like 'flow:%' and i.state in ('waiting', 'compensating') order by r.delivery_id limit ?)
+  -- Checked again on the locked row: another worker may have moved the instance on since the subquery looked.
+  and state in ('waiting', 'compensating')
 limit ?
 for update skip locked
 
@@ -160,3 +162,19 @@ select min(due_at) from flow_instances where due_at is not null
 
 -- name: postpone
 update flow_instances set due_at = ? where id = ?
+
+-- Retention: ended instances with their timelines, in batches.
+-- name: prune_instances
+with gone as (
+  delete from flow_instances where id in (
+    select id from flow_instances where ended_at < ? and state in ('completed', 'cancelled') limit ?)
+  returning id),
+steps as (delete from flow_steps where instance_id in (select id from gone))
+select count(*) from gone
+
+-- Retention: kept events taken, or expired, before the cutoff.
+-- name: prune_inbox
+delete from flow_inbox where id in (
+  (select id from flow_inbox where taken_at < ? limit ?)
+  union all
+  (select id from flow_inbox where taken_at is null and expires_at < ? limit ?))

@@ -56,6 +56,7 @@ create unique index flow_instances_one_active on flow_instances (flow, correlati
 create index flow_instances_due on flow_instances (due_at) where due_at is not null;
 create index flow_instances_list on flow_instances (flow, state, id);
 create index flow_instances_key on flow_instances (correlation_key, id);
+create index flow_instances_ended on flow_instances (ended_at) where ended_at is not null;
 
 -- The timeline: one row per step entered (a wait or call stays 'waiting' until it resumes), and notes such as an
 -- ignored duplicate trigger. No foreign key to the instance: a key check would lock the instance row, which a worker
@@ -109,3 +110,4 @@ create table flow_inbox (
 );
 create index flow_inbox_open on flow_inbox (flow, step, key, id) where taken_at is null;
 create index flow_inbox_expiry on flow_inbox (expires_at) where taken_at is null;
+create index flow_inbox_taken on flow_inbox (taken_at) where taken_at is not null;

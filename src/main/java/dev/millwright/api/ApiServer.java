@@ -52,6 +52,7 @@ public final class ApiServer implements AutoCloseable {
         InboundApi inbound = new InboundApi(d.inboundFailures(), d.inbox(), d.systems(), d.connectors());
         XrefApi xref = new XrefApi(d.xref());
         FlowsApi flows = new FlowsApi(d.flows());
+        TransactionsApi transactions = new TransactionsApi(d.events(), d.deliveries(), d.flows());
         String openApi = resource("/openapi.json");
         this.routes = List.of(
                 new Route("POST", "/api/v1/events", events::ingest),
@@ -80,6 +81,7 @@ public final class ApiServer implements AutoCloseable {
                 new Route("POST", "/api/v1/flow-instances/{id}/retry-step", flows::retry),
                 new Route("POST", "/api/v1/flow-instances/{id}/cancel", flows::cancel),
                 new Route("GET", "/api/v1/flow-inbox/expired", flows::expired),
+                new Route("GET", "/api/v1/transactions/{key}", transactions::get),
                 new Route("GET", "/api/v1/systems/{name}/health", ctx -> systemHealth(ctx, d)),
                 new Route("GET", "/api/v1/contracts", contracts::list),
                 new Route("GET", "/api/v1/contracts/{type}/{version}", contracts::get),

@@ -24,7 +24,8 @@ public record HubSettings(String plant, Http http, Ingest ingest, Delivery deliv
     public record Contracts(boolean allowUnknownTypes) {
     }
 
-    public record Retention(Duration deliveredAfter, Duration eventsAfter, Duration idempotencyWindow, Duration interval, int batchSize) {
+    public record Retention(Duration deliveredAfter, Duration eventsAfter, Duration idempotencyWindow, Duration interval, int batchSize,
+                            Duration flowsAfter) {
     }
 
     static HubSettings from(Map<String, Object> t) {
@@ -41,7 +42,7 @@ public record HubSettings(String plant, Http http, Ingest ingest, Delivery deliv
                         get(delivery, "pollInterval"), get(delivery, "drainTimeout")),
                 new Contracts(get(contracts, "allowUnknownTypes")),
                 new Retention(get(retention, "deliveredAfter"), get(retention, "eventsAfter"), get(retention, "idempotencyWindow"), get(retention, "interval"),
-                        get(retention, "batchSize")),
+                        get(retention, "batchSize"), get(retention, "flowsAfter")),
                 new Flows(get(flows, "workers"), get(flows, "batch"), get(flows, "pollInterval")));
     }
 

@@ -53,7 +53,10 @@ public final class PlantSpecs {
                     optional("idempotencyWindow", duration(), "90d", "How long an event's (source, id) is remembered from its receipt: a resend within "
                             + "this window is a duplicate, even after the event itself was pruned. Keys are kept apart from event bodies."),
                     optional("interval", duration(), "1m", "How often one node (holding the retention lease) prunes."),
-                    optional("batchSize", integer(1, 100_000), 1000, "Rows deleted per statement, so pruning never holds long locks.")
+                    optional("batchSize", integer(1, 100_000), 1000, "Rows deleted per statement, so pruning never holds long locks."),
+                    optional("flowsAfter", duration(), "30d", "Completed and cancelled flow instances (with their timelines) this long after they "
+                            + "ended, and correlation-inbox events this long after they were taken or expired, are pruned. Active and failed "
+                            + "instances are kept.")
             ), null, "Pruning finished work. Dead deliveries are kept until resolved."),
             optional("flows", object(
                     optional("workers", integer(1, 64), 2, "Flow worker threads on this node; each claims instances that have work."),

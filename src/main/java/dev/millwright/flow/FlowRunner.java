@@ -42,6 +42,7 @@ final class FlowRunner {
     private static final int STEPS_PER_ADVANCE = 100;
     private static final Duration LOOKUP_RETRY = Duration.ofSeconds(5);
     private static final int EXCERPT = 2000;
+    private static final java.util.Set<String> ACTIVE = java.util.Set.of("running", "waiting", "compensating");
 
     private final FlowCatalog catalog;
     private final Expressions expressions;
@@ -124,6 +125,7 @@ final class FlowRunner {
             this.dueAt = row.dueAt();
             this.error = row.error();
             this.failedStep = row.failedStep();
+            this.endedAt = row.endedAt();
         }
 
         long id() {
@@ -150,6 +152,7 @@ final class FlowRunner {
 
     /** Advances a locked instance; returns its state afterwards. */
     String advance(Connection c, FlowStore.Instance row, Input input, Outbox.Wakes wakes) throws SQLException {
+        if (input instanceof Resume && !ACTIVE.contains(row.state())) return row.state(); // ended meanwhile: nothing to do
         Flow flow = catalog.version(c, row.flow(), row.version());
         Run r = new Run(row, flow);
         Instant now = clock.instant();

@@ -139,7 +139,7 @@ public final class Hub implements AutoCloseable {
             ingest.onRoom(wakeRouting);
             started(started, flows.start());
             this.metricsRefresh = started(started, metrics.refreshEvery(METRICS_REFRESH, deliveries, targets.keySet(), flows::refreshMetrics));
-            this.retention = started(started, new RetentionJob(settings.retention(), deliveries, events, leases, node, clock));
+            this.retention = started(started, new RetentionJob(settings.retention(), deliveries, events, leases, db.dataSource(), node, clock));
             Operations operations = new Operations(db.dataSource(), outbox);
             InboundFailureStore inboundFailures = new InboundFailureStore(db.dataSource());
             Inbox inbox = new Inbox(mappings, new CloudEventReader(settings.http().maxBatchEvents()), contracts, ingest,

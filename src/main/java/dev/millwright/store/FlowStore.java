@@ -232,6 +232,19 @@ public final class FlowStore {
         update(c, "postpone", ts(at), instance);
     }
 
+    /** Deletes up to {@code batch} instances that ended before {@code before}, with their timelines; returns how many. */
+    public static int pruneEnded(Connection c, Instant before, int batch) throws SQLException {
+        try (PreparedStatement ps = prepare(c, "prune_instances", ts(before), batch); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    /** Deletes up to twice {@code batch} kept events that were taken, or expired, before {@code before}. */
+    public static int pruneInbox(Connection c, Instant before, int batch) throws SQLException {
+        return update(c, "prune_inbox", ts(before), batch, ts(before), batch);
+    }
+
     public static void dropReplies(Connection c, String replyTo) throws SQLException {
         update(c, "replies_drop", replyTo);
     }

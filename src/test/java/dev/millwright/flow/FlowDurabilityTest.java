@@ -154,7 +154,7 @@ class FlowDurabilityTest {
             erp.respond(r -> new Reply(201, "{}", null));
             try (TestHub old = TestHub.startOn(schema, plant(dir.resolve("v1"), erp, "versioned", v1), Clock.systemUTC())) {
                 old.client.postEvents("application/cloudevents+json", HubClient.event("old-1", "test.job.started", null, "{\"id\":\"J-OLD\"}"));
-                await().atMost(Duration.ofSeconds(20)).until(() -> count(old.db, "select count(*) from flow_instances where state = 'waiting'") == 1);
+                await().atMost(Duration.ofSeconds(20)).until(() -> count(old.db, "select count(*) from flow_waits") == 1);
             }
             try (TestHub hub = TestHub.startOn(schema, plant(dir.resolve("v2"), erp, "versioned", v2), Clock.systemUTC())) {
                 hub.client.postEvents("application/cloudevents+json", HubClient.event("new-1", "test.job.started", null, "{\"id\":\"J-NEW\"}"));

@@ -167,6 +167,16 @@ class FlowTest {
         return last[0];
     }
 
+    private static JsonNode awaitWaitingAt(String flow, String key, String step) {
+        JsonNode[] last = new JsonNode[1];
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            last[0] = instanceFor(flow, key);
+            assertThat(last[0]).as("instance of %s for %s", flow, key).isNotNull();
+            assertThat(last[0].path("state").asText() + "@" + last[0].path("step").asText()).as(last[0].toPrettyString()).isEqualTo("waiting@" + step);
+        });
+        return last[0];
+    }
+
     private static List<TestTarget.Received> calls(TestTarget target, String pathEnd, String field, String value) {
         return target.received().stream().filter(r -> r.path().endsWith(pathEnd) && value.equals(r.event().path(field).asText())).toList();
     }
@@ -174,8 +184,7 @@ class FlowTest {
     @Test
     void aFailedInspectionHoldsTheLotRequestsRepairWaitsForItThenIssuesTheParts() {
         post("insp-1", "test.inspection.failed", "{\"ncr\":\"NCR-1\",\"lot\":\"LOT-1\",\"asset\":\"ASSET-1\"}");
-        JsonNode waiting = awaitState("ncr", "NCR-1", "waiting");
-        assertThat(waiting.path("step").asText()).isEqualTo("completion");
+        JsonNode waiting = awaitWaitingAt("ncr", "NCR-1", "completion");
         assertThat(waiting.path("vars").path("workOrder").path("wonum").asText()).isEqualTo("WO-1");
         assertThat(calls(erp, "/holds", "lot", "LOT-1")).hasSize(1);
 
@@ -191,6 +200,16 @@ class FlowTest {
         done.path("timeline").forEach(t -> {
             if (t.path("kind").asText().equals("call")) assertThat(t.path("deliveryId").isNumber()).as(t.toString()).isTrue();
         });
+
+        // The whole transaction in one answer: did the hold reach ERP?
+        JsonNode tx = hub.client.get("/api/v1/transactions/NCR-1").json();
+        assertThat(tx.path("flows").get(0).path("state").asText()).isEqualTo("completed");
+        List<String> delivered = new ArrayList<>();
+        tx.path("timeline").forEach(e -> {
+            if (e.path("what").asText().equals("delivery")) delivered.add(e.path("system").asText() + ":" + e.path("state").asText());
+        });
+        assertThat(delivered).containsExactly("erp:delivered", "eam:delivered", "erp:delivered");
+        assertThat(hub.client.get("/api/v1/transactions/NO-SUCH-KEY").status()).isEqualTo(404);
     }
 
     @Test
@@ -206,7 +225,7 @@ class FlowTest {
     @Test
     void aSecondTriggerForAnActiveKeyStartsNothingAndIsNotedInItsTimeline() {
         post("insp-3a", "test.inspection.failed", "{\"ncr\":\"NCR-3\",\"lot\":\"LOT-3\",\"asset\":\"ASSET-3\"}");
-        awaitState("ncr", "NCR-3", "waiting");
+        awaitWaitingAt("ncr", "NCR-3", "completion");
         post("insp-3b", "test.inspection.failed", "{\"ncr\":\"NCR-3\",\"lot\":\"LOT-3\",\"asset\":\"ASSET-3\"}");
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
             JsonNode i = instanceFor("ncr", "NCR-3");
@@ -222,7 +241,7 @@ class FlowTest {
     void aCallThatCannotBeDeliveredStopsTheInstanceWithTheReasonAndARetryPostsUnderTheSameKey() {
         erpRejectsParts.set(true);
         post("insp-4", "test.inspection.failed", "{\"ncr\":\"NCR-4\",\"lot\":\"LOT-4\",\"asset\":\"ASSET-4\"}");
-        awaitState("ncr", "NCR-4", "waiting");
+        awaitWaitingAt("ncr", "NCR-4", "completion");
         post("wo-done-4", "test.workorder.completed", "{\"wonum\":\"WO-4\",\"parts\":\"reject\"}");
         JsonNode failed = awaitState("ncr", "NCR-4", "failed");
         assertThat(failed.path("failedStep").asText()).isEqualTo("parts");
@@ -318,7 +337,7 @@ class FlowTest {
     @Test
     void cancellingAWaitingInstanceUndoesWhatItDid() {
         post("insp-5", "test.inspection.failed", "{\"ncr\":\"NCR-5\",\"lot\":\"LOT-5\",\"asset\":\"ASSET-5\"}");
-        JsonNode waiting = awaitState("ncr", "NCR-5", "waiting");
+        JsonNode waiting = awaitWaitingAt("ncr", "NCR-5", "completion");
         HubClient.Response cancelled = hub.client.postJson("/api/v1/flow-instances/" + waiting.path("id").asLong() + "/cancel", "{}");
         assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
         awaitState("ncr", "NCR-5", "cancelled");
@@ -326,6 +345,26 @@ class FlowTest {
         // A completion arriving later finds no waiting instance: it is kept, and expires unused.
         post("wo-done-5", "test.workorder.completed", "{\"wonum\":\"WO-5\",\"parts\":\"x\"}");
         assertThat(calls(erp, "/issues", "order", "WO-5")).isEmpty();
+    }
+
+    @Test
+    void endedInstancesArePrunedAfterTheRetentionPeriodWhileActiveOnesStay() throws Exception {
+        post("overdue-2", "test.overdue.started", "{\"id\":\"OV-2\"}");
+        long ended = awaitState("overdue", "OV-2", "completed").path("id").asLong();
+        post("insp-6", "test.inspection.failed", "{\"ncr\":\"NCR-6\",\"lot\":\"LOT-6\",\"asset\":\"ASSET-6\"}");
+        long active = awaitWaitingAt("ncr", "NCR-6", "completion").path("id").asLong();
+
+        var settings = new dev.millwright.config.HubSettings.Retention(Duration.ofDays(7), Duration.ofDays(30), Duration.ofDays(90),
+                Duration.ofHours(1), 100, Duration.ofDays(30));
+        java.time.Clock later = java.time.Clock.fixed(java.time.Instant.now().plus(Duration.ofDays(31)), java.time.ZoneOffset.UTC);
+        try (var job = new dev.millwright.maintenance.RetentionJob(settings, new dev.millwright.store.DeliveryStore(hub.db.dataSource(),
+                hub.db.lazyDataSource()), new dev.millwright.store.EventStore(hub.db.dataSource()), new dev.millwright.store.LeaseStore(hub.db.dataSource()),
+                hub.db.dataSource(), "retention-test", later)) {
+            assertThat(job.runOnce()[3]).isPositive();
+        }
+        assertThat(hub.client.get("/api/v1/flow-instances/" + ended).status()).isEqualTo(404);
+        assertThat(dev.millwright.support.Sql.count(hub.db, "select count(*) from flow_steps where instance_id = " + ended)).isZero();
+        assertThat(hub.client.get("/api/v1/flow-instances/" + active).json().path("state").asText()).isEqualTo("waiting");
     }
 
     private static HubClient.Response startWithKey(String flow, String body, String key) throws Exception {

@@ -110,9 +110,10 @@ class HubSurfaceTest {
                 Sql.count(db, "select count(*) from deliveries d join events e on e.seq = d.event_seq where e.type = 'test.retention' and d.state in ('delivered','dead')") == 2);
 
         Clock later = Clock.fixed(Instant.now().plus(Duration.ofDays(40)), ZoneOffset.UTC);
-        HubSettings.Retention settings = new HubSettings.Retention(Duration.ofDays(7), Duration.ofDays(30), Duration.ofDays(90), Duration.ofHours(1), 1);
+        HubSettings.Retention settings = new HubSettings.Retention(Duration.ofDays(7), Duration.ofDays(30), Duration.ofDays(90), Duration.ofHours(1), 1,
+                Duration.ofDays(30));
         try (RetentionJob job = new RetentionJob(settings, new DeliveryStore(db.dataSource(), db.lazyDataSource()), new EventStore(db.dataSource()),
-                new LeaseStore(db.dataSource()), "test-node", later)) {
+                new LeaseStore(db.dataSource()), db.dataSource(), "test-node", later)) {
             job.runOnce();
         }
         assertThat(Sql.count(db, "select count(*) from deliveries where state = 'delivered'")).isZero();
@@ -133,7 +134,7 @@ class HubSurfaceTest {
         // Beyond the idempotency window the key is forgotten too.
         Clock muchLater = Clock.fixed(Instant.now().plus(Duration.ofDays(100)), ZoneOffset.UTC);
         try (RetentionJob job = new RetentionJob(settings, new DeliveryStore(db.dataSource(), db.lazyDataSource()), new EventStore(db.dataSource()),
-                new LeaseStore(db.dataSource()), "test-node", muchLater)) {
+                new LeaseStore(db.dataSource()), db.dataSource(), "test-node", muchLater)) {
             job.runOnce();
         }
         assertThat(Sql.count(db, "select count(*) from retired_event_keys where id = 'ret-ok'")).isZero();
