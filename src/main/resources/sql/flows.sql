@@ -69,16 +69,14 @@ update flow_instances set state = ?::flow_state, position = ?, step_row = ?, att
        updated_at = ?, ended_at = ?
 where id = ?
 
--- name: step_open
-insert into flow_steps (instance_id, step, kind, iteration, attempt, state, input, started_at)
-values (?, ?, ?, ?, ?, 'waiting', ?, ?)
-returning id
+-- name: steps_insert
+insert into flow_steps (instance_id, step, kind, iteration, attempt, state, input, result, error, delivery_id, started_at, ended_at)
+select * from unnest(?::bigint[], ?::text[], ?::text[], ?::int[], ?::int[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[],
+                     ?::timestamptz[], ?::timestamptz[])
+returning id, state
 
 -- name: step_close
 update flow_steps set state = ?, result = ?, error = ?, ended_at = ?, delivery_id = coalesce(?, delivery_id) where id = ?
-
--- name: step_delivery
-update flow_steps set delivery_id = ? where id = ?
 
 -- name: note
 insert into flow_steps (instance_id, step, kind, iteration, attempt, state, input, started_at, ended_at)

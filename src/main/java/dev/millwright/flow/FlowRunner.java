@@ -96,6 +96,7 @@ final class FlowRunner {
         String state;
         String position;
         Long stepRow;
+        final Timeline timeline;
         int attempt;
         final ObjectNode iterations;
         final ObjectNode vars;
@@ -117,6 +118,7 @@ final class FlowRunner {
             this.state = row.state();
             this.position = row.position();
             this.stepRow = row.stepRow();
+            this.timeline = new Timeline(row.id(), row.stepRow());
             this.attempt = row.attempt();
             this.iterations = (ObjectNode) parse(row.iterations());
             this.vars = (ObjectNode) parse(row.vars());
@@ -165,6 +167,7 @@ final class FlowRunner {
             }
         }
         run(c, r, wakes);
+        r.stepRow = r.timeline.flush(c);
         if (r.state.equals("running") || (r.compensating() && r.waitingFor == null)) {
             r.dueAt = r.dueAt != null && r.dueAt.isAfter(now) ? r.dueAt : now; // handed back: a worker takes it again
         }
@@ -184,7 +187,6 @@ final class FlowRunner {
                 r.state = "completed";
                 r.endedAt = now;
                 r.dueAt = null;
-                r.stepRow = null;
                 metrics.flowEnded(r.flow.name(), "completed");
                 return;
             }
@@ -208,7 +210,7 @@ final class FlowRunner {
         }
         r.retrying = false;
         r.dueAt = null;
-        r.stepRow = FlowStore.openStep(c, r.id(), s.id(), s.kind().name(), iteration, r.attempt, null, now);
+        r.timeline.open(s.id(), s.kind().name(), iteration, r.attempt, now);
         ObjectNode ctx = r.context();
         try {
             switch (s.kind()) {
@@ -224,7 +226,7 @@ final class FlowRunner {
                 }
                 case Flow.If f -> {
                     boolean yes = expressions.test(f.condition(), ctx);
-                    FlowStore.closeStep(c, r.stepRow, "completed", String.valueOf(yes), null, now, null);
+                    r.timeline.close("completed", String.valueOf(yes), null, now, null);
                     r.position = yes ? f.then() : f.otherwise() != null ? f.otherwise() : r.flow.after(s);
                 }
                 case Flow.Call call -> {
@@ -251,11 +253,11 @@ final class FlowRunner {
                 case Flow.Fail fail -> {
                     JsonNode reason = expressions.eval(fail.reason(), ctx);
                     String text = reason.isTextual() ? reason.textValue() : reason.toString();
-                    FlowStore.closeStep(c, r.stepRow, "failed", null, text, now, null);
+                    r.timeline.close("failed", null, text, now, null);
                     failInstance(r, s.id(), text);
                 }
                 case Flow.End end -> {
-                    FlowStore.closeStep(c, r.stepRow, "completed", null, null, now, null);
+                    r.timeline.close("completed", null, null, now, null);
                     r.position = null;
                 }
             }
@@ -271,7 +273,7 @@ final class FlowRunner {
 
     /** A completed step: its result in the timeline, its compensation remembered, on to the next. */
     private void done(Connection c, Run r, Flow.Step s, String result, Instant now) throws SQLException {
-        FlowStore.closeStep(c, r.stepRow, "completed", excerpt(result), null, now, null);
+        r.timeline.close("completed", excerpt(result), null, now, null);
         if (s.compensate() != null) r.compensable.add(s.id());
         r.position = r.flow.after(s);
         r.attempt = 1;
@@ -287,7 +289,7 @@ final class FlowRunner {
     }
 
     private void stepFailed(Connection c, Run r, Flow.Step s, String message, Instant now) throws SQLException {
-        FlowStore.closeStep(c, r.stepRow, "failed", null, message, now, null);
+        r.timeline.close("failed", null, message, now, null);
         r.waitingFor = null;
         r.dueAt = null;
         if (s.onError() != null) {
@@ -335,7 +337,7 @@ final class FlowRunner {
         Flow.Step s = r.flow.byId().get(id);
         r.position = id;
         int iteration = r.iterations.path(id).asInt(1);
-        r.stepRow = FlowStore.openStep(c, r.id(), id + ".compensate", "compensate-" + s.compensate().name(), iteration, r.attempt, null, now);
+        r.timeline.open(id + ".compensate", "compensate-" + s.compensate().name(), iteration, r.attempt, now);
         ObjectNode ctx = r.context();
         try {
             switch (s.compensate()) {
@@ -358,7 +360,7 @@ final class FlowRunner {
     }
 
     private void compensated(Connection c, Run r, String result, Instant now) throws SQLException {
-        FlowStore.closeStep(c, r.stepRow, "completed", excerpt(result), null, now, null);
+        r.timeline.close("completed", excerpt(result), null, now, null);
         r.compensable.remove(r.compensable.size() - 1);
         r.waitingFor = null;
         r.attempt = 1;
@@ -366,7 +368,7 @@ final class FlowRunner {
 
     /** A compensation that cannot run stops the instance as failed there; a retry runs it again. */
     private void compensationFailed(Connection c, Run r, String step, String message, Instant now) throws SQLException {
-        FlowStore.closeStep(c, r.stepRow, "failed", null, message, now, null);
+        r.timeline.close("failed", null, message, now, null);
         r.error = "compensation of " + step + " failed: " + message + (r.error == null ? "" : " (after: " + r.error + ")");
         r.failedStep = step + ".compensate";
         r.state = "failed";
@@ -384,7 +386,7 @@ final class FlowRunner {
             DeliveryReplies.Reply reply = replies.getLast();
             r.waitingFor = null;
             if (reply.state() == DeliveryState.delivered) {
-                FlowStore.closeStep(c, r.stepRow, "completed", excerpt(reply.response()), null, now, reply.deliveryId());
+                r.timeline.close("completed", excerpt(reply.response()), null, now, reply.deliveryId());
                 if (r.compensating()) {
                     r.compensable.remove(r.compensable.size() - 1);
                     r.attempt = 1;
@@ -398,7 +400,7 @@ final class FlowRunner {
                 metrics.flowStep(r.flow.name(), "call", Duration.between(r.row.updatedAt(), now));
             } else {
                 String why = "the call was not delivered (delivery " + reply.deliveryId() + " is dead): " + reply.error();
-                FlowStore.stepDelivery(c, r.stepRow, reply.deliveryId());
+                r.timeline.delivery(reply.deliveryId());
                 if (r.compensating()) {
                     compensationFailed(c, r, r.position, why, now);
                 } else {
@@ -438,7 +440,7 @@ final class FlowRunner {
     }
 
     private void timedOut(Connection c, Run r, Flow.Step s, String onTimeout, String what, Instant now) throws SQLException {
-        FlowStore.closeStep(c, r.stepRow, "timed_out", null, "timed out: " + what, now, null);
+        r.timeline.close("timed_out", null, "timed out: " + what, now, null);
         r.waitingFor = null;
         r.dueAt = null;
         if (onTimeout != null) {
@@ -500,12 +502,12 @@ final class FlowRunner {
 
     /** Cancels: a call or wait in progress is abandoned; completed steps' compensations run, newest first. */
     private void cancel(Connection c, Run r, String actor, Instant now) throws SQLException {
-        if (r.stepRow != null && r.waitingFor != null) {
-            FlowStore.closeStep(c, r.stepRow, "failed", null, "cancelled by " + actor, now, null);
+        if (r.waitingFor != null && r.timeline.hasOpenRow()) {
+            r.timeline.close("failed", null, "cancelled by " + actor, now, null);
         }
         FlowStore.stopWaiting(c, r.id());
         FlowStore.dropReplies(c, "flow:" + r.id());
-        FlowStore.note(c, r.id(), r.position == null ? "cancel" : r.position, "cancelled", "cancelled by " + actor
+        r.timeline.note(r.position == null ? "cancel" : r.position, "cancelled", "cancelled by " + actor
                 + (r.compensable.isEmpty() ? "" : "; compensating " + r.compensable.size() + " step(s), newest first"), now);
         r.waitingFor = null;
         r.dueAt = null;
@@ -526,7 +528,7 @@ final class FlowRunner {
             done(c, r, s, found == null ? "null (not found)" : found.toString(), now);
         } catch (Fetcher.Unavailable e) {
             // Worth trying again: the instance stays at this step and is due again shortly.
-            FlowStore.closeStep(c, r.stepRow, "failed", null, "unavailable, trying again in " + LOOKUP_RETRY.toSeconds() + " s: " + e.getMessage(), now, null);
+            r.timeline.close("failed", null, "unavailable, trying again in " + LOOKUP_RETRY.toSeconds() + " s: " + e.getMessage(), now, null);
             r.retrying = true;
             r.attempt++;
             r.dueAt = now.plus(LOOKUP_RETRY);

@@ -40,6 +40,14 @@ public final class FlowStore {
                               String error, Long deliveryId, Instant startedAt, Instant endedAt) {
     }
 
+    /** A timeline row to insert. */
+    public record StepRow(long instance, String step, String kind, int iteration, int attempt, String state, String input, String result,
+                          String error, Long deliveryId, Instant startedAt, Instant endedAt) {
+        public StepRow closed(String state, String result, String error, Instant at, Long deliveryId) {
+            return new StepRow(instance, step, kind, iteration, attempt, state, input, result, error, deliveryId, startedAt, at);
+        }
+    }
+
     public record Kept(long id, long eventSeq, String event) {
     }
 
@@ -120,21 +128,54 @@ public final class FlowStore {
                 ch.compensable(), ch.error(), ch.failedStep(), ch.escalation(), ch.escalated(), ts(ch.now()), ts(ch.now()), ts(ch.endedAt()), id);
     }
 
-    /** Opens the timeline row of a step being entered: 'waiting' until closed. */
-    public static long openStep(Connection c, long instance, String step, String kind, int iteration, int attempt, String input, Instant at)
-            throws SQLException {
-        try (PreparedStatement ps = prepare(c, "step_open", instance, step, kind, iteration, attempt, input, ts(at)); ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return rs.getLong(1);
+    /** Inserts timeline rows in one statement; returns the id of the one left waiting, or null when none is. */
+    public static Long insertSteps(Connection c, List<StepRow> rows) throws SQLException {
+        int n = rows.size();
+        Long[] instances = new Long[n], deliveries = new Long[n];
+        String[] steps = new String[n], kinds = new String[n], states = new String[n], inputs = new String[n], results = new String[n],
+                errors = new String[n];
+        Integer[] iterations = new Integer[n], attempts = new Integer[n];
+        Timestamp[] started = new Timestamp[n], ended = new Timestamp[n];
+        for (int i = 0; i < n; i++) {
+            StepRow r = rows.get(i);
+            instances[i] = r.instance();
+            steps[i] = r.step();
+            kinds[i] = r.kind();
+            iterations[i] = r.iteration();
+            attempts[i] = r.attempt();
+            states[i] = r.state();
+            inputs[i] = r.input();
+            results[i] = r.result();
+            errors[i] = r.error();
+            deliveries[i] = r.deliveryId();
+            started[i] = ts(r.startedAt());
+            ended[i] = ts(r.endedAt());
+        }
+        try (PreparedStatement ps = c.prepareStatement(SQL.get("steps_insert"))) {
+            ps.setArray(1, c.createArrayOf("bigint", instances));
+            ps.setArray(2, c.createArrayOf("text", steps));
+            ps.setArray(3, c.createArrayOf("text", kinds));
+            ps.setArray(4, c.createArrayOf("int", iterations));
+            ps.setArray(5, c.createArrayOf("int", attempts));
+            ps.setArray(6, c.createArrayOf("text", states));
+            ps.setArray(7, c.createArrayOf("text", inputs));
+            ps.setArray(8, c.createArrayOf("text", results));
+            ps.setArray(9, c.createArrayOf("text", errors));
+            ps.setArray(10, c.createArrayOf("bigint", deliveries));
+            ps.setArray(11, c.createArrayOf("timestamptz", started));
+            ps.setArray(12, c.createArrayOf("timestamptz", ended));
+            Long waiting = null;
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    if ("waiting".equals(rs.getString(2))) waiting = rs.getLong(1);
+                }
+            }
+            return waiting;
         }
     }
 
     public static void closeStep(Connection c, long row, String state, String result, String error, Instant at, Long deliveryId) throws SQLException {
         update(c, "step_close", state, result, error, ts(at), deliveryId, row);
-    }
-
-    public static void stepDelivery(Connection c, long row, long deliveryId) throws SQLException {
-        update(c, "step_delivery", deliveryId, row);
     }
 
     /** A line in an instance's timeline that is not a step (e.g. an ignored duplicate trigger). */
