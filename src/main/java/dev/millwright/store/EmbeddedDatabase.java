@@ -48,7 +48,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
         }
         try {
             stopOrphan(pgDir);
-            EmbeddedPostgres pg = EmbeddedPostgres.builder()
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                     .setDataDirectory(pgDir)
                     .setCleanDataDirectory(false)
                     .setRegisterShutdownHook(false) // the hub stops it after draining, not concurrently
@@ -57,8 +57,16 @@ public final class EmbeddedDatabase implements AutoCloseable {
                     .setServerConfig("max_connections", "200")
                     .setServerConfig("synchronous_commit", "on")
                     .setServerConfig("fsync", "on")
-                    .setServerConfig("shared_buffers", "256MB")
-                    .start();
+                    .setServerConfig("shared_buffers", "256MB");
+            // For profiling: MILLWRIGHT_EMBEDDED_PG_CONFIG="shared_preload_libraries=pg_stat_statements;track_io_timing=on"
+            String extra = System.getenv("MILLWRIGHT_EMBEDDED_PG_CONFIG");
+            if (extra != null) {
+                for (String setting : extra.split(";")) {
+                    int eq = setting.indexOf('=');
+                    if (eq > 0) builder.setServerConfig(setting.substring(0, eq).trim(), setting.substring(eq + 1).trim());
+                }
+            }
+            EmbeddedPostgres pg = builder.start();
             return new EmbeddedDatabase(pg, channel, lock);
         } catch (IOException | RuntimeException e) {
             lock.release();

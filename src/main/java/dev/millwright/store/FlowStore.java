@@ -286,6 +286,11 @@ public final class FlowStore {
         return update(c, "prune_inbox", ts(before), batch, ts(before), batch);
     }
 
+    /** Deletes replies for flow instances no longer waiting for one (they ended while a call was out). */
+    public static int pruneOrphanReplies(Connection c) throws SQLException {
+        return update(c, "prune_orphan_replies");
+    }
+
     public static void dropReplies(Connection c, String replyTo) throws SQLException {
         update(c, "replies_drop", replyTo);
     }
