@@ -38,6 +38,7 @@ public final class ReferenceDocs {
         md.append(FLOWS_INTRO);
         section(md, files, "flows/<name>.yaml", "flow", dev.millwright.flow.FlowSpec.FLOW);
         section(md, files, "tests/<name>.yaml", "mapping-test", PlantSpecs.MAPPING_TEST);
+        section(md, files, "tests/flows/<name>.yaml", "flow-test", dev.millwright.flow.FlowSpec.TEST);
         files.put("configuration.md", md.toString());
         connector(files, "http-outbound", "HTTP out (REST)", "systems/<name>.yaml → outbound.http", PlantSpecs.HTTP_OUTBOUND);
         connector(files, "file-outbound", "Files out", "systems/<name>.yaml → outbound.file", PlantSpecs.FILE_OUTBOUND);

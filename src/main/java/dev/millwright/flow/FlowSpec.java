@@ -7,6 +7,7 @@ import java.util.List;
 import static dev.millwright.config.spec.Spec.bool;
 import static dev.millwright.config.spec.Spec.duration;
 import static dev.millwright.config.spec.Spec.expression;
+import static dev.millwright.config.spec.Spec.integer;
 import static dev.millwright.config.spec.Spec.listOf;
 import static dev.millwright.config.spec.Spec.object;
 import static dev.millwright.config.spec.Spec.oneOf;
@@ -114,6 +115,61 @@ public final class FlowSpec {
     );
 
     public static final Spec.Obj FLOW = flow(listOf(STEP));
+
+    /** A flow test file (tests/flows/NAME.yaml): cases run by `millwright test` against simulated systems. */
+    public static final Spec.Obj TEST = object(
+            required("flow", string(), "The flow under test (flows/<name>.yaml).", "nonconformance-to-capa"),
+            optional("description", string(), null, "What these cases cover."),
+            optional("xref", listOf(object(
+                    required("entityType", oneOf("equipment", "asset", "material", "lot", "supplier", "workorder", "person"), "Entity type.", "material"),
+                    required("canonicalId", string(), "Canonical id.", "PUMP-HOUSING-7"),
+                    required("system", string(), "System.", "erp"),
+                    required("localId", string(), "The system's id.", "4711-PH7")
+            )), null, "Cross-reference entries for the cases (added to the plant's xref/ seed)."),
+            required("cases", listOf(object(
+                    required("name", string(), "What the case shows.", "the repair posts one goods issue per part"),
+                    required("trigger", object(
+                            optional("type", string(), null, "Event type (default: the trigger's type)."),
+                            optional("source", string(), "test://flow-test", "Event source."),
+                            optional("subject", string(), null, "Event subject."),
+                            optional("extensions", new Spec.MapOf(string()), null, "Extension attributes (plant, correlationid, ...)."),
+                            required("data", Spec.any(), "Event data.", null)
+                    ), "The event that starts the instance.", null),
+                    optional("answers", new Spec.MapOf(listOf(object(
+                            optional("status", integer(100, 599), 200, "HTTP status."),
+                            optional("body", Spec.any(), null, "Answer body (JSON).")
+                    ))), null, "What each system answers, by \"system.operation\" (or \"system\" for its plain delivery): answers in turn, "
+                            + "the last one repeating. Unlisted calls get 200 with {}. A 4xx other than 408/429 is a permanent refusal."),
+                    optional("then", listOf(object(
+                            optional("event", object(
+                                    required("type", string(), "Event type.", "maintenance.workorder.completed"),
+                                    optional("source", string(), "test://flow-test", "Event source."),
+                                    optional("subject", string(), null, "Event subject."),
+                                    optional("extensions", new Spec.MapOf(string()), null, "Extension attributes."),
+                                    required("data", Spec.any(), "Event data.", null)
+                            ), null, "An event arrives."),
+                            optional("signal", object(
+                                    required("name", string(), "Signal name.", "disposition"),
+                                    optional("data", Spec.any(), null, "Its data.")
+                            ), null, "A person sends a signal."),
+                            optional("advance", duration(), null, "The flows' clock moves on this much (timers and timeouts due by then fire)."),
+                            optional("cancel", bool(), null, "The instance is cancelled (compensations run)."),
+                            optional("retry", bool(), null, "The failed step is retried.")
+                    )), null, "What happens next, in order; after each, the instance settles (runs until it waits or ends)."),
+                    required("expect", object(
+                            optional("state", oneOf("running", "waiting", "compensating", "completed", "failed", "cancelled"), null, "The end state."),
+                            optional("step", string(), null, "The step it ends at (waiting or failed)."),
+                            optional("calls", listOf(object(
+                                    required("system", string(), "System called.", "erp"),
+                                    optional("operation", string(), null, "Operation called."),
+                                    optional("body", Spec.any(), null, "What the body must contain (fields not given are not compared).")
+                            )), null, "Every call made, in order."),
+                            optional("vars", Spec.any(), null, "What the variables must contain (fields not given are not compared)."),
+                            optional("error", string(), null, "Text the instance's error must contain."),
+                            optional("escalation", string(), null, "Text the escalation must contain.")
+                    ), "What must hold at the end.", null)
+            )), "The cases.", null)
+    );
 
     /** The file with its steps left unchecked, so each step is checked on its own and every step's errors are reported at once. */
     static final Spec.Obj SHELL = flow(Spec.any());

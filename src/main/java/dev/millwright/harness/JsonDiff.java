@@ -13,6 +13,37 @@ public final class JsonDiff {
     private JsonDiff() {
     }
 
+    /**
+     * Where {@code actual} does not contain {@code expected}: objects compare only the fields expected gives, arrays
+     * element by element (same length), values exactly (numbers by value).
+     */
+    public static List<String> contained(JsonNode expected, JsonNode actual) {
+        List<String> out = new ArrayList<>();
+        contained("", expected, actual, out);
+        return out;
+    }
+
+    private static void contained(String pointer, JsonNode expected, JsonNode actual, List<String> out) {
+        String at = pointer.isEmpty() ? "/" : pointer;
+        if (expected.isObject() && actual != null && actual.isObject()) {
+            expected.fieldNames().forEachRemaining(name -> {
+                String child = pointer + "/" + name.replace("~", "~0").replace("/", "~1");
+                if (!actual.has(name)) out.add(child + ": missing (expected " + expected.get(name) + ")");
+                else contained(child, expected.get(name), actual.get(name), out);
+            });
+            return;
+        }
+        if (expected.isArray() && actual != null && actual.isArray() && expected.size() == actual.size()) {
+            for (int i = 0; i < expected.size(); i++) contained(pointer + "/" + i, expected.get(i), actual.get(i), out);
+            return;
+        }
+        if (actual == null) {
+            out.add(at + ": missing (expected " + expected + ")");
+            return;
+        }
+        diff(pointer, expected, actual, out);
+    }
+
     public static List<String> diff(JsonNode expected, JsonNode actual) {
         List<String> out = new ArrayList<>();
         diff("", expected, actual, out);

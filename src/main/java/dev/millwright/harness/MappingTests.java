@@ -34,23 +34,16 @@ import java.util.stream.Stream;
  * is compared with what the case expects.
  */
 public final class MappingTests {
-    /** One case's result: failures list the differences (or what went wrong), one per line. */
-    public record Result(String file, String name, List<String> failures) {
-        public boolean passed() {
-            return failures.isEmpty();
-        }
-    }
-
     private MappingTests() {
     }
 
     /**
      * @throws ConfigException when the plant folder or a test file is invalid (every error with file, line and key)
      */
-    public static List<Result> run(Path dir) {
+    public static List<CaseResult> run(Path dir) {
         PlantConfig plant = PlantConfig.load(dir);
         List<ConfigError> errors = new ArrayList<>();
-        List<Result> results = new ArrayList<>();
+        List<CaseResult> results = new ArrayList<>();
         for (Path file : testFiles(dir.resolve("tests"))) {
             Map<String, Object> tree = PlantConfig.read(dir, file, PlantSpecs.MAPPING_TEST, errors, System::getenv);
             if (tree == null) continue;
@@ -84,7 +77,7 @@ public final class MappingTests {
                     errors.add(new ConfigError(display, 1, "cases[" + i + "]", "give exactly one of expect and expectError"));
                     continue;
                 }
-                results.add(new Result(display, (String) c.get("name"), check(mapping, functions, format, variables, c)));
+                results.add(new CaseResult(display, (String) c.get("name"), check(mapping, functions, format, variables, c)));
             }
         }
         if (!errors.isEmpty()) throw new ConfigException(errors);

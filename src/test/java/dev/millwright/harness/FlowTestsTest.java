@@ -1,0 +1,63 @@
+package dev.millwright.harness;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** `millwright test` on flow test cases: the shipped demo flow's cases pass, and a case that expects wrongly shows what differs. */
+class FlowTestsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void theShippedFlowCasesPassAndAWrongExpectationShowsWhereTheRunDiffers() throws IOException {
+        Path plant = copy(Path.of("plants/demo"), dir.resolve("demo"));
+        Path cases = plant.resolve("tests/flows/nonconformance-to-capa.yaml");
+        String shipped = Files.readString(cases);
+        // The shipped cases, and one more that expects the wrong hours and a call that is never made.
+        Files.writeString(cases, shipped + """
+
+                  - name: a case that expects the wrong thing
+                    trigger: *inspection
+                    answers:
+                      eam.createWorkOrder: [ { status: 201, body: { id: WO-1001 } } ]
+                    then:
+                      - event: *completion
+                    expect:
+                      state: completed
+                      calls:
+                        - { system: erp, operation: createQualityHold }
+                        - { system: eam, operation: createWorkOrder }
+                        - { system: erp, operation: goodsIssue }
+                        - { system: erp, operation: goodsIssue }
+                        - { system: erp, operation: costPosting, body: { Hours: 3 } }
+                        - { system: qms, operation: updateCapa }
+                        - { system: erp, operation: releaseQualityHold }
+                        - { system: mes, operation: setOrderStatus }
+                """);
+        List<CaseResult> results = FlowTests.run(plant, dir.resolve("work"));
+        assertThat(results).hasSize(5);
+        assertThat(results.subList(0, 4)).allSatisfy(r -> assertThat(r.failures()).as(r.name()).isEmpty());
+        assertThat(results.get(4).failures()).containsExactly(
+                "calls[4].body/Hours: expected 3, got 2.5",
+                "calls[7]: expected mes.setOrderStatus, none was made");
+    }
+
+    private static Path copy(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path f : files.toList()) {
+                Path target = to.resolve(from.relativize(f).toString());
+                if (Files.isDirectory(f)) Files.createDirectories(target);
+                else Files.copy(f, target);
+            }
+        }
+        return to;
+    }
+}
