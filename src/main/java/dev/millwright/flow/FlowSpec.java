@@ -157,6 +157,8 @@ public final class FlowSpec {
                             optional("retry", bool(), null, "The failed step is retried.")
                     )), null, "What happens next, in order; after each, the instance settles (runs until it waits or ends)."),
                     required("expect", object(
+                            optional("started", bool(), true, "Whether the trigger starts an instance (false: its condition keeps it "
+                                    + "from starting, and no system is called)."),
                             optional("state", oneOf("running", "waiting", "compensating", "completed", "failed", "cancelled"), null, "The end state."),
                             optional("step", string(), null, "The step it ends at (waiting or failed)."),
                             optional("calls", listOf(object(

@@ -195,6 +195,8 @@ public final class FlowTests {
                     String type = trigger.get("type") != null ? (String) trigger.get("type") : flow.trigger().on();
                     String refused = post(hub, type, trigger);
                     if (refused != null) return List.of("the trigger was refused: " + refused);
+                    Map<String, Object> expect = (Map<String, Object>) c.get("expect");
+                    if (Boolean.FALSE.equals(expect.get("started"))) return startedNothing(db);
                     long id = awaitInstance(db);
                     settle(db, id);
                     List<Map<String, Object>> then = c.get("then") == null ? List.of() : (List<Map<String, Object>>) c.get("then");
@@ -252,6 +254,16 @@ public final class FlowTests {
                     .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/cloudevents+json")
                     .POST(HttpRequest.BodyPublishers.ofString(event.toString())).build(), HttpResponse.BodyHandlers.ofString());
             return r.statusCode() == 202 ? null : r.statusCode() + " " + r.body();
+        }
+
+        /** Once the trigger has been routed: no instance, no call. */
+        private List<String> startedNothing(Database db) throws Exception {
+            long deadline = System.nanoTime() + SETTLE.toNanos();
+            while (query(db, "select count(*) from routing_queue").orElse(0L) > 0 && System.nanoTime() < deadline) Thread.sleep(20);
+            List<String> out = new ArrayList<>();
+            query(db, "select min(id) from flow_instances").ifPresent(id -> out.add("started: expected no instance, got instance " + id));
+            systems.calls().forEach(call -> out.add("calls: expected none, got " + describe(call)));
+            return out;
         }
 
         private long awaitInstance(Database db) throws Exception {

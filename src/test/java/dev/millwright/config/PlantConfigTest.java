@@ -22,7 +22,8 @@ class PlantConfigTest {
         PlantConfig demo = PlantConfig.load(Path.of("plants/demo"));
         assertThat(demo.systems()).containsKeys("erp", "eam");
         assertThat(demo.subscriptions()).extracting(Subscription::name).contains("cmms-inspections");
-        assertThat(demo.flows()).extracting(dev.millwright.flow.Flow::name).contains("nonconformance-to-capa");
+        assertThat(demo.flows()).extracting(dev.millwright.flow.Flow::name)
+                .containsExactlyInAnyOrder("nonconformance-to-capa", "breakdown-to-spares", "confirmation-to-inventory");
     }
 
     @Test

@@ -35,16 +35,19 @@ class FlowTestsTest {
                       calls:
                         - { system: erp, operation: createQualityHold }
                         - { system: eam, operation: createWorkOrder }
-                        - { system: erp, operation: goodsIssue }
-                        - { system: erp, operation: goodsIssue }
+                        - { system: erp, operation: postMaterialDocument }
+                        - { system: erp, operation: postMaterialDocument }
                         - { system: erp, operation: costPosting, body: { Hours: 3 } }
                         - { system: qms, operation: updateCapa }
                         - { system: erp, operation: releaseQualityHold }
                         - { system: mes, operation: setOrderStatus }
                 """);
-        List<CaseResult> results = FlowTests.run(plant, dir.resolve("work"));
+        List<CaseResult> all = FlowTests.run(plant, dir.resolve("work"));
+        assertThat(all).hasSizeGreaterThanOrEqualTo(5);
+        List<CaseResult> results = all.stream().filter(r -> r.file().endsWith("nonconformance-to-capa.yaml")).toList();
         assertThat(results).hasSize(5);
-        assertThat(results.subList(0, 4)).allSatisfy(r -> assertThat(r.failures()).as(r.name()).isEmpty());
+        assertThat(all).filteredOn(r -> !r.name().equals("a case that expects the wrong thing"))
+                .allSatisfy(r -> assertThat(r.failures()).as(r.name()).isEmpty());
         assertThat(results.get(4).failures()).containsExactly(
                 "calls[4].body/Hours: expected 3, got 2.5",
                 "calls[7]: expected mes.setOrderStatus, none was made");
