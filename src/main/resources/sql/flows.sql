@@ -183,3 +183,30 @@ delete from flow_inbox where id in (
 delete from delivery_replies r
 where r.reply_to like 'flow:%'
   and not exists (select 1 from flow_instances i where i.id = substr(r.reply_to, 6)::bigint and i.state in ('waiting', 'compensating'))
+
+-- KPIs over the instances a flow started since a time. A point is the instance's start (null from), its end (null to:
+-- completed instances only), or the first completion of a step.
+-- name: kpi
+with d as (
+  select extract(epoch from (
+           case when ?::text is null then (case when i.state = 'completed' then i.ended_at end)
+                else (select min(s.ended_at) from flow_steps s where s.instance_id = i.id and s.step = ? and s.state = 'completed') end
+         - case when ?::text is null then i.created_at
+                else (select min(s.ended_at) from flow_steps s where s.instance_id = i.id and s.step = ? and s.state = 'completed') end
+         ))::float8 as seconds
+  from flow_instances i where i.flow = ? and i.created_at >= ?)
+select count(seconds), percentile_cont(0.5) within group (order by seconds), percentile_cont(0.95) within group (order by seconds),
+       max(seconds)
+from d where seconds is not null
+
+-- name: kpi_states
+select state::text, count(*) from flow_instances where flow = ? and created_at >= ? group by state
+
+-- name: kpi_steps
+select s.step, s.kind, count(*),
+       percentile_cont(0.5) within group (order by extract(epoch from s.ended_at - s.started_at)::float8),
+       percentile_cont(0.95) within group (order by extract(epoch from s.ended_at - s.started_at)::float8)
+from flow_steps s join flow_instances i on i.id = s.instance_id
+where i.flow = ? and i.created_at >= ? and s.state = 'completed' and s.ended_at is not null
+group by s.step, s.kind
+order by min(s.id)

@@ -57,6 +57,7 @@ create index flow_instances_due on flow_instances (due_at) where due_at is not n
 create index flow_instances_list on flow_instances (flow, state, id);
 create index flow_instances_key on flow_instances (correlation_key, id);
 create index flow_instances_ended on flow_instances (ended_at) where ended_at is not null;
+create index flow_instances_created on flow_instances (flow, created_at);
 
 -- The timeline: one row per step entered (a wait or call stays 'waiting' until it resumes), and notes such as an
 -- ignored duplicate trigger. No foreign key to the instance: a key check would lock the instance row, which a worker

@@ -82,6 +82,7 @@ public final class ApiServer implements AutoCloseable {
                 new Route("POST", "/api/v1/flow-instances/{id}/cancel", flows::cancel),
                 new Route("GET", "/api/v1/flow-inbox/expired", flows::expired),
                 new Route("GET", "/api/v1/transactions/{key}", transactions::get),
+                new Route("GET", "/api/v1/kpis", flows::kpis),
                 new Route("GET", "/api/v1/systems/{name}/health", ctx -> systemHealth(ctx, d)),
                 new Route("GET", "/api/v1/contracts", contracts::list),
                 new Route("GET", "/api/v1/contracts/{type}/{version}", contracts::get),

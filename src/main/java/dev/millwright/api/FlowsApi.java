@@ -142,6 +142,54 @@ final class FlowsApi {
         JsonBody.send(ctx, 200, out);
     }
 
+    void kpis(Context ctx) {
+        Params p = new Params(ctx);
+        java.time.Duration window = p.parsed("window", v -> {
+            java.time.Duration d = dev.millwright.config.spec.Durations.parse(v);
+            if (d == null || d.isZero()) throw new IllegalArgumentException("'" + v + "' is not a duration (write 1h, 24h or 7d)");
+            return d;
+        });
+        p.check();
+        java.time.Duration w = window == null ? FlowEngine.KPI_WINDOW : window;
+        List<Map<String, Object>> items = new ArrayList<>();
+        for (FlowEngine.FlowKpis k : flows.kpis(java.time.Instant.now().minus(w))) {
+            Map<String, Object> item = new LinkedHashMap<>();
+            item.put("flow", k.flow());
+            item.put("instances", k.states());
+            item.put("failureRate", k.failureRate());
+            item.put("completionSeconds", spread(k.completion()));
+            item.put("kpis", k.kpis().stream().map(v -> {
+                Map<String, Object> kpi = new LinkedHashMap<>();
+                kpi.put("name", v.kpi().name());
+                kpi.put("description", v.kpi().description());
+                kpi.put("from", v.kpi().from());
+                kpi.put("to", v.kpi().to());
+                kpi.putAll(spread(v.spread()));
+                return kpi;
+            }).toList());
+            item.put("steps", k.steps().stream().map(st -> {
+                Map<String, Object> step = new LinkedHashMap<>();
+                step.put("step", st.step());
+                step.put("kind", st.kind());
+                step.put("count", st.count());
+                step.put("p50Seconds", st.p50());
+                step.put("p95Seconds", st.p95());
+                return step;
+            }).toList());
+            items.add(item);
+        }
+        JsonBody.send(ctx, 200, Map.of("window", w.toString(), "items", items));
+    }
+
+    private static Map<String, Object> spread(FlowStore.Spread s) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("count", s.count());
+        out.put("p50Seconds", s.p50());
+        out.put("p95Seconds", s.p95());
+        out.put("maxSeconds", s.max());
+        return out;
+    }
+
     private static void answer(Context ctx, long id, FlowEngine.Acted acted, String refusedTitle) {
         switch (acted) {
             case FlowEngine.Done d -> JsonBody.send(ctx, 200, view(d.instance()));

@@ -11,7 +11,11 @@ import java.util.Map;
  * text: an instance runs to its end on the version it started with.
  */
 public record Flow(String name, String description, String version, String source, Trigger trigger, List<Step> steps,
-                   Map<String, Step> byId, boolean compensateOnFailure) {
+                   Map<String, Step> byId, boolean compensateOnFailure, List<Kpi> kpis) {
+
+    /** A duration between two points of each instance: from its start or a step's completion, to a step's completion or its end. */
+    public record Kpi(String name, String description, String from, String to) {
+    }
 
     public record Trigger(String on, Mapping when, Mapping key, String keyText, boolean deliverWhenActive) {
         public boolean matches(String type) {

@@ -309,9 +309,51 @@ public final class FlowEngine implements AutoCloseable {
         return Jdbc.withConnection(db.dataSource(), c -> FlowStore.expired(c, clock.instant(), afterId, limit));
     }
 
-    /** Refreshes the expired-inbox gauge (called on the metrics timer). */
+    /** One declared KPI's spread. */
+    public record KpiValue(Flow.Kpi kpi, FlowStore.Spread spread) {
+    }
+
+    /** A flow's figures over the instances it started in a window. */
+    public record FlowKpis(String flow, Map<String, Long> states, Double failureRate, FlowStore.Spread completion, List<KpiValue> kpis,
+                           List<FlowStore.StepSpread> steps) {
+    }
+
+    /** Every current flow's figures over the instances started since {@code since}. */
+    public List<FlowKpis> kpis(Instant since) {
+        return Jdbc.withConnection(db.dataSource(), c -> {
+            List<FlowKpis> out = new ArrayList<>();
+            for (Flow f : catalog.current()) {
+                Map<String, Long> states = FlowStore.kpiStates(c, f.name(), since);
+                long failed = states.getOrDefault("failed", 0L), completed = states.getOrDefault("completed", 0L);
+                Double failureRate = failed + completed == 0 ? null : (double) failed / (failed + completed);
+                List<KpiValue> kpis = new ArrayList<>();
+                for (Flow.Kpi k : f.kpis()) {
+                    kpis.add(new KpiValue(k, FlowStore.kpi(c, f.name(), since, k.from().equals("start") ? null : k.from(),
+                            k.to().equals("end") ? null : k.to())));
+                }
+                out.add(new FlowKpis(f.name(), states, failureRate, FlowStore.kpi(c, f.name(), since, null, null), kpis,
+                        FlowStore.kpiSteps(c, f.name(), since)));
+            }
+            return out;
+        });
+    }
+
+    /** KPIs are computed for /metrics at most this often, over the last {@link #KPI_WINDOW}. */
+    private static final Duration KPI_REFRESH = Duration.ofMinutes(1);
+    public static final Duration KPI_WINDOW = Duration.ofDays(1);
+    private volatile long kpisRefreshedAt = Long.MIN_VALUE;
+
+    /** Refreshes the flow gauges (called on the metrics timer): expired inbox now, KPIs once a minute. */
     public void refreshMetrics() {
         metrics.flowInboxExpired(Jdbc.withConnection(db.dataSource(), c -> FlowStore.expiredCount(c, clock.instant())));
+        long now = System.nanoTime();
+        if (kpisRefreshedAt != Long.MIN_VALUE && now - kpisRefreshedAt < KPI_REFRESH.toNanos()) return;
+        kpisRefreshedAt = now;
+        for (FlowKpis k : kpis(clock.instant().minus(KPI_WINDOW))) {
+            k.states().forEach((state, n) -> metrics.flowInstances(k.flow(), state, n));
+            metrics.flowKpi(k.flow(), "completion", k.completion().p50(), k.completion().p95());
+            for (KpiValue v : k.kpis()) metrics.flowKpi(k.flow(), v.kpi().name(), v.spread().p50(), v.spread().p95());
+        }
     }
 
     @Override

@@ -100,8 +100,19 @@ public final class FlowFiles {
             steps.add(step);
         }
         if (errors.size() > before) return null;
+        List<Flow.Kpi> kpis = new ArrayList<>();
+        List<Map<String, Object>> kpiTrees = tree.get("kpis") == null ? List.of() : (List<Map<String, Object>>) tree.get("kpis");
+        for (int i = 0; i < kpiTrees.size(); i++) {
+            Map<String, Object> k = kpiTrees.get(i);
+            String kpiName = (String) k.get("name"), from = (String) k.get("from"), to = (String) k.get("to");
+            if (!kpiName.matches("[a-z][a-z0-9_]{0,62}")) check.error("'" + kpiName + "' must be lower-case letters, digits and _", "kpis", i, "name");
+            if (!from.equals("start") && !byId.containsKey(from)) check.error("no step '" + from + "' (or start)", "kpis", i, "from");
+            if (!to.equals("end") && !byId.containsKey(to)) check.error("no step '" + to + "' (or end)", "kpis", i, "to");
+            kpis.add(new Flow.Kpi(kpiName, (String) k.get("description"), from, to));
+        }
+        if (errors.size() > before) return null;
         Flow flow = new Flow(name, (String) tree.get("description"), version(text), text, t, List.copyOf(steps), Map.copyOf(byId),
-                "compensate".equals(tree.get("onFailure")));
+                "compensate".equals(tree.get("onFailure")), List.copyOf(kpis));
         checkProgram(flow, check);
         if (systems != null) checkSystems(flow, systems, check);
         return errors.size() > before ? null : flow;

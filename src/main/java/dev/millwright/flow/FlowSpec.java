@@ -190,6 +190,12 @@ public final class FlowSpec {
                             + "which every correlatable event reaches; a wait on the trigger type is then required).")
             ), "What starts an instance.", null),
             required("steps", steps, "The steps, run in order unless a step says otherwise.", null),
+            optional("kpis", listOf(object(
+                    required("name", string(), "The KPI's name (letters, digits, _), e.g. defect_to_hold.", "defect_to_hold"),
+                    optional("description", string(), null, "What it measures, as people say it."),
+                    optional("from", string(), "start", "Where the clock starts: start (the instance started) or a step id (that step completed)."),
+                    required("to", string(), "Where it stops: a step id (that step completed) or end (the instance completed).", "hold-lot")
+            )), null, "Business KPIs: durations between two points of each instance, reported by GET /api/v1/kpis and /metrics."),
             optional("onFailure", oneOf("hold", "compensate"), "hold", "When a step fails without onError (or a fail step runs): hold (the "
                     + "instance stops as failed at that step, retriable; cancelling it runs the compensations) or compensate (the completed "
                     + "steps' compensations run at once, newest first, and the instance ends failed).")

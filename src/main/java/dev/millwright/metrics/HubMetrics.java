@@ -155,6 +155,28 @@ public final class HubMetrics {
         inboxExpired.set(n);
     }
 
+    /** Instances a flow started in the KPI window, by state. */
+    public void flowInstances(String flow, String state, long n) {
+        flowGauge("millwright.flow.instances", flow, "state", state, "Flow instances started in the last day, by state").set(n);
+    }
+
+    /** A flow KPI's median and 95th percentile over the last day, in seconds (absent values leave the gauge as it was). */
+    public void flowKpi(String flow, String kpi, Double p50, Double p95) {
+        if (p50 != null) flowGauge("millwright.flow.kpi.seconds.p50", flow, "kpi", kpi, "Flow KPI, median over the last day").set(Math.round(p50 * 1000));
+        if (p95 != null) flowGauge("millwright.flow.kpi.seconds.p95", flow, "kpi", kpi, "Flow KPI, 95th percentile over the last day").set(Math.round(p95 * 1000));
+    }
+
+    /** A flow gauge. Values are longs: KPI gauges (named .seconds.) keep milliseconds and report seconds. */
+    private AtomicLong flowGauge(String name, String flow, String tag, String value, String description) {
+        return stateGauges.computeIfAbsent(name + "|" + flow + "|" + tag + "=" + value, k -> {
+            AtomicLong v = new AtomicLong();
+            boolean millis = name.contains(".seconds.");
+            Gauge.builder(name, v, a -> millis ? a.get() / 1000.0 : a.get()).description(description).tag("flow", flow).tag(tag, value)
+                    .register(registry);
+            return v;
+        });
+    }
+
     public void ownedLanes(int n) {
         ownedLanes.set(n);
     }

@@ -291,6 +291,37 @@ public final class FlowStore {
         return update(c, "prune_orphan_replies");
     }
 
+    /** Durations of one KPI: how many instances reached both points, and the spread in seconds. */
+    public record Spread(long count, Double p50, Double p95, Double max) {
+    }
+
+    /** @param fromStep null: the instance's start; @param toStep null: its end (completed instances) */
+    public static Spread kpi(Connection c, String flow, Instant since, String fromStep, String toStep) throws SQLException {
+        try (PreparedStatement ps = prepare(c, "kpi", toStep, toStep, fromStep, fromStep, flow, ts(since)); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return new Spread(rs.getLong(1), (Double) rs.getObject(2), (Double) rs.getObject(3), (Double) rs.getObject(4));
+        }
+    }
+
+    public static Map<String, Long> kpiStates(Connection c, String flow, Instant since) throws SQLException {
+        Map<String, Long> out = new LinkedHashMap<>();
+        try (PreparedStatement ps = prepare(c, "kpi_states", flow, ts(since)); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) out.put(rs.getString(1), rs.getLong(2));
+        }
+        return out;
+    }
+
+    public record StepSpread(String step, String kind, long count, Double p50, Double p95) {
+    }
+
+    public static List<StepSpread> kpiSteps(Connection c, String flow, Instant since) throws SQLException {
+        List<StepSpread> out = new ArrayList<>();
+        try (PreparedStatement ps = prepare(c, "kpi_steps", flow, ts(since)); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) out.add(new StepSpread(rs.getString(1), rs.getString(2), rs.getLong(3), (Double) rs.getObject(4), (Double) rs.getObject(5)));
+        }
+        return out;
+    }
+
     public static void dropReplies(Connection c, String replyTo) throws SQLException {
         update(c, "replies_drop", replyTo);
     }

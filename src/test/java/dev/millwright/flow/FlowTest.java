@@ -41,6 +41,9 @@ class FlowTest {
             trigger:
               on: test.inspection.failed
               key: data.ncr
+            kpis:
+              - { name: defect_to_hold, to: hold }
+              - { name: repair_wait, from: request, to: completion }
             steps:
               - id: hold
                 call: { system: erp, operation: hold, data: '{"lot": trigger.data.lot}' }
@@ -210,6 +213,21 @@ class FlowTest {
         });
         assertThat(delivered).containsExactly("erp:delivered", "eam:delivered", "erp:delivered");
         assertThat(hub.client.get("/api/v1/transactions/NO-SUCH-KEY").status()).isEqualTo(404);
+
+        // Its KPIs: computed from the timelines, per flow.
+        JsonNode ncr = null;
+        for (JsonNode item : hub.client.get("/api/v1/kpis?window=1h").json().path("items")) {
+            if (item.path("flow").asText().equals("ncr")) ncr = item;
+        }
+        assertThat(ncr).isNotNull();
+        assertThat(ncr.path("instances").path("completed").asLong()).isPositive();
+        assertThat(ncr.path("completionSeconds").path("count").asLong()).isPositive();
+        JsonNode defectToHold = ncr.path("kpis").get(0);
+        assertThat(defectToHold.path("name").asText()).isEqualTo("defect_to_hold");
+        assertThat(defectToHold.path("count").asLong()).isPositive();
+        assertThat(defectToHold.path("p50Seconds").asDouble()).isBetween(0.0, 60.0);
+        assertThat(ncr.path("steps")).anySatisfy(s -> assertThat(s.path("step").asText()).isEqualTo("parts"));
+        assertThat(hub.client.get("/api/v1/kpis?window=soon").status()).isEqualTo(400);
     }
 
     @Test
