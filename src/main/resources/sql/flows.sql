@@ -29,7 +29,7 @@ select id, flow from flow_instances where start_key = ?
 -- call's settlement. Each is locked for the whole advance; instances other workers hold are skipped.
 -- name: claim_due
 select id, flow, version, correlation_key, state::text, position, step_row, attempt, iterations, vars, trigger_event, trigger_seq,
-       waiting_for, due_at, compensable, error, failed_step, escalation, created_at, updated_at, ended_at, escalated_at
+       waiting_for, due_at, compensable, error, failed_step, escalation, created_at, updated_at, ended_at, escalated_at, branches
 from flow_instances
 where due_at <= ? and state in ('running', 'waiting', 'compensating')
 order by due_at
@@ -38,7 +38,7 @@ for update skip locked
 
 -- name: claim_matched
 select id, flow, version, correlation_key, state::text, position, step_row, attempt, iterations, vars, trigger_event, trigger_seq,
-       waiting_for, due_at, compensable, error, failed_step, escalation, created_at, updated_at, ended_at, escalated_at
+       waiting_for, due_at, compensable, error, failed_step, escalation, created_at, updated_at, ended_at, escalated_at, branches
 from flow_instances
 where id in (select instance_id from flow_waits where matched limit ?) and state = 'waiting'
 limit ?
@@ -49,9 +49,9 @@ for update skip locked
 -- A reply for an instance that ended meanwhile is dropped by retention.
 -- name: claim_replied
 select id, flow, version, correlation_key, state::text, position, step_row, attempt, iterations, vars, trigger_event, trigger_seq,
-       waiting_for, due_at, compensable, error, failed_step, escalation, created_at, updated_at, ended_at, escalated_at
+       waiting_for, due_at, compensable, error, failed_step, escalation, created_at, updated_at, ended_at, escalated_at, branches
 from flow_instances
-where id in (select substr(reply_to, 6)::bigint from delivery_replies where reply_to like 'flow:%' order by delivery_id limit ?)
+where id in (select split_part(reply_to, ':', 2)::bigint from delivery_replies where reply_to like 'flow:%' order by delivery_id limit ?)
   and state in ('waiting', 'compensating')
 limit ?
 for update skip locked
@@ -59,7 +59,7 @@ for update skip locked
 -- One instance, locked, for an action from the API (signal, retry, cancel); waits for a worker that holds it.
 -- name: lock
 select id, flow, version, correlation_key, state::text, position, step_row, attempt, iterations, vars, trigger_event, trigger_seq,
-       waiting_for, due_at, compensable, error, failed_step, escalation, created_at, updated_at, ended_at, escalated_at
+       waiting_for, due_at, compensable, error, failed_step, escalation, created_at, updated_at, ended_at, escalated_at, branches
 from flow_instances where id = ?
 for update
 
@@ -67,7 +67,7 @@ for update
 update flow_instances set state = ?::flow_state, position = ?, step_row = ?, attempt = ?, iterations = ?, vars = ?, waiting_for = ?,
        due_at = ?, compensable = ?, error = ?, failed_step = ?, escalation = coalesce(?, escalation),
        escalated_at = case when ? then coalesce(escalated_at, ?) else escalated_at end,
-       updated_at = ?, ended_at = ?
+       updated_at = ?, ended_at = ?, branches = ?
 where id = ?
 
 -- name: steps_insert
@@ -89,12 +89,12 @@ from flow_steps where instance_id = ? order by id
 
 -- name: instance
 select id, flow, version, correlation_key, state::text, position, step_row, attempt, iterations, vars, trigger_event, trigger_seq,
-       waiting_for, due_at, compensable, error, failed_step, escalation, created_at, updated_at, ended_at, escalated_at
+       waiting_for, due_at, compensable, error, failed_step, escalation, created_at, updated_at, ended_at, escalated_at, branches
 from flow_instances where id = ?
 
 -- name: list
 select id, flow, version, correlation_key, state::text, position, step_row, attempt, iterations, vars, trigger_event, trigger_seq,
-       waiting_for, due_at, compensable, error, failed_step, escalation, created_at, updated_at, ended_at, escalated_at
+       waiting_for, due_at, compensable, error, failed_step, escalation, created_at, updated_at, ended_at, escalated_at, branches
 from flow_instances
 where (?::text is null or flow = ?) and (?::text is null or state = ?::flow_state) and (?::text is null or correlation_key = ?)
   and id > ?
@@ -148,10 +148,13 @@ select count(*) from flow_inbox where taken_at is null and expires_at <= ?
 
 -- An ended instance's replies nobody will take (a call still out when it was cancelled).
 -- name: replies_drop
-delete from delivery_replies where reply_to = ?
+delete from delivery_replies where reply_to like ?
 
 -- name: wait_key
 select key from flow_waits where instance_id = ?
+
+-- name: delivery_key
+select idempotency_key from deliveries where id = ?
 
 -- name: event_seq_of
 select seq from events where source = ? and id = ?
@@ -182,7 +185,7 @@ delete from flow_inbox where id in (
 -- name: prune_orphan_replies
 delete from delivery_replies r
 where r.reply_to like 'flow:%'
-  and not exists (select 1 from flow_instances i where i.id = substr(r.reply_to, 6)::bigint and i.state in ('waiting', 'compensating'))
+  and not exists (select 1 from flow_instances i where i.id = split_part(r.reply_to, ':', 2)::bigint and i.state in ('waiting', 'compensating'))
 
 -- KPIs over the instances a flow started since a time. A point is the instance's start (null from), its end (null to:
 -- completed instances only), or the first completion of a step.

@@ -37,6 +37,8 @@ create table flow_instances (
     due_at          timestamptz,
     -- JSON array of completed step ids with a compensation, newest last
     compensable     text        not null default '[]',
+    -- JSON: a parallel step's branches in progress, by name: {key, state, answer|error}
+    branches        text,
     error           text,
     failed_step     text,
     escalation      text,

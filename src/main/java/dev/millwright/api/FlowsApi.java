@@ -91,22 +91,7 @@ final class FlowsApi {
         FlowStore.Instance i = flows.instance(id).orElseThrow(() -> ApiException.notFound("no flow instance " + id));
         Map<String, Object> out = view(i);
         out.put("trigger", json(i.trigger()));
-        out.put("timeline", flows.timeline(id).stream().map(t -> {
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("step", t.step());
-            row.put("kind", t.kind());
-            row.put("iteration", t.iteration());
-            row.put("attempt", t.attempt());
-            row.put("state", t.state());
-            row.put("result", t.result() == null ? null : json(t.result()));
-            row.put("error", t.error());
-            row.put("note", t.input());
-            row.put("deliveryId", t.deliveryId());
-            row.put("startedAt", t.startedAt() == null ? null : t.startedAt().toString());
-            row.put("endedAt", t.endedAt() == null ? null : t.endedAt().toString());
-            row.put("durationMs", t.endedAt() == null ? null : java.time.Duration.between(t.startedAt(), t.endedAt()).toMillis());
-            return row;
-        }).toList());
+        out.put("timeline", flows.timeline(id).stream().map(FlowsApi::step).toList());
         JsonBody.send(ctx, 200, out);
     }
 
@@ -196,6 +181,24 @@ final class FlowsApi {
             case FlowEngine.NotFound n -> throw ApiException.notFound("no flow instance " + id);
             case FlowEngine.Refused r -> throw new ApiException(Problem.of(409, refusedTitle, r.why()));
         }
+    }
+
+    /** One timeline row as the API shows it (also in a transaction's timeline). */
+    static Map<String, Object> step(FlowStore.TimelineRow t) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("step", t.step());
+        row.put("kind", t.kind());
+        row.put("iteration", t.iteration());
+        row.put("attempt", t.attempt());
+        row.put("state", t.state());
+        row.put("result", t.result() == null ? null : json(t.result()));
+        row.put("error", t.error());
+        row.put("note", t.input());
+        row.put("deliveryId", t.deliveryId());
+        row.put("startedAt", t.startedAt() == null ? null : t.startedAt().toString());
+        row.put("endedAt", t.endedAt() == null ? null : t.endedAt().toString());
+        row.put("durationMs", t.endedAt() == null ? null : java.time.Duration.between(t.startedAt(), t.endedAt()).toMillis());
+        return row;
     }
 
     private static Map<String, Object> view(FlowStore.Instance i) {

@@ -62,14 +62,8 @@ final class TransactionsApi {
                 Map<String, Object> step = new LinkedHashMap<>();
                 step.put("instance", i.id());
                 step.put("flow", i.flow());
-                step.put("step", t.step());
-                step.put("kind", t.kind());
-                step.put("state", t.state());
-                if (t.error() != null) step.put("error", t.error());
-                if (t.input() != null) step.put("note", t.input());
-                if (t.result() != null) step.put("result", excerpt(t.result()));
-                if (t.deliveryId() != null) step.put("deliveryId", t.deliveryId());
-                if (t.endedAt() != null) step.put("durationMs", java.time.Duration.between(t.startedAt(), t.endedAt()).toMillis());
+                step.putAll(FlowsApi.step(t));
+                step.remove("startedAt");
                 timeline.add(entry(t.startedAt(), "flow-step", step));
                 if (t.deliveryId() != null && !made.containsKey(t.deliveryId())) {
                     deliveries.byId(t.deliveryId()).ifPresent(d -> made.put(d.id(), d));

@@ -113,6 +113,13 @@ public record Flow(String name, String description, String version, String sourc
         }
     }
 
+    /** Branches by name (each a Call or an Emit), sent at once; {@code any}: go on at the first delivered. */
+    public record Parallel(Map<String, Kind> branches, boolean any) implements Kind {
+        public String name() {
+            return "parallel";
+        }
+    }
+
     public record Escalate(Mapping reason) implements Kind {
         public String name() {
             return "escalate";

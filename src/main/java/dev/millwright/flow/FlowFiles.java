@@ -36,7 +36,7 @@ public final class FlowFiles {
     }
 
     /** Kinds that park an instance: a loop must pass one, or it would spin. */
-    private static final java.util.Set<String> PAUSING = java.util.Set.of("wait", "signal", "delay", "until", "call");
+    private static final java.util.Set<String> PAUSING = java.util.Set.of("wait", "signal", "delay", "until", "call", "parallel");
 
     /**
      * @param systems the plant's systems, to check calls and lookups against; null when reading a stored older version
@@ -228,6 +228,9 @@ public final class FlowFiles {
             Flow.Step s = flow.steps().get(i);
             checkCallable(s.kind(), systems, check, "steps", i, s.kind().name());
             if (s.compensate() != null) checkCallable(s.compensate(), systems, check, "steps", i, "compensate", s.compensate().name());
+            if (s.kind() instanceof Flow.Parallel p) {
+                for (var b : p.branches().entrySet()) checkCallable(b.getValue(), systems, check, "steps", i, "parallel", "branches", b.getKey(), b.getValue().name());
+            }
         }
     }
 
@@ -383,6 +386,19 @@ public final class FlowFiles {
                     Map<String, Mapping> values = new LinkedHashMap<>();
                     c.keySet().forEach(k -> values.put(k, expr(c, k, here)));
                     yield new Flow.Set(values);
+                }
+                case "parallel" -> {
+                    Map<String, Object> c = (Map<String, Object>) value;
+                    Map<String, Flow.Kind> branches = new LinkedHashMap<>();
+                    ((Map<String, Object>) c.get("branches")).forEach((name, branch) -> {
+                        Map<String, Object> b = (Map<String, Object>) branch;
+                        List<String> kinds = java.util.stream.Stream.of("call", "emit").filter(b::containsKey).toList();
+                        Object[] branchAt = append(append(here, "branches"), name);
+                        if (kinds.size() != 1) error("branch '" + name + "' gives exactly one of call, emit", branchAt);
+                        else branches.put(name, kind(kinds.getFirst(), b, branchAt));
+                    });
+                    if (branches.isEmpty() && ((Map<String, Object>) c.get("branches")).isEmpty()) error("give at least one branch", append(here, "branches"));
+                    yield new Flow.Parallel(branches, "any".equals(c.get("join")));
                 }
                 case "escalate" -> new Flow.Escalate(expr((Map<String, Object>) value, "reason", here));
                 case "fail" -> new Flow.Fail(expr((Map<String, Object>) value, "reason", here));

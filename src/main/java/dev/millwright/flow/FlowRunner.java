@@ -101,6 +101,8 @@ final class FlowRunner {
         final ObjectNode iterations;
         final ObjectNode vars;
         final ArrayNode compensable;
+        /** A parallel step's branches in progress (null otherwise). */
+        ObjectNode branches;
         String waitingFor;
         Instant dueAt;
         String error;
@@ -123,6 +125,7 @@ final class FlowRunner {
             this.iterations = (ObjectNode) parse(row.iterations());
             this.vars = (ObjectNode) parse(row.vars());
             this.compensable = (ArrayNode) parse(row.compensable());
+            this.branches = row.branches() == null ? null : (ObjectNode) parse(row.branches());
             this.waitingFor = row.waitingFor();
             this.dueAt = row.dueAt();
             this.error = row.error();
@@ -148,7 +151,7 @@ final class FlowRunner {
 
         FlowStore.Change change(Instant now) {
             return new FlowStore.Change(state, position, stepRow, attempt, iterations.toString(), vars.toString(), waitingFor, dueAt,
-                    compensable.toString(), error, failedStep, escalation, escalated, now, endedAt);
+                    compensable.toString(), error, failedStep, escalation, escalated, now, endedAt, branches == null ? null : branches.toString());
         }
     }
 
@@ -241,6 +244,7 @@ final class FlowRunner {
                     done(c, r, s, "{\"type\":" + Json.MAPPER.valueToTree(e.type()) + ",\"id\":" + Json.MAPPER.valueToTree(e.id()) + "}", now);
                 }
                 case Flow.Wait wait -> startWait(c, r, s, wait, ctx, now);
+                case Flow.Parallel parallel -> fork(c, r, s, parallel, iteration, ctx, wakes, now);
                 case Flow.Signal signal -> park(r, "signal:" + signal.signal(), now.plus(signal.timeout()));
                 case Flow.Delay delay -> park(r, "delay", now.plus(delay.delay()));
                 case Flow.Until until -> park(r, "delay", time(expressions.eval(until.time(), ctx)));
@@ -380,10 +384,18 @@ final class FlowRunner {
     /** A parked instance looked at again: its call answered, its event arrived, its timer fired — or nothing yet. */
     private void resume(Connection c, Run r, Instant now) throws SQLException {
         Flow.Step s = r.flow.byId().get(r.position);
+        // Every answer this instance has: the one its call (or parallel step) waits for, and any that came too late to
+        // matter (a branch after an any-join went on): those are noted and dropped, so they are not claimed again.
+        List<DeliveryReplies.Reply> replies = DeliveryReplies.takePrefixed(c, repliesOf(r), 50);
         if (r.waitingFor.equals("call")) {
-            List<DeliveryReplies.Reply> replies = DeliveryReplies.take(c, "flow:" + r.id(), 10);
-            if (replies.isEmpty()) return;
-            DeliveryReplies.Reply reply = replies.getLast();
+            String stepId = r.compensating() ? r.position + ".compensate" : r.position;
+            String expected = replyTo(r, stepId, r.iterations.path(r.position).asInt(1));
+            DeliveryReplies.Reply reply = null;
+            for (DeliveryReplies.Reply x : replies) {
+                if (x.replyTo().equals(expected)) reply = x;
+                else late(r, x, now);
+            }
+            if (reply == null) return;
             r.waitingFor = null;
             if (reply.state() == DeliveryState.delivered) {
                 r.timeline.close("completed", excerpt(reply.response()), null, now, reply.deliveryId());
@@ -409,6 +421,11 @@ final class FlowRunner {
             }
             return;
         }
+        if (r.waitingFor.equals("parallel")) {
+            joined(c, r, s, replies, now);
+            return;
+        }
+        replies.forEach(x -> late(r, x, now));
         if (r.waitingFor.equals("event")) {
             Flow.Wait w = (Flow.Wait) s.kind();
             String key = FlowStore.waitKey(c, r.id()).orElse(null);
@@ -436,6 +453,89 @@ final class FlowRunner {
         }
         if (r.waitingFor.equals("delay") && (r.dueAt == null || !now.isBefore(r.dueAt))) {
             done(c, r, s, null, now);
+        }
+    }
+
+    /** An answer that came after the instance moved on: noted in the timeline, not acted on. */
+    private static void late(Run r, DeliveryReplies.Reply reply, Instant now) {
+        r.timeline.note(r.position == null ? "late-answer" : r.position, "late-answer", "delivery " + reply.deliveryId() + " (" + reply.replyTo()
+                + ") ended " + reply.state() + " after its step had moved on; not acted on", now);
+    }
+
+    /** A parallel step: every branch sent at once; calls are waited for as the join says, events are done at once. */
+    private void fork(Connection c, Run r, Flow.Step s, Flow.Parallel parallel, int iteration, ObjectNode ctx, Outbox.Wakes wakes, Instant now)
+            throws SQLException {
+        ObjectNode branches = Json.MAPPER.createObjectNode();
+        for (var b : parallel.branches().entrySet()) {
+            String stepId = s.id() + "." + b.getKey();
+            ObjectNode branch = branches.putObject(b.getKey());
+            switch (b.getValue()) {
+                case Flow.Call call -> {
+                    appendCall(c, r, stepId, call, iteration, ctx, wakes, now);
+                    branch.put("replyTo", replyTo(r, stepId, iteration));
+                    branch.put("state", "pending");
+                }
+                case Flow.Emit emit -> {
+                    CloudEvent e = event(r, stepId, iteration, emit.type(), expressions.eval(emit.data(), ctx), subject(emit.subject(), r, ctx), now);
+                    checkContract(e);
+                    outbox.appendEvents(c, List.of(e), wakes);
+                    branch.put("state", "delivered");
+                    branch.putObject("answer").put("type", e.type()).put("id", e.id());
+                }
+                default -> throw new IllegalStateException("a branch is a call or an emit");
+            }
+        }
+        r.branches = branches;
+        park(r, "parallel", null);
+        joined(c, r, s, List.of(), now); // only events, or an any-join with an event: done at once
+    }
+
+    /** Applies answers to a parallel step's branches and goes on when its join is satisfied. */
+    private void joined(Connection c, Run r, Flow.Step s, List<DeliveryReplies.Reply> replies, Instant now) throws SQLException {
+        boolean any = ((Flow.Parallel) s.kind()).any();
+        for (DeliveryReplies.Reply reply : replies) {
+            ObjectNode branch = null;
+            for (var e : r.branches.properties()) {
+                if (reply.replyTo().equals(e.getValue().path("replyTo").asText()) && e.getValue().path("state").asText().equals("pending")) {
+                    branch = (ObjectNode) e.getValue();
+                }
+            }
+            if (branch == null) {
+                late(r, reply, now);
+                continue;
+            }
+            branch.put("deliveryId", reply.deliveryId());
+            if (reply.state() == DeliveryState.delivered) {
+                branch.put("state", "delivered");
+                branch.set("answer", answer(reply.response()));
+            } else {
+                branch.put("state", "dead");
+                branch.put("error", reply.error());
+            }
+        }
+        int pending = 0, delivered = 0;
+        ObjectNode answers = Json.MAPPER.createObjectNode();
+        List<String> dead = new java.util.ArrayList<>();
+        for (var e : r.branches.properties()) {
+            switch (e.getValue().path("state").asText()) {
+                case "pending" -> pending++;
+                case "delivered" -> {
+                    delivered++;
+                    answers.set(e.getKey(), e.getValue().path("answer"));
+                }
+                default -> dead.add(e.getKey() + ": " + e.getValue().path("error").asText());
+            }
+        }
+        boolean go = any ? delivered > 0 : pending == 0 && dead.isEmpty();
+        boolean fail = any ? delivered == 0 && pending == 0 : pending == 0 && !dead.isEmpty();
+        if (go) {
+            r.branches = null;
+            r.vars.set(s.resultVar(), answers);
+            done(c, r, s, answers.toString(), now);
+        } else if (fail) {
+            r.branches = null;
+            r.waitingFor = null;
+            stepFailed(c, r, s, "parallel step: " + (any ? "no branch" : "not every branch") + " was delivered (" + String.join("; ", dead) + ")", now);
         }
     }
 
@@ -506,7 +606,7 @@ final class FlowRunner {
             r.timeline.close("failed", null, "cancelled by " + actor, now, null);
         }
         FlowStore.stopWaiting(c, r.id());
-        FlowStore.dropReplies(c, "flow:" + r.id());
+        FlowStore.dropReplies(c, repliesOf(r) + "%");
         r.timeline.note(r.position == null ? "cancel" : r.position, "cancelled", "cancelled by " + actor
                 + (r.compensable.isEmpty() ? "" : "; compensating " + r.compensable.size() + " step(s), newest first"), now);
         r.waitingFor = null;
@@ -549,8 +649,18 @@ final class FlowRunner {
         if (seq == null) seq = FlowStore.eventSeq(c, e.source(), e.id()).orElseThrow(); // a retry: the same event
         String idempotencyKey = UUID.nameUUIDFromBytes(("flow\n" + r.id() + "\n" + stepId + "\n" + iteration).getBytes(StandardCharsets.UTF_8)).toString();
         NewDelivery d = new NewDelivery(seq, "flow:" + r.flow.name(), call.system(), "/", call.operation(),
-                outbox.router().lane(call.system(), r.key(), e), r.key(), idempotencyKey, r.attempt - 1, "flow:" + r.id());
+                outbox.router().lane(call.system(), r.key(), e), r.key(), idempotencyKey, r.attempt - 1, replyTo(r, stepId, iteration));
         outbox.appendDeliveries(c, List.of(d), wakes);
+    }
+
+    /** Whom a call's settlement answers: the instance, and which step (or branch) and iteration of it. */
+    private static String replyTo(Run r, String stepId, int iteration) {
+        return repliesOf(r) + stepId + "/" + iteration;
+    }
+
+    /** The common prefix of every reply this instance may get (claims and retention read the id between the colons). */
+    private static String repliesOf(Run r) {
+        return "flow:" + r.id() + ":";
     }
 
     private CloudEvent event(Run r, String stepId, int iteration, String type, JsonNode data, String subject, Instant now) {

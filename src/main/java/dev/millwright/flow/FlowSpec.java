@@ -86,9 +86,17 @@ public final class FlowSpec {
             optional("emit", EMIT, null, "An event that undoes the step.")
     );
 
+    static final Spec.Obj PARALLEL = object(
+            optional("join", oneOf("all", "any"), "all", "all: go on when every branch is done (the step fails, once all settled, if one "
+                    + "could not be delivered); any: go on at the first branch delivered (the others still go out; their answers are "
+                    + "not waited for)."),
+            required("branches", new Spec.MapOf(COMPENSATE), "The branches by name, each a call or an event, all sent at once; "
+                    + "vars.<as>.<branch> gets each call's answer.", null)
+    );
+
     /** The kind keys of a step: exactly one per step. */
-    public static final List<String> KINDS = List.of("call", "lookup", "emit", "wait", "signal", "delay", "until", "if", "set", "escalate",
-            "fail", "end");
+    public static final List<String> KINDS = List.of("call", "lookup", "emit", "wait", "signal", "delay", "until", "if", "set", "parallel",
+            "escalate", "fail", "end");
 
     static final Spec.Obj STEP = object(
             required("id", string(), "The step's name, unique in the flow (jumps and the timeline use it).", "erp-hold"),
@@ -103,6 +111,7 @@ public final class FlowSpec {
             optional("until", expression(), null, "Wait until this time (an RFC 3339 timestamp)." + EXPRESSIONS),
             optional("if", IF, null, "Branch."),
             optional("set", new Spec.MapOf(expression()), null, "Set variables: name → expression." + EXPRESSIONS),
+            optional("parallel", PARALLEL, null, "Several calls (or events) at once, joined: all, or any."),
             optional("escalate", ESCALATE, null, "Mark the instance escalated, with the reason (listed and counted), and go on."),
             optional("fail", FAIL, null, "Stop the instance as failed, with the reason."),
             optional("end", bool(), null, "End the instance as completed (write end: true)."),

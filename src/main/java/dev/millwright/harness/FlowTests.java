@@ -1,6 +1,5 @@
 package dev.millwright.harness;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.millwright.config.HubSettings;
 import dev.millwright.config.PlantConfig;

@@ -27,7 +27,16 @@ public final class DeliveryReplies {
 
     /** In the waiter's transaction: takes up to {@code limit} replies for {@code replyTo}, oldest delivery first. */
     public static List<Reply> take(Connection c, String replyTo, int limit) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SQL.get("take"))) {
+        return take(c, "take", replyTo, limit);
+    }
+
+    /** As {@link #take}, for every reply-to starting with {@code prefix} (which holds no LIKE wildcards). */
+    public static List<Reply> takePrefixed(Connection c, String prefix, int limit) throws SQLException {
+        return take(c, "take_prefixed", prefix + "%", limit);
+    }
+
+    private static List<Reply> take(Connection c, String statement, String replyTo, int limit) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SQL.get(statement))) {
             ps.setString(1, replyTo);
             ps.setInt(2, limit);
             List<Reply> out = new ArrayList<>();

@@ -27,13 +27,13 @@ public final class FlowStore {
     public record Instance(long id, String flow, String version, String key, String state, String position, Long stepRow, int attempt,
                            String iterations, String vars, String trigger, Long triggerSeq, String waitingFor, Instant dueAt,
                            String compensable, String error, String failedStep, String escalation, Instant createdAt,
-                           Instant updatedAt, Instant endedAt, Instant escalatedAt) {
+                           Instant updatedAt, Instant endedAt, Instant escalatedAt, String branches) {
     }
 
     /** What an advance changes in an instance. */
     public record Change(String state, String position, Long stepRow, int attempt, String iterations, String vars, String waitingFor,
                          Instant dueAt, String compensable, String error, String failedStep, String escalation, boolean escalated,
-                         Instant now, Instant endedAt) {
+                         Instant now, Instant endedAt, String branches) {
     }
 
     public record TimelineRow(long id, String step, String kind, int iteration, int attempt, String state, String input, String result,
@@ -125,7 +125,8 @@ public final class FlowStore {
 
     public static void save(Connection c, long id, Change ch) throws SQLException {
         update(c, "save", ch.state(), ch.position(), ch.stepRow(), ch.attempt(), ch.iterations(), ch.vars(), ch.waitingFor(), ts(ch.dueAt()),
-                ch.compensable(), ch.error(), ch.failedStep(), ch.escalation(), ch.escalated(), ts(ch.now()), ts(ch.now()), ts(ch.endedAt()), id);
+                ch.compensable(), ch.error(), ch.failedStep(), ch.escalation(), ch.escalated(), ts(ch.now()), ts(ch.now()), ts(ch.endedAt()),
+                ch.branches(), id);
     }
 
     /** Inserts timeline rows in one statement; returns the id of the one left waiting, or null when none is. */
@@ -326,6 +327,13 @@ public final class FlowStore {
         update(c, "replies_drop", replyTo);
     }
 
+    /** The Idempotency-Key of a delivery (how a parallel step tells which branch an answer is for). */
+    public static Optional<String> deliveryKey(Connection c, long deliveryId) throws SQLException {
+        try (PreparedStatement ps = prepare(c, "delivery_key", deliveryId); ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+        }
+    }
+
     public static Optional<Long> eventSeq(Connection c, String source, String id) throws SQLException {
         try (PreparedStatement ps = prepare(c, "event_seq_of", source, id); ResultSet rs = ps.executeQuery()) {
             return rs.next() ? Optional.of(rs.getLong(1)) : Optional.empty();
@@ -339,7 +347,7 @@ public final class FlowStore {
                 out.add(new Instance(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6),
                         (Long) rs.getObject(7), rs.getInt(8), rs.getString(9), rs.getString(10), rs.getString(11), (Long) rs.getObject(12),
                         rs.getString(13), instant(rs, 14), rs.getString(15), rs.getString(16), rs.getString(17), rs.getString(18), instant(rs, 19),
-                        instant(rs, 20), instant(rs, 21), instant(rs, 22)));
+                        instant(rs, 20), instant(rs, 21), instant(rs, 22), rs.getString(23)));
             }
         }
         return out;

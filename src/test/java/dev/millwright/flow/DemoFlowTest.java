@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -33,7 +32,7 @@ class DemoFlowTest {
             erp.respond(r -> new Reply(201, "{\"id\":\"" + documents.incrementAndGet() + "\"}", null));
             eam.respond(r -> new Reply(201, "{\"id\":\"WO-1001\",\"status\":\"WAPPR\"}", null));
             qms.respond(r -> new Reply(200, "{}", null));
-            Path plant = copy(Path.of("plants/demo"), dir.resolve("demo"));
+            Path plant = dev.millwright.support.TestPlant.copyOf(Path.of("plants/demo"), dir.resolve("demo"));
             rewrite(plant.resolve("systems/erp.yaml"), "http://127.0.0.1:9101", erp.baseUrl());
             rewrite(plant.resolve("systems/eam.yaml"), "http://127.0.0.1:9102", eam.baseUrl());
             rewrite(plant.resolve("systems/qms.yaml"), "http://127.0.0.1:9103", qms.baseUrl());
@@ -104,14 +103,4 @@ class DemoFlowTest {
         Files.writeString(file, text.replace(from, to));
     }
 
-    private static Path copy(Path from, Path to) throws IOException {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path f : files.toList()) {
-                Path target = to.resolve(from.relativize(f).toString());
-                if (Files.isDirectory(f)) Files.createDirectories(target);
-                else Files.copy(f, target);
-            }
-        }
-        return to;
-    }
 }

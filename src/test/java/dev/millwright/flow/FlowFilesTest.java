@@ -133,6 +133,23 @@ class FlowFilesTest {
     }
 
     @Test
+    void aParallelBranchIsOneCallOrOneEventOfAKnownSystem() {
+        assertThat(errors("""
+                  - id: both
+                    parallel:
+                      branches:
+                        a: { call: { system: erp, operation: hold, data: "{}" }, emit: { type: x.y, data: "{}" } }
+                """)).anySatisfy(e -> assertThat(e).startsWith("flows/f.yaml:7: steps[0].parallel.branches.a: branch 'a' gives exactly one of call, emit"));
+        assertThat(errors("""
+                  - id: both
+                    parallel:
+                      branches:
+                        a: { call: { system: erp, operation: hold, data: "{}" } }
+                        b: { call: { system: mes, data: "{}" } }
+                """)).anySatisfy(e -> assertThat(e).startsWith("flows/f.yaml:8: steps[0].parallel.branches.b.call.system: unknown system 'mes'"));
+    }
+
+    @Test
     void theFileNameAndTheFlowNameMustAgree() {
         TestPlant plant = new TestPlant(dir).write("flows/other.yaml", HEAD + "  - id: a\n    end: true\n");
         ConfigException e = catchThrowableOfType(ConfigException.class, () -> PlantConfig.load(plant.dir()));

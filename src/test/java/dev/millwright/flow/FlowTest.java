@@ -75,7 +75,16 @@ class FlowTest {
         eam = new TestTarget();
         eam.respond(r -> new Reply(201, "{\"wonum\":\"" + r.event().path("asset").asText().replace("ASSET", "WO") + "\"}", null));
         mes = new TestTarget();
-        mes.respond(r -> new Reply(200, "{\"status\":\"HELD\"}", null));
+        mes.respond(r -> {
+            if (r.event().path("order").asText().endsWith("-slow")) {
+                try {
+                    Thread.sleep(300); // loses the race of an any-join
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return new Reply(200, "{\"status\":\"HELD\"}", null);
+        });
         String ops = """
                 operations:
                   hold: { path: /holds, mapping: data.jsonata }
@@ -88,6 +97,37 @@ class FlowTest {
                 .system("eam", eam.baseUrl() + "/eam", ops + "retry: { maxAttempts: 3, initialBackoff: 100ms }\ncircuitBreaker: { failureThreshold: 0 }\n")
                 .system("mes", mes.baseUrl(), ops + "retry: { maxAttempts: 50, initialBackoff: 100ms, maxBackoff: 200ms }\ncircuitBreaker: { failureThreshold: 0 }\n")
                 .write("mappings/data.jsonata", "data")
+                .write("flows/fanout.yaml", """
+                        name: fanout
+                        trigger: { on: test.fanout.started, key: data.id }
+                        steps:
+                          - id: tell
+                            parallel:
+                              branches:
+                                erp: { call: { system: erp, operation: hold, data: '{"lot": instance.key & "-p"}' } }
+                                eam: { call: { system: eam, operation: workorder, data: '{"asset": "ASSET-" & instance.key}' } }
+                                note: { emit: { type: test.fanout.noted, data: '{"id": instance.key}' } }
+                            as: told
+                          - id: first
+                            parallel:
+                              join: any
+                              branches:
+                                slow: { call: { system: mes, operation: hold, data: '{"order": instance.key & "-slow"}' } }
+                                fast: { call: { system: eam, operation: workorder, data: '{"asset": "ASSET-" & instance.key & "-fast"}' } }
+                            as: first
+                          - id: park
+                            wait: { on: test.fanout.done, timeout: 1h }
+                        """)
+                .write("flows/fanfail.yaml", """
+                        name: fanfail
+                        trigger: { on: test.fanfail.started, key: data.id }
+                        steps:
+                          - id: both
+                            parallel:
+                              branches:
+                                ok: { call: { system: erp, operation: hold, data: '{"lot": instance.key}' } }
+                                refused: { call: { system: erp, operation: issue, data: '{"parts": "reject", "order": instance.key}' } }
+                        """)
                 .write("flows/status.yaml", """
                         name: status
                         trigger: { on: test.status.changed, key: data.order }
@@ -295,6 +335,33 @@ class FlowTest {
         JsonNode done = awaitState("status", "PO-1", "completed");
         assertThat(done.path("vars").path("mes").path("status").asText()).isEqualTo("HELD");
         assertThat(mes.received()).hasSize(1);
+    }
+
+    @Test
+    void aParallelStepSendsEveryBranchAtOnceAndJoinsAllOrAny() {
+        post("fan-1", "test.fanout.started", "{\"id\":\"F1\"}");
+        JsonNode parked = awaitWaitingAt("fanout", "F1", "park");
+        JsonNode told = parked.path("vars").path("told");
+        assertThat(told.path("erp").path("document").asText()).isEqualTo("49000F1-p");
+        assertThat(told.path("eam").path("wonum").asText()).isEqualTo("WO-F1");
+        assertThat(told.path("note").path("type").asText()).isEqualTo("test.fanout.noted");
+        // The any-join went on with the fast branch; the slow one's answer came later and is only noted.
+        assertThat(parked.path("vars").path("first").has("fast")).isTrue();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            JsonNode i = instanceFor("fanout", "F1");
+            List<String> kinds = new ArrayList<>();
+            i.path("timeline").forEach(t -> kinds.add(t.path("kind").asText()));
+            assertThat(kinds).contains("late-answer");
+            assertThat(i.path("state").asText() + "@" + i.path("step").asText()).isEqualTo("waiting@park");
+        });
+        assertThat(mes.received()).anyMatch(r -> r.event().path("order").asText().equals("F1-slow"));
+
+        erpRejectsParts.set(true);
+        post("fan-2", "test.fanfail.started", "{\"id\":\"F2\"}");
+        JsonNode failed = awaitState("fanfail", "F2", "failed");
+        assertThat(failed.path("failedStep").asText()).isEqualTo("both");
+        assertThat(failed.path("error").asText()).contains("not every branch was delivered").contains("refused:").contains("422");
+        assertThat(calls(erp, "/holds", "lot", "F2")).hasSize(1);
     }
 
     @Test

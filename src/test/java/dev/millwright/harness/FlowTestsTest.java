@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -18,7 +17,7 @@ class FlowTestsTest {
 
     @Test
     void theShippedFlowCasesPassAndAWrongExpectationShowsWhereTheRunDiffers() throws IOException {
-        Path plant = copy(Path.of("plants/demo"), dir.resolve("demo"));
+        Path plant = dev.millwright.support.TestPlant.copyOf(Path.of("plants/demo"), dir.resolve("demo"));
         Path cases = plant.resolve("tests/flows/nonconformance-to-capa.yaml");
         String shipped = Files.readString(cases);
         // The shipped cases, and one more that expects the wrong hours and a call that is never made.
@@ -53,14 +52,4 @@ class FlowTestsTest {
                 "calls[7]: expected mes.setOrderStatus, none was made");
     }
 
-    private static Path copy(Path from, Path to) throws IOException {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path f : files.toList()) {
-                Path target = to.resolve(from.relativize(f).toString());
-                if (Files.isDirectory(f)) Files.createDirectories(target);
-                else Files.copy(f, target);
-            }
-        }
-        return to;
-    }
 }

@@ -48,7 +48,7 @@ class MappingTestsTest {
 
     @Test
     void aBrokenCaseShowsEachDifferenceByJsonPointer() throws IOException {
-        Path plant = copy(Path.of("plants/demo"), dir.resolve("demo"));
+        Path plant = dev.millwright.support.TestPlant.copyOf(Path.of("plants/demo"), dir.resolve("demo"));
         Path cases = plant.resolve("tests/erp-quality-hold.yaml");
         Files.writeString(cases, Files.readString(cases)
                 .replace("QualityCode: Q-017, Reason", "QualityCode: Q-018, Reason")
@@ -68,7 +68,7 @@ class MappingTestsTest {
 
     @Test
     void anInvalidCaseFileIsRefusedWithFileLineAndKey() throws IOException {
-        Path plant = copy(Path.of("plants/demo"), dir.resolve("demo"));
+        Path plant = dev.millwright.support.TestPlant.copyOf(Path.of("plants/demo"), dir.resolve("demo"));
         Files.writeString(plant.resolve("tests/bad.yaml"), """
                 mapping: nothing.jsonata
                 cases:
@@ -83,14 +83,4 @@ class MappingTestsTest {
                 .contains("no case was run");
     }
 
-    private static Path copy(Path from, Path to) throws IOException {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path f : files.toList()) {
-                Path target = to.resolve(from.relativize(f).toString());
-                if (Files.isDirectory(f)) Files.createDirectories(target);
-                else Files.copy(f, target);
-            }
-        }
-        return to;
-    }
 }

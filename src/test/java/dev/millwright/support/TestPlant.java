@@ -69,4 +69,18 @@ public final class TestPlant {
     public Path dir() {
         return dir;
     }
+
+    /** A copy of a shipped plant folder (e.g. plants/demo) to change in a test without touching the original. */
+    public static Path copyOf(Path from, Path to) {
+        try (java.util.stream.Stream<Path> files = Files.walk(from)) {
+            for (Path f : files.toList()) {
+                Path target = to.resolve(from.relativize(f).toString());
+                if (Files.isDirectory(f)) Files.createDirectories(target);
+                else Files.copy(f, target);
+            }
+            return to;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 }
