@@ -107,6 +107,15 @@ public record Flow(String name, String description, String version, String sourc
         }
     }
 
+    public record Switch(List<Case> cases, String otherwise) implements Kind {
+        public String name() {
+            return "switch";
+        }
+    }
+
+    public record Case(Mapping when, String target) {
+    }
+
     public record Set(Map<String, Mapping> values) implements Kind {
         public String name() {
             return "set";

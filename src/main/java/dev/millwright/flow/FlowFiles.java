@@ -152,6 +152,18 @@ public final class FlowFiles {
                     jump(flow, check, i, "if.then", f.then(), out);
                     jump(flow, check, i, "if.else", f.otherwise(), out);
                 }
+                case Flow.Switch w -> {
+                    for (int k = 0; k < w.cases().size(); k++) {
+                        Flow.Case cs = w.cases().get(k);
+                        if (!flow.byId().containsKey(cs.target())) {
+                            check.error("no step '" + cs.target() + "' in this flow; its steps: " + String.join(", ", flow.byId().keySet().stream().sorted().toList()),
+                                    "steps", i, "switch", "cases", k, "goto");
+                        } else {
+                            out.add(cs.target());
+                        }
+                    }
+                    jump(flow, check, i, "switch.default", w.otherwise(), out);
+                }
                 case Flow.Wait w -> jump(flow, check, i, "wait.onTimeout", w.onTimeout(), out);
                 case Flow.Signal g -> jump(flow, check, i, "signal.onTimeout", g.onTimeout(), out);
                 default -> {
@@ -275,7 +287,7 @@ public final class FlowFiles {
         }
     }
 
-    private static Object[] append(Object[] at, String key) {
+    private static Object[] append(Object[] at, Object key) {
         Object[] out = java.util.Arrays.copyOf(at, at.length + 1);
         out[at.length] = key;
         return out;
@@ -380,6 +392,15 @@ public final class FlowFiles {
                 case "if" -> {
                     Map<String, Object> c = (Map<String, Object>) value;
                     yield new Flow.If(expr(c, "condition", here), (String) c.get("then"), (String) c.get("else"));
+                }
+                case "switch" -> {
+                    Map<String, Object> c = (Map<String, Object>) value;
+                    List<Map<String, Object>> cases = (List<Map<String, Object>>) c.get("cases");
+                    List<Flow.Case> out = new ArrayList<>();
+                    for (int k = 0; k < cases.size(); k++) {
+                        out.add(new Flow.Case(expr(cases.get(k), "when", append(append(here, "cases"), k)), (String) cases.get(k).get("goto")));
+                    }
+                    yield new Flow.Switch(out, (String) c.get("default"));
                 }
                 case "set" -> {
                     Map<String, Object> c = (Map<String, Object>) value;

@@ -232,6 +232,18 @@ final class FlowRunner {
                     r.timeline.close("completed", String.valueOf(yes), null, now, null);
                     r.position = yes ? f.then() : f.otherwise() != null ? f.otherwise() : r.flow.after(s);
                 }
+                case Flow.Switch sw -> {
+                    String target = null;
+                    int chosen = -1;
+                    for (int k = 0; k < sw.cases().size() && target == null; k++) {
+                        if (expressions.test(sw.cases().get(k).when(), ctx)) {
+                            target = sw.cases().get(k).target();
+                            chosen = k;
+                        }
+                    }
+                    r.timeline.close("completed", chosen < 0 ? "\"default\"" : "{\"case\":" + chosen + "}", null, now, null);
+                    r.position = target != null ? target : sw.otherwise() != null ? sw.otherwise() : r.flow.after(s);
+                }
                 case Flow.Call call -> {
                     appendCall(c, r, s.id(), call, iteration, ctx, wakes, now);
                     park(r, "call", null);

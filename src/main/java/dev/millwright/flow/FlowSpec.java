@@ -72,6 +72,14 @@ public final class FlowSpec {
             optional("else", string(), null, "The step to go to otherwise (default: the next step).")
     );
 
+    static final Spec.Obj SWITCH = object(
+            required("cases", listOf(object(
+                    required("when", expression(), "A condition." + EXPRESSIONS, "vars.disposition.decision = 'scrap'"),
+                    required("goto", string(), "The step to go to when it is the first true one.", "scrap-lot")
+            )), "Conditions tried in order; the first true one decides.", null),
+            optional("default", string(), null, "The step to go to when none is true (default: the next step).")
+    );
+
     static final Spec.Obj ESCALATE = object(
             required("reason", expression(), "Why, as people will read it." + EXPRESSIONS, "'work order ' & vars.workOrder.wonum & ' overdue'")
     );
@@ -95,8 +103,8 @@ public final class FlowSpec {
     );
 
     /** The kind keys of a step: exactly one per step. */
-    public static final List<String> KINDS = List.of("call", "lookup", "emit", "wait", "signal", "delay", "until", "if", "set", "parallel",
-            "escalate", "fail", "end");
+    public static final List<String> KINDS = List.of("call", "lookup", "emit", "wait", "signal", "delay", "until", "if", "switch", "set",
+            "parallel", "escalate", "fail", "end");
 
     static final Spec.Obj STEP = object(
             required("id", string(), "The step's name, unique in the flow (jumps and the timeline use it).", "erp-hold"),
@@ -110,6 +118,7 @@ public final class FlowSpec {
             optional("delay", duration(), null, "Wait this long."),
             optional("until", expression(), null, "Wait until this time (an RFC 3339 timestamp)." + EXPRESSIONS),
             optional("if", IF, null, "Branch."),
+            optional("switch", SWITCH, null, "Branch several ways: the first case whose condition is true."),
             optional("set", new Spec.MapOf(expression()), null, "Set variables: name → expression." + EXPRESSIONS),
             optional("parallel", PARALLEL, null, "Several calls (or events) at once, joined: all, or any."),
             optional("escalate", ESCALATE, null, "Mark the instance escalated, with the reason (listed and counted), and go on."),

@@ -156,7 +156,14 @@ class FlowTest {
                             signal: { name: disposition, timeout: 1h }
                             as: decision
                           - id: branch
-                            if: { condition: "vars.decision.release = true", then: release, else: scrap }
+                            switch:
+                              cases:
+                                - { when: "vars.decision.release = true", goto: release }
+                                - { when: "vars.decision.rework = true", goto: rework }
+                              default: scrap
+                          - id: rework
+                            emit: { type: test.lot.rework, data: '{"lot": instance.key}' }
+                            next: done
                           - id: release
                             emit: { type: test.lot.released, data: '{"lot": instance.key, "by": vars.decision.by}' }
                             next: done
@@ -403,6 +410,12 @@ class FlowTest {
         JsonNode failed = awaitState("disposition", "LOT-10", "failed");
         assertThat(failed.path("error").asText()).isEqualTo("lot LOT-10 scrapped");
         assertThat(failed.path("failedStep").asText()).isEqualTo("scrap");
+
+        long rework = startWithKey("disposition", "{\"data\":{\"lot\":\"LOT-11\"}}", "start-11").json().path("id").asLong();
+        awaitState("disposition", "LOT-11", "waiting");
+        hub.client.postJson("/api/v1/flow-instances/" + rework + "/signal", "{\"name\":\"disposition\",\"data\":{\"release\":false,\"rework\":true}}");
+        awaitState("disposition", "LOT-11", "completed");
+        assertThat(hub.client.get("/api/v1/events?type=test.lot.rework").json().path("items")).hasSize(1);
     }
 
     @Test
