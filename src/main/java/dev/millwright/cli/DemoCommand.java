@@ -24,8 +24,8 @@ import java.util.concurrent.Executors;
 /**
  * The demo: a hub on the demo plant with an embedded PostgreSQL, stand-in ERP, EAM and QMS receivers on
  * 127.0.0.1 (the plant's systems), and a failed inspection sent in; the nonconformance-to-CAPA flow holds the lot,
- * opens a work order, and — once the demo reports the repair done — issues the parts, posts the cost, updates the
- * CAPA and releases the lot.
+ * opens a work order, and — once the demo reports the repair done — issues the parts, updates the CAPA and releases
+ * the lot, while maintenance-to-cost posts the repair's labour.
  */
 @Command(name = "demo", description = "Run the hub on the demo plant with stand-in ERP/EAM/QMS receivers and close one loop.")
 final class DemoCommand implements Callable<Integer> {
@@ -108,7 +108,7 @@ final class DemoCommand implements Callable<Integer> {
                 .header("Authorization", "Bearer " + token).header("Content-Type", "application/cloudevents+json")
                 .POST(HttpRequest.BodyPublishers.ofString(completion)).build(), HttpResponse.BodyHandlers.ofString());
         System.out.println("EAM reports work order " + workOrder + " completed (2 parts, 2.5 h, root cause BEARING-WEAR): " + sent.statusCode()
-                + "; the flow now issues the parts, posts the cost, updates the CAPA and releases the lot");
+                + "; nonconformance-to-capa now issues the parts, updates the CAPA and releases the lot, and maintenance-to-cost posts the labour");
     }
 
     private static void sendSample(int hubPort, String token) {
@@ -157,6 +157,7 @@ final class DemoCommand implements Callable<Integer> {
                   curl -s -H 'Authorization: Bearer %2$s' %1$s/api/v1/contracts
                   curl -s -H 'Authorization: Bearer %2$s' %1$s/metrics | grep millwright_
                   ls data/exports/cmms/inspections      # the CMMS's file exports
+                  # the EAM's hourly CSV of closed work orders goes into data/inbound/eam-completions/
                 %n""", hub, token);
     }
 }

@@ -23,7 +23,7 @@ class PlantConfigTest {
         assertThat(demo.systems()).containsKeys("erp", "eam");
         assertThat(demo.subscriptions()).extracting(Subscription::name).contains("cmms-inspections");
         assertThat(demo.flows()).extracting(dev.millwright.flow.Flow::name)
-                .containsExactlyInAnyOrder("nonconformance-to-capa", "breakdown-to-spares", "confirmation-to-inventory");
+                .containsExactlyInAnyOrder("nonconformance-to-capa", "breakdown-to-spares", "confirmation-to-inventory", "maintenance-to-cost");
     }
 
     @Test

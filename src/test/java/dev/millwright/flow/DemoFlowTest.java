@@ -26,7 +26,7 @@ class DemoFlowTest {
     Path dir;
 
     @Test
-    void aFailedInspectionClosesTheLoopFromHoldToRepairToPartsCostCapaAndRelease() throws Exception {
+    void aFailedInspectionClosesTheLoopFromHoldToRepairToPartsCapaReleaseAndLabourCost() throws Exception {
         AtomicInteger documents = new AtomicInteger(4900);
         try (TestTarget erp = new TestTarget(); TestTarget eam = new TestTarget(); TestTarget qms = new TestTarget()) {
             erp.respond(r -> new Reply(201, "{\"id\":\"" + documents.incrementAndGet() + "\"}", null));
@@ -37,6 +37,7 @@ class DemoFlowTest {
             rewrite(plant.resolve("systems/eam.yaml"), "http://127.0.0.1:9102", eam.baseUrl());
             rewrite(plant.resolve("systems/qms.yaml"), "http://127.0.0.1:9103", qms.baseUrl());
             rewrite(plant.resolve("systems/cmms.yaml"), "data/exports/cmms", dir.resolve("exports").toString());
+            rewrite(plant.resolve("systems/eam.yaml"), "data/inbound/eam-completions", dir.resolve("eam-in").toString());
 
             // Test hub settings (port 0, fast polls) over the demo's millwright.yaml.
             TestPlant demo = new TestPlant(plant).hub("""
@@ -73,16 +74,19 @@ class DemoFlowTest {
                 assertThat(accepted.status()).as(accepted.body()).isEqualTo(202);
                 await().atMost(Duration.ofSeconds(20)).until(() -> state(hub).equals("completed"));
 
-                List<String> erpCalls = erp.received().stream().map(r -> r.path().replace("/erp", "")).toList();
-                assertThat(erpCalls).containsExactly("/quality-holds", "/material-documents", "/material-documents", "/cost-postings",
-                        "/quality-holds/release");
+                // The loop's own calls, in order; the labour went to ERP through maintenance-to-cost, which every completion starts.
+                await().atMost(Duration.ofSeconds(20)).until(() -> erp.received().stream().filter(r -> r.path().endsWith("/activity-allocations")).count() == 2);
+                List<String> erpCalls = erp.received().stream().map(r -> r.path().replace("/erp", ""))
+                        .filter(p -> !p.equals("/activity-allocations")).toList();
+                assertThat(erpCalls).containsExactly("/quality-holds", "/material-documents", "/material-documents", "/quality-holds/release");
                 List<Received> issues = erp.received().stream().filter(r -> r.path().endsWith("/material-documents")).toList();
                 assertThat(issues).extracting(r -> r.event().path("Material").asText()).containsExactly("BRG-6205", "SEAL-40");
                 assertThat(issues).allMatch(r -> r.event().path("GoodsMovementType").asText().equals("261")
                         && r.event().path("OrderID").asText().equals("WO-1001"));
                 assertThat(issues.get(0).idempotencyKey()).isNotEqualTo(issues.get(1).idempotencyKey());
-                JsonNode cost = erp.received().stream().filter(r -> r.path().endsWith("/cost-postings")).findFirst().orElseThrow().event();
-                assertThat(cost.path("Hours").asDouble()).isEqualTo(3.5);
+                double hours = erp.received().stream().filter(r -> r.path().endsWith("/activity-allocations"))
+                        .mapToDouble(r -> r.event().path("Hours").asDouble()).sum();
+                assertThat(hours).isEqualTo(3.5);
                 assertThat(qms.received().getFirst().event().path("rootCause").asText()).isEqualTo("BEARING-WEAR");
             }
         }

@@ -36,8 +36,7 @@ class FlowTestsTest {
                         - { system: eam, operation: createWorkOrder }
                         - { system: erp, operation: postMaterialDocument }
                         - { system: erp, operation: postMaterialDocument }
-                        - { system: erp, operation: costPosting, body: { Hours: 3 } }
-                        - { system: qms, operation: updateCapa }
+                        - { system: qms, operation: updateCapa, body: { rootCause: WRONG-CAUSE } }
                         - { system: erp, operation: releaseQualityHold }
                         - { system: mes, operation: setOrderStatus }
                 """);
@@ -48,8 +47,8 @@ class FlowTestsTest {
         assertThat(all).filteredOn(r -> !r.name().equals("a case that expects the wrong thing"))
                 .allSatisfy(r -> assertThat(r.failures()).as(r.name()).isEmpty());
         assertThat(results.get(4).failures()).containsExactly(
-                "calls[4].body/Hours: expected 3, got 2.5",
-                "calls[7]: expected mes.setOrderStatus, none was made");
+                "calls[4].body/rootCause: expected \"WRONG-CAUSE\", got \"BEARING-WEAR\"",
+                "calls[6]: expected mes.setOrderStatus, none was made");
     }
 
 }
