@@ -45,6 +45,8 @@ final class DemoCommand implements Callable<Integer> {
         List<HttpServer> receivers = new ArrayList<>();
         for (SystemConfig system : plant.systems().values()) {
             if (system.http() != null) receivers.add(receiver(system.name(), system.http().baseUrl()));
+            // The folders the demo's systems drop files into (a real plant's exist; the demo makes its own).
+            if (system.inbound().files() != null) java.nio.file.Files.createDirectories(system.inbound().files().dir());
         }
         String token = Environment.adminToken();
         // The same token for the hub and for the sample and the curl lines printed below.
