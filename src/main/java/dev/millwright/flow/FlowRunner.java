@@ -41,6 +41,8 @@ final class FlowRunner {
     /** Steps one advance may take before handing the instance back (due at once), so a long run never hogs a worker. */
     private static final int STEPS_PER_ADVANCE = 100;
     private static final Duration LOOKUP_RETRY = Duration.ofSeconds(5);
+    /** A lookup whose system cannot answer is tried this often (a minute) before the step fails with the reason. */
+    private static final int LOOKUP_ATTEMPTS = 12;
     private static final int EXCERPT = 2000;
     private static final java.util.Set<String> ACTIVE = java.util.Set.of("running", "waiting", "compensating");
 
@@ -639,6 +641,7 @@ final class FlowRunner {
             r.vars.set(s.resultVar(), found == null ? Json.MAPPER.nullNode() : found);
             done(c, r, s, found == null ? "null (not found)" : found.toString(), now);
         } catch (Fetcher.Unavailable e) {
+            if (r.attempt >= LOOKUP_ATTEMPTS) throw new StepFailure("unavailable after " + r.attempt + " attempts: " + e.getMessage());
             // Worth trying again: the instance stays at this step and is due again shortly.
             r.timeline.close("failed", null, "unavailable, trying again in " + LOOKUP_RETRY.toSeconds() + " s: " + e.getMessage(), now, null);
             r.retrying = true;
