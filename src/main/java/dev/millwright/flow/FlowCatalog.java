@@ -4,6 +4,9 @@ import dev.millwright.config.spec.ConfigError;
 import dev.millwright.store.FlowStore;
 import dev.millwright.store.Jdbc;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -20,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * agrees on them.
  */
 public final class FlowCatalog {
+    private static final Logger log = LoggerFactory.getLogger(FlowCatalog.class);
     private final Map<String, Flow> current;
     private final Map<String, Flow> versions = new ConcurrentHashMap<>();
 
@@ -32,13 +36,34 @@ public final class FlowCatalog {
         this.current = Map.copyOf(byName);
     }
 
-    /** Records the current versions, so instances started on them can finish on them after the files change. */
+    /**
+     * Records the current versions, so instances started on them can finish on them after the files change, and logs
+     * what changed against the versions instances still run on.
+     */
     public FlowCatalog register(DataSource ds) {
         Jdbc.inTransaction(ds, c -> {
             for (Flow f : current.values()) FlowStore.define(c, f.name(), f.version(), f.source());
+            for (String line : changes(c)) log.info(line);
             return null;
         });
         return this;
+    }
+
+    /** For each current flow whose file differs from a version with active instances: what changed, and who stays on it. */
+    public List<String> changes(Connection c) throws SQLException {
+        List<String> out = new ArrayList<>();
+        for (FlowStore.Definition d : FlowStore.definitions(c)) {
+            Flow f = current.get(d.name());
+            if (f == null) {
+                if (d.active() > 0) out.add("flow " + d.name() + " is no longer in flows/: " + d.active() + " active instance(s) finish on version " + d.version());
+                continue;
+            }
+            if (f.version().equals(d.version()) || d.active() == 0) continue;
+            String before = FlowStore.definition(c, d.name(), d.version()).orElse("");
+            out.add("flow " + f.name() + ": version " + f.version() + " replaces " + d.version() + ", on which " + d.active()
+                    + " active instance(s) finish; new instances take " + f.version() + ": " + String.join("; ", FlowDiff.describe(before, f.source())));
+        }
+        return out;
     }
 
     public Collection<Flow> current() {

@@ -149,7 +149,17 @@ class FlowDurabilityTest {
                 old.client.postEvents("application/cloudevents+json", HubClient.event("old-1", "test.job.started", null, "{\"id\":\"J-OLD\"}"));
                 await().atMost(Duration.ofSeconds(20)).until(() -> count(old.db, "select count(*) from flow_waits") == 1);
             }
-            try (TestHub hub = TestHub.startOn(schema, plant(dir.resolve("v2"), erp, "versioned", v2), Clock.systemUTC())) {
+            // What validate --running shows before the new file is deployed: what changed, and who stays on the old version.
+            TestPlant second = plant(dir.resolve("v2"), erp, "versioned", v2);
+            var newFiles = dev.millwright.config.PlantConfig.load(second.dir()).flows();
+            try (Database db = Database.open(TestPostgres.jdbcUrl(), "postgres", null, schema, 2)) {
+                List<String> changes = dev.millwright.store.Jdbc.withConnection(db.dataSource(), c -> new FlowCatalog(newFiles).changes(c));
+                assertThat(changes).singleElement().asString()
+                        .contains("flow versioned: version " + newFiles.getFirst().version() + " replaces ")
+                        .contains("on which 1 active instance(s) finish")
+                        .contains("step 'begin' changed; step 'finish' changed");
+            }
+            try (TestHub hub = TestHub.startOn(schema, second, Clock.systemUTC())) {
                 hub.client.postEvents("application/cloudevents+json", HubClient.event("new-1", "test.job.started", null, "{\"id\":\"J-NEW\"}"));
                 hub.client.postEvents("application/cloudevents+json", HubClient.event("rel-old", "test.job.released", null, "{\"id\":\"J-OLD\"}"));
                 hub.client.postEvents("application/cloudevents+json", HubClient.event("rel-new", "test.job.released", null, "{\"id\":\"J-NEW\"}"));
