@@ -129,7 +129,8 @@ public record Flow(String name, String description, String version, String sourc
         }
     }
 
-    public record Escalate(Mapping reason) implements Kind {
+    /** @param notice a call sent and not waited for (null: none): the `notify` key */
+    public record Escalate(Mapping reason, Call notice) implements Kind {
         public String name() {
             return "escalate";
         }

@@ -240,6 +240,9 @@ public final class FlowFiles {
             Flow.Step s = flow.steps().get(i);
             checkCallable(s.kind(), systems, check, "steps", i, s.kind().name());
             if (s.compensate() != null) checkCallable(s.compensate(), systems, check, "steps", i, "compensate", s.compensate().name());
+            if (s.kind() instanceof Flow.Escalate e && e.notice() != null) {
+                checkCallable(e.notice(), systems, check, "steps", i, "escalate", "notify");
+            }
             if (s.kind() instanceof Flow.Parallel p) {
                 for (var b : p.branches().entrySet()) checkCallable(b.getValue(), systems, check, "steps", i, "parallel", "branches", b.getKey(), b.getValue().name());
             }
@@ -421,7 +424,11 @@ public final class FlowFiles {
                     if (branches.isEmpty() && ((Map<String, Object>) c.get("branches")).isEmpty()) error("give at least one branch", append(here, "branches"));
                     yield new Flow.Parallel(branches, "any".equals(c.get("join")));
                 }
-                case "escalate" -> new Flow.Escalate(expr((Map<String, Object>) value, "reason", here));
+                case "escalate" -> {
+                    Map<String, Object> c = (Map<String, Object>) value;
+                    yield new Flow.Escalate(expr(c, "reason", here), c.get("notify") == null ? null : (Flow.Call) kind("call",
+                            Map.of("call", c.get("notify")), append(here, "notify")));
+                }
                 case "fail" -> new Flow.Fail(expr((Map<String, Object>) value, "reason", here));
                 case "end" -> {
                     if (!Boolean.TRUE.equals(value)) error("write end: true", append(at, "end"));

@@ -266,6 +266,11 @@ final class FlowRunner {
                     JsonNode reason = expressions.eval(escalate.reason(), ctx);
                     r.escalation = reason.isTextual() ? reason.textValue() : reason.toString();
                     r.escalated = true;
+                    if (escalate.notice() != null) {
+                        ObjectNode withReason = r.context();
+                        ((ObjectNode) withReason.get("vars")).put("escalation", r.escalation);
+                        appendCall(c, r, s.id(), escalate.notice(), iteration, withReason, wakes, now, false);
+                    }
                     done(c, r, s, Json.MAPPER.valueToTree(r.escalation).toString(), now);
                 }
                 case Flow.Fail fail -> {
@@ -657,6 +662,12 @@ final class FlowRunner {
      */
     private void appendCall(Connection c, Run r, String stepId, Flow.Call call, int iteration, ObjectNode ctx, Outbox.Wakes wakes, Instant now)
             throws SQLException {
+        appendCall(c, r, stepId, call, iteration, ctx, wakes, now, true);
+    }
+
+    /** @param waited whether the step waits for the call's settlement (else nobody is answered: a notice) */
+    private void appendCall(Connection c, Run r, String stepId, Flow.Call call, int iteration, ObjectNode ctx, Outbox.Wakes wakes, Instant now,
+                            boolean waited) throws SQLException {
         String type = call.type() != null ? call.type() : "flow." + r.flow.name() + "." + stepId;
         CloudEvent e = event(r, stepId, iteration, type, expressions.eval(call.data(), ctx), subject(call.subject(), r, ctx), now);
         if (call.type() != null) checkContract(e);
@@ -664,7 +675,8 @@ final class FlowRunner {
         if (seq == null) seq = FlowStore.eventSeq(c, e.source(), e.id()).orElseThrow(); // a retry: the same event
         String idempotencyKey = UUID.nameUUIDFromBytes(("flow\n" + r.id() + "\n" + stepId + "\n" + iteration).getBytes(StandardCharsets.UTF_8)).toString();
         NewDelivery d = new NewDelivery(seq, "flow:" + r.flow.name(), call.system(), "/", call.operation(),
-                outbox.router().lane(call.system(), r.key(), e), r.key(), idempotencyKey, r.attempt - 1, replyTo(r, stepId, iteration));
+                outbox.router().lane(call.system(), r.key(), e), r.key(), idempotencyKey, r.attempt - 1,
+                waited ? replyTo(r, stepId, iteration) : null);
         outbox.appendDeliveries(c, List.of(d), wakes);
     }
 

@@ -81,7 +81,9 @@ public final class FlowSpec {
     );
 
     static final Spec.Obj ESCALATE = object(
-            required("reason", expression(), "Why, as people will read it." + EXPRESSIONS, "'work order ' & vars.workOrder.wonum & ' overdue'")
+            required("reason", expression(), "Why, as people will read it." + EXPRESSIONS, "'work order ' & vars.workOrder.wonum & ' overdue'"),
+            optional("notify", CALL, null, "Tell people: a call (e.g. to a chat or mail system) sent through the delivery path and not "
+                    + "waited for; its event's data may use vars.escalation, the reason.")
     );
 
     static final Spec.Obj FAIL = object(

@@ -146,7 +146,9 @@ class FlowTest {
                           - id: finish
                             end: true
                           - id: escalate
-                            escalate: { reason: "'nothing came for ' & instance.key" }
+                            escalate:
+                              reason: "'nothing came for ' & instance.key"
+                              notify: { system: eam, operation: workorder, data: '{"asset": "ESC-" & instance.key, "text": vars.escalation}' }
                         """)
                 .write("flows/disposition.yaml", """
                         name: disposition
@@ -379,6 +381,9 @@ class FlowTest {
         List<String> steps = new ArrayList<>();
         done.path("timeline").forEach(t -> steps.add(t.path("step").asText() + ":" + t.path("state").asText()));
         assertThat(steps).containsExactly("await:timed_out", "escalate:completed");
+        // People were told, through the delivery path, with the reason.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(eam.received())
+                .anyMatch(r -> r.event().path("asset").asText().equals("ESC-OV-1") && r.event().path("text").asText().equals("nothing came for OV-1")));
     }
 
     @Test
