@@ -19,6 +19,9 @@ values (?, ?, ?, ?, ?, ?, ?, ?, ?)
 on conflict do nothing
 returning id
 
+-- name: any_active
+select 1 from flow_instances where state in ('running', 'waiting', 'compensating', 'failed') limit 1
+
 -- name: active
 select id from flow_instances where flow = ? and correlation_key = ? and state in ('running', 'waiting', 'compensating', 'failed')
 

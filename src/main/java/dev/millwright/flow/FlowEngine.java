@@ -88,6 +88,12 @@ public final class FlowEngine implements AutoCloseable {
     }
 
     public FlowEngine start() {
+        // A plant without flows, and no instance left from earlier files: nothing will ever need a worker, so none
+        // listens (every listening connection is woken by every notification in the database, flows' or not).
+        if (catalog.current().isEmpty() && !Jdbc.withConnection(db.dataSource(), FlowStore::anyActive)) {
+            log.info("no flows in this plant and no active instances: flow workers not started");
+            return this;
+        }
         String schema = db.schema();
         for (String channel : List.of(FlowWake.CHANNEL, DeliveryReplies.CHANNEL)) {
             listeners.add(new Notifications(db, channel, note -> {

@@ -84,6 +84,13 @@ public final class FlowStore {
         }
     }
 
+    /** Whether any instance, of any flow, still has work ahead (running, waiting, compensating or failed). */
+    public static boolean anyActive(Connection c) throws SQLException {
+        try (PreparedStatement ps = prepare(c, "any_active"); ResultSet rs = ps.executeQuery()) {
+            return rs.next();
+        }
+    }
+
     public static Optional<Long> active(Connection c, String flow, String key) throws SQLException {
         try (PreparedStatement ps = prepare(c, "active", flow, key); ResultSet rs = ps.executeQuery()) {
             return rs.next() ? Optional.of(rs.getLong(1)) : Optional.empty();
