@@ -7,7 +7,16 @@ import static dev.millwright.config.ConfigValues.get;
 import static dev.millwright.config.ConfigValues.section;
 
 /** Hub settings from millwright.yaml. */
-public record HubSettings(String plant, Http http, Ingest ingest, Delivery delivery, Contracts contracts, Retention retention, Flows flows) {
+public record HubSettings(String plant, Http http, Ingest ingest, Delivery delivery, Contracts contracts, Retention retention, Flows flows,
+                          Tracing tracing) {
+
+    /** @param otlp null: no spans are recorded */
+    public record Tracing(String serviceName, double sampleRatio, Otlp otlp) {
+    }
+
+    public record Otlp(java.net.URI endpoint, Map<String, dev.millwright.config.spec.Secret> headers, Duration timeout, Duration exportDelay,
+                       int queueSize) {
+    }
 
     public record Flows(int workers, int batch, Duration pollInterval) {
     }
@@ -35,6 +44,8 @@ public record HubSettings(String plant, Http http, Ingest ingest, Delivery deliv
         var retention = section(t, "retention");
         var contracts = section(t, "contracts");
         var flows = section(t, "flows");
+        var tracing = section(t, "tracing");
+        var otlp = section(tracing, "otlp");
         return new HubSettings(get(t, "plant"),
                 new Http(get(http, "host"), get(http, "port"), get(http, "maxBodyBytes"), get(http, "maxBatchEvents")),
                 new Ingest(get(ingest, "groupCommitWindow"), get(ingest, "maxGroupEvents"), get(ingest, "writers"), get(ingest, "routingFloor")),
@@ -43,11 +54,14 @@ public record HubSettings(String plant, Http http, Ingest ingest, Delivery deliv
                 new Contracts(get(contracts, "allowUnknownTypes")),
                 new Retention(get(retention, "deliveredAfter"), get(retention, "eventsAfter"), get(retention, "idempotencyWindow"), get(retention, "interval"),
                         get(retention, "batchSize"), get(retention, "flowsAfter")),
-                new Flows(get(flows, "workers"), get(flows, "batch"), get(flows, "pollInterval")));
+                new Flows(get(flows, "workers"), get(flows, "batch"), get(flows, "pollInterval")),
+                new Tracing(get(tracing, "serviceName"), ((Number) get(tracing, "sampleRatio")).doubleValue(), otlp == null ? null
+                        : new Otlp(get(otlp, "endpoint"), section(otlp, "headers") == null ? Map.of() : Map.copyOf(get(otlp, "headers")),
+                        get(otlp, "timeout"), get(otlp, "exportDelay"), get(otlp, "queueSize"))));
     }
 
     public HubSettings withHttp(String host, int port) {
-        return new HubSettings(plant, new Http(host, port, http.maxBodyBytes, http.maxBatchEvents), ingest, delivery, contracts, retention, flows);
+        return new HubSettings(plant, new Http(host, port, http.maxBodyBytes, http.maxBatchEvents), ingest, delivery, contracts, retention, flows, tracing);
     }
 
 

@@ -62,7 +62,22 @@ public final class PlantSpecs {
                     optional("workers", integer(1, 64), 2, "Flow worker threads on this node; each claims instances that have work."),
                     optional("batch", integer(1, 1000), 20, "Instances one worker claims and advances per transaction."),
                     optional("pollInterval", duration(), "1s", "Safety-net poll when no wake-up arrives (timers wake workers on time).")
-            ), null, "Running process flows (flows/<name>.yaml).")
+            ), null, "Running process flows (flows/<name>.yaml)."),
+            optional("tracing", object(
+                    optional("serviceName", string(), "millwright", "service.name of the hub's spans."),
+                    optional("sampleRatio", number(0.0, 1.0), 1.0, "Share of new traces recorded (events that arrive without trace "
+                            + "context). An event that arrives with a traceparent follows its sampled flag."),
+                    optional("otlp", object(
+                            required("endpoint", url(), "OTLP/HTTP (protobuf) traces endpoint of a collector.", "http://127.0.0.1:4318/v1/traces"),
+                            optional("headers", new Spec.MapOf(textOrSecret()), null, "Headers sent with each export, e.g. a collector's "
+                                    + "token as a secret reference."),
+                            optional("timeout", duration(), "10s", "Longest one export may take."),
+                            optional("exportDelay", duration(), "1s", "Spans are exported in batches at least this often."),
+                            optional("queueSize", integer(64, 1_000_000), 8192, "Spans waiting for export; beyond it new spans are "
+                                    + "dropped, never delaying intake or delivery (millwright_trace_spans_total counts spans recorded, exported and failed).")
+                    ), null, "Export spans over OTLP. Without this section no span is recorded and a traceparent is passed on unchanged.")
+            ), null, "Trace spans for each event taken in (ingest) and each delivery attempt, as children of the trace context the event "
+                    + "arrived with; the traceparent sent on with a delivery names the hub's delivery span.")
     );
 
     public static final Spec.Obj RETRY = object(

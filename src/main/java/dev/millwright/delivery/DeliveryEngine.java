@@ -6,6 +6,7 @@ import dev.millwright.store.DeliveryStore;
 import dev.millwright.store.DeliveryStore.LaneRef;
 import dev.millwright.store.LeaseStore;
 import dev.millwright.store.NodeLiveness;
+import dev.millwright.tracing.Tracing;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,10 +52,12 @@ public final class DeliveryEngine implements AutoCloseable {
     private final List<Map.Entry<String, LaneWorker>> stopping = new ArrayList<>();
     private final Thread scheduler;
     private volatile boolean closed;
+    private final Tracing tracing;
 
     public DeliveryEngine(String node, HubSettings.Delivery settings, Map<String, Target> targets,
-                          DeliveryStore deliveries, LeaseStore leases, NodeLiveness liveness, HubMetrics metrics, Clock clock,
-                          BinaryOperator<String> outboundForm) {
+                          DeliveryStore deliveries, LeaseStore leases, NodeLiveness liveness, HubMetrics metrics, Tracing tracing,
+                          Clock clock, BinaryOperator<String> outboundForm) {
+        this.tracing = tracing;
         this.node = node;
         this.settings = settings;
         this.targets = Map.copyOf(targets);
@@ -190,7 +193,7 @@ public final class DeliveryEngine implements AutoCloseable {
         int lane = Integer.parseInt(parts[1]);
         Target target = targets.get(parts[2]);
         return new LaneWorker(target, new DeliveryStore.LaneClaim(target.name(), lane, name, node, epoch), deliveries, settler,
-                target.retry(), metrics, clock, settings.batchSize(), settings.pollInterval(), () -> leaseLeft(name), outboundForm);
+                target.retry(), metrics, tracing, clock, settings.batchSize(), settings.pollInterval(), () -> leaseLeft(name), outboundForm);
     }
 
     /** How long the lane's lease surely still holds on this node's clock; zero when lost or the liveness session is in doubt. */

@@ -5,6 +5,7 @@ import dev.millwright.metrics.HubMetrics;
 import dev.millwright.store.DeliveryState;
 import dev.millwright.store.DeliveryStore;
 import dev.millwright.store.LaneItem;
+import dev.millwright.tracing.Tracing;
 import dev.millwright.store.Settlement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,9 +65,12 @@ final class LaneWorker {
     private final WakeUp wakeUp = new WakeUp();
     private volatile boolean running = true;
     private final Thread thread;
+    private final Tracing tracing;
 
     LaneWorker(Target target, DeliveryStore.LaneClaim claim, DeliveryStore store, Settler settler, RetryPolicy retry,
-               HubMetrics metrics, Clock clock, int capacity, Duration pollInterval, Fence fence, BinaryOperator<String> outboundForm) {
+               HubMetrics metrics, Tracing tracing, Clock clock, int capacity, Duration pollInterval, Fence fence,
+               BinaryOperator<String> outboundForm) {
+        this.tracing = tracing;
         this.target = target;
         this.claim = claim;
         this.store = store;
@@ -213,11 +217,14 @@ final class LaneWorker {
     private Settlement attempt(LaneItem item) throws InterruptedException {
         Instant started = clock.instant();
         long t0 = System.nanoTime();
+        int attempt = item.attempts() + 1;
+        Tracing.Attempt span = tracing.attempt(new Tracing.Delivery(target.name(), item.operation(), item.subscription(), item.id(), attempt,
+                item.traceparent()));
         Outcome outcome;
         try {
             outcome = item.body() == null
                     ? Outcome.permanent(null, "its event is no longer in the event log (pruned by retention); nothing was sent")
-                    : target.send(item, outboundForm.apply(item.eventType(), item.body()), fence);
+                    : target.send(item.withTraceparent(span.traceparent()), outboundForm.apply(item.eventType(), item.body()), fence);
         } catch (RuntimeException | StackOverflowError e) {
             // A connector bug or an unforeseen input (a mapping that recurses without end) must not leave the
             // delivery in flight with no reason.
@@ -226,7 +233,6 @@ final class LaneWorker {
                     + (e.getMessage() == null ? "" : ": " + e.getMessage()), null);
         }
         int ms = (int) ((System.nanoTime() - t0) / 1_000_000);
-        int attempt = item.attempts() + 1;
         long epoch = claim.epoch();
         Settlement s = switch (outcome.kind()) {
             case UNSENT -> null;
@@ -241,6 +247,8 @@ final class LaneWorker {
                     nextAttempt(attempt, outcome.retryAfter()), started, ms);
         };
         if (outcome.kind() == Outcome.Kind.DELIVERED) metrics.deliveryLatency(target.name(), item.createdAt(), clock.instant());
+        span.end(s == null ? "unsent" : !s.attempted() ? "held" : s.state().name(), outcome.status(),
+                s == null ? outcome.error() : s.error());
         return s;
     }
 

@@ -39,6 +39,8 @@ import dev.millwright.store.LeaseStore;
 import dev.millwright.store.NodeLiveness;
 import dev.millwright.store.RateLimitStore;
 import dev.millwright.store.SettingsStore;
+import dev.millwright.tracing.OtlpTracing;
+import dev.millwright.tracing.Tracing;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,6 +79,7 @@ public final class Hub implements AutoCloseable {
     private final NodeLiveness liveness;
     private final AutoCloseable metricsRefresh;
     private volatile boolean accepting = true;
+    private final Tracing tracing;
 
     private Hub(PlantConfig plant, Database db, List<String> adminTokens, Clock clock, Clock flowClock, String node) {
         this.node = node;
@@ -85,6 +88,9 @@ public final class Hub implements AutoCloseable {
         Deque<AutoCloseable> started = new ArrayDeque<>();
         try {
             HubMetrics metrics = new HubMetrics();
+            Tracing tracing = settings.tracing().otlp() == null ? Tracing.OFF
+                    : started(started, new OtlpTracing(settings.tracing(), settings.plant(), metrics));
+            this.tracing = tracing;
             EventStore events = new EventStore(db.dataSource());
             DeliveryStore deliveries = new DeliveryStore(db.dataSource(), db.lazyDataSource());
             LeaseStore leases = new LeaseStore(db.dataSource());
@@ -118,7 +124,7 @@ public final class Hub implements AutoCloseable {
             ContractCatalog catalog = ContractCatalog.builtIn().withPlantContracts(plant.contracts());
             Upcasting upcasting = Upcasting.builtIn(catalog);
             this.liveness = started(started, new NodeLiveness(db, node));
-            this.engine = started(started, new DeliveryEngine(node, settings.delivery(), targets, deliveries, leases, liveness, metrics, clock,
+            this.engine = started(started, new DeliveryEngine(node, settings.delivery(), targets, deliveries, leases, liveness, metrics, tracing, clock,
                     upcasting::toLatest));
             // The routing stage needs the outbox, which wakes the routing stage: the stage is filled in just below.
             RoutingStage[] routingStage = new RoutingStage[1];
@@ -132,7 +138,7 @@ public final class Hub implements AutoCloseable {
             Contracts contracts = new Contracts(catalog, settings.contracts().allowUnknownTypes());
             this.flows = new FlowEngine(db, flowCatalog, functions, contracts, fetchers, outbox, metrics, flowClock, settings.plant(),
                     new FlowEngine.Settings(settings.flows().workers(), settings.flows().batch(), settings.flows().pollInterval()));
-            this.ingest = started(started, new IngestService(db.dataSource(), outbox, metrics, settings.ingest().groupCommitWindow(),
+            this.ingest = started(started, new IngestService(db.dataSource(), outbox, metrics, tracing, settings.ingest().groupCommitWindow(),
                     settings.ingest().maxGroupEvents(), settings.ingest().writers()));
             this.routing = routingStage[0] = started(started, new RoutingStage(db.dataSource(), outbox, flows.intake(), metrics, ROUTING_COMMITS,
                     settings.delivery().pollInterval(), ingest, settings.ingest().routingFloor()));
@@ -234,6 +240,7 @@ public final class Hub implements AutoCloseable {
         liveness.close();
         signal.close();
         api.close();
+        tracing.close(); // last: it flushes the spans of everything above
         log.info("hub node {} stopped", node);
     }
 }

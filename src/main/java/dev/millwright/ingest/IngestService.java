@@ -7,6 +7,7 @@ import dev.millwright.routing.RoutingStage;
 import dev.millwright.store.EventStore;
 import dev.millwright.store.Jdbc;
 import dev.millwright.store.StoreException;
+import dev.millwright.tracing.Tracing;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +36,7 @@ public final class IngestService implements AutoCloseable, RoutingStage.IntakeLo
     public record Result(int accepted, int duplicates) {
     }
 
-    private record Request(List<CloudEvent> events, CompletableFuture<Result> done) {
+    private record Request(List<CloudEvent> events, CompletableFuture<Result> done, java.time.Instant received) {
     }
 
     /** How long intake stays saturated after its requests last reached the writers' number, bridging short dips. */
@@ -43,6 +44,7 @@ public final class IngestService implements AutoCloseable, RoutingStage.IntakeLo
 
     private final DataSource ds;
     private final Outbox outbox;
+    private final Tracing tracing;
     private final HubMetrics metrics;
     private final Duration window;
     private final int maxGroupEvents;
@@ -56,7 +58,8 @@ public final class IngestService implements AutoCloseable, RoutingStage.IntakeLo
     private volatile Runnable onRoom = () -> { };
     private volatile boolean stopping;
 
-    public IngestService(DataSource ds, Outbox outbox, HubMetrics metrics, Duration window, int maxGroupEvents, int writerCount) {
+    public IngestService(DataSource ds, Outbox outbox, HubMetrics metrics, Tracing tracing, Duration window, int maxGroupEvents, int writerCount) {
+        this.tracing = tracing;
         this.ds = ds;
         this.outbox = outbox;
         this.saturation = writerCount;
@@ -143,7 +146,7 @@ public final class IngestService implements AutoCloseable, RoutingStage.IntakeLo
             done.completeExceptionally(new Overloaded("the hub is shutting down"));
             return done;
         }
-        if (!queue.offer(new Request(events, done))) {
+        if (!queue.offer(new Request(events, done, java.time.Instant.now()))) {
             done.completeExceptionally(new Overloaded("the ingest queue is full"));
         }
         return done;
@@ -218,6 +221,7 @@ public final class IngestService implements AutoCloseable, RoutingStage.IntakeLo
     private void commit(List<Request> group) {
         long start = System.nanoTime();
         CompletableFuture<Void> mine = new CompletableFuture<>();
+        java.time.Instant received = group.getFirst().received(); // the group's oldest request
         // First occurrence of a key in the group wins; later ones are duplicates.
         Map<EventStore.Key, Request> owner = new HashMap<>();
         List<CloudEvent> events = new ArrayList<>();
@@ -238,7 +242,7 @@ public final class IngestService implements AutoCloseable, RoutingStage.IntakeLo
         }
         Map<EventStore.Key, Long> inserted;
         try {
-            inserted = new HashMap<>(store(events));
+            inserted = new HashMap<>(store(events, received));
             mine.complete(null);
         } catch (RuntimeException e) {
             mine.completeExceptionally(e);
@@ -255,7 +259,7 @@ public final class IngestService implements AutoCloseable, RoutingStage.IntakeLo
                 orphans.add(e);
             }
         });
-        if (!orphans.isEmpty()) inserted.putAll(store(orphans));
+        if (!orphans.isEmpty()) inserted.putAll(store(orphans, received));
         int totalAccepted = 0, totalDuplicates = 0;
         for (Request r : group) {
             int accepted = 0;
@@ -279,10 +283,18 @@ public final class IngestService implements AutoCloseable, RoutingStage.IntakeLo
      * Appends events in one transaction and queues them for routing; returns the new events' sequence numbers.
      * Routing into deliveries happens after, in the routing stage, so intake never waits for it.
      */
-    private Map<EventStore.Key, Long> store(List<CloudEvent> events) {
+    private Map<EventStore.Key, Long> store(List<CloudEvent> events, java.time.Instant received) {
         if (events.isEmpty()) return Map.of();
         Outbox.Wakes wakes = outbox.wakes();
-        Map<EventStore.Key, Long> inserted = Jdbc.inTransaction(ds, c -> outbox.appendEvents(c, events, wakes));
+        Tracing.Intake spans = tracing.intake(events, received);
+        Map<EventStore.Key, Long> inserted;
+        try {
+            inserted = Jdbc.inTransaction(ds, c -> outbox.appendEvents(c, events, spans.traceparents(), wakes));
+        } catch (RuntimeException e) {
+            spans.failed(e.getMessage());
+            throw e;
+        }
+        spans.end(e -> inserted.containsKey(EventStore.Key.of(e)));
         wakes.run();
         return inserted;
     }

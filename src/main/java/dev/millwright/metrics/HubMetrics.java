@@ -91,6 +91,13 @@ public final class HubMetrics {
     }
 
     /** Messages an inbound connector took from a system, by outcome (accepted, duplicate, rejected). */
+    /** @param stage recorded (a span ended), exported, or failed (the collector refused it or could not be reached) */
+    public void spans(String stage, int n) {
+        if (n == 0) return;
+        meter("spans|" + stage, () -> Counter.builder("millwright.trace.spans").description("Trace spans recorded and exported over OTLP")
+                .tag("stage", stage).register(registry)).increment(n);
+    }
+
     public void received(String system, String outcome, int n) {
         Counter.builder("millwright.connector.messages.in").description("Messages received from a system by inbound connectors")
                 .tag("system", system).tag("outcome", outcome).register(registry).increment(n);

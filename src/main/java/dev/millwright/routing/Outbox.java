@@ -77,8 +77,14 @@ public final class Outbox {
      * @return the sequence number of each newly stored event; repeats are absent
      */
     public Map<EventStore.Key, Long> appendEvents(Connection c, List<CloudEvent> events, Wakes wakes) throws SQLException {
+        return appendEvents(c, events, null, wakes);
+    }
+
+    /** As {@link #appendEvents(Connection, List, Wakes)}, with the trace context to store for each event (null: as it arrived). */
+    public Map<EventStore.Key, Long> appendEvents(Connection c, List<CloudEvent> events, List<String> traceparents, Wakes wakes)
+            throws SQLException {
         if (events.isEmpty()) return Map.of();
-        Map<EventStore.Key, Long> seqs = EventStore.insert(c, events);
+        Map<EventStore.Key, Long> seqs = EventStore.insert(c, events, traceparents);
         List<Long> routed = new ArrayList<>(seqs.size());
         for (CloudEvent e : events) {
             Long seq = seqs.get(EventStore.Key.of(e));

@@ -37,6 +37,14 @@ public final class EventStore {
      * @return the sequence number of each newly inserted event; keys already present are absent
      */
     public static Map<Key, Long> insert(Connection c, List<CloudEvent> events) throws SQLException {
+        return insert(c, events, null);
+    }
+
+    /**
+     * As {@link #insert(Connection, List)}, storing with each event the trace context at the given position (the
+     * hub's own span for it) instead of the one it arrived with; {@code traceparents} null: the one it arrived with.
+     */
+    public static Map<Key, Long> insert(Connection c, List<CloudEvent> events, List<String> traceparents) throws SQLException {
         int n = events.size();
         String[] sources = new String[n], ids = new String[n], types = new String[n], subjects = new String[n], json = new String[n],
                 traces = new String[n];
@@ -49,7 +57,7 @@ public final class EventStore {
             subjects[i] = e.subject();
             times[i] = e.time() == null ? null : Timestamp.from(e.time().toInstant());
             json[i] = e.json();
-            traces[i] = TraceParent.valid(e.attribute("traceparent"));
+            traces[i] = traceparents == null ? TraceParent.valid(e.attribute("traceparent")) : traceparents.get(i);
         }
         Map<Key, Long> inserted = new HashMap<>(n * 2);
         try (PreparedStatement ps = c.prepareStatement(SQL.get("insert"))) {
