@@ -83,26 +83,19 @@ final class InboundApi {
         }
     }
 
+    private SystemConfig.InboundChannel channel(InboundFailureStore.Failure f) {
+        SystemConfig system = systems.get(f.system());
+        return system == null ? null : system.inbound().channel(f.channel());
+    }
+
     private Map<String, String> variables(InboundFailureStore.Failure f) {
-        return switch (f.channel()) {
-            case "file" -> Map.of("file", f.reference());
-            case "mqtt" -> Map.of("topic", f.reference());
-            case "kafka" -> Map.of("topic", f.reference().substring(0, Math.max(0, f.reference().lastIndexOf('/'))));
-            default -> Map.of();
-        };
+        SystemConfig.InboundChannel channel = channel(f);
+        return channel == null ? Map.of() : channel.variables(f.reference());
     }
 
     private Inbox.Route route(InboundFailureStore.Failure f) {
-        SystemConfig system = systems.get(f.system());
-        SystemConfig.Inbound in = system == null ? SystemConfig.Inbound.NONE : system.inbound();
-        Inbox.Route route = switch (f.channel()) {
-            case "http" -> in.http() == null ? null : new Inbox.Route(in.http().mapping(), in.http().source());
-            case "file" -> in.files() == null ? null : new Inbox.Route(in.files().mapping(), in.files().source());
-            case "mqtt" -> in.mqtt() == null ? null : new Inbox.Route(in.mqtt().mapping(), in.mqtt().source());
-            case "kafka" -> in.kafka() == null ? null : new Inbox.Route(in.kafka().mapping(), in.kafka().source());
-            case "opcua" -> in.opcua() == null ? null : new Inbox.Route(in.opcua().mapping(), in.opcua().source());
-            default -> null;
-        };
+        SystemConfig.InboundChannel channel = channel(f);
+        Inbox.Route route = channel == null ? null : new Inbox.Route(channel.mapping(), channel.source());
         if (route == null) {
             throw new ApiException(Problem.of(409, "No inbound route", "system '" + f.system() + "' no longer has inbound "
                     + f.channel() + " configured; the payload cannot be mapped"));

@@ -94,23 +94,18 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
                         + "(it turns the event into rows of flat values)"));
             }
             if (system.inbound().http() != null) checkInbound(dir, file, system.inbound().http(), mappings, errors);
-            if (system.inbound().files() != null) {
-                loadMapping(dir, file, "inbound.files.mapping", system.inbound().files().mapping(), mappings, errors);
-            }
-            if (system.inbound().mqtt() != null) {
-                loadMapping(dir, file, "inbound.mqtt.mapping", system.inbound().mqtt().mapping(), mappings, errors);
+            for (SystemConfig.InboundChannel channel : system.inbound().channels()) {
+                if (channel != system.inbound().http()) {
+                    loadMapping(dir, file, "inbound." + channel.section() + ".mapping", channel.mapping(), mappings, errors);
+                }
             }
             if (system.inbound().opcua() != null) {
-                loadMapping(dir, file, "inbound.opcua.mapping", system.inbound().opcua().mapping(), mappings, errors);
                 system.inbound().opcua().nodes().forEach((name, node) -> {
                     if (org.eclipse.milo.opcua.stack.core.types.builtin.NodeId.parseOrNull(node.nodeId()) == null) {
                         errors.add(new ConfigError(display(dir, file), 1, "inbound.opcua.nodes." + name + ".nodeId",
                                 "'" + node.nodeId() + "' is not an OPC UA node id (e.g. ns=2;s=CNC-07/State or ns=3;i=1001)"));
                     }
                 });
-            }
-            if (system.inbound().kafka() != null) {
-                loadMapping(dir, file, "inbound.kafka.mapping", system.inbound().kafka().mapping(), mappings, errors);
             }
             if (systems.putIfAbsent(system.name(), system) != null) {
                 errors.add(new ConfigError(display(dir, file), 1, "name", "system '" + system.name() + "' is defined twice"));
@@ -119,11 +114,7 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
 
         if (hub != null) {
             for (SystemConfig system : systems.values()) {
-                // File writes are given 1 s (see FileTarget).
-                java.time.Duration call = system.http() != null ? system.http().longestCall()
-                        : system.mqtt() != null ? system.mqtt().timeout()
-                        : system.kafka() != null ? system.kafka().timeout()
-                        : system.file() != null ? java.time.Duration.ofSeconds(1) : null;
+                java.time.Duration call = system.outbound() == null ? null : system.outbound().longestCall();
                 if (call != null && hub.delivery().leaseTtl().compareTo(call.multipliedBy(2)) < 0) {
                     errors.add(new ConfigError("millwright.yaml", 1, "delivery.leaseTtl", "must be at least twice the longest outbound call, timeout plus batch wait ("
                             + system.name() + ": " + call.toMillis() + " ms), so a call never outlives a lane lease"));
@@ -143,7 +134,7 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
             if (target == null) {
                 errors.add(new ConfigError(display(dir, file), line(root, "deliver", "system"), "deliver.system",
                         "unknown system '" + s.system() + "'; known systems: " + String.join(", ", systems.keySet())));
-            } else if (target.http() == null && target.file() == null && target.mqtt() == null && target.kafka() == null) {
+            } else if (target.outbound() == null) {
                 errors.add(new ConfigError(display(dir, file), line(root, "deliver", "system"), "deliver.system",
                         "system '" + s.system() + "' has no outbound section (http, kafka, mqtt or file) to deliver with"));
             }
@@ -174,11 +165,7 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
             var catalog = dev.millwright.contracts.ContractCatalog.builtIn();
             java.util.Set<String> inbound = new java.util.TreeSet<>();
             for (SystemConfig s : systems.values()) {
-                if (s.inbound().http() != null) inbound.add(s.inbound().http().mapping());
-                if (s.inbound().files() != null) inbound.add(s.inbound().files().mapping());
-                if (s.inbound().mqtt() != null) inbound.add(s.inbound().mqtt().mapping());
-                if (s.inbound().kafka() != null) inbound.add(s.inbound().kafka().mapping());
-                if (s.inbound().opcua() != null) inbound.add(s.inbound().opcua().mapping());
+                s.inbound().channels().forEach(c -> inbound.add(c.mapping()));
             }
             inbound.retainAll(mappings.keySet());
             PlantTables.checkEventTypes(dir, inbound, type -> catalog.types().containsKey(type)

@@ -13,14 +13,63 @@ import static dev.millwright.config.ConfigValues.section;
 public record SystemConfig(String name, String description, HttpOutbound http, FileOutbound file, MqttOutbound mqtt, KafkaOutbound kafka,
                            Inbound inbound) {
 
+    /**
+     * What every inbound channel has, whatever its kind: code that treats channels alike (mapping checks, re-mapping a
+     * failed payload) goes through this, so a new kind is named only in its spec, its record and the reader list.
+     */
+    public interface InboundChannel {
+        /** The channel name a received payload's origin carries (http, file, mqtt, kafka, opcua). */
+        String kind();
+
+        /** The key of its section under {@code inbound:}. */
+        default String section() {
+            return kind();
+        }
+
+        String mapping();
+
+        String source();
+
+        /** What the mapping sees as {@code $variables} for a payload from this reference (a file name, a topic ...). */
+        default Map<String, String> variables(String reference) {
+            return Map.of();
+        }
+    }
+
+    /** What every outbound connector has, whatever its kind. */
+    public interface OutboundChannel {
+        String kind();
+
+        /** The longest one delivery can take, which a lane lease must outlast twice. */
+        Duration longestCall();
+    }
+
+    /** The system's outbound connector, or null when it has none (it can only send to the hub). */
+    public OutboundChannel outbound() {
+        return http != null ? http : file != null ? file : mqtt != null ? mqtt : kafka;
+    }
+
     /** Producing deliveries to Kafka; properties hold resolved secret references. */
     public record KafkaOutbound(String bootstrapServers, String topic, String key, Duration timeout, RetryPolicy retry,
-                                Map<String, Secret> properties) {
+                                Map<String, Secret> properties) implements OutboundChannel {
+        @Override
+        public String kind() {
+            return "kafka";
+        }
+
+        @Override
+        public Duration longestCall() {
+            return timeout;
+        }
     }
 
     /** Monitoring an OPC UA server's nodes. */
     public record InboundOpcUa(String endpoint, Map<String, OpcNode> nodes, Duration publishingInterval, String mapping, String source,
-                               Duration reconnectMax) {
+                               Duration reconnectMax) implements InboundChannel {
+        @Override
+        public String kind() {
+            return "opcua";
+        }
     }
 
     public record OpcNode(String nodeId, Duration samplingInterval) {
@@ -28,21 +77,67 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
 
     /** Consuming a system's Kafka topics. */
     public record InboundKafka(String bootstrapServers, java.util.List<String> topics, String groupId, String format, String mapping,
-                               String source, int maxPollRecords, Map<String, Secret> properties) {
+                               String source, int maxPollRecords, Map<String, Secret> properties) implements InboundChannel {
+        @Override
+        public String kind() {
+            return "kafka";
+        }
+
+        /** @param reference topic/partition@offset (the record's key is not kept with a failure) */
+        @Override
+        public Map<String, String> variables(String reference) {
+            int slash = reference.lastIndexOf('/'), at = reference.lastIndexOf('@');
+            if (slash < 0 || at < slash) return Map.of("topic", reference);
+            return Map.of("topic", reference.substring(0, slash), "partition", reference.substring(slash + 1, at),
+                    "offset", reference.substring(at + 1));
+        }
     }
 
     /** Publishing deliveries to an MQTT broker. */
-    public record MqttOutbound(MqttBroker broker, String topic, boolean retain, Duration timeout, RetryPolicy retry) {
+    public record MqttOutbound(MqttBroker broker, String topic, boolean retain, Duration timeout, RetryPolicy retry) implements OutboundChannel {
+        @Override
+        public String kind() {
+            return "mqtt";
+        }
+
+        @Override
+        public Duration longestCall() {
+            return timeout;
+        }
     }
 
     /** How the system sends to the hub; absent channels are null. */
     public record Inbound(InboundHttp http, InboundFiles files, InboundMqtt mqtt, InboundKafka kafka, InboundOpcUa opcua) {
         public static final Inbound NONE = new Inbound(null, null, null, null, null);
+
+        /** The channels configured, in declaration order of the spec. */
+        public java.util.List<InboundChannel> channels() {
+            return java.util.stream.Stream.<InboundChannel>of(http, files, mqtt, kafka, opcua).filter(java.util.Objects::nonNull).toList();
+        }
+
+        /** The configured channel of this kind, or null. */
+        public InboundChannel channel(String kind) {
+            return channels().stream().filter(c -> c.kind().equals(kind)).findFirst().orElse(null);
+        }
     }
 
     /** A folder the system drops files into. */
     public record InboundFiles(java.nio.file.Path dir, String pattern, String format, String mapping, String source,
-                               Duration stableFor, String marker, Duration pollInterval) {
+                               Duration stableFor, String marker, Duration pollInterval) implements InboundChannel {
+        @Override
+        public String kind() {
+            return "file";
+        }
+
+        @Override
+        public String section() {
+            return "files";
+        }
+
+        @Override
+        public Map<String, String> variables(String reference) {
+            return Map.of("file", reference);
+        }
     }
 
     /** An MQTT broker connection. */
@@ -51,23 +146,52 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
 
     /** Topics the system publishes to, subscribed with QoS 1. */
     public record InboundMqtt(MqttBroker broker, java.util.List<String> topics, String format, String mapping, String source,
-                              Duration sessionExpiry) {
+                              Duration sessionExpiry) implements InboundChannel {
+        @Override
+        public String kind() {
+            return "mqtt";
+        }
+
+        @Override
+        public Map<String, String> variables(String reference) {
+            return Map.of("topic", reference);
+        }
     }
 
     /** Delivery as files in a folder. */
-    public record FileOutbound(java.nio.file.Path dir, String format, String mapping, RetryPolicy retry) {
+    public record FileOutbound(java.nio.file.Path dir, String format, String mapping, RetryPolicy retry) implements OutboundChannel {
+        @Override
+        public String kind() {
+            return "file";
+        }
+
+        /** File writes are given 1 s (see FileTarget). */
+        @Override
+        public Duration longestCall() {
+            return Duration.ofSeconds(1);
+        }
     }
 
     /** Payloads the system POSTs to the hub, mapped to events; secrets resolved. */
     public record InboundHttp(String mapping, String source, String authType, Secret secret, String signatureHeader,
-                              String timestampHeader, Duration replayWindow, Secret token) {
+                              String timestampHeader, Duration replayWindow, Secret token) implements InboundChannel {
+        @Override
+        public String kind() {
+            return "http";
+        }
     }
 
     /** Delivery over HTTP; headers hold resolved secret references. */
     public record HttpOutbound(URI baseUrl, Map<String, Secret> headers, Duration timeout, int maxConcurrency,
                                double rateLimit, RetryPolicy retry, Auth auth, Breaker circuitBreaker,
-                               Map<String, Operation> operations) {
+                               Map<String, Operation> operations) implements OutboundChannel {
+        @Override
+        public String kind() {
+            return "http";
+        }
+
         /** The longest a delivery can take from joining a call to its answer: the timeout plus the longest batch wait. */
+        @Override
         public Duration longestCall() {
             return timeout.plus(operations.values().stream().filter(op -> op.batch() != null)
                     .map(op -> op.batch().maxWait()).max(Duration::compareTo).orElse(Duration.ZERO));

@@ -273,7 +273,7 @@ public final class FlowFiles {
             check.error("system '" + system + "' has no outbound.http to look up with", systemAt);
             return;
         }
-        if (!get && target.http() == null && target.file() == null && target.mqtt() == null && target.kafka() == null) {
+        if (!get && target.outbound() == null) {
             check.error("system '" + system + "' has no outbound section (http, kafka, mqtt or file) to call", systemAt);
             return;
         }

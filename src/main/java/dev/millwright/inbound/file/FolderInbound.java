@@ -55,7 +55,7 @@ public final class FolderInbound implements InboundConnector.Reader {
 
     @Override
     public String channel() {
-        return "file";
+        return config.kind();
     }
 
     @Override
@@ -154,8 +154,8 @@ public final class FolderInbound implements InboundConnector.Reader {
     private void take(Path file) throws IOException, InterruptedException, Inbox.NotStored {
         byte[] payload = Files.readAllBytes(file);
         String name = file.getFileName().toString();
-        Inbox.Receipt receipt = inbox.take(new Inbox.Origin(system, "file", name), new Inbox.Route(config.mapping(), config.source()),
-                format, payload, Map.of("file", name));
+        Inbox.Receipt receipt = inbox.take(new Inbox.Origin(system, config.kind(), name), new Inbox.Route(config.mapping(), config.source()),
+                format, payload, config.variables(name));
         if (receipt.deadLettered()) {
             Files.createDirectories(failed());
             Path target = unique(failed(), name);

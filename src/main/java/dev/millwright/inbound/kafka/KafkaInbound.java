@@ -53,7 +53,7 @@ public final class KafkaInbound implements InboundConnector.Reader {
 
     @Override
     public String channel() {
-        return "kafka";
+        return config.kind();
     }
 
     @Override
@@ -117,13 +117,10 @@ public final class KafkaInbound implements InboundConnector.Reader {
     private boolean store(ConsumerRecords<byte[], byte[]> records, InboundConnector.Lease lease) throws InterruptedException {
         List<Inbox.Payload> payloads = new ArrayList<>(records.count());
         for (ConsumerRecord<byte[], byte[]> r : records) {
-            Map<String, String> variables = new HashMap<>();
-            variables.put("topic", r.topic());
-            variables.put("partition", Integer.toString(r.partition()));
-            variables.put("offset", Long.toString(r.offset()));
+            String reference = r.topic() + "/" + r.partition() + "@" + r.offset();
+            Map<String, String> variables = new HashMap<>(config.variables(reference));
             if (r.key() != null) variables.put("key", new String(r.key(), java.nio.charset.StandardCharsets.UTF_8));
-            payloads.add(new Inbox.Payload(new Inbox.Origin(system, "kafka", r.topic() + "/" + r.partition() + "@" + r.offset()),
-                    r.value() == null ? new byte[0] : r.value(), variables));
+            payloads.add(new Inbox.Payload(new Inbox.Origin(system, config.kind(), reference), r.value() == null ? new byte[0] : r.value(), variables));
         }
         Inbox.Receipt receipt = lease.untilStored(() -> inbox.takeAll(new Inbox.Route(config.mapping(), config.source()), format, payloads),
                 "offsets stay uncommitted");

@@ -13,7 +13,6 @@ import dev.millwright.mqtt.MqttSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -52,7 +51,7 @@ public final class MqttInbound implements InboundConnector.Reader {
 
     @Override
     public String channel() {
-        return "mqtt";
+        return config.kind();
     }
 
     @Override
@@ -91,8 +90,8 @@ public final class MqttInbound implements InboundConnector.Reader {
 
     /** Stores the message's events or its failure; retries while the database is away. @return false if the lease was lost meanwhile */
     private boolean take(Message m, InboundConnector.Lease lease) throws InterruptedException {
-        Inbox.Receipt receipt = lease.untilStored(() -> inbox.take(new Inbox.Origin(system, "mqtt", m.topic()),
-                new Inbox.Route(config.mapping(), config.source()), format, m.payload(), Map.of("topic", m.topic())), "MQTT messages wait unacknowledged");
+        Inbox.Receipt receipt = lease.untilStored(() -> inbox.take(new Inbox.Origin(system, config.kind(), m.topic()),
+                new Inbox.Route(config.mapping(), config.source()), format, m.payload(), config.variables(m.topic())), "MQTT messages wait unacknowledged");
         if (receipt != null && receipt.deadLettered()) {
             log.warn("{}: message on {} dead-lettered as inbound failure {}: {}", system, m.topic(), receipt.failureId(), receipt.reason());
         }

@@ -66,7 +66,7 @@ public final class OpcUaInbound implements InboundConnector.Reader {
 
     @Override
     public String channel() {
-        return "opcua";
+        return config.kind();
     }
 
     @Override
@@ -192,7 +192,7 @@ public final class OpcUaInbound implements InboundConnector.Reader {
         input.put("sourceTime", time(c.value().getSourceTime()));
         input.put("serverTime", time(c.value().getServerTime()));
         byte[] payload = input.toString().getBytes(StandardCharsets.UTF_8);
-        Inbox.Receipt receipt = lease.untilStored(() -> inbox.take(new Inbox.Origin(system, "opcua", c.nodeId()),
+        Inbox.Receipt receipt = lease.untilStored(() -> inbox.take(new Inbox.Origin(system, config.kind(), c.nodeId()),
                 new Inbox.Route(config.mapping(), config.source()), PayloadFormat.JSON, payload, Map.of()), "value changes wait");
         if (receipt == null) return false;
         if (receipt.deadLettered()) log.warn("{}: change of {} dead-lettered as inbound failure {}: {}", system, c.node(), receipt.failureId(), receipt.reason());
