@@ -76,6 +76,15 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
                     if (op.getValue().mapping() != null) {
                         loadMapping(dir, file, "outbound.http.operations." + op.getKey() + ".mapping", op.getValue().mapping(), mappings, errors);
                     }
+                    String at = "outbound.http.operations." + op.getKey();
+                    checkPlaceholders(op.getValue().path(), op.getValue().method().equals("GET") ? "{key}" : null,
+                            problem -> errors.add(new ConfigError(display(dir, file), 1, at + ".path", problem)));
+                    op.getValue().headers().forEach((header, value) -> checkPlaceholders(value, null,
+                            problem -> errors.add(new ConfigError(display(dir, file), 1, at + ".headers." + header, problem))));
+                    if (op.getValue().batch() != null && op.getValue().batch().path().contains("{")) {
+                        errors.add(new ConfigError(display(dir, file), 1, at + ".batch.path", "a bulk call carries many events, so its "
+                                + "path cannot have placeholders filled from one of them; set batch.path to the bulk endpoint"));
+                    }
                     if (op.getValue().batch() != null) {
                         try {
                             Mapping.compile("results", op.getValue().batch().results());
@@ -152,6 +161,8 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
                 errors.add(new ConfigError(display(dir, file), line(root, "orderBy"), "orderBy",
                         "'" + s.orderBy() + "' is neither an attribute name (subject, source, ...) nor a data path (data.lot.id)"));
             }
+            checkPlaceholders(s.path(), null, problem -> errors.add(new ConfigError(display(dir, file), line(root, "deliver", "path"),
+                    "deliver.path", problem)));
             if (!s.path().startsWith("/")) {
                 errors.add(new ConfigError(display(dir, file), line(root, "deliver", "path"), "deliver.path", "must start with '/'"));
             }
@@ -348,6 +359,22 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
     }
 
     /** The line of a nested key in a composed file, for errors found after validation. */
+    /**
+     * Reports each {...} in a path or header template that is not a placeholder the delivery can fill.
+     * @param only the one placeholder allowed (a GET operation's {key}), or null for any attribute or data path
+     */
+    static void checkPlaceholders(String template, String only, java.util.function.Consumer<String> problem) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\{[^}]*}?").matcher(template);
+        while (m.find()) {
+            String placeholder = m.group();
+            if (only != null && !placeholder.equals(only)) {
+                problem.accept("'" + placeholder + "': a GET operation's path is filled only with the key $fetch passes, " + only);
+            } else if (only == null && !dev.millwright.event.PathTemplate.PLACEHOLDER.matcher(placeholder).matches()) {
+                problem.accept("'" + placeholder + "' is not a placeholder: write {subject} (a CloudEvents attribute) or {data.some.field}");
+            }
+        }
+    }
+
     private static int line(Node root, String... keys) {
         Node node = root;
         for (String key : keys) {

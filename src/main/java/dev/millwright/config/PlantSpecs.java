@@ -244,8 +244,13 @@ public final class PlantSpecs {
             optional("operations", new Spec.MapOf(object(
                     optional("method", oneOf("POST", "PUT", "PATCH", "GET"), "POST", "HTTP method. GET operations fetch context for "
                             + "mappings ($fetch(system, operation, key)) instead of receiving deliveries."),
-                    required("path", string(), "Path appended to baseUrl; in a GET operation {key} is replaced by the key $fetch passes "
-                            + "(URL-encoded).", "/quality-holds"),
+                    required("path", string(), "Path appended to baseUrl. Placeholders are filled from the event, each value "
+                            + "URL-encoded: {subject} (any CloudEvents attribute) or {data.lot.id} (a path into the data; in a flow's call, "
+                            + "the data the step computed), e.g. /Batch/{data.lotId} or A_MaterialDocumentHeader(MaterialDocument='{data.document}'). "
+                            + "An event without the value dead-letters its delivery with the reason. In a GET operation {key} is the key "
+                            + "$fetch passes.", "/quality-holds"),
+                    optional("headers", new Spec.MapOf(string()), null, "Headers of this operation's calls, with placeholders as in path "
+                            + "(not URL-encoded), e.g. If-Match: \"{data.etag}\" or x-method-override: PATCH."),
                     optional("mapping", string(), null, "Mapping in mappings/ (JSONata) from the CloudEvent to the body the system expects; "
                             + "without one the CloudEvent itself is sent. A mapping that fails dead-letters the delivery with the reason."),
                     optional("batch", BATCH, null, "Send deliveries of this operation in bulk calls, for systems with a bulk endpoint."),

@@ -200,7 +200,7 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
 
     /** A named call: method, path and the mapping from the CloudEvent to the body (null: send the CloudEvent). */
     public record Operation(String method, String path, String mapping, Batch batch, String onUnresolved, Duration cacheTtl, int cacheSize,
-                            String onUnavailable) {
+                            String onUnavailable, Map<String, String> headers) {
     }
 
     /**
@@ -237,7 +237,8 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
             out.put(name, new Operation(get(op, "method"), get(op, "path"), get(op, "mapping"), batch == null ? null
                     : new Batch(java.util.Objects.requireNonNullElse(get(batch, "path"), get(op, "path")), get(batch, "maxItems"),
                     get(batch, "maxWait"), get(batch, "itemKey"), get(batch, "results")), get(op, "onUnresolved"),
-                    get(op, "cacheTtl"), get(op, "cacheSize"), get(op, "onUnavailable")));
+                    get(op, "cacheTtl"), get(op, "cacheSize"), get(op, "onUnavailable"),
+                    section(op, "headers") == null ? Map.of() : Map.copyOf(get(op, "headers"))));
         });
         return Map.copyOf(out);
     }

@@ -2,6 +2,7 @@ package dev.millwright.delivery;
 
 import dev.millwright.health.Health;
 import dev.millwright.config.SystemConfig;
+import dev.millwright.event.PathTemplate;
 import dev.millwright.delivery.auth.AuthFailure;
 import dev.millwright.delivery.auth.Authenticator;
 import dev.millwright.store.LaneItem;
@@ -125,6 +126,8 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
         } catch (Mapping.MappingException e) {
             // Retrying cannot help a mapping that fails on this event: dead-letter it with the reason.
             return Outcome.permanent(null, e.describe() + "; event: " + excerpt(body));
+        } catch (PathTemplate.Missing e) {
+            return Outcome.permanent(null, e.getMessage() + "; nothing was sent");
         }
         URI url;
         try {
@@ -136,7 +139,8 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
         if (closedFor != null) return held(closedFor);
         Outcome outcome = null;
         try {
-            outcome = exchange(() -> request(call.method(), url, call.contentType(), item.idempotencyKey(), item.traceparent(), call.body()), fence)
+            outcome = exchange(() -> request(call.method(), url, call.headers(), call.contentType(), item.idempotencyKey(), item.traceparent(),
+                    call.body()), fence)
                     .outcome(this::classify);
             return outcome;
         } finally {
@@ -194,7 +198,7 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
         Outcome whole = null;
         Exchange exchange;
         try {
-            exchange = exchange(() -> request(op.method(), url, contentType, callKey, null, items.toString()), fence);
+            exchange = exchange(() -> request(op.method(), url, Map.of(), contentType, callKey, null, items.toString()), fence);
             whole = exchange.outcome(this::classify);
         } finally {
             breaker.record(whole);
@@ -386,16 +390,33 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
         return (System.nanoTime() - t0) / 1_000_000;
     }
 
-    /** The request for one delivery: its operation's method, path and mapped body, or a POST of the CloudEvent. */
-    /** What goes on the wire for one delivery: method, path, content type and body (mapped once, even when a 401 repeats the call). */
-    private record Call(String method, String path, String contentType, String body) {
+    /**
+     * What goes on the wire for one delivery: method, path (placeholders filled), headers of its operation, content type
+     * and body (mapped once, even when a 401 repeats the call).
+     */
+    private record Call(String method, String path, Map<String, String> headers, String contentType, String body) {
     }
 
-    /** The call for a delivery: its operation's method, path and mapped body, or a POST of the CloudEvent. */
+    private final Map<String, PathTemplate> templates = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * The call for a delivery: its operation's method, path and mapped body, or a POST of the CloudEvent.
+     * @throws PathTemplate.Missing when the event lacks a value its path or headers name
+     */
     private Call call(LaneItem item, SystemConfig.Operation op, String event) {
-        if (op == null) return new Call("POST", item.path(), "application/cloudevents+json", event);
-        if (op.mapping() == null) return new Call(op.method(), op.path(), "application/cloudevents+json", event);
-        return new Call(op.method(), op.path(), "application/json", body(op, event).toString());
+        String path = op == null ? item.path() : op.path();
+        PathTemplate pathTemplate = templates.computeIfAbsent(path, PathTemplate::of);
+        Map<String, String> headers = op == null ? Map.of() : op.headers();
+        JsonNode parsed = pathTemplate.hasPlaceholders() || !headers.isEmpty() ? parse(event, op) : null;
+        if (parsed != null) {
+            path = pathTemplate.path(parsed);
+            Map<String, String> filled = new java.util.LinkedHashMap<>();
+            headers.forEach((k, v) -> filled.put(k, templates.computeIfAbsent(v, PathTemplate::of).header(parsed)));
+            headers = filled;
+        }
+        if (op == null) return new Call("POST", path, headers, "application/cloudevents+json", event);
+        if (op.mapping() == null) return new Call(op.method(), path, headers, "application/cloudevents+json", event);
+        return new Call(op.method(), path, headers, "application/json", body(op, parsed == null ? parse(event, op) : parsed).toString());
     }
 
     /** An unresolved reference waits (retried with backoff until the cross-reference has it) or goes dead, as the operation says. */
@@ -406,22 +427,32 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
 
     /** An operation's body for one event: the mapped event, or the CloudEvent itself. */
     private JsonNode body(SystemConfig.Operation op, String event) {
-        JsonNode input;
-        try {
-            input = Json.MAPPER.readTree(event);
-        } catch (IOException e) {
-            throw new Mapping.MappingException(op.mapping() == null ? "(none)" : op.mapping(), -1, "the stored event is not JSON");
-        }
-        return op.mapping() == null ? input : mappings.apply(op.mapping(), input, Map.of());
+        return body(op, parse(event, op));
     }
 
-    /** @param traceparent the W3C trace context the event arrived with, passed on unchanged (null: none) */
-    private HttpWire.Request request(String method, URI url, String contentType, String idempotencyKey, String traceparent,
-                                     String body) throws InterruptedException {
+    private JsonNode body(SystemConfig.Operation op, JsonNode event) {
+        return op.mapping() == null ? event : mappings.apply(op.mapping(), event, Map.of());
+    }
+
+    private static JsonNode parse(String event, SystemConfig.Operation op) {
+        try {
+            return Json.MAPPER.readTree(event);
+        } catch (IOException e) {
+            throw new Mapping.MappingException(op == null || op.mapping() == null ? "(none)" : op.mapping(), -1, "the stored event is not JSON");
+        }
+    }
+
+    /**
+     * @param callHeaders the operation's own headers, placeholders filled
+     * @param traceparent the trace context to pass on (null: none)
+     */
+    private HttpWire.Request request(String method, URI url, Map<String, String> callHeaders, String contentType, String idempotencyKey,
+                                     String traceparent, String body) throws InterruptedException {
         Map<String, String> headers = new java.util.LinkedHashMap<>();
         headers.put("Idempotency-Key", idempotencyKey);
         if (traceparent != null) headers.put("traceparent", traceparent);
         config.headers().forEach((k, v) -> headers.put(k, v.value()));
+        headers.putAll(callHeaders);
         auth.apply(headers::put);
         return new HttpWire.Request(method, url, headers, contentType, body, config.timeout());
     }

@@ -96,6 +96,23 @@ class PlantConfigTest {
     }
 
     @Test
+    void placeholdersThatCannotBeFilledAreErrors() {
+        new TestPlant(dir).system("erp", "http://127.0.0.1:9", """
+                        operations:
+                          post: { path: "/A_Batch(Batch='{data.lot id}')", headers: { If-Match: "{data.etag" } }
+                          stock: { method: GET, path: "/stock/{data.material}" }
+                          bulk: { path: "/batches/{data.lot}", batch: { maxItems: 10 } }
+                        """)
+                .write("subscriptions/holds.yaml", "name: holds\non: q.failed\ndeliver: { system: erp, path: \"/holds/{}\" }\n");
+        assertThat(errors()).extracting(ConfigError::toString).containsExactlyInAnyOrder(
+                "systems/erp.yaml:1: outbound.http.operations.post.path: '{data.lot id}' is not a placeholder: write {subject} (a CloudEvents attribute) or {data.some.field}",
+                "systems/erp.yaml:1: outbound.http.operations.post.headers.If-Match: '{data.etag' is not a placeholder: write {subject} (a CloudEvents attribute) or {data.some.field}",
+                "systems/erp.yaml:1: outbound.http.operations.stock.path: '{data.material}': a GET operation's path is filled only with the key $fetch passes, {key}",
+                "systems/erp.yaml:1: outbound.http.operations.bulk.batch.path: a bulk call carries many events, so its path cannot have placeholders filled from one of them; set batch.path to the bulk endpoint",
+                "subscriptions/holds.yaml:3: deliver.path: '{}' is not a placeholder: write {subject} (a CloudEvents attribute) or {data.some.field}");
+    }
+
+    @Test
     void leaseMustOutlastTwoOutboundTimeouts() {
         new TestPlant(dir).hub("plant: p\ndelivery: { leaseTtl: 5s }\n").system("erp", "http://127.0.0.1:9", "timeout: 4s\n");
         assertThat(errors()).extracting(ConfigError::toString).containsExactly(

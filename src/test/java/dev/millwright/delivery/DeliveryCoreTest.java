@@ -75,6 +75,14 @@ class DeliveryCoreTest {
                         circuitBreaker: { failureThreshold: 0 }
                         """)
                 .system("narrow", narrow.baseUrl())
+                .system("odata", plain.baseUrl(), """
+                        retry: { maxAttempts: 2, initialBackoff: 100ms, maxBackoff: 200ms }
+                        operations:
+                          release:
+                            path: "/A_Batch(Material='{data.material}',Batch='{data.lot}')/release"
+                            headers: { x-method-override: PATCH, If-Match: "{data.etag}", X-Event: "{type}" }
+                        """)
+                .write("subscriptions/templated.yaml", "name: templated\non: test.templated\ndeliver: { system: odata, operation: release }\n")
                 .subscription("spaced", "test.spaced", "plain", "\"/in box\"", null)
                 .write("subscriptions/broken.yaml", "name: broken\non: test.broken\ndeliver: { system: broken, operation: post }\n")
                 .subscription("blocky", "test.blocky", "blocky", "/in", "subject")
@@ -111,6 +119,25 @@ class DeliveryCoreTest {
         assertThat(plain.received().stream().filter(r -> r.eventId().equals("sp-1")).findFirst().orElseThrow().path()).isEqualTo("/in box");
         await().atMost(Duration.ofSeconds(5)).until(() ->
                 Sql.count(db, "select count(*) from deliveries where subscription = 'spaced' and state = 'delivered'") == 1);
+    }
+
+    @Test
+    void pathAndHeadersAreFilledFromTheEventEachValueEncodedWholeAndAMissingValueIsADeadLetterWithTheReason() {
+        String full = event("tp-1", "test.templated", "T", "{\"material\":\"MAT 1/2\",\"lot\":\"L'7\",\"etag\":\"W/\\\"3\\\"\"}");
+        String lacking = event("tp-2", "test.templated", "T", "{\"material\":\"MAT-9\",\"etag\":\"x\"}");
+        assertThat(client.postEvents("application/cloudevents-batch+json", HubClient.batch(List.of(full, lacking))).status()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(10)).until(() -> plain.received().stream().anyMatch(r -> r.eventId().equals("tp-1")));
+        var received = plain.received().stream().filter(r -> r.eventId().equals("tp-1")).findFirst().orElseThrow();
+        // The slash and the quote inside a value are escaped, so the value cannot add a segment or close the OData key.
+        assertThat(received.rawPath()).isEqualTo("/A_Batch(Material='MAT%201%2F2',Batch='L%277')/release");
+        assertThat(received.header("x-method-override")).isEqualTo("PATCH");
+        assertThat(received.header("If-Match")).isEqualTo("W/\"3\"");
+        assertThat(received.header("X-Event")).isEqualTo("test.templated");
+        await().atMost(Duration.ofSeconds(10)).until(() -> Sql.count(db,
+                "select count(*) from deliveries d join events e on e.seq = d.event_seq where e.id = 'tp-2' and d.state = 'dead'") == 1);
+        assertThat(Sql.text(db, "select d.last_error from deliveries d join events e on e.seq = d.event_seq where e.id = 'tp-2'"))
+                .contains("needs data.lot").contains("nothing was sent");
+        assertThat(plain.received().stream().noneMatch(r -> r.eventId().equals("tp-2"))).isTrue();
     }
 
     @Test

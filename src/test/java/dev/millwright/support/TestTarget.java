@@ -20,8 +20,9 @@ import java.util.stream.Collectors;
 
 /** A real HTTP server on 127.0.0.1 standing in for ERP/EAM: records every request, answers as told. */
 public final class TestTarget implements AutoCloseable {
+    /** @param rawPath the path as sent, percent-escapes kept */
     public record Received(Instant at, String method, String path, String idempotencyKey, String eventId, String subject, JsonNode event,
-                           java.util.Map<String, String> headers) {
+                           java.util.Map<String, String> headers, String rawPath) {
         /** A request header (first value), by case-insensitive name; null when absent. */
         public String header(String name) {
             return headers.get(name.toLowerCase(java.util.Locale.ROOT));
@@ -66,7 +67,7 @@ public final class TestTarget implements AutoCloseable {
         java.util.Map<String, String> headers = new java.util.HashMap<>();
         exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(java.util.Locale.ROOT), v.getFirst()));
         Received r = new Received(Instant.now(), exchange.getRequestMethod(), exchange.getRequestURI().getPath(), key,
-                event.path("id").asText(), event.path("subject").asText(null), event, headers);
+                event.path("id").asText(), event.path("subject").asText(null), event, headers, exchange.getRequestURI().getRawPath());
         if (!inFlightKeys.add(key)) concurrentDuplicates.add(key);
         try {
             Reply reply = responder.apply(r);
