@@ -112,12 +112,18 @@ public final class PlantSpecs {
             mapping("qms-inspection.jsonata"),
             source(),
             required("auth", object(
-                    required("type", oneOf("hmac", "token"), "hmac: HMAC-SHA256 signature of 'TIMESTAMP.BODY' with a timestamp "
-                            + "header and a replay window; token: a per-system bearer token.", "hmac"),
+                    required("type", oneOf("hmac", "token"), "hmac: an HMAC-SHA256 signature computed over the bytes received "
+                            + "(see signs); token: a per-system bearer token.", "hmac"),
                     optional("secret", secret(), null, "The HMAC key (type hmac)."),
-                    optional("signatureHeader", string(), "X-Signature", "Header carrying sha256=HEX (type hmac)."),
-                    optional("timestampHeader", string(), "X-Timestamp", "Header carrying the Unix time in seconds (type hmac)."),
-                    optional("replayWindow", duration(), "5m", "How far the timestamp may be from now (type hmac)."),
+                    optional("signs", oneOf("timestamp.body", "body"), "timestamp.body", "What the signature covers (type hmac): "
+                            + "timestamp.body — the timestamp header's value, '.', then the raw body, checked against the replay window; "
+                            + "body — the raw body alone, as many SaaS webhooks sign (e.g. X-Hub-Signature-256): no replay window, a "
+                            + "re-sent webhook is a duplicate by its event id."),
+                    optional("signatureHeader", string(), "X-Signature", "Header carrying the signature (type hmac)."),
+                    optional("prefix", string(), "sha256=", "Text before the signature in its header (type hmac); none for no prefix."),
+                    optional("encoding", oneOf("hex", "base64"), "hex", "How the signature is written (type hmac); hex in either case."),
+                    optional("timestampHeader", string(), "X-Timestamp", "Header carrying the Unix time in seconds (signs: timestamp.body)."),
+                    optional("replayWindow", duration(), "5m", "How far the timestamp may be from now (signs: timestamp.body)."),
                     optional("token", secret(), null, "The token, sent as Authorization: Bearer TOKEN (type token).")
             ), "How the system proves it is itself.", null)
     );

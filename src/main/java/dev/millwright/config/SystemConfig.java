@@ -173,8 +173,12 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
     }
 
     /** Payloads the system POSTs to the hub, mapped to events; secrets resolved. */
-    public record InboundHttp(String mapping, String source, String authType, Secret secret, String signatureHeader,
-                              String timestampHeader, Duration replayWindow, Secret token) implements InboundChannel {
+    public record InboundHttp(String mapping, String source, String authType, Secret secret, String signs, String signatureHeader,
+                              String prefix, String encoding, String timestampHeader, Duration replayWindow, Secret token) implements InboundChannel {
+        public boolean signsTimestamp() {
+            return signs.equals("timestamp.body");
+        }
+
         @Override
         public String kind() {
             return "http";
@@ -286,8 +290,9 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
     private static InboundHttp inboundHttp(Map<String, Object> in) {
         if (in == null) return null;
         var auth = section(in, "auth");
-        return new InboundHttp(get(in, "mapping"), get(in, "source"), get(auth, "type"), get(auth, "secret"),
-                get(auth, "signatureHeader"), get(auth, "timestampHeader"), get(auth, "replayWindow"), get(auth, "token"));
+        return new InboundHttp(get(in, "mapping"), get(in, "source"), get(auth, "type"), get(auth, "secret"), get(auth, "signs"),
+                get(auth, "signatureHeader"), "none".equals(get(auth, "prefix")) ? "" : get(auth, "prefix"), get(auth, "encoding"), get(auth, "timestampHeader"),
+                get(auth, "replayWindow"), get(auth, "token"));
     }
 
     private static InboundFiles inboundFiles(Map<String, Object> f) {

@@ -56,12 +56,11 @@ public enum PayloadFormat {
 
     /** @throws RejectedInput (400) saying where the payload is malformed */
     public JsonNode parse(byte[] payload) {
-        String text = utf8(payload);
         try {
             return switch (this) {
-                case JSON -> Json.MAPPER.readTree(text);
-                case XML -> xml(text);
-                case CSV -> csv(text);
+                case JSON -> Json.MAPPER.readTree(utf8(payload));
+                case XML -> xml(payload); // the parser reads the encoding the XML declaration names (UTF-8 when none)
+                case CSV -> csv(utf8(payload));
             };
         } catch (JsonProcessingException e) {
             var at = e.getLocation();
@@ -73,11 +72,11 @@ public enum PayloadFormat {
     }
 
     /** The element tree under its root element's name: {@code <Sample id="1"/>} is {"Sample": {"id": "1"}}. */
-    private static JsonNode xml(String text) throws IOException {
-        JsonNode tree = XML_MAPPER.readTree(text);
+    private static JsonNode xml(byte[] payload) throws IOException {
+        JsonNode tree = XML_MAPPER.readTree(payload);
         String root;
         try {
-            var reader = javax.xml.stream.XMLInputFactory.newFactory().createXMLStreamReader(new java.io.StringReader(text));
+            var reader = javax.xml.stream.XMLInputFactory.newFactory().createXMLStreamReader(new java.io.ByteArrayInputStream(payload));
             root = reader.nextTag() == javax.xml.stream.XMLStreamConstants.START_ELEMENT ? reader.getLocalName() : "root";
             reader.close();
         } catch (javax.xml.stream.XMLStreamException e) {

@@ -60,37 +60,58 @@ public final class WebhookReceiver {
             }
             return;
         }
-        String timestamp = headers.get(in.timestampHeader().toLowerCase());
-        String signature = headers.get(in.signatureHeader().toLowerCase());
-        if (timestamp == null || signature == null) {
-            throw new RejectedInput(401, "Unauthorized", "send the " + in.signatureHeader() + " and " + in.timestampHeader() + " headers");
+        String signature = headers.get(in.signatureHeader().toLowerCase(java.util.Locale.ROOT));
+        String timestamp = in.signsTimestamp() ? headers.get(in.timestampHeader().toLowerCase(java.util.Locale.ROOT)) : null;
+        if (signature == null || (in.signsTimestamp() && timestamp == null)) {
+            throw new RejectedInput(401, "Unauthorized", "send the " + in.signatureHeader()
+                    + (in.signsTimestamp() ? " and " + in.timestampHeader() + " headers" : " header"));
         }
-        long seconds;
-        try {
-            seconds = Long.parseLong(timestamp.trim());
-        } catch (NumberFormatException e) {
-            throw new RejectedInput(401, "Unauthorized", in.timestampHeader() + " must be Unix time in seconds");
+        if (in.signsTimestamp()) {
+            long seconds;
+            try {
+                seconds = Long.parseLong(timestamp.trim());
+            } catch (NumberFormatException e) {
+                throw new RejectedInput(401, "Unauthorized", in.timestampHeader() + " must be Unix time in seconds");
+            }
+            Duration skew = Duration.between(Instant.ofEpochSecond(seconds), clock.instant()).abs();
+            if (skew.compareTo(in.replayWindow()) > 0) {
+                throw new RejectedInput(401, "Unauthorized", "timestamp outside the replay window (" + skew.toSeconds() + " s from now; at most "
+                        + in.replayWindow().toSeconds() + " s)");
+            }
         }
-        Duration skew = Duration.between(Instant.ofEpochSecond(seconds), clock.instant()).abs();
-        if (skew.compareTo(in.replayWindow()) > 0) {
-            throw new RejectedInput(401, "Unauthorized", "timestamp outside the replay window (" + skew.toSeconds() + " s from now; at most "
-                    + in.replayWindow().toSeconds() + " s)");
-        }
-        String expected = "sha256=" + hmac(in.secret().value(), timestamp.trim() + "." + new String(body, StandardCharsets.UTF_8));
-        if (!MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8), signature.trim().getBytes(StandardCharsets.UTF_8))) {
-            throw new RejectedInput(401, "Unauthorized", "signature mismatch: " + in.signatureHeader()
-                    + " must be sha256=HEX of HMAC-SHA256(secret, TIMESTAMP + '.' + BODY)");
+        byte[] expected = hmacBytes(in.secret().value(), in.signsTimestamp() ? (timestamp.trim() + ".").getBytes(StandardCharsets.UTF_8) : new byte[0], body);
+        if (!MessageDigest.isEqual(expected, decode(in, signature.trim()))) {
+            throw new RejectedInput(401, "Unauthorized", "signature mismatch: " + in.signatureHeader() + " must be " + in.prefix()
+                    + (in.encoding().equals("hex") ? "HEX" : "BASE64") + " of HMAC-SHA256(secret, "
+                    + (in.signsTimestamp() ? "TIMESTAMP + '.' + " : "") + "the body's bytes as sent)");
         }
     }
 
-    /** HMAC-SHA256 as lower-case hex. */
-    public static String hmac(String secret, String message) {
+    /** The signature's bytes, or none (which never matches) when it lacks the prefix or is not valid hex or base64. */
+    private static byte[] decode(SystemConfig.InboundHttp in, String signature) {
+        if (!signature.startsWith(in.prefix())) return new byte[0];
+        String value = signature.substring(in.prefix().length());
+        try {
+            return in.encoding().equals("hex") ? HexFormat.of().parseHex(value.toLowerCase(java.util.Locale.ROOT)) : java.util.Base64.getDecoder().decode(value);
+        } catch (IllegalArgumentException e) {
+            return new byte[0];
+        }
+    }
+
+    /** HMAC-SHA256 of the prefix's and then the body's bytes, exactly as received (never re-encoded text). */
+    public static byte[] hmacBytes(String secret, byte[] prefix, byte[] body) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            return HexFormat.of().formatHex(mac.doFinal(message.getBytes(StandardCharsets.UTF_8)));
+            mac.update(prefix);
+            return mac.doFinal(body);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 unavailable", e);
         }
+    }
+
+    /** HMAC-SHA256 of a text (UTF-8) as lower-case hex. */
+    public static String hmac(String secret, String message) {
+        return HexFormat.of().formatHex(hmacBytes(secret, new byte[0], message.getBytes(StandardCharsets.UTF_8)));
     }
 }

@@ -177,6 +177,60 @@ class InboundWebhookTest {
         }
     }
 
+    @Test
+    void aSaasStyleSignatureOverTheRawBodyIsCheckedOnTheBytesReceivedNotOnDecodedText() throws Exception {
+        TestPlant plant = new TestPlant(dir.resolve("plant"))
+                .write("../saas.key", "s4as")
+                .write("systems/saas.yaml", """
+                        name: saas
+                        inbound:
+                          http:
+                            mapping: saas.jsonata
+                            auth: { type: hmac, secret: "${file:%s}", signs: body, signatureHeader: X-Hub-Signature-256 }
+                        """.formatted(dir.resolve("saas.key")))
+                .write("systems/b64.yaml", """
+                        name: b64
+                        inbound:
+                          http:
+                            mapping: saas.jsonata
+                            auth: { type: hmac, secret: "${file:%s}", signs: body, signatureHeader: X-Signature, prefix: none, encoding: base64 }
+                        """.formatted(dir.resolve("saas.key")))
+                .write("mappings/saas.jsonata", """
+                        { "type": "saas.ncr.created", "id": "ncr-" & Ncr.no, "subject": Ncr.lot, "data": { "text": Ncr.text } }""");
+        // ISO-8859-1 bytes: 0xC4 is not UTF-8, so a signature over decoded-and-re-encoded text would not match.
+        byte[] body = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><Ncr no=\"N-1\" lot=\"L-1\" text=\"\u00c4rger\"/>"
+                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        byte[] mac = WebhookReceiver.hmacBytes("s4as", new byte[0], body);
+        try (TestHub hub = TestHub.start("inbound_saas", plant)) {
+            Map<String, String> github = Map.of("Content-Type", "application/xml",
+                    "X-Hub-Signature-256", "sha256=" + java.util.HexFormat.of().formatHex(mac));
+            HubClient.Response ok = hub.client.postBytes("/api/v1/inbound/saas", github, body);
+            assertThat(ok.status()).as(ok.body()).isEqualTo(202);
+            // The sender retries (no timestamp, no replay window): the same webhook again is a duplicate, not a second event.
+            HubClient.Response again = hub.client.postBytes("/api/v1/inbound/saas", github, body);
+            assertThat(again.status()).isEqualTo(202);
+            assertThat(again.json().get("duplicates").asInt()).isEqualTo(1);
+            JsonNode stored = hub.client.get("/api/v1/events?type=saas.ncr.created").json().get("items").get(0).get("event");
+            assertThat(stored.at("/data/text").asText()).isEqualTo("\u00c4rger");
+
+            String base64 = java.util.Base64.getEncoder().encodeToString(WebhookReceiver.hmacBytes("s4as", new byte[0],
+                    "{\"Ncr\":{\"no\":\"N-2\",\"lot\":\"L-2\",\"text\":\"x\"}}".getBytes(StandardCharsets.UTF_8)));
+            HubClient.Response b = hub.client.postBytes("/api/v1/inbound/b64", Map.of("Content-Type", "application/json", "X-Signature", base64),
+                    "{\"Ncr\":{\"no\":\"N-2\",\"lot\":\"L-2\",\"text\":\"x\"}}".getBytes(StandardCharsets.UTF_8));
+            assertThat(b.status()).as(b.body()).isEqualTo(202);
+
+            byte[] tampered = body.clone();
+            tampered[tampered.length - 4] = 'X';
+            HubClient.Response bad = hub.client.postBytes("/api/v1/inbound/saas", github, tampered);
+            assertThat(bad.status()).isEqualTo(401);
+            assertThat(bad.body()).contains("X-Hub-Signature-256 must be sha256=HEX of HMAC-SHA256(secret, the body's bytes as sent)");
+            HubClient.Response unsigned = hub.client.postBytes("/api/v1/inbound/saas", Map.of("Content-Type", "application/xml"), body);
+            assertThat(unsigned.status()).isEqualTo(401);
+            assertThat(unsigned.body()).contains("send the X-Hub-Signature-256 header");
+            assertThat(Sql.count(hub.db, "select count(*) from events")).isEqualTo(2);
+        }
+    }
+
     private static Map<String, String> with(Map<String, String> headers, String contentType) {
         Map<String, String> out = new java.util.HashMap<>(headers);
         out.put("Content-Type", contentType);
