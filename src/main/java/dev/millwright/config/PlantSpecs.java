@@ -92,7 +92,8 @@ public final class PlantSpecs {
             optional("type", oneOf("none", "apiKey", "basic", "oauth2"), "none", "Which of the sections below applies."),
             optional("apiKey", object(
                     optional("header", string(), "X-API-Key", "Header that carries the key."),
-                    required("value", secret(), "The key.", "${env:ERP_API_KEY}")
+                    required("value", secret(), "The header's value: a secret reference, or a template around references "
+                            + "when the system wants more than the key (token ${env:KEY}:${env:SECRET}).", "${env:ERP_API_KEY}")
             ), null, "A static key in a header (type: apiKey)."),
             optional("basic", object(
                     required("username", string(), "User name.", "millwright"),

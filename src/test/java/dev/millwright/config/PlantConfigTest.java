@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class PlantConfigTest {
     @TempDir
@@ -93,6 +94,34 @@ class PlantConfigTest {
                 "subscriptions/holds.yaml:3: deliver.system: unknown system 'mes'; known systems: erp",
                 "subscriptions/holds.yaml:4: orderBy: 'data..lot' is neither an attribute name (subject, source, ...) nor a data path (data.lot.id)",
                 "subscriptions/holds.yaml:3: deliver.path: must start with '/'");
+    }
+
+    @Test
+    void anyValueMayComeFromTheEnvironmentAndIsCheckedAsTheValueItBecomes() {
+        new TestPlant(dir).hub("plant: p\nhttp: { port: \"${env:HUB_PORT:-8181}\" }\n")
+                .write("systems/erp.yaml", """
+                        name: erp
+                        outbound:
+                          http:
+                            baseUrl: ${env:ERP_URL}
+                            rateLimit: ${env:ERP_RATE:-25}
+                            auth: { type: apiKey, apiKey: { header: Authorization, value: "token ${env:ERP_KEY}:${env:ERP_SECRET}" } }
+                        """);
+        PlantConfig plant = PlantConfig.load(dir, Map.of("ERP_URL", "http://sap.plant-a.example:8000/sap/opu/odata/sap",
+                "ERP_KEY", "k", "ERP_SECRET", "s")::get);
+        assertThat(plant.hub().http().port()).isEqualTo(8181);
+        assertThat(plant.systems().get("erp").http().baseUrl().toString()).isEqualTo("http://sap.plant-a.example:8000/sap/opu/odata/sap");
+        assertThat(plant.systems().get("erp").http().rateLimit()).isEqualTo(25.0);
+        assertThat(plant.systems().get("erp").http().auth().apiKey().value().value()).isEqualTo("token k:s");
+
+        assertThatThrownBy(() -> PlantConfig.load(dir, Map.of("ERP_URL", "ftp://files", "HUB_PORT", "eighty", "ERP_KEY", "k", "ERP_SECRET", "s")::get))
+                .isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(((ConfigException) e).errors()).extracting(ConfigError::toString).containsExactlyInAnyOrder(
+                        "millwright.yaml:2: http.port: 'eighty' is not a whole number",
+                        "systems/erp.yaml:4: outbound.http.baseUrl: 'ftp://files' is not an http(s) URL with a host"));
+        assertThatThrownBy(() -> PlantConfig.load(dir, Map.<String, String>of()::get))
+                .satisfies(e -> assertThat(((ConfigException) e).errors()).extracting(ConfigError::toString).contains(
+                        "systems/erp.yaml:4: outbound.http.baseUrl: environment variable ERP_URL is not set (write ${env:ERP_URL:-DEFAULT} for a value to use when it is not)"));
     }
 
     @Test

@@ -161,7 +161,16 @@ public final class SpecValidator {
             error(node, key, "must be a " + describe(spec));
             return null;
         }
-        Object value = convert(scalar.getValue(), spec);
+        String text = scalar.getValue();
+        if (spec.type() != Spec.Type.SECRET && spec.type() != Spec.Type.TEXT_OR_SECRET) {
+            Object substituted = environment(text);
+            if (substituted instanceof Problem p) {
+                error(node, key, p.message);
+                return null;
+            }
+            text = (String) substituted;
+        }
+        Object value = convert(text, spec);
         if (value instanceof Problem p) {
             error(node, key, p.message);
             return null;
@@ -225,7 +234,8 @@ public final class SpecValidator {
                 }
             }
             case SECRET -> {
-                if (!REFERENCE.matcher(text).matches()) {
+                // The secret itself never stands in a file; text around references is allowed (token ${env:KEY}:${env:SECRET}).
+                if (!REFERENCE.matcher(text).find()) {
                     return new Problem("must be a secret reference (${env:NAME} or ${file:/path}), never the secret itself");
                 }
                 return resolve(text);
@@ -235,6 +245,27 @@ public final class SpecValidator {
             }
         }
         throw new IllegalStateException("unhandled type " + spec.type());
+    }
+
+    private static final Pattern ENV_VALUE = Pattern.compile("\\$\\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
+
+    /**
+     * Any value may come from the environment, so one plant folder runs against simulators and, promoted, against the
+     * real systems: ${env:NAME}, or ${env:NAME:-default} when the variable may be unset. Checked as the value it becomes.
+     */
+    private Object environment(String text) {
+        if (!text.contains("${env:")) return text;
+        Matcher m = ENV_VALUE.matcher(text);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String value = env.apply(m.group(1));
+            if (value == null) value = m.group(2);
+            if (value == null) return new Problem("environment variable " + m.group(1) + " is not set (write ${env:" + m.group(1)
+                    + ":-DEFAULT} for a value to use when it is not)");
+            m.appendReplacement(out, Matcher.quoteReplacement(value));
+        }
+        m.appendTail(out);
+        return out.toString();
     }
 
     /** Replaces each ${env:X} / ${file:/p} in the text; an unresolvable reference is a problem. */
