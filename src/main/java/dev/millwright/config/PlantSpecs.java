@@ -106,7 +106,15 @@ public final class PlantSpecs {
                     optional("scope", string(), null, "Scope to ask for."),
                     optional("audience", string(), null, "Audience to ask for, where the server wants one.")
             ), null, "OAuth 2.0 client credentials (type: oauth2): the token is fetched once, reused until shortly before it "
-                    + "expires, and fetched again once when the system answers 401.")
+                    + "expires, and fetched again once when the system answers 401."),
+            optional("csrf", object(
+                    required("fetchPath", string(), "Path (on baseUrl) of the GET that hands out the token, e.g. the OData "
+                            + "service root.", "/API_MATERIAL_DOCUMENT_SRV/"),
+                    optional("header", string(), "x-csrf-token", "Header of the token: sent as Fetch on the GET, read from its "
+                            + "answer, sent with each write.")
+            ), null, "The CSRF handshake SAP Gateway wants before writes, on top of the credentials above: the token and the "
+                    + "session cookies its GET sets are fetched once and sent with every POST, PUT, PATCH and DELETE; when the "
+                    + "system refuses the token (403, x-csrf-token: Required) it is fetched again and the call made once more.")
     );
 
     public static final Spec.Obj HTTP_INBOUND = object(

@@ -219,8 +219,12 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
     }
 
     /** How calls authenticate; only the section of {@code type} is set. */
-    public record Auth(String type, ApiKey apiKey, Basic basic, OAuth2 oauth2) {
-        public static final Auth NONE = new Auth("none", null, null, null);
+    public record Auth(String type, ApiKey apiKey, Basic basic, OAuth2 oauth2, Csrf csrf) {
+        public static final Auth NONE = new Auth("none", null, null, null, null);
+    }
+
+    /** The CSRF handshake before writes: a GET of fetchPath with HEADER: Fetch gives the token and cookies. */
+    public record Csrf(String fetchPath, String header) {
     }
 
     public record ApiKey(String header, Secret value) {
@@ -252,11 +256,13 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
         var apiKey = section(t, "apiKey");
         var basic = section(t, "basic");
         var oauth2 = section(t, "oauth2");
+        var csrf = section(t, "csrf");
         return new Auth(get(t, "type"),
                 apiKey == null ? null : new ApiKey(get(apiKey, "header"), get(apiKey, "value")),
                 basic == null ? null : new Basic(get(basic, "username"), get(basic, "password")),
                 oauth2 == null ? null : new OAuth2(get(oauth2, "tokenUrl"), get(oauth2, "clientId"), get(oauth2, "clientSecret"),
-                        get(oauth2, "scope"), get(oauth2, "audience")));
+                        get(oauth2, "scope"), get(oauth2, "audience")),
+                csrf == null ? null : new Csrf(get(csrf, "fetchPath"), get(csrf, "header")));
     }
 
     static SystemConfig from(Map<String, Object> t) {

@@ -5,6 +5,7 @@ import dev.millwright.config.SystemConfig;
 import dev.millwright.event.PathTemplate;
 import dev.millwright.delivery.auth.AuthFailure;
 import dev.millwright.delivery.auth.Authenticator;
+import dev.millwright.delivery.auth.CsrfSession;
 import dev.millwright.store.LaneItem;
 import dev.millwright.store.RateLimitStore;
 import dev.millwright.mapping.Mapping;
@@ -59,6 +60,7 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
     private final Map<String, BulkCollector> bulk = new java.util.HashMap<>();
     private final Map<SystemConfig.Operation, Mapping> bulkResults = new java.util.HashMap<>();
     private final ScheduledExecutorService bulkTimer;
+    private final CsrfSession csrf;
 
     /** @param mappings the plant's compiled mappings, for operations that name one */
     public HttpTarget(String name, SystemConfig.HttpOutbound config, Clock clock, RateLimitStore rateLimits, Mappings mappings,
@@ -75,6 +77,15 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
         this.auth = Authenticator.of(config.auth(), () -> tokenClient = HttpClient.newBuilder().connectTimeout(config.timeout())
                 .executor(Executors.newVirtualThreadPerTaskExecutor()).followRedirects(HttpClient.Redirect.NEVER).build(), clock);
         this.breaker = new CircuitBreaker(config.circuitBreaker().failureThreshold(), config.circuitBreaker().openFor(), clock);
+        SystemConfig.Csrf handshake = config.auth().csrf();
+        this.csrf = handshake == null ? null : new CsrfSession(handshake.header(), "GET " + handshake.fetchPath(), headers -> {
+            try {
+                HttpWire.Answer a = wire.send(new HttpWire.Request("GET", resolve(handshake.fetchPath()), headers, null, null, config.timeout()));
+                return new CsrfSession.Fetched(a.status(), a.header(handshake.header()), a.headers("Set-Cookie"));
+            } catch (HttpWire.NoAnswer e) {
+                throw new AuthFailure("CSRF token fetch (GET " + handshake.fetchPath() + "): " + e.getMessage());
+            }
+        });
         // A timer thread only for systems with batched operations.
         this.bulkTimer = config.operations().values().stream().anyMatch(op -> op.batch() != null)
                 ? Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("bulk-" + name).factory()) : null;
@@ -87,6 +98,10 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
 
     public Authenticator auth() {
         return auth;
+    }
+
+    private String csrfHeader() {
+        return config.auth().csrf().header();
     }
 
     @Override
@@ -263,8 +278,9 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
             HttpWire.Request built = fenced(request.build(), fence);
             if (built == null) return unsent();
             HttpWire.Answer response = wire.send(built);
-            if (response.status() == 401 && auth.renew()) {
-                // Credentials may have expired or been revoked: renew once and try again.
+            boolean csrfRefused = csrf != null && csrf.refused(response.status(), response.header(csrfHeader()), response.body());
+            if ((response.status() == 401 && auth.renew()) || csrfRefused) {
+                // Credentials (or the CSRF token) may have expired or been revoked: renew once and try again.
                 rateLimiter.acquire();
                 built = fenced(request.build(), fence);
                 if (built == null) return unsent();
@@ -454,6 +470,7 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
         config.headers().forEach((k, v) -> headers.put(k, v.value()));
         headers.putAll(callHeaders);
         auth.apply(headers::put);
+        if (csrf != null && !method.equals("GET")) csrf.apply(headers);
         return new HttpWire.Request(method, url, headers, contentType, body, config.timeout());
     }
 

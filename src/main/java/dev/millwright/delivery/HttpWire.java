@@ -14,6 +14,7 @@ import java.net.URI;
 import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -33,8 +34,15 @@ final class HttpWire implements AutoCloseable {
         }
     }
 
-    /** What the system answered. */
-    record Answer(int status, String body, String retryAfter) {
+    /** What the system answered; other headers are read only when asked for. */
+    record Answer(int status, String body, String retryAfter, org.eclipse.jetty.http.HttpFields fields) {
+        String header(String name) {
+            return fields == null ? null : fields.get(name);
+        }
+
+        List<String> headers(String name) {
+            return fields == null ? List.of() : fields.getValuesList(name);
+        }
     }
 
     /** No answer: refused, timed out, broken off. The message says which, for the delivery's last error. */
@@ -93,7 +101,8 @@ final class HttpWire implements AutoCloseable {
         if (r.body() != null) request.body(new StringRequestContent(r.contentType(), r.body(), StandardCharsets.UTF_8));
         try {
             ContentResponse response = request.send();
-            return new Answer(response.getStatus(), response.getContentAsString(), response.getHeaders().get(HttpHeader.RETRY_AFTER));
+            return new Answer(response.getStatus(), response.getContentAsString(), response.getHeaders().get(HttpHeader.RETRY_AFTER),
+                    response.getHeaders());
         } catch (TimeoutException e) {
             throw new NoAnswer("no answer within " + r.timeout().toMillis() + " ms");
         }

@@ -60,7 +60,7 @@ final class SimulatedSystems implements AutoCloseable {
 
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
-            String path = exchange.getRequestURI().getPath();
+            String path = exchange.getRequestURI().getRawPath();
             int slash = path.indexOf('/', 1);
             String system = slash < 0 ? path.substring(1) : path.substring(1, slash);
             String rest = slash < 0 ? "/" : path.substring(slash);
@@ -90,12 +90,12 @@ final class SimulatedSystems implements AutoCloseable {
         return list.get(Math.min(n, list.size() - 1));
     }
 
-    /** The operation whose method and path template ({key} for any segment) match. */
+    /** The operation whose method and path template (a placeholder such as {key} or {data.lot} for any text but '/') match. */
     private static String operation(SystemConfig config, String method, String path) {
         for (var e : config.http().operations().entrySet()) {
             SystemConfig.Operation op = e.getValue();
             if (!op.method().equalsIgnoreCase(method)) continue;
-            String template = Pattern.quote(op.path()).replace("{key}", "\\E[^/]+\\Q");
+            String template = Pattern.quote(op.path().split("\\?", 2)[0]).replaceAll("\\{[^}]*}", "\\\\E[^/]+\\\\Q");
             if (path.matches(template)) return e.getKey();
             if (op.batch() != null && path.equals(op.batch().path())) return e.getKey();
         }

@@ -27,6 +27,17 @@ public final class TestHub implements AutoCloseable {
         return startOn(TestPostgres.newSchema(schemaPrefix), plant, clock);
     }
 
+    /** A hub on a loaded plant (e.g. one whose values come from an environment of the test's own). */
+    public static TestHub start(String schemaPrefix, PlantConfig plant) {
+        Database db = Database.open(TestPostgres.jdbcUrl(), "postgres", null, TestPostgres.newSchema(schemaPrefix), 12);
+        try {
+            return new TestHub(db, Hub.start(plant, db, List.of(HubClient.TOKEN), Clock.systemUTC()));
+        } catch (RuntimeException e) {
+            db.close();
+            throw e;
+        }
+    }
+
     /** A hub on a given schema (kept between hubs, to restart one on the same data). */
     public static TestHub startOn(String schema, TestPlant plant, Clock clock) {
         Database db = Database.open(TestPostgres.jdbcUrl(), "postgres", null, schema, 12);

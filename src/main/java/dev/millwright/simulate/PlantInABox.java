@@ -1,0 +1,93 @@
+package dev.millwright.simulate;
+
+import dev.millwright.simulate.eam.MaximoEam;
+import dev.millwright.simulate.erp.SapErp;
+import dev.millwright.simulate.qms.Qms;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The demo plant's systems, simulated: an SAP-shaped ERP, a Maximo-shaped EAM and a SaaS QMS on 127.0.0.1, with the
+ * master data and stock of plant 1000 and the credentials the plant folder's secrets hold. Used by
+ * {@code ./millwright simulate}, the demo and tests.
+ */
+public final class PlantInABox implements AutoCloseable {
+    /** Where the simulators listen (0 picks free ports) and how fast the plant moves. */
+    public record Settings(int erpPort, int eamPort, int qmsPort, Path eamExportDir, Duration exportEvery, Duration repairTime) {
+        public static Settings demo(Path eamExportDir) {
+            return new Settings(9101, 9102, 9103, eamExportDir, Duration.ofSeconds(2), Duration.ofSeconds(2));
+        }
+    }
+
+    public static final String PLANT = "1000";
+    public static final String LOT_MATERIAL = "4711-PH7";
+
+    public final SapErp erp;
+    public final MaximoEam eam;
+    public final Qms qms;
+
+    private PlantInABox(SapErp erp, MaximoEam eam, Qms qms) {
+        this.erp = erp;
+        this.eam = eam;
+        this.qms = qms;
+    }
+
+    /**
+     * @param secrets the plant folder's secrets (erp-client.secret, eam-api.key, qms-api.token, qms-webhook.key)
+     * @param qmsWebhook where the QMS sends its webhooks (the hub's /api/v1/inbound/qms), or null for none yet
+     */
+    public static PlantInABox start(Path secrets, Settings settings, URI qmsWebhook, Clock clock) throws IOException {
+        SapErp erp = null;
+        MaximoEam eam = null;
+        try {
+            erp = new SapErp(settings.erpPort(), "millwright", secret(secrets, "erp-client.secret"), clock)
+                    .material(LOT_MATERIAL, "EA").material("4711-SK3", "EA").material("4711-C7", "EA")
+                    .material("10045-BRG", "EA").material("10046-SEAL", "EA")
+                    .stock("10045-BRG", PLANT, "MRO-01", null, new BigDecimal("40"))
+                    .stock("10046-SEAL", PLANT, "MRO-01", null, new BigDecimal("25"))
+                    .stock("4711-C7", PLANT, "RAW-01", null, new BigDecimal("1000"))
+                    .stock("4711-SK3", PLANT, "RAW-01", null, new BigDecimal("500"));
+            for (int lot = 4711; lot <= 4730; lot++) erp.stock(LOT_MATERIAL, PLANT, "FG-01", "LOT-" + lot, new BigDecimal("100"));
+            eam = new MaximoEam(settings.eamPort(), secret(secrets, "eam-api.key"), clock, settings.eamExportDir(), settings.exportEvery())
+                    .asset(new MaximoEam.Asset("CNC-07", "PLANT-A", "LINE-2/CELL-7", "5-axis machining centre", 2.5, "MECH",
+                            List.of(new MaximoEam.Part("BRG6205", 2, "EA", "MRO-01"), new MaximoEam.Part("SEAL40", 1, "EA", "MRO-01")),
+                            "SPINDLE", "WEAR", "REPLACE"))
+                    .asset(new MaximoEam.Asset("PRESS-2", "PLANT-A", "LINE-1/PRESS", "Hydraulic press 250 t", 0.5, "MECH",
+                            List.of(new MaximoEam.Part("SEAL40", 2, "EA", "MRO-01")), "HYDRAULIC", "LEAK", "RESEAL"))
+                    .asset(new MaximoEam.Asset("LATHE-3", "PLANT-A", "LINE-2/CELL-3", "CNC lathe", 1.0, "ELEC",
+                            List.of(), "DRIVE", "OVERLOAD", "RESET"))
+                    .repairTime(settings.repairTime());
+            Qms qms = new Qms(settings.qmsPort(), secret(secrets, "qms-api.token"), secret(secrets, "qms-webhook.key"), qmsWebhook, clock)
+                    .plan(new Qms.Plan("IP-PH7", "PUMP-HOUSING-7", List.of(
+                            new Qms.Characteristic("bore diameter", 25.0, 24.8, 25.2, "mm", "DIM-OOT"),
+                            new Qms.Characteristic("surface roughness", 0.8, 0.0, 1.6, "um", "SURF-SCR"))));
+            return new PlantInABox(erp, eam, qms);
+        } catch (IOException | RuntimeException e) {
+            if (erp != null) erp.close();
+            if (eam != null) eam.close();
+            throw e;
+        }
+    }
+
+    private static String secret(Path dir, String name) throws IOException {
+        return Files.readString(dir.resolve(name)).strip();
+    }
+
+    public List<SimServer> all() {
+        return List.of(erp, eam, qms);
+    }
+
+    @Override
+    public void close() {
+        qms.close();
+        eam.close();
+        erp.close();
+    }
+}

@@ -1,0 +1,151 @@
+package dev.millwright.simulate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.millwright.config.PlantConfig;
+import dev.millwright.support.HubClient;
+import dev.millwright.support.Sql;
+import dev.millwright.support.TestHub;
+import dev.millwright.support.TestPlant;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The demo plant as shipped, against the simulated SAP-shaped ERP, Maximo-shaped EAM and SaaS QMS: the whole loop
+ * through incidents, judged by each system's final state, and each system's refusals shown by the hub with the
+ * system's own reason.
+ */
+class ClosedLoopTest {
+    @TempDir
+    static Path dir;
+    static PlantInABox box;
+    static TestHub hub;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path eamExport = dir.resolve("eam-export");
+        box = PlantInABox.start(Path.of("plants/demo/secrets"),
+                new PlantInABox.Settings(0, 0, 0, eamExport, Duration.ofMillis(300), Duration.ofSeconds(1)), null, Clock.systemUTC());
+        Path plant = TestPlant.copyOf(Path.of("plants/demo"), dir.resolve("demo"));
+        new TestPlant(plant).hub("""
+                plant: demo-plant
+                http: { host: 127.0.0.1, port: 0 }
+                ingest: { groupCommitWindow: 1ms }
+                delivery: { lanes: 16, leaseTtl: 12s, pollInterval: 200ms, drainTimeout: 5s }
+                flows: { pollInterval: 200ms }
+                """);
+        Files.writeString(plant.resolve("systems/cmms.yaml"), Files.readString(plant.resolve("systems/cmms.yaml"))
+                .replace("data/exports/cmms", dir.resolve("cmms").toString()));
+        // The same plant folder, pointed at the simulators through the environment, as a plant promotes it to real systems.
+        Map<String, String> env = Map.of(
+                "ERP_URL", box.erp.baseUrl() + "/sap/opu/odata/sap",
+                "ERP_TOKEN_URL", box.erp.baseUrl() + "/sap/bc/sec/oauth2/token",
+                "ERP_RATE_LIMIT", "50",
+                "EAM_URL", box.eam.baseUrl() + "/maximo/oslc/os",
+                "EAM_EXPORT_DIR", eamExport.toString(),
+                "QMS_URL", box.qms.baseUrl() + "/api/v2");
+        hub = TestHub.start("closedloop", PlantConfig.load(plant, env::get));
+        box.qms.webhookUrl(URI.create("http://127.0.0.1:" + hub.hub.port() + "/api/v1/inbound/qms"));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (hub != null) hub.close();
+        if (box != null) box.close();
+    }
+
+    private static String qmsToken() throws Exception {
+        return Files.readString(Path.of("plants/demo/secrets/qms-api.token")).strip();
+    }
+
+    @Test
+    void theLoopClosesThroughAnErpOutageAStaleCsrfTokenAndAWebhookStormWithNothingMissingOrDoubled() throws Exception {
+        box.qms.storm(5);                      // every webhook five times over
+        box.erp.down(Duration.ofSeconds(4));   // the ERP refuses connections while the hold should be placed
+        int refusals = box.erp.state().get("csrfRefusals").asInt();
+        List<String> lines = new ArrayList<>();
+        ClosedLoop.Result result;
+        try {
+            result = new ClosedLoop(box, qmsToken(), line -> {
+                lines.add(line);
+                // Once the hold is placed the ERP forgets every CSRF session (a Gateway restart): the hub's token is stale.
+                if (line.contains("restricted (quality hold)")) box.erp.expireSessions();
+            }).run("LOT-4711", "CNC-07", Duration.ofSeconds(90));
+        } finally {
+            box.qms.storm(1);
+        }
+        assertThat(result.problems()).as(String.join("\n", result.timeline()) + diagnosis()).isEmpty();
+        assertThat(lines).anyMatch(l -> l.contains("restricted (quality hold)")).anyMatch(l -> l.contains("261 goods issue of 2 EA 10045-BRG"))
+                .anyMatch(l -> l.contains("261 goods issue of 1 EA 10046-SEAL")).anyMatch(l -> l.contains("2.5 h labour = 212.50 EUR"));
+        assertThat(box.erp.state().get("csrfRefusals").asInt()).as("the stale token was refused, fetched again, and the call made once more")
+                .isGreaterThan(refusals);
+        // The storm's copies were acknowledged as duplicates of one event; nothing the hub sent is dead or waiting.
+        await().atMost(Duration.ofSeconds(30)).until(() -> box.qms.webhooksPending() == 0);
+        assertThat(Sql.count(hub.db, "select count(*) from events where type = 'quality.inspection.failed'")).isEqualTo(1);
+        assertThat(Sql.count(hub.db, "select count(*) from deliveries where state <> 'delivered'")).isZero();
+        JsonNode instance = hub.client.get("/api/v1/flow-instances?flow=nonconformance-to-capa&key=LOT-4711").json().get("items").get(0);
+        assertThat(instance.get("state").asText()).isEqualTo("completed");
+    }
+
+    @Test
+    void eachSystemsRefusalIsAFailedStepWithTheSystemsOwnReason() throws Exception {
+        // ERP: consuming more castings than are in stock — SAP's deficit message, and nothing posted.
+        java.math.BigDecimal castings = box.erp.quantity("4711-C7", PlantInABox.PLANT, "RAW-01")[0];
+        post("""
+                {"specversion":"1.0","id":"conf-1","source":"mes://plant-a","type":"production.workorder.confirmed","subject":"PO-1",
+                 "plant":"acme/plant-a","correlationid":"PO-1","datacontenttype":"application/json",
+                 "data":{"workOrderId":"PO-1","operation":"0010","confirmedAt":"2026-12-02T10:00:00Z","final":true,
+                         "yield":{"value":0,"unit":"EA"},"scrap":{"value":0,"unit":"EA"},
+                         "materialActuals":[{"materialId":"CASTING-7","quantity":{"value":99999,"unit":"EA"},"use":"consumed"}]}}""");
+        JsonNode confirmation = failedInstance("confirmation-to-inventory");
+        assertThat(confirmation.toString()).contains("M7/021").contains("Deficit of SL Unrestricted-use");
+        assertThat(box.erp.quantity("4711-C7", PlantInABox.PLANT, "RAW-01")[0]).isEqualByComparingTo(castings);
+
+        // EAM: a breakdown of an asset Maximo does not know — its BMXAA error, and no work order.
+        post("""
+                {"specversion":"1.0","id":"dt-1","source":"mes://plant-a","type":"equipment.downtime.started","subject":"GHOST-9",
+                 "plant":"acme/plant-a","correlationid":"DT-1","datacontenttype":"application/json",
+                 "data":{"downtimeId":"DT-1","equipment":{"id":"GHOST-9","level":"WorkCell"},"start":"2026-12-02T10:00:00Z",
+                         "planned":false,"reasonCode":"BREAKDOWN"}}""");
+        JsonNode breakdown = failedInstance("breakdown-to-spares");
+        assertThat(breakdown.toString()).contains("BMXAA4153E").contains("Asset GHOST-9 is not a valid asset");
+        assertThat(box.eam.state().get("workOrders").toString()).doesNotContain("GHOST-9");
+    }
+
+    /** What the hub and the systems hold, for a failure message. */
+    private static String diagnosis() {
+        return "\nflow instances: " + hub.client.get("/api/v1/flow-instances").body()
+                + "\ndeliveries: " + hub.client.get("/api/v1/deliveries?limit=20").body().replaceAll(".*\"target\":\"eam\"", "EAM:")
+                + "\ninbound failures: " + hub.client.get("/api/v1/inbound-failures").body()
+                + "\nqms: " + box.qms.state().get("webhooks") + "\neam: " + box.eam.state();
+    }
+
+    private static void post(String event) {
+        HubClient.Response r = hub.client.postEvents("application/cloudevents+json", event);
+        assertThat(r.status()).as(r.body()).isEqualTo(202);
+    }
+
+    private static JsonNode failedInstance(String flow) {
+        await().atMost(Duration.ofSeconds(30)).failFast(() -> false).conditionEvaluationListener(c -> {
+            if (c.getRemainingTimeInMS() <= 0) System.out.println(diagnosis());
+        }).until(() -> {
+            JsonNode items = hub.client.get("/api/v1/flow-instances?flow=" + flow + "&state=failed").json().get("items");
+            return items != null && !items.isEmpty();
+        });
+        long id = hub.client.get("/api/v1/flow-instances?flow=" + flow + "&state=failed").json().get("items").get(0).get("id").asLong();
+        return hub.client.get("/api/v1/flow-instances/" + id).json();
+    }
+}
