@@ -1,33 +1,35 @@
 package dev.millwright.cli;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.millwright.config.PlantConfig;
 import dev.millwright.config.SystemConfig;
+import dev.millwright.simulate.ClosedLoop;
+import dev.millwright.simulate.PlantInABox;
+import dev.millwright.simulate.ScenarioDriver;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.OffsetDateTime;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.UUID;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.Executors;
+import java.util.stream.Stream;
 
 /**
- * The demo: a hub on the demo plant with an embedded PostgreSQL, stand-in ERP, EAM and QMS receivers on
- * 127.0.0.1 (the plant's systems), and a failed inspection sent in; the nonconformance-to-CAPA flow holds the lot,
- * opens a work order, and — once the demo reports the repair done — issues the parts, updates the CAPA and releases
- * the lot, while maintenance-to-cost posts the repair's labour.
+ * The demo: an embedded PostgreSQL, the hub on the demo plant, the simulated SAP-shaped ERP, Maximo-shaped EAM and
+ * SaaS QMS, and a scenario: one nonconformance through the whole loop (printed as a timeline with each system's document
+ * numbers, judged by the systems' final state), then — unless --once — a plant at work until Ctrl-C.
  */
-@Command(name = "demo", description = "Run the hub on the demo plant with stand-in ERP/EAM/QMS receivers and close one loop.")
+@Command(name = "demo", description = "Run the hub on the demo plant against simulated ERP, EAM and QMS, and close the loop.")
 final class DemoCommand implements Callable<Integer> {
     static {
         System.setProperty("sun.net.httpserver.nodelay", "true"); // answer at once, not after a delayed ACK
@@ -39,127 +41,141 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--port", description = "Hub port (default: the plant's http.port).")
     Integer port;
 
+    @Option(names = "--scenario", description = "closed-loop: one nonconformance through the loop, then (without --once) a plant at "
+            + "work (default: ${DEFAULT-VALUE}).", defaultValue = "closed-loop")
+    String scenario;
+
+    @Option(names = "--once", description = "Run the scenario once and exit: 0 only if every system ended in the expected state.")
+    boolean once;
+
+    @Option(names = "--inject", split = ",", description = "Incidents: erp-outage=DURATION (the ERP refuses connections), "
+            + "webhook-storm (the QMS sends every webhook five times), malformed (bad payloads at every door).")
+    java.util.List<String> inject = java.util.List.of();
+
+    @Option(names = "--failure-rate", description = "Share of inspections that fail in the running plant (default: ${DEFAULT-VALUE}).",
+            defaultValue = "0.1")
+    double failureRate;
+
     @Override
     public Integer call() throws Exception {
-        PlantConfig plant = PlantConfig.load(config);
-        List<HttpServer> receivers = new ArrayList<>();
-        for (SystemConfig system : plant.systems().values()) {
-            if (system.http() != null) receivers.add(receiver(system.name(), system.http().baseUrl()));
-            // The folders the demo's systems drop files into (a real plant's exist; the demo makes its own).
-            if (system.inbound().files() != null) java.nio.file.Files.createDirectories(system.inbound().files().dir());
+        if (!scenario.equals("closed-loop")) {
+            System.err.println("unknown scenario '" + scenario + "' (closed-loop)");
+            return 2;
         }
-        String token = Environment.adminToken();
-        // The same token for the hub and for the sample and the curl lines printed below.
-        return RunCommand.serve(plant, null, port, token, hubPort -> sendSample(hubPort, token));
-    }
-
-    /** A stand-in for a plant system: prints what it receives and answers 201 with a document number of its own. */
-    private static HttpServer receiver(String name, URI baseUrl) throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", baseUrl.getPort()), 64);
-        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        java.util.concurrent.atomic.AtomicInteger numbers = new java.util.concurrent.atomic.AtomicInteger(1000);
-        server.createContext("/", exchange -> {
-            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            String id = name.toUpperCase(java.util.Locale.ROOT) + "-" + numbers.incrementAndGet();
-            System.out.printf("[%s] %s %s Idempotency-Key=%s %s → %s%n", name, exchange.getRequestMethod(),
-                    exchange.getRequestURI(), exchange.getRequestHeaders().getFirst("Idempotency-Key"),
-                    body.length() > 160 ? body.substring(0, 160) + "…" : body, id);
-            byte[] answer = ("{\"id\":\"" + id + "\"}").getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().add("Content-Type", "application/json");
-            exchange.sendResponseHeaders(201, answer.length);
-            exchange.getResponseBody().write(answer);
-            exchange.close();
-        });
-        server.start();
-        System.out.println("stand-in " + name + " listening on " + baseUrl);
-        return server;
-    }
-
-    /**
-     * Plays the EAM's part in the loop: once the flow for LOT-4711 waits for its repair, reports the work order it
-     * opened as completed (two spare parts, labour, root cause), so the goods issues, cost, CAPA and release follow.
-     */
-    private static void completeRepair(HttpClient client, String hub, String token) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
-        String workOrder = null;
-        while (workOrder == null && System.nanoTime() < deadline) {
-            HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(hub
-                            + "/api/v1/flow-instances?flow=nonconformance-to-capa&key=LOT-4711&state=waiting"))
-                    .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
-            var items = dev.millwright.event.Json.MAPPER.readTree(r.body()).path("items");
-            if (!items.isEmpty() && items.get(0).path("step").asText().equals("await-repair")) {
-                workOrder = items.get(0).path("vars").path("workOrder").path("id").asText();
-            } else {
-                Thread.sleep(200);
+        Map<String, String> incidents = new LinkedHashMap<>();
+        for (String i : inject) {
+            String[] kv = i.split("=", 2);
+            if (!java.util.Set.of("erp-outage", "webhook-storm", "malformed").contains(kv[0])) {
+                System.err.println("unknown incident '" + kv[0] + "' (erp-outage=DURATION, webhook-storm, malformed)");
+                return 2;
             }
+            incidents.put(kv[0], kv.length > 1 ? kv[1] : "");
         }
-        if (workOrder == null) {
-            System.out.println("the nonconformance-to-capa flow for LOT-4711 did not reach its wait for the repair; see the flow-instances API");
-            return;
+        Duration outage = incidents.containsKey("erp-outage") ? dev.millwright.config.spec.Durations.parse(
+                incidents.get("erp-outage").isEmpty() ? "30s" : incidents.get("erp-outage")) : null;
+        if (incidents.containsKey("erp-outage") && outage == null) {
+            System.err.println("erp-outage takes a duration, e.g. erp-outage=60s");
+            return 2;
         }
-        String completion = """
-                {"specversion":"1.0","id":"%s","source":"eam://plant-a","type":"maintenance.workorder.completed","plant":"acme/plant-a",
-                 "correlationid":"%s","datacontenttype":"application/json",
-                 "data":{"workOrderId":"%2$s","assetId":"CNC-07","completedAt":"%s",
-                         "labor":[{"craft":"mechanic","hours":{"value":2.5,"unit":"h"}}],
-                         "parts":[{"materialId":"BRG-6205","quantity":{"value":2,"unit":"EA"},"storageLocation":"MRO-01"},
-                                  {"materialId":"SEAL-40","quantity":{"value":1,"unit":"EA"},"storageLocation":"MRO-01"}],
-                         "causeCode":"BEARING-WEAR","remedyCode":"REPLACE"}}
-                """.formatted(UUID.randomUUID(), workOrder, OffsetDateTime.now().withNano(0));
-        HttpResponse<String> sent = client.send(HttpRequest.newBuilder(URI.create(hub + "/api/v1/events"))
-                .header("Authorization", "Bearer " + token).header("Content-Type", "application/cloudevents+json")
-                .POST(HttpRequest.BodyPublishers.ofString(completion)).build(), HttpResponse.BodyHandlers.ofString());
-        System.out.println("EAM reports work order " + workOrder + " completed (2 parts, 2.5 h, root cause BEARING-WEAR): " + sent.statusCode()
-                + "; nonconformance-to-capa now issues the parts, updates the CAPA and releases the lot, and maintenance-to-cost posts the labour");
+        PlantConfig plant = Environment.loadPlant(config);
+        if (plant == null) return 2;
+        SystemConfig eam = plant.systems().get("eam");
+        Path eamExport = eam != null && eam.inbound().files() != null ? eam.inbound().files().dir() : Path.of("data/inbound/eam-completions");
+        for (SystemConfig s : plant.systems().values()) {
+            if (s.inbound().files() != null) Files.createDirectories(s.inbound().files().dir());
+        }
+        PlantInABox box;
+        try {
+            box = PlantInABox.start(config.resolve("secrets"), PlantInABox.Settings.demo(eamExport), null, Clock.systemUTC());
+        } catch (IOException e) {
+            System.err.println("millwright could not start the simulated systems: " + e.getMessage()
+                    + " (ports 9101-9103 must be free: is another demo or `millwright simulate` running?)");
+            return 1;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(box::close, "simulators-shutdown"));
+        // The demo starts from a clean slate: the simulators' numbers start afresh, so the hub's store must too.
+        Path dataDir = Path.of(Environment.env("MILLWRIGHT_DATA_DIR", "data")).resolve("demo");
+        wipe(dataDir);
+        String token = Environment.adminToken();
+        String qmsToken = Files.readString(config.resolve("secrets/qms-api.token")).strip();
+        return RunCommand.serve(plant, null, port, token, dataDir, hubPort -> {
+            URI hub = URI.create("http://127.0.0.1:" + hubPort);
+            box.qms.webhookUrl(hub.resolve("/api/v1/inbound/qms"));
+            printWhere(box, hub, token);
+            if (incidents.containsKey("webhook-storm")) box.qms.storm(5);
+            if (outage != null) {
+                box.erp.down(outage);
+                System.out.println("incident: the ERP refuses connections for " + outage.toSeconds() + " s");
+            }
+            if (incidents.containsKey("malformed")) malformed(hub, eamExport);
+            try {
+                System.out.println("\nclosed loop: one nonconformance from the failed inspection to the released lot\n");
+                long t0 = System.nanoTime();
+                ClosedLoop.Result result = new ClosedLoop(box, qmsToken, System.out::println)
+                        .run("LOT-4711", "CNC-07", (outage == null ? Duration.ZERO : outage).plus(Duration.ofSeconds(60)));
+                System.out.printf("%nclosed loop: %s in %.1f s%n", result.passed() ? "every system ended as expected" : "FAILED",
+                        (System.nanoTime() - t0) / 1e9);
+                result.problems().forEach(p -> System.out.println("  - " + p));
+                box.qms.storm(1);
+                if (once) return result.passed() ? 0 : 1;
+            } catch (IOException e) {
+                System.out.println("closed loop: could not run: " + e.getMessage());
+                if (once) return 1;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return 1;
+            }
+            System.out.println("\nthe plant keeps working (an inspection every 3 s, " + Math.round(failureRate * 100)
+                    + "% failing; confirmations; a breakdown now and then); stop with Ctrl-C\n");
+            ScenarioDriver driver = new ScenarioDriver(box, qmsToken, hub, token, failureRate, System.out::println).start(Duration.ofSeconds(3));
+            Runtime.getRuntime().addShutdownHook(new Thread(driver::close, "scenario-shutdown"));
+            return null;
+        });
     }
 
-    private static void sendSample(int hubPort, String token) {
-        String hub = "http://127.0.0.1:" + hubPort;
-        String event = """
-                {"specversion":"1.0","id":"%s","source":"qms://plant-a/inspection","type":"quality.inspection.failed",
-                 "dataschema":"https://millwright.dev/contracts/quality.inspection.failed/v1","subject":"LOT-4711","time":"%s",
-                 "plant":"acme/plant-a","correlationid":"INSP-1002","datacontenttype":"application/json",
-                 "data":{"inspectionId":"INSP-1002","lotId":"LOT-4711","materialId":"PUMP-HOUSING-7","result":"fail",
-                         "inspectedAt":"%2$s","equipment":{"id":"CNC-07","level":"WorkCell"},
-                         "characteristics":[{"name":"bore diameter","nominal":25.0,"lowerLimit":24.8,"upperLimit":25.2,
-                                             "measured":25.31,"unit":"mm","result":"fail","defectCode":"DIM-OOT"}]}}
-                """.formatted(UUID.randomUUID(), OffsetDateTime.now().withNano(0));
-        try (HttpClient client = HttpClient.newHttpClient()) {
-            HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(hub + "/api/v1/events"))
-                    .header("Authorization", "Bearer " + token)
-                    .header("Content-Type", "application/cloudevents+json")
-                    .POST(HttpRequest.BodyPublishers.ofString(event)).build(), HttpResponse.BodyHandlers.ofString());
-            System.out.println("sent a sample failed inspection: " + response.statusCode() + " " + response.body());
-            // The same kind of fact as the QMS's own signed JSON, through its inbound webhook and mapping.
-            String payload = """
-                    {"inspection": {"no": "INSP-%d", "lot": "LOT-4712", "material": "PUMP-HOUSING-7", "result": "FAIL",
-                     "at": "%s", "checks": [{"name": "bore diameter", "value": "25.28", "unit": "mm", "ok": false}]}}"""
-                    .formatted(System.currentTimeMillis() % 100000, OffsetDateTime.now().withNano(0));
-            String timestamp = Long.toString(java.time.Instant.now().getEpochSecond());
-            String key = java.nio.file.Files.readString(java.nio.file.Path.of("plants/demo/secrets/qms-webhook.key")).strip();
-            HttpResponse<String> webhook = client.send(HttpRequest.newBuilder(URI.create(hub + "/api/v1/inbound/qms"))
-                    .header("Content-Type", "application/json")
-                    .header("X-Timestamp", timestamp)
-                    .header("X-Signature", "sha256=" + dev.millwright.inbound.WebhookReceiver.hmac(key, timestamp + "." + payload))
-                    .POST(HttpRequest.BodyPublishers.ofString(payload)).build(), HttpResponse.BodyHandlers.ofString());
-            System.out.println("sent a signed QMS webhook: " + webhook.statusCode() + " " + webhook.body());
-            completeRepair(client, hub, token);
+    private static void wipe(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> all = Files.walk(dir)) {
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
+    }
+
+    private static void printWhere(PlantInABox box, URI hub, String token) {
+        System.out.printf("""
+
+                The plant in a box (each system shows its state at /_state and takes failure orders at /_admin):
+                  ERP  SAP S/4HANA OData V2   %s/sap/opu/odata/sap   (OAuth2 client credentials + CSRF token)
+                  EAM  IBM Maximo OSLC/JSON   %s/maximo/oslc/os      (apikey header; CSV export of completions)
+                  QMS  SaaS REST + webhooks   %s/api/v2               (webhooks signed X-Hub-Signature-256 to the hub)
+                  hub                         %s                     (admin token: %s)
+
+                Look at:
+                  curl -s %s/_state | jq '.stock[] | select(.Material=="10045-BRG")'
+                  curl -s %s/_state | jq '.workOrders'
+                  curl -s %s/_state | jq '.capas'
+                  curl -s -H 'Authorization: Bearer %s' %s/api/v1/transactions/LOT-4711 | jq
+                  curl -s -H 'Authorization: Bearer %s' '%s/api/v1/flow-instances?flow=nonconformance-to-capa' | jq
+                  curl -s -X POST %s/_admin -d '{"downFor":"30s"}'     # take the ERP down for 30 s
+                """, box.erp.baseUrl(), box.eam.baseUrl(), box.qms.baseUrl(), hub, token,
+                box.erp.baseUrl(), box.eam.baseUrl(), box.qms.baseUrl(), token, hub, token, hub, box.erp.baseUrl());
+    }
+
+    /** Bad input at every door: a webhook with a wrong signature, one that is not JSON, a CSV export row that cannot be mapped. */
+    private static void malformed(URI hub, Path eamExport) {
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            for (String[] bad : new String[][]{{"sha256=00", "{\"type\":\"inspection.failed\"}"}, {null, "{not json"}}) {
+                HttpRequest.Builder b = HttpRequest.newBuilder(hub.resolve("/api/v1/inbound/qms")).header("Content-Type", "application/json");
+                if (bad[0] != null) b.header("X-Hub-Signature-256", bad[0]);
+                int status = http.send(b.POST(HttpRequest.BodyPublishers.ofString(bad[1])).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+                System.out.println("incident: a malformed QMS webhook → hub answered " + status + " and stored nothing");
+            }
+            Files.writeString(eamExport.resolve("WOCOMP_malformed.csv"), "wonum,siteid,assetnum,actfinish,linetype\n9999,PLANT-A,CNC-07,yesterday,MATERIAL\n",
+                    StandardCharsets.UTF_8);
+            System.out.println("incident: a malformed EAM export file → dead-lettered by the hub with the reason (GET /api/v1/inbound-failures)");
         } catch (IOException e) {
-            System.out.println("could not send the sample events: " + e.getMessage());
+            System.out.println("incident: could not send malformed input: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        System.out.printf("""
-
-                Try:
-                  curl -s -H 'Authorization: Bearer %2$s' %1$s/api/v1/flow-instances?flow=nonconformance-to-capa
-                  curl -s -H 'Authorization: Bearer %2$s' %1$s/api/v1/flow-instances/1      # one instance's timeline
-                  curl -s -H 'Authorization: Bearer %2$s' %1$s/api/v1/deliveries
-                  curl -s -H 'Authorization: Bearer %2$s' %1$s/api/v1/events?type=quality.inspection.failed
-                  curl -s -H 'Authorization: Bearer %2$s' %1$s/api/v1/contracts
-                  curl -s -H 'Authorization: Bearer %2$s' %1$s/metrics | grep millwright_
-                  ls data/exports/cmms/inspections      # the CMMS's file exports
-                  # the EAM's hourly CSV of closed work orders goes into data/inbound/eam-completions/
-                %n""", hub, token);
     }
 }

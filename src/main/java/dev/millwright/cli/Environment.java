@@ -24,6 +24,11 @@ final class Environment {
     }
 
     static Store openStore() throws IOException {
+        return openStore(Path.of(env("MILLWRIGHT_DATA_DIR", "data")));
+    }
+
+    /** @param dataDir the embedded PostgreSQL's folder when no MILLWRIGHT_DB_URL names a server */
+    static Store openStore(Path dataDir) throws IOException {
         String url = System.getenv("MILLWRIGHT_DB_URL");
         String schema = env("MILLWRIGHT_DB_SCHEMA", "millwright");
         int pool = Integer.parseInt(env("MILLWRIGHT_DB_POOL", "24"));
@@ -31,7 +36,6 @@ final class Environment {
             return new Store(Database.open(url, System.getenv("MILLWRIGHT_DB_USER"), System.getenv("MILLWRIGHT_DB_PASSWORD"),
                     schema, pool), Optional.empty());
         }
-        Path dataDir = Path.of(env("MILLWRIGHT_DATA_DIR", "data"));
         EmbeddedDatabase embedded = EmbeddedDatabase.start(dataDir);
         try {
             System.out.println("embedded PostgreSQL on 127.0.0.1:" + embedded.port() + ", data in " + dataDir.toAbsolutePath());

@@ -32,11 +32,23 @@ final class RunCommand implements Callable<Integer> {
 
     /** Starts the store and a hub, runs {@code afterStart}, and blocks until the process is asked to stop. */
     static int serve(PlantConfig plant, String host, Integer port, String adminToken, java.util.function.IntConsumer afterStart) throws Exception {
+        return serve(plant, host, port, adminToken, null, hubPort -> {
+            if (afterStart != null) afterStart.accept(hubPort);
+            return null;
+        });
+    }
+
+    /**
+     * Starts the store (embedded in {@code dataDir}, or the default) and a hub, then runs {@code job}: when it gives an exit
+     * code the hub stops and that is returned; when it gives null the hub runs until the process is asked to stop.
+     */
+    static int serve(PlantConfig plant, String host, Integer port, String adminToken, java.nio.file.Path dataDir,
+                     java.util.function.IntFunction<Integer> job) throws Exception {
         HubSettings.Http http = plant.hub().http();
         PlantConfig effective = plant.withHub(plant.hub().withHttp(host != null ? host : http.host(), port != null ? port : http.port()));
         Environment.Store store;
         try {
-            store = Environment.openStore();
+            store = dataDir == null ? Environment.openStore() : Environment.openStore(dataDir);
         } catch (Exception e) {
             System.err.println("millwright could not start: " + oneLine(e));
             return 1;
@@ -62,7 +74,10 @@ final class RunCommand implements Callable<Integer> {
         }, "millwright-shutdown"));
         System.out.println("millwright is running on http://" + effective.hub().http().host() + ":" + hub.port()
                 + " (node " + hub.node() + "); stop with Ctrl-C or SIGTERM");
-        if (afterStart != null) afterStart.accept(hub.port());
+        Integer code = job.apply(hub.port());
+        if (code != null) {
+            System.exit(code); // the shutdown hook stops the hub and the store
+        }
         stopped.await();
         return 0;
     }

@@ -304,6 +304,11 @@ public abstract class SimServer implements AutoCloseable {
         }
     }
 
+    /** A time as the systems write it: UTC, whole seconds, always with the seconds (OffsetDateTime.toString drops ":00"). */
+    public static String timestamp(java.time.Clock clock) {
+        return clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+    }
+
     /** Reads a JSON number or numeric text (OData V2 sends decimals as strings). */
     protected static java.math.BigDecimal decimal(JsonNode n, String field) {
         JsonNode v = n.get(field);

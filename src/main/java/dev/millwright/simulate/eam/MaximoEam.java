@@ -157,7 +157,7 @@ public final class MaximoEam extends SimServer {
     }
 
     private String now() {
-        return OffsetDateTime.now(clock).withOffsetSameInstant(ZoneOffset.UTC).withNano(0).toString();
+        return timestamp(clock);
     }
 
     private synchronized Response updateWorkOrder(Request r) {

@@ -16,8 +16,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -115,7 +113,7 @@ public final class Qms extends SimServer {
     }
 
     private String now() {
-        return OffsetDateTime.now(clock).withOffsetSameInstant(ZoneOffset.UTC).withNano(0).toString();
+        return timestamp(clock);
     }
 
     /** Judges the measurements against the plan; a failure opens an NCR and a CAPA and sends the inspection.failed webhook. */
