@@ -215,6 +215,9 @@ public final class MaximoEam extends SimServer {
         for (ObjectNode wo : batch) {
             String head = String.join(",", wo.get("wonum").asText(), wo.get("siteid").asText(), wo.get("assetnum").asText(), wo.get("actfinish").asText());
             String tail = String.join(",", wo.path("failurecode").asText(""), wo.path("causecode").asText(""), wo.path("remedycode").asText(""));
+            if (wo.get("labtrans").isEmpty() && wo.get("matusetrans").isEmpty()) {
+                csv.append(head).append(",,,,,,,,").append(tail).append('\n'); // completed without actuals: still reported
+            }
             for (JsonNode l : wo.get("labtrans")) {
                 csv.append(head).append(",LABOR,").append(l.path("craft").asText()).append(',').append(l.path("regularhrs").asText()).append(",,,,,")
                         .append(tail).append('\n');

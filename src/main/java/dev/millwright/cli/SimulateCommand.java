@@ -1,0 +1,93 @@
+package dev.millwright.cli;
+
+import dev.millwright.config.spec.Durations;
+import dev.millwright.simulate.PlantInABox;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The simulated ERP, EAM and QMS alone, for an integrator to run a plant folder against before it touches production:
+ * each with its own API shape, credentials, rules and failure orders.
+ */
+@Command(name = "simulate", description = "Run the simulated SAP-shaped ERP, Maximo-shaped EAM and SaaS QMS until Ctrl-C.")
+final class SimulateCommand implements Callable<Integer> {
+    static {
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+
+    @Option(names = "--secrets", description = "Folder with erp-client.secret, eam-api.key, qms-api.token, qms-webhook.key (default: ${DEFAULT-VALUE}).",
+            defaultValue = "plants/demo/secrets")
+    Path secrets;
+
+    @Option(names = "--hub", description = "Where the QMS sends its webhooks (default: ${DEFAULT-VALUE}).",
+            defaultValue = "http://127.0.0.1:8080/api/v1/inbound/qms")
+    URI webhook;
+
+    @Option(names = "--erp-port", defaultValue = "9101", description = "ERP port (default: ${DEFAULT-VALUE}).")
+    int erpPort;
+
+    @Option(names = "--eam-port", defaultValue = "9102", description = "EAM port (default: ${DEFAULT-VALUE}).")
+    int eamPort;
+
+    @Option(names = "--qms-port", defaultValue = "9103", description = "QMS port (default: ${DEFAULT-VALUE}).")
+    int qmsPort;
+
+    @Option(names = "--eam-export", defaultValue = "data/inbound/eam-completions",
+            description = "Folder the EAM writes its CSV export of completed work orders to (default: ${DEFAULT-VALUE}).")
+    Path eamExport;
+
+    @Option(names = "--export-every", defaultValue = "1h", description = "How often the EAM exports (Maximo: hourly; default: ${DEFAULT-VALUE}).")
+    String exportEvery;
+
+    @Option(names = "--repair-time", defaultValue = "30s", description = "After how long the EAM's technician completes a corrective "
+            + "work order; 0s leaves work orders for you to move (default: ${DEFAULT-VALUE}).")
+    String repairTime;
+
+    @Override
+    public Integer call() throws Exception {
+        Duration every = Durations.parse(exportEvery), repair = Durations.parse(repairTime);
+        if (every == null || every.isZero() || repair == null) {
+            System.err.println("--export-every and --repair-time take durations such as 1h, 30s (export-every above 0)");
+            return 2;
+        }
+        Files.createDirectories(eamExport);
+        PlantInABox box;
+        try {
+            box = PlantInABox.start(secrets, new PlantInABox.Settings(erpPort, eamPort, qmsPort, eamExport, every, repair),
+                    webhook, Clock.systemUTC());
+        } catch (IOException e) {
+            System.err.println("millwright could not start the simulated systems: " + e.getMessage());
+            return 1;
+        }
+        if (repair.isZero()) box.eam.repairTime(null);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            box.close();
+            stopped.countDown();
+        }, "simulators-shutdown"));
+        System.out.printf("""
+                simulated systems on 127.0.0.1 (credentials from %s):
+                  ERP  %s/sap/opu/odata/sap   token: %s/sap/bc/sec/oauth2/token (client millwright)
+                  EAM  %s/maximo/oslc/os      header apikey; completions exported to %s every %s
+                  QMS  %s/api/v2               bearer token; webhooks to %s
+                each: GET /_state (what it holds), POST /_admin (failure orders), DELETE /_admin (back to normal)
+
+                point a plant folder at them:
+                  ERP_URL=%s/sap/opu/odata/sap ERP_TOKEN_URL=%s/sap/bc/sec/oauth2/token \\
+                  EAM_URL=%s/maximo/oslc/os EAM_EXPORT_DIR=%s QMS_URL=%s/api/v2 ./millwright run --config plants/demo
+                stop with Ctrl-C
+                """, secrets, box.erp.baseUrl(), box.erp.baseUrl(), box.eam.baseUrl(), eamExport, every, box.qms.baseUrl(), webhook,
+                box.erp.baseUrl(), box.erp.baseUrl(), box.eam.baseUrl(), eamExport, box.qms.baseUrl());
+        stopped.await();
+        return 0;
+    }
+}

@@ -1,0 +1,196 @@
+package dev.millwright.simulate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.millwright.event.Json;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/** Each simulated system refuses what its real counterpart refuses, in its own words, and misbehaves on order. */
+class SimulatorsTest {
+    @TempDir
+    static Path dir;
+    static PlantInABox box;
+    static HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() throws IOException {
+        box = PlantInABox.start(Path.of("plants/demo/secrets"),
+                new PlantInABox.Settings(0, 0, 0, dir.resolve("export"), Duration.ofMillis(200), Duration.ofMillis(100)), null, Clock.systemUTC());
+        box.eam.repairTime(null); // these tests move work orders themselves
+    }
+
+    @AfterAll
+    static void stop() {
+        box.close();
+        http.close();
+    }
+
+    private static HttpResponse<String> call(String method, String url, Map<String, String> headers, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).method(method,
+                body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(b::header);
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String secret(String name) throws IOException {
+        return Files.readString(Path.of("plants/demo/secrets", name)).strip();
+    }
+
+    /** An ERP session: OAuth2 token, then the CSRF token and cookie a write needs. */
+    private static Map<String, String> erpSession() throws Exception {
+        HttpResponse<String> token = call("POST", box.erp.baseUrl() + "/sap/bc/sec/oauth2/token", Map.of("Content-Type", "application/x-www-form-urlencoded"),
+                "grant_type=client_credentials&client_id=millwright&client_secret=" + secret("erp-client.secret"));
+        assertThat(token.statusCode()).as(token.body()).isEqualTo(200);
+        String bearer = "Bearer " + Json.MAPPER.readTree(token.body()).get("access_token").asText();
+        HttpResponse<String> fetch = call("GET", box.erp.baseUrl() + "/sap/opu/odata/sap/API_MATERIAL_DOCUMENT_SRV/",
+                Map.of("Authorization", bearer, "x-csrf-token", "Fetch"), null);
+        Map<String, String> h = new LinkedHashMap<>();
+        h.put("Authorization", bearer);
+        h.put("Content-Type", "application/json");
+        h.put("x-csrf-token", fetch.headers().firstValue("x-csrf-token").orElseThrow());
+        h.put("Cookie", fetch.headers().firstValue("Set-Cookie").orElseThrow().split(";")[0]);
+        return h;
+    }
+
+    private static String erp(String path) {
+        return box.erp.baseUrl() + "/sap/opu/odata/sap" + path;
+    }
+
+    private static String issue(String material, String qty, String type, String extra) {
+        return """
+                {"GoodsMovementCode":"03","to_MaterialDocumentItem":{"results":[{"Material":"%s","Plant":"1000","StorageLocation":"MRO-01",
+                 "GoodsMovementType":"%s","QuantityInEntryUnit":"%s","EntryUnit":"EA"%s}]}}""".formatted(material, type, qty, extra);
+    }
+
+    @Test
+    void erpRefusesNegativeStockAWrongMovementTypeForAReservationAndAWriteWithoutCsrfTokenAsSapDoes() throws Exception {
+        Map<String, String> s = erpSession();
+        HttpResponse<String> deficit = call("POST", erp("/API_MATERIAL_DOCUMENT_SRV/A_MaterialDocumentHeader"), s,
+                issue("10046-SEAL", "26", "261", ",\"OrderID\":\"9001\""));
+        assertThat(deficit.statusCode()).isEqualTo(400);
+        JsonNode error = Json.MAPPER.readTree(deficit.body()).get("error");
+        assertThat(error.get("code").asText()).isEqualTo("M7/021");
+        assertThat(error.at("/message/value").asText()).isEqualTo("Deficit of SL Unrestricted-use 1 EA : 10046-SEAL 1000 MRO-01");
+        assertThat(box.erp.quantity("10046-SEAL", "1000", "MRO-01")[0]).isEqualByComparingTo("25");
+
+        HttpResponse<String> reservation = call("POST", erp("/API_RESERVATION_DOCUMENT_SRV/A_ReservationDocumentHeader"), s, """
+                {"GoodsMovementType":"261","OrderID":"9001","to_ResvnDocItem":{"results":[{"Product":"10045-BRG","Plant":"1000",
+                 "StorageLocation":"MRO-01","ResvnItmRequiredQtyInEntryUnit":"2","EntryUnit":"EA"}]}}""");
+        assertThat(reservation.statusCode()).as(reservation.body()).isEqualTo(201);
+        String number = Json.MAPPER.readTree(reservation.body()).at("/d/Reservation").asText();
+        HttpResponse<String> wrongType = call("POST", erp("/API_MATERIAL_DOCUMENT_SRV/A_MaterialDocumentHeader"), s,
+                issue("10045-BRG", "2", "201", ",\"CostCenter\":\"4200\",\"Reservation\":\"" + number + "\""));
+        assertThat(wrongType.statusCode()).isEqualTo(400);
+        assertThat(wrongType.body()).contains("M7/445").contains("Movement type 201 does not agree with reservation " + number + " (movement type 261)");
+
+        Map<String, String> noCsrf = new LinkedHashMap<>(s);
+        noCsrf.remove("x-csrf-token");
+        HttpResponse<String> refused = call("POST", erp("/API_MATERIAL_DOCUMENT_SRV/A_MaterialDocumentHeader"), noCsrf,
+                issue("10045-BRG", "1", "261", ",\"OrderID\":\"9001\""));
+        assertThat(refused.statusCode()).isEqualTo(403);
+        assertThat(refused.headers().firstValue("x-csrf-token")).hasValue("Required");
+        assertThat(refused.body()).contains("CSRF token validation failed");
+        assertThat(box.erp.quantity("10045-BRG", "1000", "MRO-01")[0]).isEqualByComparingTo("40");
+
+        // A posting that passes changes stock, and the same Idempotency-Key again is answered as before, posting nothing more.
+        Map<String, String> keyed = new LinkedHashMap<>(s);
+        keyed.put("Idempotency-Key", "k-1");
+        HttpResponse<String> first = call("POST", erp("/API_MATERIAL_DOCUMENT_SRV/A_MaterialDocumentHeader"), keyed, issue("10045-BRG", "3", "261", ",\"OrderID\":\"9001\""));
+        HttpResponse<String> again = call("POST", erp("/API_MATERIAL_DOCUMENT_SRV/A_MaterialDocumentHeader"), keyed, issue("10045-BRG", "3", "261", ",\"OrderID\":\"9001\""));
+        assertThat(first.statusCode()).isEqualTo(201);
+        assertThat(again.body()).isEqualTo(first.body());
+        assertThat(again.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+        assertThat(box.erp.quantity("10045-BRG", "1000", "MRO-01")[0]).isEqualByComparingTo("37");
+    }
+
+    @Test
+    void eamRefusesAnUnknownAssetAndAStatusChangeOutOfOrderAsMaximoDoes() throws Exception {
+        Map<String, String> h = Map.of("apikey", secret("eam-api.key"), "Content-Type", "application/json", "properties", "*");
+        String mxwo = box.eam.baseUrl() + "/maximo/oslc/os/mxwo?lean=1";
+        HttpResponse<String> unknown = call("POST", mxwo, h, "{\"assetnum\":\"GHOST-9\",\"worktype\":\"CM\"}");
+        assertThat(unknown.statusCode()).isEqualTo(400);
+        assertThat(Json.MAPPER.readTree(unknown.body()).at("/Error/reasonCode").asText()).isEqualTo("BMXAA4153E");
+
+        HttpResponse<String> created = call("POST", mxwo, h, "{\"siteid\":\"PLANT-A\",\"assetnum\":\"PRESS-2\",\"worktype\":\"CM\",\"description\":\"leak\"}");
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        JsonNode wo = Json.MAPPER.readTree(created.body());
+        assertThat(wo.get("status").asText()).isEqualTo("WAPPR");
+        Map<String, String> patch = new LinkedHashMap<>(h);
+        patch.put("x-method-override", "PATCH");
+        HttpResponse<String> skip = call("POST", wo.get("href").asText() + "?lean=1", patch, "{\"status\":\"COMP\"}");
+        assertThat(skip.statusCode()).isEqualTo(400);
+        assertThat(skip.body()).contains("BMXAA4590E").contains("cannot be changed from WAPPR to COMP");
+        for (String update : List.of("{\"status\":\"APPR\"}", "{\"status\":\"INPRG\",\"labtrans\":[{\"craft\":\"MECH\",\"regularhrs\":1.5}]}",
+                "{\"status\":\"COMP\"}")) {
+            assertThat(call("POST", wo.get("href").asText() + "?lean=1", patch, update).statusCode()).isEqualTo(200);
+        }
+        // The completion goes out in the next CSV export file.
+        await().atMost(Duration.ofSeconds(5)).until(() -> box.eam.state().get("exportedFiles").size() > 0);
+        String csv = Files.readString(dir.resolve("export").resolve(box.eam.state().get("exportedFiles").get(0).asText()));
+        assertThat(csv).startsWith("wonum,siteid,assetnum,actfinish,linetype").contains(wo.get("wonum").asText() + ",PLANT-A,PRESS-2").contains(",LABOR,MECH,1.5,");
+
+        HttpResponse<String> noKey = call("GET", box.eam.baseUrl() + "/maximo/oslc/os/mxwo?lean=1", Map.of(), null);
+        assertThat(noKey.statusCode()).isEqualTo(401);
+        assertThat(noKey.body()).contains("BMXAA7901E");
+    }
+
+    @Test
+    void failureOrdersMakeASystemMisbehaveAndDeleteEndsThem() throws Exception {
+        String admin = box.qms.baseUrl() + "/_admin";
+        String plans = box.qms.baseUrl() + "/api/v2/inspection-plans";
+        Map<String, String> auth = Map.of("Authorization", "Bearer " + secret("qms-api.token"));
+        try {
+            assertThat(call("POST", admin, Map.of(), "{\"burst429\": 2}").statusCode()).isEqualTo(200);
+            HttpResponse<String> limited = call("GET", plans, auth, null);
+            assertThat(limited.statusCode()).isEqualTo(429);
+            assertThat(limited.headers().firstValue("Retry-After")).hasValue("1");
+            assertThat(call("GET", plans, auth, null).statusCode()).isEqualTo(429);
+            assertThat(call("GET", plans, auth, null).statusCode()).isEqualTo(200);
+
+            call("POST", admin, Map.of(), "{\"dropNext\": 1}");
+            assertThatThrownBy(() -> call("GET", plans, auth, null)).isInstanceOf(IOException.class); // the answer is broken off
+
+            call("POST", admin, Map.of(), "{\"reject\": {\"bodyContains\": \"LOT-666\", \"status\": 422, \"message\": \"lot is quarantined\"}}");
+            HttpResponse<String> rejected = call("POST", box.qms.baseUrl() + "/api/v2/inspection-results", auth, "{\"plan\":\"IP-PH7\",\"lot\":\"LOT-666\"}");
+            assertThat(rejected.statusCode()).isEqualTo(422);
+            assertThat(rejected.body()).contains("lot is quarantined");
+
+            HttpResponse<String> bad = call("POST", admin, Map.of(), "{\"errorRate\": 2, \"colour\": \"red\"}");
+            assertThat(bad.statusCode()).isEqualTo(400);
+            assertThat(bad.body()).contains("unknown failure orders [colour]");
+        } finally {
+            assertThat(call("DELETE", admin, Map.of(), null).statusCode()).isEqualTo(200);
+        }
+        assertThat(call("GET", plans, auth, null).statusCode()).isEqualTo(200);
+
+        box.qms.down(Duration.ofMillis(500));
+        await().atMost(Duration.ofSeconds(2)).until(() -> {
+            try {
+                call("GET", plans, auth, null);
+                return false;
+            } catch (IOException refused) {
+                return true;
+            }
+        });
+        await().atMost(Duration.ofSeconds(5)).ignoreExceptions().until(() -> call("GET", plans, auth, null).statusCode() == 200);
+    }
+}
