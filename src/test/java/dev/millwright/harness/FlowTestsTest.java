@@ -26,18 +26,19 @@ class FlowTestsTest {
                   - name: a case that expects the wrong thing
                     trigger: *inspection
                     answers:
-                      eam.createWorkOrder: [ { status: 201, body: { id: WO-1001 } } ]
+                      eam.createWorkOrder: [ { status: 201, body: { wonum: "1001" } } ]
                     then:
                       - event: *completion
                     expect:
                       state: completed
                       calls:
-                        - { system: erp, operation: createQualityHold }
+                        - { system: erp, operation: restrictBatch }
+                        - { system: erp, operation: createQualityNotification }
                         - { system: eam, operation: createWorkOrder }
                         - { system: erp, operation: postMaterialDocument }
                         - { system: erp, operation: postMaterialDocument }
                         - { system: qms, operation: updateCapa, body: { rootCause: WRONG-CAUSE } }
-                        - { system: erp, operation: releaseQualityHold }
+                        - { system: erp, operation: restrictBatch }
                         - { system: mes, operation: setOrderStatus }
                 """);
         List<CaseResult> all = FlowTests.run(plant, dir.resolve("work"));
@@ -47,8 +48,8 @@ class FlowTestsTest {
         assertThat(all).filteredOn(r -> !r.name().equals("a case that expects the wrong thing"))
                 .allSatisfy(r -> assertThat(r.failures()).as(r.name()).isEmpty());
         assertThat(results.get(4).failures()).containsExactly(
-                "calls[4].body/rootCause: expected \"WRONG-CAUSE\", got \"BEARING-WEAR\"",
-                "calls[6]: expected mes.setOrderStatus, none was made");
+                "calls[5].body/rootCause: expected \"WRONG-CAUSE\", got \"WEAR\"",
+                "calls[7]: expected mes.setOrderStatus, none was made");
     }
 
 }

@@ -51,19 +51,19 @@ class MappingTestsTest {
         Path plant = dev.millwright.support.TestPlant.copyOf(Path.of("plants/demo"), dir.resolve("demo"));
         Path cases = plant.resolve("tests/erp-quality-hold.yaml");
         Files.writeString(cases, Files.readString(cases)
-                .replace("QualityCode: Q-017, Reason", "QualityCode: Q-018, Reason")
-                .replace("Plant: demo-plant }\n  - name: a defect code", "Plant: demo-plant, Priority: 1 }\n  - name: a defect code")
+                .replace("DefectCode: Q-017,", "DefectCode: Q-018,")
+                .replace("NotificationText: \"Inspection INSP-1002 failed: bore diameter\" }", "NotificationText: \"Inspection INSP-1002 failed: bore diameter\", Priority: 1 }")
                 .replace("has no erp id\"", "is not in ERP\""));
         Run run = test(plant);
         assertThat(run.exit()).isEqualTo(1);
         assertThat(run.out())
-                .contains("FAIL tests/erp-quality-hold.yaml: the ERP gets its own material number and quality code")
-                .contains("/QualityCode: expected \"Q-018\", got \"Q-017\"")
+                .contains("FAIL tests/erp-quality-hold.yaml: the ERP gets its own material number and defect code")
+                .contains("/DefectCode: expected \"Q-018\", got \"Q-017\"")
                 .contains("/Priority: missing (expected 1)")
                 .contains("FAIL tests/erp-quality-hold.yaml: a material ERP does not know is an unresolved reference")
                 .contains("error: expected it to contain \"unresolved reference: material 'GEARBOX-1' of canonical is not in ERP\", got \"mapping erp-quality-hold.jsonata")
                 .contains("PASS tests/erp-quality-hold.yaml: a defect code the value map does not list gets its default")
-                .contains("18 case(s), 16 passed, 2 failed"); // the 11 flow cases pass
+                .contains("19 case(s), 17 passed, 2 failed"); // the 11 flow cases pass
     }
 
     @Test
