@@ -116,6 +116,9 @@ final class DemoCommand implements Callable<Integer> {
                 System.out.printf("%nclosed loop: %s in %.1f s%n", result.passed() ? "every system ended as expected" : "FAILED",
                         (System.nanoTime() - t0) / 1e9);
                 result.problems().forEach(p -> System.out.println("  - " + p));
+                Path diagram = dataDir.resolve("closed-loop.mmd");
+                Files.writeString(diagram, result.sequenceDiagram());
+                System.out.println("the run as a sequence diagram (Mermaid): " + diagram);
                 box.qms.storm(1);
                 if (once) return result.passed() ? 0 : 1;
             } catch (IOException e) {

@@ -25,10 +25,26 @@ import java.util.function.Consumer;
  */
 public final class ClosedLoop {
     /** What happened, in order (with each system's document numbers), and what is wrong with the end state (empty: all right). */
-    public record Result(List<String> timeline, List<String> problems) {
+    public record Result(List<String> timeline, List<String> problems, List<Step> steps) {
         public boolean passed() {
             return problems.isEmpty();
         }
+
+        /** The run as a Mermaid sequence diagram: who told whom what, in the order the systems' state showed it. */
+        public String sequenceDiagram() {
+            StringBuilder d = new StringBuilder("sequenceDiagram\n    participant QMS\n    participant Hub as Millwright\n    participant ERP\n    participant EAM\n");
+            for (Step s : steps) {
+                String text = s.what().replace(";", ",").replace("#", "");
+                if (s.system().equals("QMS") && s.what().startsWith("inspection")) d.append("    QMS->>Hub: ").append(text).append('\n');
+                else if (s.system().equals("EAM") && s.what().contains("completed")) d.append("    EAM->>Hub: ").append(text).append(" (CSV export)\n");
+                else d.append("    Hub->>").append(s.system()).append(": ").append(text).append('\n');
+            }
+            return d.toString();
+        }
+    }
+
+    /** One observed change: which system, what. */
+    public record Step(String system, String what) {
     }
 
     /** ERP material numbers of the EAM's items, as the plant's cross-reference has them. */
@@ -39,6 +55,7 @@ public final class ClosedLoop {
     private final HttpClient http = HttpClient.newHttpClient();
     private final long t0 = System.nanoTime();
     private final List<String> timeline = new ArrayList<>();
+    private final List<Step> steps = new ArrayList<>();
     private final Consumer<String> print;
 
     public ClosedLoop(PlantInABox box, String qmsToken, Consumer<String> print) {
@@ -50,6 +67,7 @@ public final class ClosedLoop {
     private void note(String system, String what) {
         String line = String.format("t+%5.1fs  %-4s %s", (System.nanoTime() - t0) / 1e9, system, what);
         timeline.add(line);
+        steps.add(new Step(system, what));
         print.accept(line);
     }
 
@@ -63,7 +81,7 @@ public final class ClosedLoop {
         HttpResponse<String> posted = http.send(HttpRequest.newBuilder(URI.create(box.qms.baseUrl() + "/api/v2/inspection-results"))
                 .header("Authorization", "Bearer " + qmsToken).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(result.toString())).build(), HttpResponse.BodyHandlers.ofString());
-        if (posted.statusCode() != 201) return new Result(timeline, List.of("the QMS refused the inspection result: " + posted.body()));
+        if (posted.statusCode() != 201) return new Result(timeline, List.of("the QMS refused the inspection result: " + posted.body()), steps);
         JsonNode inspection = Json.MAPPER.readTree(posted.body()).path("data");
         String insp = inspection.path("no").asText();
         note("QMS", "inspection " + insp + " of " + lot + " on " + asset + " failed (bore diameter 25.31 mm, limit 25.2): "
@@ -115,13 +133,13 @@ public final class ClosedLoop {
             if (seen.keySet().containsAll(List.of("held", "released", "notification", "wo", "completed", "labour", "capa"))
                     && seen.keySet().stream().anyMatch(k -> k.startsWith("issue "))) {
                 Thread.sleep(1500); // whatever would come twice has time to arrive
-                return new Result(timeline, check(lot, insp, wonum, before));
+                return new Result(timeline, check(lot, insp, wonum, before), steps);
             }
             Thread.sleep(200);
         }
         List<String> missing = new ArrayList<>();
         for (String k : List.of("held", "notification", "wo", "completed", "labour", "capa", "released")) if (!seen.containsKey(k)) missing.add(k);
-        return new Result(timeline, List.of("the loop did not close within " + within.toSeconds() + " s; not seen: " + String.join(", ", missing)));
+        return new Result(timeline, List.of("the loop did not close within " + within.toSeconds() + " s; not seen: " + String.join(", ", missing)), steps);
     }
 
     private void once(Map<String, Boolean> seen, String key, String system, String what) {
