@@ -66,8 +66,13 @@ final class Environment {
 
     /** The plant folder, or null after printing its errors (the command then exits with 2). */
     static dev.millwright.config.PlantConfig loadPlant(Path config) {
+        return loadPlant(config, null);
+    }
+
+    /** @param environment whose values (environments/NAME.yaml) go over the plant files, or null */
+    static dev.millwright.config.PlantConfig loadPlant(Path config, String environment) {
         try {
-            return dev.millwright.config.PlantConfig.load(config);
+            return dev.millwright.config.PlantConfig.load(config, System::getenv, environment);
         } catch (dev.millwright.config.spec.ConfigException e) {
             System.err.println("configuration errors in " + config + ":\n" + e.getMessage());
             return null;

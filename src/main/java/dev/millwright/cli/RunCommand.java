@@ -24,9 +24,12 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--port", description = "Listen port (default: the plant's http.port).")
     Integer port;
 
+    @Option(names = "--env", description = "Run with an environment's values over the plant files (environments/NAME.yaml).")
+    String environment;
+
     @Override
     public Integer call() throws Exception {
-        PlantConfig plant = Environment.loadPlant(config);
+        PlantConfig plant = Environment.loadPlant(config, environment);
         return plant == null ? 2 : serve(plant, host, port, Environment.adminToken(), null);
     }
 

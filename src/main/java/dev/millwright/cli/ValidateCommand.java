@@ -23,16 +23,19 @@ final class ValidateCommand implements Callable<Integer> {
             + "(reads the hub's database: MILLWRIGHT_DB_URL, or the embedded one in MILLWRIGHT_DATA_DIR when no hub holds it).")
     boolean running;
 
+    @Option(names = "--env", description = "Check the plant with an environment's values over it (environments/NAME.yaml).")
+    String environment;
+
     @Override
     public Integer call() throws java.io.IOException {
         PlantConfig plant;
         try {
-            plant = PlantConfig.load(dir);
+            plant = PlantConfig.load(dir, System::getenv, environment);
         } catch (ConfigException e) {
             Environment.printErrors(dir, e, "");
             return 1;
         }
-        System.out.println(dir + ": valid (" + plant.systems().size() + " systems, " + plant.subscriptions().size() + " subscriptions, "
+        System.out.println(dir + (environment == null ? "" : " in environment " + environment) + ": valid (" + plant.systems().size() + " systems, " + plant.subscriptions().size() + " subscriptions, "
                 + plant.flows().size() + " flows)");
         if (running) {
             try (Environment.Store store = Environment.openStore()) {

@@ -49,16 +49,24 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
     }
 
     public static PlantConfig load(Path dir, Function<String, String> env) {
+        return load(dir, env, null);
+    }
+
+    /**
+     * @param environment the environment whose values (environments/NAME.yaml) go over the plant files, or null for none
+     */
+    public static PlantConfig load(Path dir, Function<String, String> env, String environment) {
         List<ConfigError> errors = new ArrayList<>();
         if (!Files.isDirectory(dir)) {
             throw new ConfigException(List.of(new ConfigError(dir.toString(), 1, "", "is not a plant folder (no such directory)")));
         }
+        Overlay overlay = Overlay.load(dir, environment, errors);
         Path hubFile = dir.resolve("millwright.yaml");
         HubSettings hub = null;
         if (!Files.exists(hubFile)) {
             errors.add(new ConfigError(display(dir, hubFile), 1, "", "missing: every plant folder has a millwright.yaml"));
         } else {
-            Map<String, Object> tree = read(dir, hubFile, PlantSpecs.HUB, errors, env);
+            Map<String, Object> tree = read(dir, hubFile, PlantSpecs.HUB, errors, env, overlay);
             if (tree != null && errors.isEmpty()) hub = HubSettings.from(tree);
         }
 
@@ -66,7 +74,7 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
         Map<String, Mapping> mappings = new LinkedHashMap<>();
         for (Path file : yamlFiles(dir.resolve("systems"))) {
             int before = errors.size();
-            Map<String, Object> tree = read(dir, file, PlantSpecs.SYSTEM, errors, env);
+            Map<String, Object> tree = read(dir, file, PlantSpecs.SYSTEM, errors, env, overlay);
             if (tree == null || errors.size() > before) continue;
             SystemConfig system = SystemConfig.from(tree);
             checkName(dir, file, system.name(), errors);
@@ -134,8 +142,8 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
         List<Subscription> subscriptions = new ArrayList<>();
         for (Path file : yamlFiles(dir.resolve("subscriptions"))) {
             int before = errors.size();
-            Node root = compose(dir, file, errors);
-            Map<String, Object> tree = root == null ? null : validate(dir, file, root, PlantSpecs.SUBSCRIPTION, errors, env);
+            Node root = compose(dir, file, errors, overlay);
+            Map<String, Object> tree = root == null ? null : validate(dir, file, root, PlantSpecs.SUBSCRIPTION, errors, env, overlay);
             if (tree == null || errors.size() > before) continue;
             Subscription s = Subscription.from(tree);
             checkName(dir, file, s.name(), errors);
@@ -317,14 +325,25 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
     /** One YAML file of the plant folder validated against its spec; null (with errors added) when unusable. */
     public static Map<String, Object> read(Path dir, Path file, Spec.Obj spec, List<ConfigError> errors,
                                            Function<String, String> env) {
-        Node root = compose(dir, file, errors);
-        return root == null ? null : validate(dir, file, root, spec, errors, env);
+        return read(dir, file, spec, errors, env, Overlay.NONE);
+    }
+
+    private static Map<String, Object> read(Path dir, Path file, Spec.Obj spec, List<ConfigError> errors,
+                                            Function<String, String> env, Overlay overlay) {
+        Node root = compose(dir, file, errors, overlay);
+        return root == null ? null : validate(dir, file, root, spec, errors, env, overlay);
     }
 
     @SuppressWarnings("unchecked")
     private static Map<String, Object> validate(Path dir, Path file, Node root, Spec.Obj spec, List<ConfigError> errors,
-                                                Function<String, String> env) {
-        return (Map<String, Object>) new SpecValidator(display(dir, file), errors, env).validate(root, spec, "");
+                                                Function<String, String> env, Overlay overlay) {
+        String display = display(dir, file);
+        return (Map<String, Object>) new SpecValidator(node -> overlay.fileOf(node, display), errors, env).validate(root, spec, "");
+    }
+
+    /** The file's YAML tree, with the environment's values for it merged in. */
+    private static Node compose(Path dir, Path file, List<ConfigError> errors, Overlay overlay) {
+        return overlay.apply(display(dir, file), compose(dir, file, errors));
     }
 
     private static Node compose(Path dir, Path file, List<ConfigError> errors) {

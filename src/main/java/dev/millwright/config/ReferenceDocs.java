@@ -27,7 +27,9 @@ public final class ReferenceDocs {
                 `${env:NAME}` or `${file:/path}` — never literal values; text around them is kept (`token ${env:KEY}:${env:SECRET}`).
                 Any other value may come from the environment too — `${env:NAME}`, or `${env:NAME:-default}` — and is checked as
                 the value it becomes, so one plant folder runs against the simulators and, promoted, against the real systems
-                (`baseUrl: ${env:ERP_URL:-http://127.0.0.1:9101}`). JSON Schemas for editors are in `docs/schema/`.
+                (`baseUrl: ${env:ERP_URL:-http://127.0.0.1:9101}`). An environment file `environments/<name>.yaml` (used by
+                `run --env NAME` and `validate --env NAME`) maps plant files to the part of each it changes; mappings merge key by
+                key, other values are replaced, and its mistakes are reported at its own lines. JSON Schemas for editors are in `docs/schema/`.
 
                 Environment: `MILLWRIGHT_DB_URL`, `MILLWRIGHT_DB_USER`, `MILLWRIGHT_DB_PASSWORD` select a PostgreSQL
                 server (without a URL the hub runs an embedded PostgreSQL with its data in `MILLWRIGHT_DATA_DIR`,

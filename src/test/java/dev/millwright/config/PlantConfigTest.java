@@ -125,6 +125,42 @@ class PlantConfigTest {
     }
 
     @Test
+    void anEnvironmentsValuesGoOverThePlantFilesAndItsMistakesAreReportedWhereTheyAre() throws Exception {
+        new TestPlant(dir).system("erp", "http://127.0.0.1:9101/sap", "rateLimit: 20\n")
+                .write("environments/production.yaml", """
+                        # production: the real ERP, and the hub on its own port
+                        systems/erp.yaml:
+                          outbound:
+                            http: { baseUrl: "https://sap.plant-a.example/sap/opu/odata/sap", timeout: 1500ms }
+                        millwright.yaml:
+                          http: { port: 8443 }
+                        """)
+                .write("environments/broken.yaml", """
+                        systems/erp.yaml:
+                          outbound:
+                            http:
+                              rateLimit: lots
+                        systems/mes.yaml:
+                          outbound: {}
+                        """);
+        PlantConfig simulated = PlantConfig.load(dir, Map.<String, String>of()::get, null);
+        PlantConfig production = PlantConfig.load(dir, Map.<String, String>of()::get, "production");
+        assertThat(simulated.systems().get("erp").http().baseUrl().toString()).isEqualTo("http://127.0.0.1:9101/sap");
+        assertThat(production.systems().get("erp").http().baseUrl().toString()).isEqualTo("https://sap.plant-a.example/sap/opu/odata/sap");
+        assertThat(production.systems().get("erp").http().timeout()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(production.systems().get("erp").http().rateLimit()).as("what the environment does not name stays").isEqualTo(20.0);
+        assertThat(production.hub().http().port()).isEqualTo(8443);
+
+        assertThatThrownBy(() -> PlantConfig.load(dir, Map.<String, String>of()::get, "broken"))
+                .satisfies(e -> assertThat(((ConfigException) e).errors()).extracting(ConfigError::toString).containsExactlyInAnyOrder(
+                        "environments/broken.yaml:5: systems/mes.yaml: no such file in the plant folder (a key names a plant file, e.g. systems/erp.yaml)",
+                        "environments/broken.yaml:4: outbound.http.rateLimit: 'lots' is not a number"));
+        assertThatThrownBy(() -> PlantConfig.load(dir, Map.<String, String>of()::get, "staging"))
+                .satisfies(e -> assertThat(((ConfigException) e).errors()).extracting(ConfigError::toString).containsExactly(
+                        "environments/staging.yaml:1: no such environment: the plant folder has no environments/staging.yaml"));
+    }
+
+    @Test
     void placeholdersThatCannotBeFilledAreErrors() {
         new TestPlant(dir).system("erp", "http://127.0.0.1:9", """
                         operations:

@@ -32,12 +32,17 @@ public final class SpecValidator {
     private static final Pattern REFERENCE = Pattern.compile("\\$\\{(env|file):([^}]+)}");
     private static final Pattern SECRET_LIKE_KEY = Pattern.compile("(?i).*(authorization|token|secret|password|api[-_]?key).*");
 
-    private final String file;
+    private final Function<Node, String> fileOf;
     private final List<ConfigError> errors;
     private final Function<String, String> env;
 
     public SpecValidator(String file, List<ConfigError> errors, Function<String, String> env) {
-        this.file = file;
+        this(node -> file, errors, env);
+    }
+
+    /** @param fileOf the file a node came from (an environment's overlay may have put it there) */
+    public SpecValidator(Function<Node, String> fileOf, List<ConfigError> errors, Function<String, String> env) {
+        this.fileOf = fileOf;
         this.errors = errors;
         this.env = env;
     }
@@ -301,7 +306,7 @@ public final class SpecValidator {
 
     private void error(Node node, String key, String message) {
         int line = node == null ? 1 : node.getStartMark().getLine() + 1;
-        errors.add(new ConfigError(file, line, key, message));
+        errors.add(new ConfigError(fileOf.apply(node), line, key, message));
     }
 
     private static String keyName(Node keyNode) {
