@@ -25,11 +25,11 @@ import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
 /**
- * The demo: an embedded PostgreSQL, the hub on the demo plant, the simulated SAP-shaped ERP, Maximo-shaped EAM and
- * SaaS QMS, and a scenario: one nonconformance through the whole loop (printed as a timeline with each system's document
+ * The demo: an embedded PostgreSQL, the hub on the demo plant, the simulated SAP-shaped ERP, Maximo-shaped EAM,
+ * SaaS QMS and MES, and a scenario: one nonconformance through the whole loop (printed as a timeline with each system's document
  * numbers, judged by the systems' final state), then — unless --once — a plant at work until Ctrl-C.
  */
-@Command(name = "demo", description = "Run the hub on the demo plant against simulated ERP, EAM and QMS, and close the loop.")
+@Command(name = "demo", description = "Run the hub on the demo plant against simulated ERP, EAM, QMS and MES, and close the loop.")
 final class DemoCommand implements Callable<Integer> {
     static {
         System.setProperty("sun.net.httpserver.nodelay", "true"); // answer at once, not after a delayed ACK
@@ -89,7 +89,7 @@ final class DemoCommand implements Callable<Integer> {
             box = PlantInABox.start(config.resolve("secrets"), PlantInABox.Settings.demo(eamExport), null, Clock.systemUTC());
         } catch (IOException e) {
             System.err.println("millwright could not start the simulated systems: " + e.getMessage()
-                    + " (ports 9101-9103 must be free: is another demo or `millwright simulate` running?)");
+                    + " (ports 9101-9104 must be free: is another demo or `millwright simulate` running?)");
             return 1;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(box::close, "simulators-shutdown"));
@@ -100,7 +100,7 @@ final class DemoCommand implements Callable<Integer> {
         String qmsToken = Files.readString(config.resolve("secrets/qms-api.token")).strip();
         return RunCommand.serve(plant, null, port, token, dataDir, hubPort -> {
             URI hub = URI.create("http://127.0.0.1:" + hubPort);
-            box.qms.webhookUrl(hub.resolve("/api/v1/inbound/qms"));
+            box.hub(hub);
             printWhere(box, hub, token);
             if (incidents.containsKey("webhook-storm")) box.qms.storm(5);
             if (outage != null) {
@@ -150,17 +150,19 @@ final class DemoCommand implements Callable<Integer> {
                   ERP  SAP S/4HANA OData V2   %s/sap/opu/odata/sap   (OAuth2 client credentials + CSRF token)
                   EAM  IBM Maximo OSLC/JSON   %s/maximo/oslc/os      (apikey header; CSV export of completions)
                   QMS  SaaS REST + webhooks   %s/api/v2               (webhooks signed X-Hub-Signature-256 to the hub)
+                  MES  REST + B2MML reports   %s/api/v1               (lots on hold; OperationsPerformance to the hub)
                   hub                         %s                     (admin token: %s)
 
                 Look at:
                   curl -s %s/_state | jq '.stock[] | select(.Material=="10045-BRG")'
                   curl -s %s/_state | jq '.workOrders'
                   curl -s %s/_state | jq '.capas'
+                  curl -s %s/_state | jq '.lots[0]'
                   curl -s -H 'Authorization: Bearer %s' %s/api/v1/transactions/LOT-4711 | jq
                   curl -s -H 'Authorization: Bearer %s' '%s/api/v1/flow-instances?flow=nonconformance-to-capa' | jq
                   curl -s -X POST %s/_admin -d '{"downFor":"30s"}'     # take the ERP down for 30 s
-                """, box.erp.baseUrl(), box.eam.baseUrl(), box.qms.baseUrl(), hub, token,
-                box.erp.baseUrl(), box.eam.baseUrl(), box.qms.baseUrl(), token, hub, token, hub, box.erp.baseUrl());
+                """, box.erp.baseUrl(), box.eam.baseUrl(), box.qms.baseUrl(), box.mes.baseUrl(), hub, token,
+                box.erp.baseUrl(), box.eam.baseUrl(), box.qms.baseUrl(), box.mes.baseUrl(), token, hub, token, hub, box.erp.baseUrl());
     }
 
     /** Bad input at every door: a webhook with a wrong signature, one that is not JSON, a CSV export row that cannot be mapped. */

@@ -18,19 +18,19 @@ import java.util.concurrent.CountDownLatch;
  * The simulated ERP, EAM and QMS alone, for an integrator to run a plant folder against before it touches production:
  * each with its own API shape, credentials, rules and failure orders.
  */
-@Command(name = "simulate", description = "Run the simulated SAP-shaped ERP, Maximo-shaped EAM and SaaS QMS until Ctrl-C.")
+@Command(name = "simulate", description = "Run the simulated SAP-shaped ERP, Maximo-shaped EAM, SaaS QMS and MES until Ctrl-C.")
 final class SimulateCommand implements Callable<Integer> {
     static {
         System.setProperty("sun.net.httpserver.nodelay", "true");
     }
 
-    @Option(names = "--secrets", description = "Folder with erp-client.secret, eam-api.key, qms-api.token, qms-webhook.key (default: ${DEFAULT-VALUE}).",
+    @Option(names = "--secrets", description = "Folder with the systems' credentials, as plants/demo/secrets has them (default: ${DEFAULT-VALUE}).",
             defaultValue = "plants/demo/secrets")
     Path secrets;
 
-    @Option(names = "--hub", description = "Where the QMS sends its webhooks (default: ${DEFAULT-VALUE}).",
-            defaultValue = "http://127.0.0.1:8080/api/v1/inbound/qms")
-    URI webhook;
+    @Option(names = "--hub", description = "The hub, where the QMS sends its webhooks and the MES its reports (default: ${DEFAULT-VALUE}).",
+            defaultValue = "http://127.0.0.1:8080")
+    URI hub;
 
     @Option(names = "--erp-port", defaultValue = "9101", description = "ERP port (default: ${DEFAULT-VALUE}).")
     int erpPort;
@@ -40,6 +40,9 @@ final class SimulateCommand implements Callable<Integer> {
 
     @Option(names = "--qms-port", defaultValue = "9103", description = "QMS port (default: ${DEFAULT-VALUE}).")
     int qmsPort;
+
+    @Option(names = "--mes-port", defaultValue = "9104", description = "MES port (default: ${DEFAULT-VALUE}).")
+    int mesPort;
 
     @Option(names = "--eam-export", defaultValue = "data/inbound/eam-completions",
             description = "Folder the EAM writes its CSV export of completed work orders to (default: ${DEFAULT-VALUE}).")
@@ -62,8 +65,8 @@ final class SimulateCommand implements Callable<Integer> {
         Files.createDirectories(eamExport);
         PlantInABox box;
         try {
-            box = PlantInABox.start(secrets, new PlantInABox.Settings(erpPort, eamPort, qmsPort, eamExport, every, repair),
-                    webhook, Clock.systemUTC());
+            box = PlantInABox.start(secrets, new PlantInABox.Settings(erpPort, eamPort, qmsPort, mesPort, eamExport, every, repair),
+                    hub, Clock.systemUTC());
         } catch (IOException e) {
             System.err.println("millwright could not start the simulated systems: " + e.getMessage());
             return 1;
@@ -78,15 +81,17 @@ final class SimulateCommand implements Callable<Integer> {
                 simulated systems on 127.0.0.1 (credentials from %s):
                   ERP  %s/sap/opu/odata/sap   token: %s/sap/bc/sec/oauth2/token (client millwright)
                   EAM  %s/maximo/oslc/os      header apikey; completions exported to %s every %s
-                  QMS  %s/api/v2               bearer token; webhooks to %s
+                  QMS  %s/api/v2               bearer token; webhooks to %s/api/v1/inbound/qms
+                  MES  %s/api/v1               bearer token; production reports to %s/api/v1/inbound/mes
                 each: GET /_state (what it holds), POST /_admin (failure orders), DELETE /_admin (back to normal)
 
                 point a plant folder at them:
                   ERP_URL=%s/sap/opu/odata/sap ERP_TOKEN_URL=%s/sap/bc/sec/oauth2/token \\
-                  EAM_URL=%s/maximo/oslc/os EAM_EXPORT_DIR=%s QMS_URL=%s/api/v2 ./millwright run --config plants/demo
+                  EAM_URL=%s/maximo/oslc/os EAM_EXPORT_DIR=%s QMS_URL=%s/api/v2 MES_URL=%s/api/v1 \\
+                  ./millwright run --config plants/demo
                 stop with Ctrl-C
-                """, secrets, box.erp.baseUrl(), box.erp.baseUrl(), box.eam.baseUrl(), eamExport, every, box.qms.baseUrl(), webhook,
-                box.erp.baseUrl(), box.erp.baseUrl(), box.eam.baseUrl(), eamExport, box.qms.baseUrl());
+                """, secrets, box.erp.baseUrl(), box.erp.baseUrl(), box.eam.baseUrl(), eamExport, every, box.qms.baseUrl(), hub,
+                box.mes.baseUrl(), hub, box.erp.baseUrl(), box.erp.baseUrl(), box.eam.baseUrl(), eamExport, box.qms.baseUrl(), box.mes.baseUrl());
         stopped.await();
         return 0;
     }

@@ -32,7 +32,7 @@ public final class ClosedLoop {
 
         /** The run as a Mermaid sequence diagram: who told whom what, in the order the systems' state showed it. */
         public String sequenceDiagram() {
-            StringBuilder d = new StringBuilder("sequenceDiagram\n    participant QMS\n    participant Hub as Millwright\n    participant ERP\n    participant EAM\n");
+            StringBuilder d = new StringBuilder("sequenceDiagram\n    participant QMS\n    participant Hub as Millwright\n    participant ERP\n    participant MES\n    participant EAM\n");
             for (Step s : steps) {
                 String text = s.what().replace(";", ",").replace("#", "");
                 if (s.system().equals("QMS") && s.what().startsWith("inspection")) d.append("    QMS->>Hub: ").append(text).append('\n');
@@ -98,6 +98,11 @@ public final class ClosedLoop {
                 once(seen, restricted ? "held" : "released", "ERP", "batch " + lot + " of " + c.path("Material").asText()
                         + (restricted ? " restricted (quality hold)" : " unrestricted again (released)"));
             }
+            for (JsonNode l : box.mes.state().path("lots")) {
+                if (!l.path("id").asText().equals(lot)) continue;
+                if (l.path("status").asText().equals("ON_HOLD")) once(seen, "mes-held", "MES", "lot " + lot + " on hold, order " + l.path("order").asText() + " HELD");
+                else if (seen.containsKey("mes-held")) once(seen, "mes-released", "MES", "lot " + lot + " active again, order " + l.path("order").asText() + " RUNNING");
+            }
             for (JsonNode n : erp.path("qualityNotifications")) {
                 if (n.path("Batch").asText().equals(lot)) once(seen, "notification", "ERP", "quality notification "
                         + n.path("QualityNotification").asText() + " (" + n.path("NotificationType").asText() + ", defect " + n.path("DefectCode").asText() + ")");
@@ -130,7 +135,7 @@ public final class ClosedLoop {
                             + ", " + c.path("reference").asText());
                 }
             }
-            if (seen.keySet().containsAll(List.of("held", "released", "notification", "wo", "completed", "labour", "capa"))
+            if (seen.keySet().containsAll(List.of("held", "released", "notification", "wo", "completed", "labour", "capa", "mes-held", "mes-released"))
                     && seen.keySet().stream().anyMatch(k -> k.startsWith("issue "))) {
                 Thread.sleep(1500); // whatever would come twice has time to arrive
                 return new Result(timeline, check(lot, insp, wonum, before), steps);
@@ -138,7 +143,9 @@ public final class ClosedLoop {
             Thread.sleep(200);
         }
         List<String> missing = new ArrayList<>();
-        for (String k : List.of("held", "notification", "wo", "completed", "labour", "capa", "released")) if (!seen.containsKey(k)) missing.add(k);
+        for (String k : List.of("held", "mes-held", "notification", "wo", "completed", "labour", "capa", "released", "mes-released")) {
+            if (!seen.containsKey(k)) missing.add(k);
+        }
         return new Result(timeline, List.of("the loop did not close within " + within.toSeconds() + " s; not seen: " + String.join(", ", missing)), steps);
     }
 
@@ -184,6 +191,9 @@ public final class ClosedLoop {
         if (notifications != 1) problems.add("ERP has " + notifications + " quality notifications for " + lot + " (expected 1)");
         for (JsonNode s : erp.path("stock")) {
             if (s.path("Batch").asText().equals(lot) && s.path("BatchRestricted").asBoolean()) problems.add("ERP batch " + lot + " is still restricted");
+        }
+        for (JsonNode l : box.mes.state().path("lots")) {
+            if (l.path("id").asText().equals(lot) && !l.path("status").asText().equals("ACTIVE")) problems.add("MES lot " + lot + " is " + l.path("status").asText());
         }
         for (JsonNode c : qms.path("capas")) {
             if (c.path("inspection").asText().equals(insp) && !c.path("status").asText().equals("VERIFICATION")) {

@@ -2,6 +2,7 @@ package dev.millwright.simulate;
 
 import dev.millwright.simulate.eam.MaximoEam;
 import dev.millwright.simulate.erp.SapErp;
+import dev.millwright.simulate.mes.Mes;
 import dev.millwright.simulate.qms.Qms;
 
 import java.io.IOException;
@@ -14,15 +15,15 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * The demo plant's systems, simulated: an SAP-shaped ERP, a Maximo-shaped EAM and a SaaS QMS on 127.0.0.1, with the
- * master data and stock of plant 1000 and the credentials the plant folder's secrets hold. Used by
+ * The demo plant's systems, simulated: an SAP-shaped ERP, a Maximo-shaped EAM, a SaaS QMS and an MES on 127.0.0.1, with
+ * the master data and stock of plant 1000 and the credentials the plant folder's secrets hold. Used by
  * {@code ./millwright simulate}, the demo and tests.
  */
 public final class PlantInABox implements AutoCloseable {
     /** Where the simulators listen (0 picks free ports) and how fast the plant moves. */
-    public record Settings(int erpPort, int eamPort, int qmsPort, Path eamExportDir, Duration exportEvery, Duration repairTime) {
+    public record Settings(int erpPort, int eamPort, int qmsPort, int mesPort, Path eamExportDir, Duration exportEvery, Duration repairTime) {
         public static Settings demo(Path eamExportDir) {
-            return new Settings(9101, 9102, 9103, eamExportDir, Duration.ofSeconds(2), Duration.ofSeconds(2));
+            return new Settings(9101, 9102, 9103, 9104, eamExportDir, Duration.ofSeconds(2), Duration.ofSeconds(2));
         }
     }
 
@@ -32,20 +33,23 @@ public final class PlantInABox implements AutoCloseable {
     public final SapErp erp;
     public final MaximoEam eam;
     public final Qms qms;
+    public final Mes mes;
 
-    private PlantInABox(SapErp erp, MaximoEam eam, Qms qms) {
+    private PlantInABox(SapErp erp, MaximoEam eam, Qms qms, Mes mes) {
         this.erp = erp;
         this.eam = eam;
         this.qms = qms;
+        this.mes = mes;
     }
 
     /**
-     * @param secrets the plant folder's secrets (erp-client.secret, eam-api.key, qms-api.token, qms-webhook.key)
-     * @param qmsWebhook where the QMS sends its webhooks (the hub's /api/v1/inbound/qms), or null for none yet
+     * @param secrets the plant folder's secrets (erp-client.secret, eam-api.key, qms-api.token, qms-webhook.key, mes-api.token, mes-hub.token)
+     * @param hub the hub's base URL, where the QMS sends its webhooks and the MES its reports, or null for none yet
      */
-    public static PlantInABox start(Path secrets, Settings settings, URI qmsWebhook, Clock clock) throws IOException {
+    public static PlantInABox start(Path secrets, Settings settings, URI hub, Clock clock) throws IOException {
         SapErp erp = null;
         MaximoEam eam = null;
+        Qms qms = null;
         try {
             erp = new SapErp(settings.erpPort(), "millwright", secret(secrets, "erp-client.secret"), clock)
                     .material(LOT_MATERIAL, "EA").material("4711-SK3", "EA").material("4711-C7", "EA")
@@ -64,14 +68,17 @@ public final class PlantInABox implements AutoCloseable {
                     .asset(new MaximoEam.Asset("LATHE-3", "PLANT-A", "LINE-2/CELL-3", "CNC lathe", 1.0, "ELEC",
                             List.of(), "DRIVE", "OVERLOAD", "RESET"))
                     .repairTime(settings.repairTime());
-            Qms qms = new Qms(settings.qmsPort(), secret(secrets, "qms-api.token"), secret(secrets, "qms-webhook.key"), qmsWebhook, clock)
+            qms = new Qms(settings.qmsPort(), secret(secrets, "qms-api.token"), secret(secrets, "qms-webhook.key"),
+                    hub == null ? null : hub.resolve("/api/v1/inbound/qms"), clock)
                     .plan(new Qms.Plan("IP-PH7", "PUMP-HOUSING-7", List.of(
                             new Qms.Characteristic("bore diameter", 25.0, 24.8, 25.2, "mm", "DIM-OOT"),
                             new Qms.Characteristic("surface roughness", 0.8, 0.0, 1.6, "um", "SURF-SCR"))));
-            return new PlantInABox(erp, eam, qms);
+            Mes mes = new Mes(settings.mesPort(), secret(secrets, "mes-api.token"), secret(secrets, "mes-hub.token"),
+                    hub == null ? null : hub.resolve("/api/v1/inbound/mes"), clock);
+            for (int lot = 4711; lot <= 4730; lot++) mes.order("PO-" + (100000 + lot), "PUMP-HOUSING-7", 100, "LOT-" + lot);
+            return new PlantInABox(erp, eam, qms, mes);
         } catch (IOException | RuntimeException e) {
-            if (erp != null) erp.close();
-            if (eam != null) eam.close();
+            for (SimServer started : new SimServer[]{erp, eam, qms}) if (started != null) started.close();
             throw e;
         }
     }
@@ -80,12 +87,15 @@ public final class PlantInABox implements AutoCloseable {
         return Files.readString(dir.resolve(name)).strip();
     }
 
-    public List<SimServer> all() {
-        return List.of(erp, eam, qms);
+    /** Tells the QMS and the MES where the hub is (its base URL). */
+    public void hub(URI hub) {
+        qms.webhookUrl(hub.resolve("/api/v1/inbound/qms"));
+        mes.performanceUrl(hub.resolve("/api/v1/inbound/mes"));
     }
 
     @Override
     public void close() {
+        mes.close();
         qms.close();
         eam.close();
         erp.close();

@@ -19,7 +19,7 @@ import java.util.function.Consumer;
 
 /**
  * A plant at work, for the demo: inspections in the QMS (a share of them failing, each starting the closed loop),
- * production confirmations and now and then a breakdown reported by the shop floor to the hub as CloudEvents.
+ * production reports from the MES, and now and then a breakdown reported by the shop floor to the hub as a CloudEvent.
  */
 public final class ScenarioDriver implements AutoCloseable {
     private static final List<String> ASSETS = List.of("CNC-07", "PRESS-2", "LATHE-3");
@@ -33,7 +33,7 @@ public final class ScenarioDriver implements AutoCloseable {
     private final HttpClient http = HttpClient.newHttpClient();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("scenario").factory());
-    private final AtomicInteger lot = new AtomicInteger(4712), order = new AtomicInteger(100300), downtime = new AtomicInteger(5600);
+    private final AtomicInteger lot = new AtomicInteger(4712), order = new AtomicInteger(), downtime = new AtomicInteger(5600);
 
     public ScenarioDriver(PlantInABox box, String qmsToken, URI hub, String hubToken, double failureRate, Consumer<String> print) {
         this.box = box;
@@ -77,16 +77,12 @@ public final class ScenarioDriver implements AutoCloseable {
         if (fail) print.accept("QMS   inspection of " + result.get("lot").asText() + " failed → " + r.statusCode() + " (the loop starts)");
     }
 
-    private void confirmation() throws Exception {
-        String po = "PO-" + order.incrementAndGet();
-        int good = 40 + ThreadLocalRandom.current().nextInt(10), scrap = ThreadLocalRandom.current().nextInt(3);
-        String data = """
-                {"workOrderId":"%s","operation":"0020","confirmedAt":"%s","final":true,"yield":{"value":%d,"unit":"EA"},"scrap":{"value":%d,"unit":"EA"},
-                 "materialActuals":[{"materialId":"PUMP-HOUSING-7","lotId":"%s","quantity":{"value":%d,"unit":"EA"},"use":"produced"},
-                                    {"materialId":"CASTING-7","quantity":{"value":%d,"unit":"EA"},"use":"consumed"}]}"""
-                .formatted(po, now(), good, scrap, "LOT-P-" + order.get(), good, good + scrap);
-        int status = send("production.workorder.confirmed", po, data);
-        print.accept("MES   " + po + " confirmed " + good + " good, " + scrap + " scrap → hub " + status);
+    private void confirmation() {
+        // The orders of the lots the ERP knows (PO-104711 … PO-104730): the MES reports to the hub as it does.
+        String po = "PO-" + (104711 + Math.floorMod(order.getAndIncrement(), 20));
+        int good = 4 + ThreadLocalRandom.current().nextInt(4), scrap = ThreadLocalRandom.current().nextInt(2);
+        box.mes.confirm(po, "0020", good, scrap, "CASTING-7", good + scrap);
+        print.accept("MES   " + po + " reports " + good + " good, " + scrap + " scrap (OperationsPerformance to the hub)");
     }
 
     private void breakdown() throws Exception {

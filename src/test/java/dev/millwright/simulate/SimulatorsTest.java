@@ -34,7 +34,7 @@ class SimulatorsTest {
     @BeforeAll
     static void start() throws IOException {
         box = PlantInABox.start(Path.of("plants/demo/secrets"),
-                new PlantInABox.Settings(0, 0, 0, dir.resolve("export"), Duration.ofMillis(200), Duration.ofMillis(100)), null, Clock.systemUTC());
+                new PlantInABox.Settings(0, 0, 0, 0, dir.resolve("export"), Duration.ofMillis(200), Duration.ofMillis(100)), null, Clock.systemUTC());
         box.eam.repairTime(null); // these tests move work orders themselves
     }
 
@@ -151,6 +151,44 @@ class SimulatorsTest {
         HttpResponse<String> noKey = call("GET", box.eam.baseUrl() + "/maximo/oslc/os/mxwo?lean=1", Map.of(), null);
         assertThat(noKey.statusCode()).isEqualTo(401);
         assertThat(noKey.body()).contains("BMXAA7901E");
+    }
+
+    @Test
+    void mesHoldsALotOnceAndItsOrderWithItAndReportsProductionAsOperationsPerformance() throws Exception {
+        Map<String, String> h = Map.of("Authorization", "Bearer " + secret("mes-api.token"), "Content-Type", "application/json");
+        String lot = box.mes.baseUrl() + "/api/v1/lots/LOT-4725";
+        assertThat(call("POST", lot + "/hold", h, "{\"reason\":\"NCR-9\"}").statusCode()).isEqualTo(200);
+        assertThat(Json.MAPPER.readTree(call("GET", box.mes.baseUrl() + "/api/v1/orders/PO-104725", h, null).body()).get("status").asText())
+                .isEqualTo("HELD");
+        HttpResponse<String> again = call("POST", lot + "/hold", h, "{\"reason\":\"NCR-10\"}");
+        assertThat(again.statusCode()).isEqualTo(409);
+        assertThat(again.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(again.body()).contains("lot LOT-4725 is already on hold (NCR-9)");
+        assertThat(call("POST", lot + "/release", h, "{}").statusCode()).isEqualTo(200);
+        assertThat(call("POST", box.mes.baseUrl() + "/api/v1/lots/LOT-9999/hold", h, "{}").statusCode()).isEqualTo(404);
+
+        // Its production report goes to the hub, retried until it is answered.
+        java.util.List<String> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+        com.sun.net.httpserver.HttpServer hub = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 8);
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        hub.createContext("/api/v1/inbound/mes", x -> {
+            String body = new String(x.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            boolean answer = calls.incrementAndGet() > 1; // the first try fails
+            if (answer) received.add(x.getRequestHeaders().getFirst("Authorization") + " " + body);
+            x.sendResponseHeaders(answer ? 202 : 503, -1);
+            x.close();
+        });
+        hub.start();
+        try {
+            box.mes.performanceUrl(URI.create("http://127.0.0.1:" + hub.getAddress().getPort() + "/api/v1/inbound/mes"));
+            box.mes.confirm("PO-104726", "0020", 40, 2, "CASTING-7", 42);
+            await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 1);
+            assertThat(received.getFirst()).startsWith("Bearer " + secret("mes-hub.token"))
+                    .contains("\"OperationsResponse\":[{\"ID\":\"PO-104726\"").contains("\"MaterialUse\":\"Scrap\"");
+            assertThat(box.mes.reportsPending()).isZero();
+        } finally {
+            hub.stop(0);
+        }
     }
 
     @Test
