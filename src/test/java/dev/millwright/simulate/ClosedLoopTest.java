@@ -46,6 +46,22 @@ class ClosedLoopTest {
                 ingest: { groupCommitWindow: 1ms }
                 delivery: { lanes: 16, leaseTtl: 12s, pollInterval: 200ms, drainTimeout: 5s }
                 flows: { pollInterval: 200ms }
+                contracts: { allowUnknownTypes: true }
+                """)
+                // Two routes the demo does not have, so a refusal of the ERP and of the EAM reaches them as a plain delivery.
+                .subscription("erp-postings", "test.erp.posting", "erp", "/", null)
+                .subscription("eam-status", "test.workorder.status", "eam", "/", null)
+                .write("mappings/eam-status.jsonata", "{ \"status\": data.status }");
+        for (String[] route : new String[][]{{"erp-postings", "postMaterialDocument"}, {"eam-status", "setStatus"}}) {
+            Path file = plant.resolve("subscriptions/" + route[0] + ".yaml");
+            Files.writeString(file, Files.readString(file).replace("path: /", "operation: " + route[1]));
+        }
+        Files.writeString(plant.resolve("systems/eam.yaml"), Files.readString(plant.resolve("systems/eam.yaml")) + """
+                      setStatus:
+                        method: POST
+                        path: /mxwo/{data.restId}?lean=1
+                        mapping: eam-status.jsonata
+                        headers: { x-method-override: PATCH }
                 """);
         Files.writeString(plant.resolve("systems/cmms.yaml"), Files.readString(plant.resolve("systems/cmms.yaml"))
                 .replace("data/exports/cmms", dir.resolve("cmms").toString()));
@@ -128,6 +144,65 @@ class ClosedLoopTest {
                 + "\ndeliveries: " + hub.client.get("/api/v1/deliveries?limit=20").body().replaceAll(".*\"target\":\"eam\"", "EAM:")
                 + "\ninbound failures: " + hub.client.get("/api/v1/inbound-failures").body()
                 + "\nqms: " + box.qms.state().get("webhooks") + "\neam: " + box.eam.state();
+    }
+
+    @Test
+    void anErpOrEamRefusalOfADeliveryIsADeadLetterWithTheSystemsOwnReason() throws Exception {
+        // A goods issue against a reservation for movement 261, posted as 201: SAP refuses it (M7/445).
+        Direct http = new Direct();
+        String reservation = http.reservation(box);
+        post("""
+                {"specversion":"1.0","id":"post-1","source":"test://plant-a","type":"test.erp.posting","subject":"R","plant":"acme/plant-a",
+                 "correlationid":"R","datacontenttype":"application/json",
+                 "data":{"GoodsMovementType":"201","Material":"BRG-6205","QuantityInEntryUnit":1,"EntryUnit":"EA","CostCenter":"4200-MAINT",
+                         "Reservation":"%s"}}""".formatted(reservation));
+        // A work order completed straight from WAPPR: Maximo refuses the status change (BMXAA4590E).
+        String restId = http.workOrder(box);
+        post("""
+                {"specversion":"1.0","id":"status-1","source":"test://plant-a","type":"test.workorder.status","subject":"W","plant":"acme/plant-a",
+                 "correlationid":"W","datacontenttype":"application/json","data":{"restId":"%s","status":"COMP"}}""".formatted(restId));
+        for (String[] expected : new String[][]{{"erp-postings", "M7/445", "does not agree with reservation " + reservation},
+                {"eam-status", "BMXAA4590E", "cannot be changed from WAPPR to COMP"}}) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> Sql.count(hub.db,
+                    "select count(*) from deliveries where subscription = '" + expected[0] + "' and state = 'dead'") == 1);
+            assertThat(Sql.text(hub.db, "select last_error from deliveries where subscription = '" + expected[0] + "'"))
+                    .startsWith("permanent failure: HTTP 400").contains(expected[1]).contains(expected[2]);
+        }
+    }
+
+    /** Calls the simulators directly, for what a test needs to exist in them first. */
+    private static final class Direct {
+        private final java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+
+        String reservation(PlantInABox box) throws Exception {
+            String token = dev.millwright.event.Json.MAPPER.readTree(send(java.net.http.HttpRequest.newBuilder(URI.create(box.erp.baseUrl()
+                    + "/sap/bc/sec/oauth2/token")).header("Content-Type", "application/x-www-form-urlencoded").POST(java.net.http.HttpRequest.BodyPublishers
+                    .ofString("grant_type=client_credentials&client_id=millwright&client_secret="
+                            + Files.readString(Path.of("plants/demo/secrets/erp-client.secret")).strip())))).get("access_token").asText();
+            var fetch = http.send(java.net.http.HttpRequest.newBuilder(URI.create(box.erp.baseUrl() + "/sap/opu/odata/sap/API_RESERVATION_DOCUMENT_SRV/"))
+                    .header("Authorization", "Bearer " + token).header("x-csrf-token", "Fetch").build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            String body = send(java.net.http.HttpRequest.newBuilder(URI.create(box.erp.baseUrl()
+                            + "/sap/opu/odata/sap/API_RESERVATION_DOCUMENT_SRV/A_ReservationDocumentHeader"))
+                    .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                    .header("x-csrf-token", fetch.headers().firstValue("x-csrf-token").orElseThrow())
+                    .header("Cookie", fetch.headers().firstValue("Set-Cookie").orElseThrow().split(";")[0])
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("""
+                            {"GoodsMovementType":"261","OrderID":"9001","to_ResvnDocItem":{"results":[{"Product":"10045-BRG","Plant":"1000",
+                             "StorageLocation":"MRO-01","ResvnItmRequiredQtyInEntryUnit":"1","EntryUnit":"EA"}]}}""")));
+            return dev.millwright.event.Json.MAPPER.readTree(body).at("/d/Reservation").asText();
+        }
+
+        String workOrder(PlantInABox box) throws Exception {
+            String body = send(java.net.http.HttpRequest.newBuilder(URI.create(box.eam.baseUrl() + "/maximo/oslc/os/mxwo?lean=1"))
+                    .header("apikey", Files.readString(Path.of("plants/demo/secrets/eam-api.key")).strip()).header("properties", "*")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"assetnum\":\"LATHE-3\",\"worktype\":\"PM\"}")));
+            String href = dev.millwright.event.Json.MAPPER.readTree(body).get("href").asText();
+            return href.substring(href.lastIndexOf('/') + 1);
+        }
+
+        private String send(java.net.http.HttpRequest.Builder request) throws Exception {
+            return http.send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        }
     }
 
     private static void post(String event) {
