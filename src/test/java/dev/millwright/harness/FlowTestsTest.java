@@ -33,12 +33,14 @@ class FlowTestsTest {
                       state: completed
                       calls:
                         - { system: erp, operation: restrictBatch }
+                        - { system: mes, operation: holdLot }
                         - { system: erp, operation: createQualityNotification }
                         - { system: eam, operation: createWorkOrder }
                         - { system: erp, operation: postMaterialDocument }
                         - { system: erp, operation: postMaterialDocument }
                         - { system: qms, operation: updateCapa, body: { rootCause: WRONG-CAUSE } }
                         - { system: erp, operation: restrictBatch }
+                        - { system: mes, operation: releaseLot }
                         - { system: mes, operation: setOrderStatus }
                 """);
         List<CaseResult> all = FlowTests.run(plant, dir.resolve("work"));
@@ -48,8 +50,8 @@ class FlowTestsTest {
         assertThat(all).filteredOn(r -> !r.name().equals("a case that expects the wrong thing"))
                 .allSatisfy(r -> assertThat(r.failures()).as(r.name()).isEmpty());
         assertThat(results.get(4).failures()).containsExactly(
-                "calls[5].body/rootCause: expected \"WRONG-CAUSE\", got \"WEAR\"",
-                "calls[7]: expected mes.setOrderStatus, none was made");
+                "calls[6].body/rootCause: expected \"WRONG-CAUSE\", got \"WEAR\"",
+                "calls[9]: expected mes.setOrderStatus, none was made");
     }
 
 }
