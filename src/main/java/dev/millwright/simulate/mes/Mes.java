@@ -15,6 +15,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -24,7 +25,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * An MES under /api/v1: production orders with statuses (RELEASED → RUNNING → COMPLETED, HELD while a lot of theirs is
  * on hold) and the lots they make, which can be put on hold and released. It reports production the way ISA-95 MES
  * do, as B2MML-like OperationsPerformance JSON (good quantity, scrap, consumed components) posted to the hub with a
- * bearer token, retried until answered. Errors are RFC 7807 problem details.
+ * bearer token, retried until answered; with a broker configured, machine and line states go out on MQTT under
+ * Sparkplug-like topics. Errors are RFC 7807 problem details.
  */
 public final class Mes extends SimServer {
     private final String apiToken;
@@ -67,6 +69,34 @@ public final class Mes extends SimServer {
 
     public void performanceUrl(URI url) {
         this.performanceUrl = url;
+    }
+
+    private volatile com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient broker;
+    private final AtomicLong machineSeq = new AtomicLong();
+
+    /** Publishes machine and line events to this MQTT broker from now on (Sparkplug-like topics, QoS 1). */
+    public Mes broker(String host, int port) {
+        var client = com.hivemq.client.mqtt.MqttClient.builder().useMqttVersion5().identifier("sim-mes-" + UUID.randomUUID())
+                .serverHost(host).serverPort(port).automaticReconnectWithDefaultConfig().buildBlocking();
+        client.connect();
+        this.broker = client;
+        return this;
+    }
+
+    /**
+     * A machine changes state (RUNNING, DOWN, IDLE): published to {@code spBv1.0/plant-a/DDATA/LINE/ASSET} as Sparkplug-like
+     * JSON {timestamp, seq, metrics: [{name: State, value}, {name: Reason, value}]}.
+     * @throws IllegalStateException when no broker is configured
+     */
+    public void machineState(String line, String asset, String state, String reason) {
+        var client = broker;
+        if (client == null) throw new IllegalStateException("the MES simulator has no MQTT broker configured");
+        ObjectNode payload = Json.MAPPER.createObjectNode().put("timestamp", clock.millis()).put("seq", machineSeq.incrementAndGet());
+        ArrayNode metrics = payload.putArray("metrics");
+        metrics.addObject().put("name", "State").put("value", state);
+        if (reason != null) metrics.addObject().put("name", "Reason").put("value", reason);
+        client.publishWith().topic("spBv1.0/plant-a/DDATA/" + line + "/" + asset).qos(com.hivemq.client.mqtt.datatypes.MqttQos.AT_LEAST_ONCE)
+                .payload(payload.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)).send();
     }
 
     private void authorize(Request r) {
@@ -175,6 +205,14 @@ public final class Mes extends SimServer {
 
     @Override
     public void close() {
+        var client = broker;
+        if (client != null) {
+            try {
+                client.disconnect();
+            } catch (RuntimeException ignored) {
+                // already gone
+            }
+        }
         sender.shutdownNow();
         http.close();
         super.close();
