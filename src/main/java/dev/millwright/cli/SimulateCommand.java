@@ -44,6 +44,9 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--mes-port", defaultValue = "9104", description = "MES port (default: ${DEFAULT-VALUE}).")
     int mesPort;
 
+    @Option(names = "--mqtt", description = "HOST:PORT of an MQTT broker the MES publishes its machine states to (none by default).")
+    String mqtt;
+
     @Option(names = "--eam-export", defaultValue = "data/inbound/eam-completions",
             description = "Folder the EAM writes its CSV export of completed work orders to (default: ${DEFAULT-VALUE}).")
     Path eamExport;
@@ -72,6 +75,16 @@ final class SimulateCommand implements Callable<Integer> {
             return 1;
         }
         if (repair.isZero()) box.eam.repairTime(null);
+        if (mqtt != null) {
+            String[] hp = mqtt.split(":", 2);
+            try {
+                box.mes.broker(hp[0], hp.length > 1 ? Integer.parseInt(hp[1]) : 1883);
+            } catch (RuntimeException e) {
+                box.close();
+                System.err.println("the MES cannot reach the MQTT broker " + mqtt + ": " + e.getMessage());
+                return 1;
+            }
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             box.close();
