@@ -235,6 +235,13 @@ public abstract class SimServer implements AutoCloseable {
                 : error(404, "not-found", "no resource at " + r.path());
     }
 
+    /** A request inside another (an OData $batch part): routed as if it came alone, without failure orders or idempotency. */
+    protected final Response inner(String method, String path, Map<String, String> headers, byte[] body) {
+        Map<String, String> lower = new LinkedHashMap<>();
+        headers.forEach((k, v) -> lower.put(k.toLowerCase(Locale.ROOT), v));
+        return dispatch(new Request(method, path, Map.of(), lower, body, null));
+    }
+
     /** The method a request means: some systems take PATCH as a POST with an override header. */
     protected String effectiveMethod(Request r) {
         return r.method();

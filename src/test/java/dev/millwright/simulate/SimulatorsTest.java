@@ -84,6 +84,7 @@ class SimulatorsTest {
     @Test
     void erpRefusesNegativeStockAWrongMovementTypeForAReservationAndAWriteWithoutCsrfTokenAsSapDoes() throws Exception {
         Map<String, String> s = erpSession();
+        java.math.BigDecimal bearings = box.erp.quantity("10045-BRG", "1000", "MRO-01")[0];
         HttpResponse<String> deficit = call("POST", erp("/API_MATERIAL_DOCUMENT_SRV/A_MaterialDocumentHeader"), s,
                 issue("10046-SEAL", "26", "261", ",\"OrderID\":\"9001\""));
         assertThat(deficit.statusCode()).isEqualTo(400);
@@ -109,7 +110,7 @@ class SimulatorsTest {
         assertThat(refused.statusCode()).isEqualTo(403);
         assertThat(refused.headers().firstValue("x-csrf-token")).hasValue("Required");
         assertThat(refused.body()).contains("CSRF token validation failed");
-        assertThat(box.erp.quantity("10045-BRG", "1000", "MRO-01")[0]).isEqualByComparingTo("40");
+        assertThat(box.erp.quantity("10045-BRG", "1000", "MRO-01")[0]).isEqualByComparingTo(bearings);
 
         // A posting that passes changes stock, and the same Idempotency-Key again is answered as before, posting nothing more.
         Map<String, String> keyed = new LinkedHashMap<>(s);
@@ -119,7 +120,40 @@ class SimulatorsTest {
         assertThat(first.statusCode()).isEqualTo(201);
         assertThat(again.body()).isEqualTo(first.body());
         assertThat(again.headers().firstValue("Idempotent-Replayed")).hasValue("true");
-        assertThat(box.erp.quantity("10045-BRG", "1000", "MRO-01")[0]).isEqualByComparingTo("37");
+        assertThat(box.erp.quantity("10045-BRG", "1000", "MRO-01")[0]).isEqualByComparingTo(bearings.subtract(new java.math.BigDecimal("3")));
+    }
+
+    @Test
+    void erpBatchRunsEachPartAndAChangesetAllOrNothing() throws Exception {
+        Map<String, String> s = new LinkedHashMap<>(erpSession());
+        s.put("Content-Type", "multipart/mixed; boundary=batch_1");
+        String good = issue("10045-BRG", "5", "201", ",\"CostCenter\":\"4200\"");
+        String tooMuch = issue("10045-BRG", "100000", "201", ",\"CostCenter\":\"4200\"");
+        String body = String.join("\r\n",
+                "--batch_1", "Content-Type: multipart/mixed; boundary=changeset_a", "",
+                "--changeset_a", "Content-Type: application/http", "Content-Transfer-Encoding: binary", "",
+                "POST A_MaterialDocumentHeader HTTP/1.1", "Content-Type: application/json", "", good,
+                "--changeset_a", "Content-Type: application/http", "Content-Transfer-Encoding: binary", "",
+                "POST A_MaterialDocumentHeader HTTP/1.1", "Content-Type: application/json", "", tooMuch,
+                "--changeset_a--", "",
+                "--batch_1", "Content-Type: multipart/mixed; boundary=changeset_b", "",
+                "--changeset_b", "Content-Type: application/http", "Content-Transfer-Encoding: binary", "",
+                "POST A_MaterialDocumentHeader HTTP/1.1", "Content-Type: application/json", "", good,
+                "--changeset_b", "Content-Type: application/http", "Content-Transfer-Encoding: binary", "",
+                "POST A_MaterialDocumentHeader HTTP/1.1", "Content-Type: application/json", "", good,
+                "--changeset_b--", "",
+                "--batch_1", "Content-Type: application/http", "Content-Transfer-Encoding: binary", "",
+                "GET A_MaterialDocumentHeader(MaterialDocument='4999999999',MaterialDocumentYear='2026') HTTP/1.1", "Accept: application/json", "", "",
+                "--batch_1--", "");
+        java.math.BigDecimal before = box.erp.quantity("10045-BRG", "1000", "MRO-01")[0];
+        HttpResponse<String> answer = call("POST", erp("/API_MATERIAL_DOCUMENT_SRV/$batch"), s, body);
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(202);
+        assertThat(answer.headers().firstValue("Content-Type").orElseThrow()).startsWith("multipart/mixed; boundary=batchresponse_");
+        // The first changeset failed as a whole (its one answer is the deficit); the second posted both; the GET got its own answer.
+        assertThat(answer.body()).contains("HTTP/1.1 400 Bad Request").contains("M7/021")
+                .contains("HTTP/1.1 201 Created").contains("HTTP/1.1 404 Not Found").contains("M7/055");
+        assertThat(answer.body().split("HTTP/1.1 201 Created", -1)).hasSize(3);
+        assertThat(box.erp.quantity("10045-BRG", "1000", "MRO-01")[0]).isEqualByComparingTo(before.subtract(new java.math.BigDecimal("10")));
     }
 
     @Test

@@ -75,6 +75,7 @@ public final class SapErp extends SimServer {
                 Long.toString(++nextNotification), r.json(), "API_QUALITYNOTIFICATION_SRV/QualityNotification('%s')"));
         route("POST", svc + "/API_PURCHASEREQ_PROCESS_SRV/A_PurchaseRequisitionHeader", this::postRequisition);
         route("POST", svc + "/API_ACTIVITY_ALLOCATION_SRV/A_ActivityAllocation", this::postAllocation);
+        route("POST", svc + "/([A-Z_]+_SRV)/\\$batch", this::batch);
     }
 
     /** Master data and stock the demo plant starts with. */
@@ -391,6 +392,97 @@ public final class SapErp extends SimServer {
         ObjectNode doc = ((ObjectNode) body.deepCopy()).put(keyField, number);
         into.put(number, doc);
         return Response.json(201, Json.MAPPER.createObjectNode().set("d", doc)).with("Location", baseUrl() + ROOT + "/" + location.formatted(number));
+    }
+
+    /**
+     * OData $batch: each part is run as if it came alone, with the batch's credentials and CSRF token; the requests of a
+     * changeset succeed or fail together (the first failure undoes the ones before it and is the changeset's one answer).
+     */
+    private Response batch(Request r) {
+        authorize(r, true);
+        String service = r.group(1);
+        List<ODataBatch.Entry> entries;
+        try {
+            entries = ODataBatch.parse(r.header("Content-Type"), r.text());
+        } catch (IllegalArgumentException e) {
+            throw new Refusal(400, "/IWFND/CM_BEC/026", "the batch request is malformed: " + e.getMessage());
+        }
+        Map<String, String> session = new LinkedHashMap<>();
+        for (String h : List.of("Authorization", "x-csrf-token", "Cookie")) if (r.header(h) != null) session.put(h, r.header(h));
+        List<List<ODataBatch.Answer>> answers = new ArrayList<>();
+        List<Boolean> changesets = new ArrayList<>();
+        synchronized (this) {
+            for (ODataBatch.Entry entry : entries) {
+                changesets.add(entry.changeset() != null);
+                if (entry.changeset() == null) {
+                    answers.add(List.of(run(service, entry.request(), session)));
+                    continue;
+                }
+                Snapshot before = snapshot();
+                List<ODataBatch.Answer> done = new ArrayList<>();
+                for (ODataBatch.Part part : entry.changeset()) {
+                    ODataBatch.Answer a = run(service, part, session);
+                    if (a.status() >= 300) {
+                        restore(before);
+                        done = List.of(a);
+                        break;
+                    }
+                    done.add(a);
+                }
+                answers.add(done);
+            }
+        }
+        String boundary = "batchresponse_" + UUID.randomUUID();
+        return new Response(202, Map.of("Content-Type", "multipart/mixed; boundary=" + boundary), ODataBatch.answer(boundary, answers, changesets));
+    }
+
+    private ODataBatch.Answer run(String service, ODataBatch.Part part, Map<String, String> session) {
+        Map<String, String> headers = new LinkedHashMap<>(session);
+        headers.putAll(part.headers());
+        Response a = inner(part.method(), ROOT + "/" + service + "/" + part.path(), headers, part.body().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return new ODataBatch.Answer(a.status(), a.headers().getOrDefault("Content-Type", "application/json"), a.body());
+    }
+
+    /** Everything a changeset may change, to undo it when a later request of the changeset fails. */
+    private record Snapshot(Map<StockKey, BigDecimal[]> stock, Map<String, Boolean> restricted, int history, Map<String, ObjectNode> documents,
+                            Map<String, ObjectNode> reservations, Map<String, ObjectNode> notifications, Map<String, ObjectNode> requisitions,
+                            Map<String, ObjectNode> allocations, long[] numbers) {
+    }
+
+    private Snapshot snapshot() {
+        Map<StockKey, BigDecimal[]> st = new LinkedHashMap<>();
+        stock.forEach((k, v) -> st.put(k, new BigDecimal[]{v.unrestricted, v.blocked}));
+        return new Snapshot(st, new LinkedHashMap<>(restrictedBatches), batchHistory.size(), copy(documents), copy(reservations),
+                copy(notifications), copy(requisitions), copy(allocations),
+                new long[]{nextDocument, nextReservation, nextNotification, nextRequisition, nextAccounting});
+    }
+
+    private static Map<String, ObjectNode> copy(Map<String, ObjectNode> m) {
+        Map<String, ObjectNode> out = new LinkedHashMap<>();
+        m.forEach((k, v) -> out.put(k, v.deepCopy()));
+        return out;
+    }
+
+    private void restore(Snapshot s) {
+        stock.keySet().retainAll(s.stock().keySet());
+        s.stock().forEach((k, v) -> {
+            Stock x = stock.computeIfAbsent(k, key -> new Stock());
+            x.unrestricted = v[0];
+            x.blocked = v[1];
+        });
+        restrictedBatches.clear();
+        restrictedBatches.putAll(s.restricted());
+        while (batchHistory.size() > s.history()) batchHistory.removeLast();
+        for (var pair : List.of(Map.entry(documents, s.documents()), Map.entry(reservations, s.reservations()),
+                Map.entry(notifications, s.notifications()), Map.entry(requisitions, s.requisitions()), Map.entry(allocations, s.allocations()))) {
+            pair.getKey().clear();
+            pair.getKey().putAll(pair.getValue());
+        }
+        nextDocument = s.numbers()[0];
+        nextReservation = s.numbers()[1];
+        nextNotification = s.numbers()[2];
+        nextRequisition = s.numbers()[3];
+        nextAccounting = s.numbers()[4];
     }
 
     @Override
