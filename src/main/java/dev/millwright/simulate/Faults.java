@@ -60,10 +60,19 @@ public final class Faults {
         return null;
     }
 
+    /** What the system always does, kept when failure orders are cleared (e.g. the ERP's API limit). */
+    private int baselineApiLimit;
+
+    /** Sets the system's own API limit (calls per second above which it answers 429), which DELETE /_admin keeps. */
+    public synchronized void baselineApiLimit(int perSecond) {
+        baselineApiLimit = apiLimit = perSecond;
+    }
+
     public synchronized void clear() {
         slowMs = 0;
         errorRate = 0;
-        burst429 = dropNext = apiLimit = 0;
+        burst429 = dropNext = 0;
+        apiLimit = baselineApiLimit;
         rejectPath = rejectBody = rejectMessage = null;
     }
 

@@ -29,6 +29,8 @@ public final class PlantInABox implements AutoCloseable {
 
     public static final String PLANT = "1000";
     public static final String LOT_MATERIAL = "4711-PH7";
+    /** Calls per second the simulated ERP takes before it answers 429, as an SAP API Management policy does. */
+    public static final int ERP_API_LIMIT = 50;
 
     public final SapErp erp;
     public final MaximoEam eam;
@@ -59,6 +61,7 @@ public final class PlantInABox implements AutoCloseable {
                     .stock("4711-C7", PLANT, "RAW-01", null, new BigDecimal("1000"))
                     .stock("4711-SK3", PLANT, "RAW-01", null, new BigDecimal("500"));
             for (int lot = 4711; lot <= 4730; lot++) erp.stock(LOT_MATERIAL, PLANT, "FG-01", "LOT-" + lot, new BigDecimal("100"));
+            erp.faults().baselineApiLimit(ERP_API_LIMIT);
             eam = new MaximoEam(settings.eamPort(), secret(secrets, "eam-api.key"), clock, settings.eamExportDir(), settings.exportEvery())
                     .asset(new MaximoEam.Asset("CNC-07", "PLANT-A", "LINE-2/CELL-7", "5-axis machining centre", 2.5, "MECH",
                             List.of(new MaximoEam.Part("BRG6205", 2, "EA", "MRO-01"), new MaximoEam.Part("SEAL40", 1, "EA", "MRO-01")),

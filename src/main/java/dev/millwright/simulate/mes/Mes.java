@@ -61,8 +61,13 @@ public final class Mes extends SimServer {
 
     /** A production order making {@code lot} of {@code material}; it starts RUNNING. */
     public synchronized Mes order(String id, String material, int quantity, String lot) {
-        orders.put(id, Json.MAPPER.createObjectNode().put("id", id).put("material", material).put("quantity", quantity)
-                .put("status", "RUNNING").put("lot", lot));
+        ObjectNode order = Json.MAPPER.createObjectNode().put("id", id).put("material", material).put("quantity", quantity)
+                .put("status", "RUNNING").put("lot", lot);
+        ArrayNode operations = order.putArray("operations");
+        for (String[] op : new String[][]{{"0010", "turning"}, {"0020", "boring"}, {"0030", "inspection"}}) {
+            operations.addObject().put("id", op[0]).put("description", op[1]).put("workCenter", "LINE-2");
+        }
+        orders.put(id, order);
         lots.put(lot, Json.MAPPER.createObjectNode().put("id", lot).put("order", id).put("material", material).put("status", "ACTIVE"));
         return this;
     }
