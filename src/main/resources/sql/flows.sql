@@ -162,6 +162,10 @@ select idempotency_key from deliveries where id = ?
 -- name: event_seq_of
 select seq from events where source = ? and id = ?
 
+-- The trace context stored with an instance's trigger (null when none, or the event was pruned).
+-- name: trace_of_event
+select traceparent from events where seq = ?
+
 -- name: next_due
 select min(due_at) from flow_instances where due_at is not null
 

@@ -105,6 +105,9 @@ final class FlowRunner {
         final ArrayNode compensable;
         /** A parallel step's branches in progress (null otherwise). */
         ObjectNode branches;
+        /** The trace context the trigger was stored with, read once per advance when a step appends an event. */
+        private String traceparent;
+        private boolean traceRead;
         String waitingFor;
         Instant dueAt;
         String error;
@@ -254,7 +257,7 @@ final class FlowRunner {
                 case Flow.Emit emit -> {
                     CloudEvent e = event(r, s.id(), iteration, emit.type(), expressions.eval(emit.data(), ctx), subject(emit.subject(), r, ctx), now);
                     checkContract(e);
-                    outbox.appendEvents(c, List.of(e), wakes);
+                    outbox.appendEvents(c, List.of(e), trace(c, r), wakes);
                     done(c, r, s, "{\"type\":" + Json.MAPPER.valueToTree(e.type()) + ",\"id\":" + Json.MAPPER.valueToTree(e.id()) + "}", now);
                 }
                 case Flow.Wait wait -> startWait(c, r, s, wait, ctx, now);
@@ -372,7 +375,7 @@ final class FlowRunner {
                     CloudEvent e = event(r, id + ".compensate", iteration, emit.type(), expressions.eval(emit.data(), ctx),
                             subject(emit.subject(), r, ctx), now);
                     checkContract(e);
-                    outbox.appendEvents(c, List.of(e), wakes);
+                    outbox.appendEvents(c, List.of(e), trace(c, r), wakes);
                     compensated(c, r, e.id(), now);
                 }
                 default -> throw new IllegalStateException("a compensation is a call or an emit");
@@ -497,7 +500,7 @@ final class FlowRunner {
                 case Flow.Emit emit -> {
                     CloudEvent e = event(r, stepId, iteration, emit.type(), expressions.eval(emit.data(), ctx), subject(emit.subject(), r, ctx), now);
                     checkContract(e);
-                    outbox.appendEvents(c, List.of(e), wakes);
+                    outbox.appendEvents(c, List.of(e), trace(c, r), wakes);
                     branch.put("state", "delivered");
                     branch.putObject("answer").put("type", e.type()).put("id", e.id());
                 }
@@ -671,7 +674,7 @@ final class FlowRunner {
         String type = call.type() != null ? call.type() : "flow." + r.flow.name() + "." + stepId;
         CloudEvent e = event(r, stepId, iteration, type, expressions.eval(call.data(), ctx), subject(call.subject(), r, ctx), now);
         if (call.type() != null) checkContract(e);
-        Long seq = EventStore.insert(c, List.of(e)).get(EventStore.Key.of(e));
+        Long seq = EventStore.insert(c, List.of(e), trace(c, r)).get(EventStore.Key.of(e));
         if (seq == null) seq = FlowStore.eventSeq(c, e.source(), e.id()).orElseThrow(); // a retry: the same event
         String idempotencyKey = UUID.nameUUIDFromBytes(("flow\n" + r.id() + "\n" + stepId + "\n" + iteration).getBytes(StandardCharsets.UTF_8)).toString();
         NewDelivery d = new NewDelivery(seq, "flow:" + r.flow.name(), call.system(), "/", call.operation(),
@@ -705,6 +708,15 @@ final class FlowRunner {
         env.put("correlationid", r.key());
         env.set("data", data);
         return new CloudEvent(id, source, type, subject, now.atOffset(ZoneOffset.UTC), env, env.toString());
+    }
+
+    /** The events an instance appends carry its trigger's trace context, so its calls show in the trace it started in. */
+    private static List<String> trace(Connection c, Run r) throws SQLException {
+        if (!r.traceRead) {
+            r.traceparent = r.row.triggerSeq() == null ? null : FlowStore.traceparent(c, r.row.triggerSeq());
+            r.traceRead = true;
+        }
+        return java.util.Collections.singletonList(r.traceparent);
     }
 
     private String subject(Mapping expression, Run r, ObjectNode ctx) {

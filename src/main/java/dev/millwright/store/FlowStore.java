@@ -347,6 +347,13 @@ public final class FlowStore {
         }
     }
 
+    /** The trace context stored with an event, or null. */
+    public static String traceparent(Connection c, long eventSeq) throws SQLException {
+        try (PreparedStatement ps = prepare(c, "trace_of_event", eventSeq); ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
     private static List<Instance> readInstances(PreparedStatement ps) throws SQLException {
         List<Instance> out = new ArrayList<>();
         try (ps; ResultSet rs = ps.executeQuery()) {

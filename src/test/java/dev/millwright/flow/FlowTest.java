@@ -280,6 +280,19 @@ class FlowTest {
     }
 
     @Test
+    void anInstancesCallsCarryTheTraceContextItsTriggerArrivedWith() {
+        String traceparent = "00-5bf92f3577b34da6a3ce929d0e0e4799-00f067aa0ba902b7-01";
+        HubClient.Response r = hub.client.postBytes("/api/v1/events", java.util.Map.of("Content-Type", "application/cloudevents+json",
+                "traceparent", traceparent), HubClient.event("insp-tr", "test.inspection.failed", null,
+                "{\"ncr\":\"NCR-TR\",\"lot\":\"LOT-TR\",\"asset\":\"ASSET-TR\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(r.status()).as(r.body()).isEqualTo(202);
+        awaitWaitingAt("ncr", "NCR-TR", "completion");
+        assertThat(calls(erp, "/holds", "lot", "LOT-TR")).singleElement().satisfies(x -> assertThat(x.header("traceparent")).isEqualTo(traceparent));
+        assertThat(eam.received().stream().filter(x -> "ASSET-TR".equals(x.event().path("asset").asText())))
+                .singleElement().satisfies(x -> assertThat(x.header("traceparent")).isEqualTo(traceparent));
+    }
+
+    @Test
     void aCompletionThatArrivesBeforeTheInstanceWaitsIsNotLost() {
         // The completion of WO-2 is in before the inspection that leads to WO-2 even arrives.
         post("wo-done-2", "test.workorder.completed", "{\"wonum\":\"WO-2\",\"parts\":\"seal\"}");
