@@ -47,6 +47,10 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--mqtt", description = "HOST:PORT of an MQTT broker the MES publishes its machine states to (none by default).")
     String mqtt;
 
+    @Option(names = "--state", description = "Folder where each system keeps its state (NAME.json) across restarts, so documents keep "
+            + "their numbers; without it the state is in memory only.")
+    Path state;
+
     @Option(names = "--eam-export", defaultValue = "data/inbound/eam-completions",
             description = "Folder the EAM writes its CSV export of completed work orders to (default: ${DEFAULT-VALUE}).")
     Path eamExport;
@@ -68,7 +72,7 @@ final class SimulateCommand implements Callable<Integer> {
         Files.createDirectories(eamExport);
         PlantInABox box;
         try {
-            box = PlantInABox.start(secrets, new PlantInABox.Settings(erpPort, eamPort, qmsPort, mesPort, eamExport, every, repair),
+            box = PlantInABox.start(secrets, new PlantInABox.Settings(erpPort, eamPort, qmsPort, mesPort, eamExport, every, repair, state),
                     hub, Clock.systemUTC());
         } catch (IOException e) {
             System.err.println("millwright could not start the simulated systems: " + e.getMessage());

@@ -21,9 +21,11 @@ import java.util.List;
  */
 public final class PlantInABox implements AutoCloseable {
     /** Where the simulators listen (0 picks free ports) and how fast the plant moves. */
-    public record Settings(int erpPort, int eamPort, int qmsPort, int mesPort, Path eamExportDir, Duration exportEvery, Duration repairTime) {
+    /** @param stateDir where each system keeps its state (NAME.json) across restarts; null: memory only */
+    public record Settings(int erpPort, int eamPort, int qmsPort, int mesPort, Path eamExportDir, Duration exportEvery, Duration repairTime,
+                           Path stateDir) {
         public static Settings demo(Path eamExportDir) {
-            return new Settings(9101, 9102, 9103, 9104, eamExportDir, Duration.ofSeconds(2), Duration.ofSeconds(2));
+            return new Settings(9101, 9102, 9103, 9104, eamExportDir, Duration.ofSeconds(2), Duration.ofSeconds(2), null);
         }
     }
 
@@ -52,6 +54,7 @@ public final class PlantInABox implements AutoCloseable {
         SapErp erp = null;
         MaximoEam eam = null;
         Qms qms = null;
+        Mes mes = null;
         try {
             erp = new SapErp(settings.erpPort(), "millwright", secret(secrets, "erp-client.secret"), clock)
                     .material(LOT_MATERIAL, "EA").material("4711-SK3", "EA").material("4711-C7", "EA")
@@ -76,12 +79,17 @@ public final class PlantInABox implements AutoCloseable {
                     .plan(new Qms.Plan("IP-PH7", "PUMP-HOUSING-7", List.of(
                             new Qms.Characteristic("bore diameter", 25.0, 24.8, 25.2, "mm", "DIM-OOT"),
                             new Qms.Characteristic("surface roughness", 0.8, 0.0, 1.6, "um", "SURF-SCR"))));
-            Mes mes = new Mes(settings.mesPort(), secret(secrets, "mes-api.token"), secret(secrets, "mes-hub.token"),
+            mes = new Mes(settings.mesPort(), secret(secrets, "mes-api.token"), secret(secrets, "mes-hub.token"),
                     hub == null ? null : hub.resolve("/api/v1/inbound/mes"), clock);
             for (int lot = 4711; lot <= 4730; lot++) mes.order("PO-" + (100000 + lot), "PUMP-HOUSING-7", 100, "LOT-" + lot);
-            return new PlantInABox(erp, eam, qms, mes);
+            PlantInABox box = new PlantInABox(erp, eam, qms, mes);
+            if (settings.stateDir() != null) {
+                java.nio.file.Files.createDirectories(settings.stateDir());
+                for (SimServer sim : List.of(erp, eam, qms, mes)) sim.keepStateIn(settings.stateDir().resolve(sim.name() + ".json"));
+            }
+            return box;
         } catch (IOException | RuntimeException e) {
-            for (SimServer started : new SimServer[]{erp, eam, qms}) if (started != null) started.close();
+            for (SimServer started : new SimServer[]{erp, eam, qms, mes}) if (started != null) started.close();
             throw e;
         }
     }

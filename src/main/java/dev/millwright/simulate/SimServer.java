@@ -136,6 +136,56 @@ public abstract class SimServer implements AutoCloseable {
     /** The system's error body for a refusal. */
     protected abstract Response error(int status, String code, String message);
 
+    /** Takes back a state this system wrote to its file ({@link #state()} plus its counters); the system is new and idle. */
+    protected abstract void restore(ObjectNode saved);
+
+    private volatile java.nio.file.Path stateFile;
+    private long savedAt = -1;
+
+    /**
+     * Keeps the state in a file: read now if it exists (so documents keep their numbers across restarts), written
+     * within a second of each change and on close, under a temporary name then renamed.
+     */
+    public final void keepStateIn(java.nio.file.Path file) throws IOException {
+        if (java.nio.file.Files.exists(file)) {
+            try {
+                restore((ObjectNode) Json.MAPPER.readTree(file.toFile()));
+            } catch (IOException | ClassCastException e) {
+                throw new IOException(name + ": the state file " + file + " cannot be read: " + e.getMessage(), e);
+            }
+        }
+        this.stateFile = file;
+        timer.scheduleWithFixedDelay(this::save, 1, 1, TimeUnit.SECONDS);
+    }
+
+    private synchronized void save() {
+        java.nio.file.Path file = stateFile;
+        long now = changes.get();
+        if (file == null || now == savedAt) return;
+        try {
+            java.nio.file.Path tmp = file.resolveSibling(file.getFileName() + ".part");
+            Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), state());
+            java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            savedAt = now;
+        } catch (IOException e) {
+            System.err.println(name + " could not write its state to " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** Writes that may have changed the state (anything but a GET), for the state file. */
+    private final java.util.concurrent.atomic.AtomicLong changes = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Marks the state changed by something other than a request (a simulated technician, a report sent). */
+    protected final void changed() {
+        changes.incrementAndGet();
+    }
+
+    /** Reads a saved map of records back by one of their fields. */
+    protected static void restoreInto(Map<String, ObjectNode> into, JsonNode saved, String keyField) {
+        into.clear();
+        for (JsonNode n : saved) into.put(n.path(keyField).asText(), (ObjectNode) n.deepCopy());
+    }
+
     /** Stops listening for a while (connections are refused, as when the system is down), then listens again. */
     public synchronized void down(Duration duration) {
         server.stop(0);
@@ -181,6 +231,7 @@ public abstract class SimServer implements AutoCloseable {
                 }
                 response = fault.answer() != null ? faultAnswer(fault) : handle(new Request(method, path, query, headers, body, null));
                 served.incrementAndGet();
+                if (!method.equals("GET")) changes.incrementAndGet();
             }
             send(exchange, response);
         }
@@ -337,5 +388,6 @@ public abstract class SimServer implements AutoCloseable {
     public void close() {
         timer.shutdownNow();
         server.stop(0);
+        save();
     }
 }

@@ -38,7 +38,7 @@ class ClosedLoopTest {
     static void start() throws Exception {
         Path eamExport = dir.resolve("eam-export");
         box = PlantInABox.start(Path.of("plants/demo/secrets"),
-                new PlantInABox.Settings(0, 0, 0, 0, eamExport, Duration.ofMillis(300), Duration.ofSeconds(1)), null, Clock.systemUTC());
+                new PlantInABox.Settings(0, 0, 0, 0, eamExport, Duration.ofMillis(300), Duration.ofSeconds(1), null), null, Clock.systemUTC());
         Path plant = TestPlant.copyOf(Path.of("plants/demo"), dir.resolve("demo"));
         new TestPlant(plant).hub("""
                 plant: demo-plant

@@ -31,7 +31,7 @@ class MachineEventsTest {
         try (TestMosquitto broker = new TestMosquitto(dir.resolve("mqtt"))) {
             Path eamExport = dir.resolve("eam-export");
             try (PlantInABox box = PlantInABox.start(Path.of("plants/demo/secrets"),
-                    new PlantInABox.Settings(0, 0, 0, 0, eamExport, Duration.ofMillis(300), Duration.ofSeconds(1)), null, Clock.systemUTC())) {
+                    new PlantInABox.Settings(0, 0, 0, 0, eamExport, Duration.ofMillis(300), Duration.ofSeconds(1), null), null, Clock.systemUTC())) {
                 Path plant = TestPlant.copyOf(Path.of("plants/demo"), dir.resolve("demo"));
                 new TestPlant(plant).hub("""
                         plant: demo-plant

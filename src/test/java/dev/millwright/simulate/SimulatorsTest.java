@@ -34,7 +34,7 @@ class SimulatorsTest {
     @BeforeAll
     static void start() throws IOException {
         box = PlantInABox.start(Path.of("plants/demo/secrets"),
-                new PlantInABox.Settings(0, 0, 0, 0, dir.resolve("export"), Duration.ofMillis(200), Duration.ofMillis(100)), null, Clock.systemUTC());
+                new PlantInABox.Settings(0, 0, 0, 0, dir.resolve("export"), Duration.ofMillis(200), Duration.ofMillis(100), null), null, Clock.systemUTC());
         box.eam.repairTime(null); // these tests move work orders themselves
     }
 
@@ -222,6 +222,30 @@ class SimulatorsTest {
             assertThat(box.mes.reportsPending()).isZero();
         } finally {
             hub.stop(0);
+        }
+    }
+
+    @Test
+    void withAStateFolderEachSystemComesBackWithItsDocumentsAndGoesOnNumberingFromThere() throws Exception {
+        Path state = dir.resolve("state");
+        PlantInABox.Settings settings = new PlantInABox.Settings(0, 0, 0, 0, dir.resolve("export2"), Duration.ofSeconds(60), Duration.ofSeconds(60), state);
+        Map<String, String> eam = Map.of("apikey", secret("eam-api.key"), "Content-Type", "application/json", "properties", "*");
+        String firstWonum;
+        java.math.BigDecimal seals;
+        try (PlantInABox first = PlantInABox.start(Path.of("plants/demo/secrets"), settings, null, Clock.systemUTC())) {
+            HttpResponse<String> wo = call("POST", first.eam.baseUrl() + "/maximo/oslc/os/mxwo?lean=1", eam, "{\"assetnum\":\"PRESS-2\",\"worktype\":\"PM\"}");
+            firstWonum = Json.MAPPER.readTree(wo.body()).get("wonum").asText();
+            Map<String, String> mes = Map.of("Authorization", "Bearer " + secret("mes-api.token"), "Content-Type", "application/json");
+            assertThat(call("POST", first.mes.baseUrl() + "/api/v1/lots/LOT-4713/hold", mes, "{\"reason\":\"NCR-1\"}").statusCode()).isEqualTo(200);
+            seals = first.erp.quantity("10046-SEAL", "1000", "MRO-01")[0];
+        }
+        assertThat(state.resolve("eam.json")).exists();
+        try (PlantInABox again = PlantInABox.start(Path.of("plants/demo/secrets"), settings, null, Clock.systemUTC())) {
+            HttpResponse<String> wo = call("POST", again.eam.baseUrl() + "/maximo/oslc/os/mxwo?lean=1", eam, "{\"assetnum\":\"PRESS-2\",\"worktype\":\"PM\"}");
+            assertThat(Long.parseLong(Json.MAPPER.readTree(wo.body()).get("wonum").asText())).isEqualTo(Long.parseLong(firstWonum) + 1);
+            assertThat(again.eam.state().get("workOrders")).hasSize(2);
+            assertThat(again.mes.state().get("lots").findValuesAsText("status")).contains("ON_HOLD");
+            assertThat(again.erp.quantity("10046-SEAL", "1000", "MRO-01")[0]).isEqualByComparingTo(seals);
         }
     }
 

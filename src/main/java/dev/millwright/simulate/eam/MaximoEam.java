@@ -201,6 +201,7 @@ public final class MaximoEam extends SimServer {
         }
         wo.put("failurecode", asset.failureCode()).put("causecode", asset.causeCode()).put("remedycode", asset.remedyCode());
         changeStatus(wo, "COMP");
+        changed();
     }
 
     /** Writes the completions since the last export as one CSV file (one row per labour or material line), as Maximo's export does. */
@@ -236,6 +237,7 @@ public final class MaximoEam extends SimServer {
             synchronized (this) {
                 exported.add(name);
             }
+            changed();
         } catch (IOException e) {
             System.err.println("eam simulator could not export completions to " + dir + ": " + e.getMessage());
             synchronized (this) {
@@ -301,7 +303,25 @@ public final class MaximoEam extends SimServer {
         ArrayNode wos = s.putArray("workOrders");
         workOrders.values().forEach(wo -> wos.add(lean(wo)));
         s.putArray("exportedFiles").addAll(exported.stream().map(Json.MAPPER.getNodeFactory()::textNode).toList());
+        s.putArray("toExport").addAll(toExport);
+        s.putObject("counters").put("wonum", nextWonum).put("workorderid", nextId);
         return s;
+    }
+
+    @Override
+    protected synchronized void restore(ObjectNode s) {
+        workOrders.clear();
+        for (JsonNode wo : s.path("workOrders")) {
+            ObjectNode copy = (ObjectNode) wo.deepCopy();
+            copy.remove("href"); // made from the base URL at each answer
+            workOrders.put(restId(copy.path("siteid").asText(), copy.path("wonum").asText()), copy);
+        }
+        exported.clear();
+        s.path("exportedFiles").forEach(f -> exported.add(f.asText()));
+        toExport.clear();
+        s.path("toExport").forEach(wo -> toExport.add((ObjectNode) wo.deepCopy()));
+        nextWonum = s.path("counters").path("wonum").asLong(nextWonum);
+        nextId = s.path("counters").path("workorderid").asLong(nextId);
     }
 
     @Override

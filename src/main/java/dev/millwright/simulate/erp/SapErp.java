@@ -493,6 +493,10 @@ public final class SapErp extends SimServer {
                 .put("Batch", k.batch()).put("Unrestricted", v.unrestricted.toPlainString()).put("Blocked", v.blocked.toPlainString())
                 .put("Unit", units.get(k.material())).put("BatchRestricted", restrictedBatches.getOrDefault(k.material() + "/" + k.batch(), false)));
         s.put("csrfRefusals", csrfRefusals.get());
+        ObjectNode materials = s.putObject("materials");
+        units.forEach(materials::put);
+        s.putObject("counters").put("document", nextDocument).put("reservation", nextReservation).put("notification", nextNotification)
+                .put("requisition", nextRequisition).put("accounting", nextAccounting);
         s.putArray("batchStatusChanges").addAll(batchHistory);
         s.putArray("materialDocuments").addAll(documents.values());
         s.putArray("reservations").addAll(reservations.values());
@@ -500,6 +504,37 @@ public final class SapErp extends SimServer {
         s.putArray("purchaseRequisitions").addAll(requisitions.values());
         s.putArray("activityAllocations").addAll(allocations.values());
         return s;
+    }
+
+    @Override
+    protected synchronized void restore(ObjectNode s) {
+        units.clear();
+        s.path("materials").fields().forEachRemaining(e -> units.put(e.getKey(), e.getValue().asText()));
+        stock.clear();
+        restrictedBatches.clear();
+        for (JsonNode x : s.path("stock")) {
+            Stock st = new Stock();
+            st.unrestricted = new BigDecimal(x.path("Unrestricted").asText("0"));
+            st.blocked = new BigDecimal(x.path("Blocked").asText("0"));
+            StockKey k = new StockKey(x.path("Material").asText(), x.path("Plant").asText(), x.path("StorageLocation").asText(), x.path("Batch").asText(""));
+            stock.put(k, st);
+            if (x.path("BatchRestricted").asBoolean()) restrictedBatches.put(k.material() + "/" + k.batch(), true);
+        }
+        batchHistory.clear();
+        s.path("batchStatusChanges").forEach(n -> batchHistory.add((ObjectNode) n.deepCopy()));
+        documents.clear();
+        s.path("materialDocuments").forEach(d -> documents.put(d.path("MaterialDocument").asText() + "/" + d.path("MaterialDocumentYear").asText(),
+                (ObjectNode) d.deepCopy()));
+        restoreInto(reservations, s.path("reservations"), "Reservation");
+        restoreInto(notifications, s.path("qualityNotifications"), "QualityNotification");
+        restoreInto(requisitions, s.path("purchaseRequisitions"), "PurchaseRequisition");
+        restoreInto(allocations, s.path("activityAllocations"), "AccountingDocument");
+        JsonNode c = s.path("counters");
+        nextDocument = c.path("document").asLong(nextDocument);
+        nextReservation = c.path("reservation").asLong(nextReservation);
+        nextNotification = c.path("notification").asLong(nextNotification);
+        nextRequisition = c.path("requisition").asLong(nextRequisition);
+        nextAccounting = c.path("accounting").asLong(nextAccounting);
     }
 
     @Override

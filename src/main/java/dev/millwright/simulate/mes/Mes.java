@@ -165,6 +165,7 @@ public final class Mes extends SimServer {
                     .putObject("Quantity").put("QuantityString", Integer.toString(consumed)).put("UnitOfMeasure", "EA");
         }
         reportsPending.incrementAndGet();
+        changed();
         sender.execute(() -> send(perf.toString(), 1));
     }
 
@@ -198,7 +199,15 @@ public final class Mes extends SimServer {
         s.putArray("orders").addAll(orders.values());
         s.putArray("lots").addAll(lots.values());
         s.putObject("reports").put("sent", reportsSent.get()).put("pending", reportsPending.get());
+        s.putObject("counters").put("performance", nextPerformance);
         return s;
+    }
+
+    @Override
+    protected synchronized void restore(ObjectNode s) {
+        restoreInto(orders, s.path("orders"), "id");
+        restoreInto(lots, s.path("lots"), "id");
+        nextPerformance = s.path("counters").path("performance").asLong(nextPerformance);
     }
 
     @Override

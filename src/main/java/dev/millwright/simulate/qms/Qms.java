@@ -248,9 +248,24 @@ public final class Qms extends SimServer {
         s.putArray("ncrs").addAll(ncrs.values());
         s.putArray("capas").addAll(capas.values());
         s.putArray("supplierCases").addAll(supplierCases.values());
+        s.putObject("counters").put("inspection", nextInspection).put("ncr", nextNcr).put("capa", nextCapa).put("supplierCase", nextCase);
         s.putObject("webhooks").put("sent", webhooksSent.get()).put("answered", webhooksAnswered.get()).put("pending", webhooksPending.get())
                 .put("stormCopies", stormCopies.get());
         return s;
+    }
+
+    /** Inspections, NCRs, CAPAs and cases come back with their numbers; webhooks in flight when it stopped are not resent. */
+    @Override
+    protected synchronized void restore(ObjectNode s) {
+        restoreInto(results, s.path("inspections"), "no");
+        restoreInto(ncrs, s.path("ncrs"), "number");
+        restoreInto(capas, s.path("capas"), "id");
+        restoreInto(supplierCases, s.path("supplierCases"), "id");
+        JsonNode c = s.path("counters");
+        nextInspection = c.path("inspection").asLong(nextInspection);
+        nextNcr = c.path("ncr").asLong(nextNcr);
+        nextCapa = c.path("capa").asLong(nextCapa);
+        nextCase = c.path("supplierCase").asLong(nextCase);
     }
 
     @Override
