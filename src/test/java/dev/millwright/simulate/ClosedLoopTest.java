@@ -5,7 +5,6 @@ import dev.millwright.config.PlantConfig;
 import dev.millwright.support.HubClient;
 import dev.millwright.support.Sql;
 import dev.millwright.support.TestHub;
-import dev.millwright.support.TestPlant;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -14,11 +13,9 @@ import org.junit.jupiter.api.io.TempDir;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -31,30 +28,21 @@ import static org.awaitility.Awaitility.await;
 class ClosedLoopTest {
     @TempDir
     static Path dir;
+    static SimulatedPlant simulated;
     static PlantInABox box;
     static TestHub hub;
 
     @BeforeAll
     static void start() throws Exception {
-        Path eamExport = dir.resolve("eam-export");
-        box = PlantInABox.start(Path.of("plants/demo/secrets"),
-                new PlantInABox.Settings(0, 0, 0, 0, eamExport, Duration.ofMillis(300), Duration.ofSeconds(1), null), null, Clock.systemUTC());
-        Path plant = TestPlant.copyOf(Path.of("plants/demo"), dir.resolve("demo"));
-        new TestPlant(plant).hub("""
-                plant: demo-plant
-                http: { host: 127.0.0.1, port: 0 }
-                ingest: { groupCommitWindow: 1ms }
-                delivery: { lanes: 16, leaseTtl: 12s, pollInterval: 200ms, drainTimeout: 5s }
-                flows: { pollInterval: 200ms }
-                contracts: { allowUnknownTypes: true }
-                """)
-                // Two routes the demo does not have, so a refusal of the ERP and of the EAM reaches them as a plain delivery.
-                .subscription("erp-postings", "test.erp.posting", "erp", "/", null)
-                .subscription("eam-status", "test.workorder.status", "eam", "/", null)
-                .write("mappings/eam-status.jsonata", "{ \"status\": data.status }");
-        for (String[] route : new String[][]{{"erp-postings", "postMaterialDocument"}, {"eam-status", "setStatus"}}) {
-            Path file = plant.resolve("subscriptions/" + route[0] + ".yaml");
-            Files.writeString(file, Files.readString(file).replace("path: /", "operation: " + route[1]));
+        simulated = new SimulatedPlant(dir, "contracts: { allowUnknownTypes: true }\n");
+        box = simulated.box;
+        Path plant = simulated.plant;
+        // Two routes the demo does not have, so a refusal of the ERP and of the EAM reaches them as a plain delivery.
+        Files.writeString(plant.resolve("mappings/eam-status.jsonata"), "{ \"status\": data.status }");
+        for (String[] route : new String[][]{{"erp-postings", "test.erp.posting", "erp", "postMaterialDocument"},
+                {"eam-status", "test.workorder.status", "eam", "setStatus"}}) {
+            Files.writeString(plant.resolve("subscriptions/" + route[0] + ".yaml"),
+                    "name: %s\non: %s\ndeliver: { system: %s, operation: %s }\n".formatted((Object[]) route));
         }
         Files.writeString(plant.resolve("systems/eam.yaml"), Files.readString(plant.resolve("systems/eam.yaml")) + """
                       setStatus:
@@ -63,25 +51,14 @@ class ClosedLoopTest {
                         mapping: eam-status.jsonata
                         headers: { x-method-override: PATCH }
                 """);
-        Files.writeString(plant.resolve("systems/cmms.yaml"), Files.readString(plant.resolve("systems/cmms.yaml"))
-                .replace("data/exports/cmms", dir.resolve("cmms").toString()));
-        // The same plant folder, pointed at the simulators through the environment, as a plant promotes it to real systems.
-        Map<String, String> env = Map.of(
-                "ERP_URL", box.erp.baseUrl() + "/sap/opu/odata/sap",
-                "ERP_TOKEN_URL", box.erp.baseUrl() + "/sap/bc/sec/oauth2/token",
-                "ERP_RATE_LIMIT", "50",
-                "EAM_URL", box.eam.baseUrl() + "/maximo/oslc/os",
-                "EAM_EXPORT_DIR", eamExport.toString(),
-                "QMS_URL", box.qms.baseUrl() + "/api/v2",
-                "MES_URL", box.mes.baseUrl() + "/api/v1");
-        hub = TestHub.start("closedloop", PlantConfig.load(plant, env::get));
+        hub = TestHub.start("closedloop", PlantConfig.load(plant, simulated.env::get));
         box.hub(URI.create("http://127.0.0.1:" + hub.hub.port()));
     }
 
     @AfterAll
     static void stop() {
         if (hub != null) hub.close();
-        if (box != null) box.close();
+        if (simulated != null) simulated.close();
     }
 
     private static String qmsToken() throws Exception {

@@ -4,13 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.millwright.config.PlantConfig;
 import dev.millwright.support.TestHub;
 import dev.millwright.support.TestMosquitto;
-import dev.millwright.support.TestPlant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 
@@ -29,24 +27,12 @@ class MachineEventsTest {
     @Test
     void aMachineDownOnMqttBecomesABreakdownWorkOrderReservationsAndIssuedParts() throws Exception {
         try (TestMosquitto broker = new TestMosquitto(dir.resolve("mqtt"))) {
-            Path eamExport = dir.resolve("eam-export");
-            try (PlantInABox box = PlantInABox.start(Path.of("plants/demo/secrets"),
-                    new PlantInABox.Settings(0, 0, 0, 0, eamExport, Duration.ofMillis(300), Duration.ofSeconds(1), null), null, Clock.systemUTC())) {
-                Path plant = TestPlant.copyOf(Path.of("plants/demo"), dir.resolve("demo"));
-                new TestPlant(plant).hub("""
-                        plant: demo-plant
-                        http: { host: 127.0.0.1, port: 0 }
-                        ingest: { groupCommitWindow: 1ms }
-                        delivery: { lanes: 16, leaseTtl: 12s, pollInterval: 200ms, drainTimeout: 5s }
-                        flows: { pollInterval: 200ms }
-                        """);
-                Map<String, String> env = Map.of(
-                        "ERP_URL", box.erp.baseUrl() + "/sap/opu/odata/sap", "ERP_TOKEN_URL", box.erp.baseUrl() + "/sap/bc/sec/oauth2/token",
-                        "EAM_URL", box.eam.baseUrl() + "/maximo/oslc/os", "EAM_EXPORT_DIR", eamExport.toString(),
-                        "QMS_URL", box.qms.baseUrl() + "/api/v2", "MES_URL", box.mes.baseUrl() + "/api/v1",
-                        "MQTT_HOST", "127.0.0.1", "MQTT_PORT", Integer.toString(broker.port()));
-                java.nio.file.Files.writeString(plant.resolve("systems/cmms.yaml"), java.nio.file.Files.readString(plant.resolve("systems/cmms.yaml"))
-                        .replace("data/exports/cmms", dir.resolve("cmms").toString()));
+            try (SimulatedPlant simulated = new SimulatedPlant(dir, "")) {
+                PlantInABox box = simulated.box;
+                Map<String, String> env = new java.util.HashMap<>(simulated.env);
+                env.put("MQTT_HOST", "127.0.0.1");
+                env.put("MQTT_PORT", Integer.toString(broker.port()));
+                Path plant = simulated.plant;
                 try (TestHub hub = TestHub.start("machines", PlantConfig.load(plant, env::get, "with-broker"))) {
                     box.hub(URI.create("http://127.0.0.1:" + hub.hub.port()));
                     box.mes.broker("127.0.0.1", broker.port());
