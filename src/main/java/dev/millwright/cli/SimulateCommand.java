@@ -107,7 +107,7 @@ final class SimulateCommand implements Callable<Integer> {
                   EAM_URL=%s/maximo/oslc/os EAM_EXPORT_DIR=%s QMS_URL=%s/api/v2 MES_URL=%s/api/v1 \\
                   ./millwright run --config plants/demo
                 stop with Ctrl-C
-                """, secrets, box.erp.baseUrl(), box.erp.baseUrl(), box.eam.baseUrl(), eamExport, every, box.qms.baseUrl(), hub,
+                """, secrets, box.erp.baseUrl(), box.erp.baseUrl(), box.eam.baseUrl(), eamExport, exportEvery, box.qms.baseUrl(), hub,
                 box.mes.baseUrl(), hub, box.erp.baseUrl(), box.erp.baseUrl(), box.eam.baseUrl(), eamExport, box.qms.baseUrl(), box.mes.baseUrl());
         stopped.await();
         return 0;
