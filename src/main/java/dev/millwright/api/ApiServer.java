@@ -53,6 +53,7 @@ public final class ApiServer implements AutoCloseable {
         XrefApi xref = new XrefApi(d.xref());
         FlowsApi flows = new FlowsApi(d.flows());
         TransactionsApi transactions = new TransactionsApi(d.events(), d.deliveries(), d.flows());
+        AuditApi audit = new AuditApi(d.db().dataSource());
         String openApi = resource("/openapi.json");
         this.routes = List.of(
                 new Route("POST", "/api/v1/events", events::ingest),
@@ -82,6 +83,8 @@ public final class ApiServer implements AutoCloseable {
                 new Route("POST", "/api/v1/flow-instances/{id}/cancel", flows::cancel),
                 new Route("GET", "/api/v1/flow-inbox/expired", flows::expired),
                 new Route("GET", "/api/v1/transactions/{key}", transactions::get),
+                new Route("GET", "/api/v1/audit", audit::search),
+                new Route("GET", "/api/v1/audit/verify", audit::verify),
                 new Route("GET", "/api/v1/kpis", flows::kpis),
                 new Route("GET", "/api/v1/systems/{name}/health", ctx -> systemHealth(ctx, d)),
                 new Route("GET", "/api/v1/contracts", contracts::list),
