@@ -378,12 +378,15 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
     }
 
     /** The line of a nested key in a composed file, for errors found after validation. */
+    /** Anything in braces, closed or not. */
+    private static final java.util.regex.Pattern BRACES = java.util.regex.Pattern.compile("\\{[^}]*}?");
+
     /**
      * Reports each {...} in a path or header template that is not a placeholder the delivery can fill.
      * @param only the one placeholder allowed (a GET operation's {key}), or null for any attribute or data path
      */
     static void checkPlaceholders(String template, String only, java.util.function.Consumer<String> problem) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\{[^}]*}?").matcher(template);
+        java.util.regex.Matcher m = BRACES.matcher(template);
         while (m.find()) {
             String placeholder = m.group();
             if (only != null && !placeholder.equals(only)) {

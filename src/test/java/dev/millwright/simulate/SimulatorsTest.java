@@ -57,6 +57,10 @@ class SimulatorsTest {
 
     /** An ERP session: OAuth2 token, then the CSRF token and cookie a write needs. */
     private static Map<String, String> erpSession() throws Exception {
+        return erpSessionOn(box);
+    }
+
+    private static Map<String, String> erpSessionOn(PlantInABox box) throws Exception {
         HttpResponse<String> token = call("POST", box.erp.baseUrl() + "/sap/bc/sec/oauth2/token", Map.of("Content-Type", "application/x-www-form-urlencoded"),
                 "grant_type=client_credentials&client_id=millwright&client_secret=" + secret("erp-client.secret"));
         assertThat(token.statusCode()).as(token.body()).isEqualTo(200);
@@ -237,7 +241,12 @@ class SimulatorsTest {
             firstWonum = Json.MAPPER.readTree(wo.body()).get("wonum").asText();
             Map<String, String> mes = Map.of("Authorization", "Bearer " + secret("mes-api.token"), "Content-Type", "application/json");
             assertThat(call("POST", first.mes.baseUrl() + "/api/v1/lots/LOT-4713/hold", mes, "{\"reason\":\"NCR-1\"}").statusCode()).isEqualTo(200);
+            // A posting that changes stock, so what comes back differs from the plant's starting stock.
+            Map<String, String> erp = new LinkedHashMap<>(erpSessionOn(first));
+            assertThat(call("POST", first.erp.baseUrl() + "/sap/opu/odata/sap/API_MATERIAL_DOCUMENT_SRV/A_MaterialDocumentHeader", erp,
+                    issue("10046-SEAL", "4", "261", ",\"OrderID\":\"9002\"")).statusCode()).isEqualTo(201);
             seals = first.erp.quantity("10046-SEAL", "1000", "MRO-01")[0];
+            assertThat(seals).isEqualByComparingTo("21");
         }
         assertThat(state.resolve("eam.json")).exists();
         try (PlantInABox again = PlantInABox.start(Path.of("plants/demo/secrets"), settings, null, Clock.systemUTC())) {
@@ -246,6 +255,7 @@ class SimulatorsTest {
             assertThat(again.eam.state().get("workOrders")).hasSize(2);
             assertThat(again.mes.state().get("lots").findValuesAsText("status")).contains("ON_HOLD");
             assertThat(again.erp.quantity("10046-SEAL", "1000", "MRO-01")[0]).isEqualByComparingTo(seals);
+            assertThat(again.erp.state().get("materialDocuments")).hasSize(1);
         }
     }
 
