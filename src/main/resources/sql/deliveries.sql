@@ -84,8 +84,8 @@ select * from unnest(?::bigint[], ?::int[], ?::timestamptz[], ?::int[], ?::text[
 
 -- name: search
 with p as (select ?::delivery_state as state, ?::text as target, ?::text as okey, ?::text as sub, ?::text as reason,
-                  ?::bigint as after, ?::int as lim)
-select d.id, d.event_seq, e.source as event_source, e.id as event_id, e.type as event_type, d.subscription, d.target,
+                  ?::text[] as plants, ?::bigint as after, ?::int as lim)
+select d.id, d.event_seq, e.source as event_source, e.id as event_id, e.type as event_type, e.plant, d.subscription, d.target,
        d.path, d.operation, d.lane, d.ordering_key, d.idempotency_key, d.replay_id, d.state, d.attempts, d.next_attempt_at,
        d.created_at, d.updated_at, d.delivered_at, d.last_status, d.last_error
 from deliveries d join events e on e.seq = d.event_seq, p
@@ -94,12 +94,13 @@ where (p.state is null or d.state = p.state)
   and (p.okey is null or d.ordering_key = p.okey)
   and (p.sub is null or d.subscription = p.sub)
   and (p.reason is null or strpos(d.last_error, p.reason) > 0)
+  and (p.plants is null or e.plant like any(p.plants))
   and d.id > p.after
 order by d.id
 limit (select lim from p)
 
 -- name: by_id
-select d.id, d.event_seq, e.source as event_source, e.id as event_id, e.type as event_type, d.subscription, d.target,
+select d.id, d.event_seq, e.source as event_source, e.id as event_id, e.type as event_type, e.plant, d.subscription, d.target,
        d.path, d.operation, d.lane, d.ordering_key, d.idempotency_key, d.replay_id, d.state, d.attempts, d.next_attempt_at,
        d.created_at, d.updated_at, d.delivered_at, d.last_status, d.last_error
 from deliveries d join events e on e.seq = d.event_seq
@@ -110,12 +111,14 @@ select attempt, started_at, duration_ms, node, status, outcome, error
 from delivery_attempts where delivery_id = ? order by attempt
 
 -- name: retry
-update deliveries set state = 'pending', open = true, retry_at = null, next_attempt_at = now(), updated_at = now()
-where id = ? and state in ('dead', 'failed')
-returning id, target, lane
+with old as (select id, state, last_error from deliveries where id = ? and state in ('dead', 'failed') for update)
+update deliveries d set state = 'pending', open = true, retry_at = null, next_attempt_at = now(), updated_at = now()
+from old where d.id = old.id
+returning d.id, d.target, d.lane, old.state::text, old.last_error
 
 -- name: retry_matching
-with p as (select ?::delivery_state as state, ?::text as target, ?::text as okey, ?::text as sub, ?::text as reason)
+with p as (select ?::delivery_state as state, ?::text as target, ?::text as okey, ?::text as sub, ?::text as reason,
+                  ?::text[] as plants)
 update deliveries d set state = 'pending', open = true, retry_at = null, next_attempt_at = now(), updated_at = now()
 from p
 where d.state in ('dead', 'failed')
@@ -124,6 +127,7 @@ where d.state in ('dead', 'failed')
   and (p.okey is null or d.ordering_key = p.okey)
   and (p.sub is null or d.subscription = p.sub)
   and (p.reason is null or strpos(d.last_error, p.reason) > 0)
+  and (p.plants is null or exists (select 1 from events e where e.seq = d.event_seq and e.plant like any(p.plants)))
 returning d.id, d.target, d.lane
 
 -- name: original_key

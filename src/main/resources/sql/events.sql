@@ -1,38 +1,41 @@
 -- Event log statements (used only by EventStore).
 
 -- name: insert
-insert into events (source, id, type, subject, event_time, body, traceparent)
-select u.* from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::text[], ?::text[])
-  as u(source, id, type, subject, event_time, body, traceparent)
+insert into events (source, id, type, subject, event_time, body, traceparent, plant)
+select u.* from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::text[], ?::text[], ?::text[])
+  as u(source, id, type, subject, event_time, body, traceparent, plant)
 where not exists (select 1 from retired_event_keys r where r.source = u.source and r.id = u.id)
 on conflict (source, id) do nothing
 returning seq, source, id
 
 -- name: by_id
-select seq, received_at, body from events where id = ? and (?::text is null or source = ?) order by seq limit 2
+select seq, received_at, body, plant from events where id = ? and (?::text is null or source = ?) order by seq limit 2
 
 -- name: by_seq
-select seq, received_at, body from events where seq = ?
+select seq, received_at, body, plant from events where seq = ?
 
 -- Filters are bound once each in a parameter row; null means "any". A type ending in '.*' is a family.
 
 -- name: search
-with p as (select ?::text as type, ?::text as subject, ?::text as source, ?::bigint as after, ?::int as lim)
-select e.seq, e.received_at, e.body from events e, p
+with p as (select ?::text as type, ?::text as subject, ?::text as source, ?::text[] as plants, ?::bigint as after, ?::int as lim)
+select e.seq, e.received_at, e.body, e.plant from events e, p
 where (p.type is null or e.type = p.type or (right(p.type, 2) = '.*' and e.type like left(p.type, -1) || '%'))
   and (p.subject is null or e.subject = p.subject)
   and (p.source is null or e.source = p.source)
+  and (p.plants is null or e.plant like any(p.plants))
   and e.seq > p.after
 order by e.seq
 limit (select lim from p)
 
 -- name: for_replay
-with p as (select ?::text as type, ?::text as subject, ?::timestamptz as from_time, ?::timestamptz as to_time, ?::int as lim)
+with p as (select ?::text as type, ?::text as subject, ?::timestamptz as from_time, ?::timestamptz as to_time,
+                  ?::text[] as plants, ?::int as lim)
 select e.seq, e.source, e.id, e.type, e.subject, e.body from events e, p
 where (p.type is null or e.type = p.type or (right(p.type, 2) = '.*' and e.type like left(p.type, -1) || '%'))
   and (p.subject is null or e.subject = p.subject)
   and (p.from_time is null or e.received_at >= p.from_time)
   and (p.to_time is null or e.received_at < p.to_time)
+  and (p.plants is null or e.plant like any(p.plants))
 order by e.seq
 limit (select lim from p)
 

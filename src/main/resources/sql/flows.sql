@@ -32,7 +32,7 @@ select id, flow from flow_instances where start_key = ?
 -- call's settlement. Each is locked for the whole advance; instances other workers hold are skipped.
 -- name: claim_due
 select id, flow, version, correlation_key, state::text, position, step_row, attempt, iterations, vars, trigger_event, trigger_seq,
-       waiting_for, due_at, compensable, error, failed_step, escalation, created_at, updated_at, ended_at, escalated_at, branches
+       waiting_for, due_at, compensable, error, failed_step, escalation, created_at, updated_at, ended_at, escalated_at, branches, plant
 from flow_instances
 where due_at <= ? and state in ('running', 'waiting', 'compensating')
 order by due_at
@@ -41,7 +41,7 @@ for update skip locked
 
 -- name: claim_matched
 select id, flow, version, correlation_key, state::text, position, step_row, attempt, iterations, vars, trigger_event, trigger_seq,
-       waiting_for, due_at, compensable, error, failed_step, escalation, created_at, updated_at, ended_at, escalated_at, branches
+       waiting_for, due_at, compensable, error, failed_step, escalation, created_at, updated_at, ended_at, escalated_at, branches, plant
 from flow_instances
 where id in (select instance_id from flow_waits where matched limit ?) and state = 'waiting'
 limit ?
@@ -52,7 +52,7 @@ for update skip locked
 -- A reply for an instance that ended meanwhile is dropped by retention.
 -- name: claim_replied
 select id, flow, version, correlation_key, state::text, position, step_row, attempt, iterations, vars, trigger_event, trigger_seq,
-       waiting_for, due_at, compensable, error, failed_step, escalation, created_at, updated_at, ended_at, escalated_at, branches
+       waiting_for, due_at, compensable, error, failed_step, escalation, created_at, updated_at, ended_at, escalated_at, branches, plant
 from flow_instances
 where id in (select split_part(reply_to, ':', 2)::bigint from delivery_replies where reply_to like 'flow:%' order by delivery_id limit ?)
   and state in ('waiting', 'compensating')
@@ -62,7 +62,7 @@ for update skip locked
 -- One instance, locked, for an action from the API (signal, retry, cancel); waits for a worker that holds it.
 -- name: lock
 select id, flow, version, correlation_key, state::text, position, step_row, attempt, iterations, vars, trigger_event, trigger_seq,
-       waiting_for, due_at, compensable, error, failed_step, escalation, created_at, updated_at, ended_at, escalated_at, branches
+       waiting_for, due_at, compensable, error, failed_step, escalation, created_at, updated_at, ended_at, escalated_at, branches, plant
 from flow_instances where id = ?
 for update
 
@@ -92,14 +92,15 @@ from flow_steps where instance_id = ? order by id
 
 -- name: instance
 select id, flow, version, correlation_key, state::text, position, step_row, attempt, iterations, vars, trigger_event, trigger_seq,
-       waiting_for, due_at, compensable, error, failed_step, escalation, created_at, updated_at, ended_at, escalated_at, branches
+       waiting_for, due_at, compensable, error, failed_step, escalation, created_at, updated_at, ended_at, escalated_at, branches, plant
 from flow_instances where id = ?
 
 -- name: list
 select id, flow, version, correlation_key, state::text, position, step_row, attempt, iterations, vars, trigger_event, trigger_seq,
-       waiting_for, due_at, compensable, error, failed_step, escalation, created_at, updated_at, ended_at, escalated_at, branches
+       waiting_for, due_at, compensable, error, failed_step, escalation, created_at, updated_at, ended_at, escalated_at, branches, plant
 from flow_instances
 where (?::text is null or flow = ?) and (?::text is null or state = ?::flow_state) and (?::text is null or correlation_key = ?)
+  and (?::text[] is null or plant like any(?::text[]))
   and id > ?
 order by id
 limit ?
@@ -142,7 +143,9 @@ select flow, step, key from flow_waits where instance_id = ?
 
 -- name: expired
 select id, flow, step, key, event_seq, received_at, expires_at from flow_inbox
-where taken_at is null and expires_at <= ? and id > ?
+where taken_at is null and expires_at <= ?
+  and (?::text[] is null or exists (select 1 from events e where e.seq = event_seq and e.plant like any(?::text[])))
+  and id > ?
 order by id
 limit ?
 
@@ -204,19 +207,21 @@ with d as (
          - case when ?::text is null then i.created_at
                 else (select min(s.ended_at) from flow_steps s where s.instance_id = i.id and s.step = ? and s.state = 'completed') end
          ))::float8 as seconds
-  from flow_instances i where i.flow = ? and i.created_at >= ?)
+  from flow_instances i where i.flow = ? and i.created_at >= ? and (?::text[] is null or i.plant like any(?::text[])))
 select count(seconds), percentile_cont(0.5) within group (order by seconds), percentile_cont(0.95) within group (order by seconds),
        max(seconds)
 from d where seconds is not null
 
 -- name: kpi_states
-select state::text, count(*) from flow_instances where flow = ? and created_at >= ? group by state
+select state::text, count(*) from flow_instances where flow = ? and created_at >= ? and (?::text[] is null or plant like any(?::text[]))
+group by state
 
 -- name: kpi_steps
 select s.step, s.kind, count(*),
        percentile_cont(0.5) within group (order by extract(epoch from s.ended_at - s.started_at)::float8),
        percentile_cont(0.95) within group (order by extract(epoch from s.ended_at - s.started_at)::float8)
 from flow_steps s join flow_instances i on i.id = s.instance_id
-where i.flow = ? and i.created_at >= ? and s.state = 'completed' and s.ended_at is not null
+where i.flow = ? and i.created_at >= ? and (?::text[] is null or i.plant like any(?::text[]))
+  and s.state = 'completed' and s.ended_at is not null
 group by s.step, s.kind
 order by min(s.id)

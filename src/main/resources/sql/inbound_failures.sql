@@ -6,7 +6,7 @@ insert into inbound_failures (system, channel, reference, format, payload, reaso
 -- name: list
 select id, system, channel, reference, format, octet_length(payload) as size, reason, received_at, state, resolved_at
 from inbound_failures
-where (?::text is null or system = ?) and (?::text is null or state = ?) and id > ?
+where (?::text is null or system = ?) and (?::text[] is null or system = any(?::text[])) and (?::text is null or state = ?) and id > ?
 order by id limit ?
 
 -- name: get

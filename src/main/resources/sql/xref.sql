@@ -12,6 +12,12 @@ select system, local_id, updated_at from xref where entity_type = ? and canonica
 -- name: lock_entry
 select system, local_id from xref where entity_type = ? and canonical_id = ? for update
 
+-- name: plant_of
+select plant from xref where entity_type = ? and canonical_id = ? limit 1
+
+-- name: set_plant
+update xref set plant = ? where entity_type = ? and canonical_id = ?
+
 -- name: owner_of
 select canonical_id from xref where entity_type = ? and system = ? and local_id = ?
 

@@ -10,6 +10,7 @@ import dev.millwright.store.Database;
 import dev.millwright.store.DeliveryStore;
 import dev.millwright.store.EventStore;
 import dev.millwright.store.StoreException;
+import dev.millwright.security.Permission;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
@@ -38,15 +39,27 @@ public final class ApiServer implements AutoCloseable {
                        dev.millwright.flow.FlowEngine flows) {
     }
 
-    /** One endpoint; the OpenAPI document must list exactly these. */
-    public record Route(String method, String path, Handler handler) {
+    /** One endpoint with its access rule; the OpenAPI document must list exactly these. */
+    public record Route(String method, String path, Access access, Handler handler) {
+        public Route {
+            java.util.Objects.requireNonNull(access, "route " + method + " " + path + " has no access rule");
+        }
+
+        /** The rule as the authorization test reads it: the permission (null: open) and what the objects belong to. */
+        public String permission() {
+            return access.permission() == null ? null : access.permission().name();
+        }
+
+        public String reach() {
+            return access.reach().name();
+        }
     }
 
     private final Javalin app;
     private final List<Route> routes;
 
     public ApiServer(Deps d, String host, int port, int maxBodyBytes, int maxBatchEvents) {
-        EventsApi events = new EventsApi(d.ingest(), d.events(), d.contracts(), d.webhooks(), maxBatchEvents, maxBodyBytes);
+        EventsApi events = new EventsApi(d.ingest(), d.events(), d.contracts(), d.webhooks(), maxBatchEvents, maxBodyBytes, d.systems());
         ContractsApi contracts = new ContractsApi(d.contracts());
         DeliveriesApi deliveries = new DeliveriesApi(d.deliveries(), d.operations());
         InboundApi inbound = new InboundApi(d.inboundFailures(), d.inbox(), d.systems(), d.connectors());
@@ -55,65 +68,67 @@ public final class ApiServer implements AutoCloseable {
         TransactionsApi transactions = new TransactionsApi(d.events(), d.deliveries(), d.flows());
         AuditApi audit = new AuditApi(d.db().dataSource());
         String openApi = resource("/openapi.json");
+        TokensApi tokens = new TokensApi(new dev.millwright.store.TokenStore(d.db().dataSource()), d.auth().authenticator());
+        Permission read = Permission.READ, operate = Permission.OPERATE, integrate = Permission.INTEGRATE;
         this.routes = List.of(
-                new Route("POST", "/api/v1/events", events::ingest),
-                new Route("POST", "/api/v1/inbound/{system}", events::inbound),
-                new Route("GET", "/api/v1/events", events::search),
-                new Route("GET", "/api/v1/events/{id}", events::get),
-                new Route("GET", "/api/v1/deliveries", deliveries::search),
-                new Route("GET", "/api/v1/deliveries/{id}", deliveries::get),
-                new Route("POST", "/api/v1/deliveries/retry", deliveries::retryMatching),
-                new Route("POST", "/api/v1/deliveries/{id}/retry", deliveries::retry),
-                new Route("POST", "/api/v1/replays", deliveries::replay),
-                new Route("GET", "/api/v1/inbound-failures", inbound::search),
-                new Route("GET", "/api/v1/inbound-failures/{id}", inbound::get),
-                new Route("POST", "/api/v1/inbound-failures/{id}/retry", inbound::retry),
-                new Route("GET", "/api/v1/connectors", inbound::connectors),
-                new Route("GET", "/api/v1/xref/resolve", xref::resolve),
-                new Route("POST", "/api/v1/xref/import", xref::importCsv),
-                new Route("GET", "/api/v1/xref/{entityType}/{canonicalId}", xref::get),
-                new Route("PUT", "/api/v1/xref/{entityType}/{canonicalId}", xref::put),
-                new Route("DELETE", "/api/v1/xref/{entityType}/{canonicalId}", xref::delete),
-                new Route("GET", "/api/v1/flows", flows::definitions),
-                new Route("POST", "/api/v1/flows/{name}/instances", flows::start),
-                new Route("GET", "/api/v1/flow-instances", flows::list),
-                new Route("GET", "/api/v1/flow-instances/{id}", flows::get),
-                new Route("POST", "/api/v1/flow-instances/{id}/signal", flows::signal),
-                new Route("POST", "/api/v1/flow-instances/{id}/retry-step", flows::retry),
-                new Route("POST", "/api/v1/flow-instances/{id}/cancel", flows::cancel),
-                new Route("GET", "/api/v1/flow-inbox/expired", flows::expired),
-                new Route("GET", "/api/v1/transactions/{key}", transactions::get),
-                new Route("GET", "/api/v1/audit", audit::search),
-                new Route("GET", "/api/v1/audit/verify", audit::verify),
-                new Route("GET", "/api/v1/kpis", flows::kpis),
-                new Route("GET", "/api/v1/systems/{name}/health", ctx -> systemHealth(ctx, d)),
-                new Route("GET", "/api/v1/contracts", contracts::list),
-                new Route("GET", "/api/v1/contracts/{type}/{version}", contracts::get),
-                new Route("GET", "/api/v1/openapi.json", ctx -> ctx.contentType("application/json").result(openApi)),
-                new Route("GET", "/health/live", ctx -> JsonBody.send(ctx, 200, Map.of("status", "up"))),
-                new Route("GET", "/health/ready", ctx -> ready(ctx, d)),
+                new Route("POST", "/api/v1/events", Access.plant(Permission.INGEST), events::ingest),
+                // Inbound webhooks authenticate with the sending system's own credentials (its signature or token).
+                new Route("POST", "/api/v1/inbound/{system}", Access.OPEN, events::inbound),
+                new Route("GET", "/api/v1/events", Access.plant(read), events::search),
+                new Route("GET", "/api/v1/events/{id}", Access.plant(read), events::get),
+                new Route("GET", "/api/v1/deliveries", Access.plant(read), deliveries::search),
+                new Route("GET", "/api/v1/deliveries/{id}", Access.plant(read), deliveries::get),
+                new Route("POST", "/api/v1/deliveries/retry", Access.plant(operate), deliveries::retryMatching),
+                new Route("POST", "/api/v1/deliveries/{id}/retry", Access.plant(operate), deliveries::retry),
+                new Route("POST", "/api/v1/replays", Access.plant(operate), deliveries::replay),
+                new Route("GET", "/api/v1/inbound-failures", Access.plant(read), inbound::search),
+                new Route("GET", "/api/v1/inbound-failures/{id}", Access.plant(read), inbound::get),
+                new Route("POST", "/api/v1/inbound-failures/{id}/retry", Access.plant(operate), inbound::retry),
+                new Route("GET", "/api/v1/connectors", Access.plant(read), inbound::connectors),
+                new Route("GET", "/api/v1/xref/resolve", Access.plant(read), xref::resolve),
+                new Route("POST", "/api/v1/xref/import", Access.plant(integrate), xref::importCsv),
+                new Route("GET", "/api/v1/xref/{entityType}/{canonicalId}", Access.plant(read), xref::get),
+                new Route("PUT", "/api/v1/xref/{entityType}/{canonicalId}", Access.plant(integrate), xref::put),
+                new Route("DELETE", "/api/v1/xref/{entityType}/{canonicalId}", Access.plant(integrate), xref::delete),
+                new Route("GET", "/api/v1/flows", Access.any(read), flows::definitions),
+                new Route("POST", "/api/v1/flows/{name}/instances", Access.plant(operate), flows::start),
+                new Route("GET", "/api/v1/flow-instances", Access.plant(read), flows::list),
+                new Route("GET", "/api/v1/flow-instances/{id}", Access.plant(read), flows::get),
+                new Route("POST", "/api/v1/flow-instances/{id}/signal", Access.plant(operate), flows::signal),
+                new Route("POST", "/api/v1/flow-instances/{id}/retry-step", Access.plant(operate), flows::retry),
+                new Route("POST", "/api/v1/flow-instances/{id}/cancel", Access.plant(operate), flows::cancel),
+                new Route("GET", "/api/v1/flow-inbox/expired", Access.plant(read), flows::expired),
+                new Route("GET", "/api/v1/transactions/{key}", Access.plant(read), transactions::get),
+                new Route("GET", "/api/v1/audit", Access.hub(read), audit::search),
+                new Route("GET", "/api/v1/audit/verify", Access.hub(read), audit::verify),
+                new Route("GET", "/api/v1/tokens", Access.hub(Permission.ADMIN), tokens::list),
+                new Route("POST", "/api/v1/tokens", Access.hub(Permission.ADMIN), tokens::create),
+                new Route("DELETE", "/api/v1/tokens/{name}", Access.hub(Permission.ADMIN), tokens::revoke),
+                new Route("GET", "/api/v1/kpis", Access.plant(read), flows::kpis),
+                new Route("GET", "/api/v1/systems/{name}/health", Access.plant(read), ctx -> systemHealth(ctx, d)),
+                new Route("GET", "/api/v1/contracts", Access.any(read), contracts::list),
+                new Route("GET", "/api/v1/contracts/{type}/{version}", Access.any(read), contracts::get),
+                new Route("GET", "/api/v1/openapi.json", Access.OPEN, ctx -> ctx.contentType("application/json").result(openApi)),
+                new Route("GET", "/health/live", Access.OPEN, ctx -> JsonBody.send(ctx, 200, Map.of("status", "up"))),
+                new Route("GET", "/health/ready", Access.OPEN, ctx -> ready(ctx, d)),
                 // Scrapes read the gauges as the node's refresher last set them: a scrape never queries the database.
-                new Route("GET", "/metrics", ctx -> {
-                    if (!d.auth().authenticate(ctx)) return;
-                    ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(d.metrics().scrape());
-                }));
+                new Route("GET", "/metrics", Access.hub(read),
+                        ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(d.metrics().scrape())));
         this.app = Javalin.create(config -> {
             config.jetty.host = host;
             config.jetty.port = port;
             config.concurrency.useVirtualThreads = true;
             config.http.maxRequestSize = maxBodyBytes;
             config.startup.showJavalinBanner = false;
-            config.routes.before("/api/*", ctx -> {
-                // Inbound webhooks authenticate with the sending system's own credentials, not the admin token.
-                boolean ownAuth = ctx.path().equals("/api/v1/openapi.json") || ctx.path().startsWith("/api/v1/inbound/");
-                if (!ownAuth && !d.auth().authenticate(ctx)) ctx.skipRemainingHandlers();
-            });
             for (Route r : routes) {
+                Handler guarded = ctx -> {
+                    if (d.auth().admit(ctx, r.access())) r.handler().handle(ctx);
+                };
                 switch (r.method()) {
-                    case "GET" -> config.routes.get(r.path(), r.handler());
-                    case "PUT" -> config.routes.put(r.path(), r.handler());
-                    case "DELETE" -> config.routes.delete(r.path(), r.handler());
-                    default -> config.routes.post(r.path(), r.handler());
+                    case "GET" -> config.routes.get(r.path(), guarded);
+                    case "PUT" -> config.routes.put(r.path(), guarded);
+                    case "DELETE" -> config.routes.delete(r.path(), guarded);
+                    default -> config.routes.post(r.path(), guarded);
                 }
             }
             config.routes.exception(RejectedInput.class, (e, ctx) -> {
@@ -145,6 +160,9 @@ public final class ApiServer implements AutoCloseable {
      */
     private static void systemHealth(Context ctx, Deps d) throws InterruptedException {
         String name = ctx.pathParam("name");
+        if (!Caller.sees(ctx, d.systems().get(name))) {
+            throw ApiException.notFound("no system '" + name + "' with an outbound connector or an inbound reader");
+        }
         var target = d.targets().get(name);
         var readers = d.readers().stream().filter(r -> r.system().equals(name)).toList();
         if (target == null && readers.isEmpty()) {

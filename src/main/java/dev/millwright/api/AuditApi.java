@@ -35,7 +35,7 @@ final class AuditApi {
         entries.forEach(e -> items.add(e.view()));
         if ("jsonl".equals(format)) {
             StringBuilder lines = new StringBuilder();
-            for (Map<String, Object> item : items) lines.append(dev.millwright.event.Json.MAPPER.valueToTree(item)).append('\n');
+            for (Map<String, Object> item : items) lines.append(dev.millwright.event.Json.MAPPER.valueToTree(item).toString()).append('\n');
             ctx.contentType("application/jsonl").result(lines.toString());
             return;
         }

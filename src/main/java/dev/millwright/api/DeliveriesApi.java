@@ -37,7 +37,7 @@ final class DeliveriesApi {
         long after = p.longValue("after", 0, 0, Long.MAX_VALUE);
         int limit = (int) p.longValue("limit", 100, 1, 1000);
         p.check();
-        List<DeliveryView> page = deliveries.search(new DeliveryFilter(state, target, key, subscription, reason), after, limit);
+        List<DeliveryView> page = deliveries.search(new DeliveryFilter(state, target, key, subscription, reason, Caller.plants(ctx)), after, limit);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("items", page);
         out.put("next", page.size() == limit ? page.getLast().id() : null);
@@ -46,7 +46,7 @@ final class DeliveriesApi {
 
     void get(Context ctx) {
         long id = pathId(ctx);
-        DeliveryView d = deliveries.byId(id).orElseThrow(() -> ApiException.notFound("no delivery " + id));
+        DeliveryView d = visible(ctx, id);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("delivery", d);
         out.put("attempts", deliveries.attempts(id));
@@ -55,8 +55,8 @@ final class DeliveriesApi {
 
     void retry(Context ctx) {
         long id = pathId(ctx);
-        DeliveryView d = deliveries.byId(id).orElseThrow(() -> ApiException.notFound("no delivery " + id));
-        if (!operations.retry(id, ctx.attribute(Auth.ACTOR))) {
+        DeliveryView d = visible(ctx, id);
+        if (!operations.retry(id, Caller.actor(ctx))) {
             throw new ApiException(Problem.of(409, "Not retryable",
                     "delivery " + id + " is " + d.state() + "; only dead or failed deliveries can be retried"));
         }
@@ -79,9 +79,9 @@ final class DeliveriesApi {
             }
         }
         DeliveryFilter filter = new DeliveryFilter(state, text(body, "target", errors), text(body, "key", errors),
-                text(body, "subscription", errors), text(body, "reason", errors));
+                text(body, "subscription", errors), text(body, "reason", errors), Caller.plants(ctx));
         if (!errors.isEmpty()) throw new ApiException(new Problem(400, "Invalid retry request", null, errors));
-        int n = operations.retryMatching(filter, ctx.attribute(Auth.ACTOR));
+        int n = operations.retryMatching(filter, Caller.actor(ctx));
         JsonBody.send(ctx, 202, Map.of("retried", n));
     }
 
@@ -94,11 +94,18 @@ final class DeliveriesApi {
         JsonNode newKeys = body.get("newKeys");
         if (newKeys != null && !newKeys.isBoolean()) errors.add(new Violation("/newKeys", "must be true or false"));
         var request = new Operations.ReplayRequest(subscription, text(body, "type", errors), text(body, "subject", errors),
-                from, to, newKeys != null && newKeys.asBoolean());
+                from, to, newKeys != null && newKeys.asBoolean(), Caller.plants(ctx));
         if (!errors.isEmpty()) throw new ApiException(new Problem(400, "Invalid replay request", null, errors));
-        Operations.ReplayResult result = operations.replay(request, ctx.attribute(Auth.ACTOR))
+        Operations.ReplayResult result = operations.replay(request, Caller.actor(ctx))
                 .orElseThrow(() -> ApiException.notFound("no subscription '" + subscription + "'"));
         JsonBody.send(ctx, 202, Map.of("replayId", result.replayId(), "deliveries", result.deliveries()));
+    }
+
+    /** The delivery, if the caller's plants include its event's plant (else the same 404 as for none). */
+    private DeliveryView visible(Context ctx, long id) {
+        DeliveryView d = deliveries.byId(id).orElseThrow(() -> ApiException.notFound("no delivery " + id));
+        Caller.requirePlant(ctx, d.plant(), "no delivery " + id);
+        return d;
     }
 
     private static long pathId(Context ctx) {

@@ -31,8 +31,11 @@ final class EventsApi {
     private final CloudEventReader reader;
     private final int maxBodyBytes;
 
+    private final Map<String, dev.millwright.config.SystemConfig> systems;
+
     EventsApi(IngestService ingest, EventStore events, Contracts contracts, WebhookReceiver webhooks, int maxBatchEvents,
-              int maxBodyBytes) {
+              int maxBodyBytes, Map<String, dev.millwright.config.SystemConfig> systems) {
+        this.systems = systems;
         this.ingest = ingest;
         this.events = events;
         this.contracts = contracts;
@@ -47,6 +50,7 @@ final class EventsApi {
             Map<String, String> headers = new HashMap<>();
             ctx.headerMap().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v));
             List<CloudEvent> parsed = reader.read(ctx.contentType(), headers, body);
+            checkSender(Caller.principal(ctx), parsed);
             carryTraceContext(parsed, headers.get("traceparent"));
             store(ctx, parsed, CloudEventReader.BATCH.equals(CloudEventReader.mediaType(ctx.contentType())));
         }
@@ -58,11 +62,48 @@ final class EventsApi {
         Map<String, String> headers = new HashMap<>();
         ctx.headerMap().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v));
         List<CloudEvent> mapped = webhooks.receive(ctx.pathParam("system"), ctx.contentType(), headers, body);
+        checkSystemPlants(ctx.pathParam("system"), mapped);
         if (mapped.isEmpty()) {
             JsonBody.send(ctx, 202, Map.of("accepted", 0, "duplicates", 0));
             return;
         }
         store(ctx, mapped, true);
+    }
+
+    /**
+     * A sender may only send events of its plants and, when it is held to sources, under those: one event outside
+     * refuses the whole request (403, naming each), and nothing is stored.
+     */
+    private static void checkSender(dev.millwright.security.Principal sender, List<CloudEvent> events) {
+        List<Violation> refused = new java.util.ArrayList<>();
+        for (int i = 0; i < events.size(); i++) {
+            CloudEvent e = events.get(i);
+            String pointer = events.size() == 1 ? "" : "/" + i;
+            String plant = e.attribute("plant");
+            if (plant != null && !sender.plants().allows(plant)) {
+                refused.add(new Violation(pointer + "/plant", "plant '" + plant + "' is outside " + sender.actor() + "'s plants (" + sender.plants() + ")"));
+            }
+            if (!sender.allowsSource(e.source())) {
+                refused.add(new Violation(pointer + "/source", "source '" + e.source() + "' is not one " + sender.actor() + " may send under ("
+                        + String.join(", ", sender.sources()) + ")"));
+            }
+        }
+        if (!refused.isEmpty()) throw new RejectedInput(403, "Not allowed for this sender", refused);
+    }
+
+    /** Events a system's mapping made must be of the plants the system declares (any, when it declares none). */
+    private void checkSystemPlants(String system, List<CloudEvent> events) {
+        var config = systems.get(system);
+        if (config == null || config.plants().isEmpty()) return;
+        dev.millwright.security.PlantScope scope = dev.millwright.security.PlantScope.of(config.plants());
+        List<Violation> refused = new java.util.ArrayList<>();
+        for (int i = 0; i < events.size(); i++) {
+            String plant = events.get(i).attribute("plant");
+            if (plant != null && !scope.allows(plant)) {
+                refused.add(new Violation("/" + i + "/plant", "plant '" + plant + "' is not one of " + system + "'s plants (" + scope + ")"));
+            }
+        }
+        if (!refused.isEmpty()) throw new RejectedInput(403, "Not allowed for this system", refused);
     }
 
     /**
@@ -132,7 +173,8 @@ final class EventsApi {
         Params p = new Params(ctx);
         String source = p.text("source");
         p.check();
-        List<StoredEvent> found = events.byId(ctx.pathParam("id"), source);
+        List<StoredEvent> found = events.byId(ctx.pathParam("id"), source).stream()
+                .filter(e -> Caller.plants(ctx).allows(e.plant())).toList();
         if (found.isEmpty()) throw ApiException.notFound("no event with id '" + ctx.pathParam("id") + "'"
                 + (source == null ? "" : " from source '" + source + "'"));
         if (found.size() > 1) {
@@ -148,7 +190,7 @@ final class EventsApi {
         long after = p.longValue("after", 0, 0, Long.MAX_VALUE);
         int limit = (int) p.longValue("limit", 100, 1, 1000);
         p.check();
-        List<StoredEvent> page = events.search(type, subject, source, after, limit);
+        List<StoredEvent> page = events.search(type, subject, source, Caller.plants(ctx), after, limit);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("items", page.stream().map(EventsApi::view).toList());
         out.put("next", page.size() == limit ? page.getLast().seq() : null);

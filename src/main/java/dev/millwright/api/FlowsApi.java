@@ -45,15 +45,16 @@ final class FlowsApi {
     void start(Context ctx) {
         String name = ctx.pathParam("name");
         if (flows.catalog().current(name) == null) throw ApiException.notFound("no flow '" + name + "'");
-        JsonNode body = JsonBody.read(ctx, Set.of("key", "data"));
+        JsonNode body = JsonBody.read(ctx, Set.of("key", "data", "plant"));
         JsonNode key = body.get("key");
         if (key != null && !key.isNull() && (!key.isTextual() || key.asText().isBlank())) {
             throw new ApiException(new Problem(400, "Invalid start request", null,
                     List.of(new dev.millwright.ingest.Violation("/key", "must be a non-empty string"))));
         }
+        String plant = startPlant(ctx, body.get("plant"));
         String startKey = ctx.header("Idempotency-Key");
         FlowEngine.Started started = flows.start(name, key == null || key.isNull() ? null : key.asText(), body.get("data"),
-                startKey == null || startKey.isBlank() ? null : startKey, ctx.attribute(Auth.ACTOR));
+                startKey == null || startKey.isBlank() ? null : startKey, plant, Caller.actor(ctx));
         switch (started) {
             case FlowEngine.Created c -> {
                 ctx.header("Location", "/api/v1/flow-instances/" + c.id());
@@ -79,7 +80,7 @@ final class FlowsApi {
         long after = p.longValue("after", 0, 0, Long.MAX_VALUE);
         int limit = (int) p.longValue("limit", 100, 1, 1000);
         p.check();
-        List<FlowStore.Instance> page = flows.instances(flow, state, key, after, limit);
+        List<FlowStore.Instance> page = flows.instances(flow, state, key, Caller.plants(ctx), after, limit);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("items", page.stream().map(FlowsApi::view).toList());
         out.put("next", page.size() == limit ? page.getLast().id() : null);
@@ -88,7 +89,7 @@ final class FlowsApi {
 
     void get(Context ctx) {
         long id = Params.pathId(ctx, "flow instance");
-        FlowStore.Instance i = flows.instance(id).orElseThrow(() -> ApiException.notFound("no flow instance " + id));
+        FlowStore.Instance i = visible(ctx, id);
         Map<String, Object> out = view(i);
         out.put("trigger", json(i.trigger()));
         out.put("timeline", flows.timeline(id).stream().map(FlowsApi::step).toList());
@@ -97,22 +98,25 @@ final class FlowsApi {
 
     void signal(Context ctx) {
         long id = Params.pathId(ctx, "flow instance");
+        visible(ctx, id);
         JsonNode body = JsonBody.read(ctx, Set.of("name", "data"));
         JsonNode name = body.get("name");
         if (name == null || !name.isTextual() || name.asText().isBlank()) {
             throw new ApiException(new Problem(400, "Invalid signal", null, List.of(new dev.millwright.ingest.Violation("/name", "is required: the signal's name"))));
         }
-        answer(ctx, id, flows.signal(id, name.asText(), body.get("data"), ctx.attribute(Auth.ACTOR)), "Not waiting for this signal");
+        answer(ctx, id, flows.signal(id, name.asText(), body.get("data"), Caller.actor(ctx)), "Not waiting for this signal");
     }
 
     void retry(Context ctx) {
         long id = Params.pathId(ctx, "flow instance");
-        answer(ctx, id, flows.retry(id, ctx.attribute(Auth.ACTOR)), "Not retryable");
+        visible(ctx, id);
+        answer(ctx, id, flows.retry(id, Caller.actor(ctx)), "Not retryable");
     }
 
     void cancel(Context ctx) {
         long id = Params.pathId(ctx, "flow instance");
-        answer(ctx, id, flows.cancel(id, ctx.attribute(Auth.ACTOR)), "Not cancellable");
+        visible(ctx, id);
+        answer(ctx, id, flows.cancel(id, Caller.actor(ctx)), "Not cancellable");
     }
 
     void expired(Context ctx) {
@@ -120,7 +124,7 @@ final class FlowsApi {
         long after = p.longValue("after", 0, 0, Long.MAX_VALUE);
         int limit = (int) p.longValue("limit", 100, 1, 1000);
         p.check();
-        List<FlowStore.Expired> page = flows.expired(after, limit);
+        List<FlowStore.Expired> page = flows.expired(Caller.plants(ctx), after, limit);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("items", page);
         out.put("next", page.size() == limit ? page.getLast().id() : null);
@@ -137,7 +141,7 @@ final class FlowsApi {
         p.check();
         java.time.Duration w = window == null ? FlowEngine.KPI_WINDOW : window;
         List<Map<String, Object>> items = new ArrayList<>();
-        for (FlowEngine.FlowKpis k : flows.kpis(java.time.Instant.now().minus(w))) {
+        for (FlowEngine.FlowKpis k : flows.kpis(java.time.Instant.now().minus(w), Caller.plants(ctx))) {
             Map<String, Object> item = new LinkedHashMap<>();
             item.put("flow", k.flow());
             item.put("instances", k.states());
@@ -164,6 +168,36 @@ final class FlowsApi {
             items.add(item);
         }
         JsonBody.send(ctx, 200, Map.of("window", w.toString(), "items", items));
+    }
+
+    /** The instance, if it belongs to one of the caller's plants (else the same 404 as for none). */
+    private FlowStore.Instance visible(Context ctx, long id) {
+        FlowStore.Instance i = flows.instance(id).orElseThrow(() -> ApiException.notFound("no flow instance " + id));
+        Caller.requirePlant(ctx, i.plant(), "no flow instance " + id);
+        return i;
+    }
+
+    /**
+     * The plant an instance started through the API belongs to: the one given, which must be the caller's; a caller of
+     * one plant may leave it out; a caller of every plant may start one of no plant (seen by callers of every plant only).
+     */
+    private static String startPlant(Context ctx, JsonNode given) {
+        var scope = Caller.plants(ctx);
+        if (given == null || given.isNull()) {
+            if (scope.all()) return null;
+            if (scope.patterns().size() == 1 && !scope.patterns().getFirst().endsWith("*")) return scope.patterns().getFirst();
+            throw new ApiException(new Problem(400, "Invalid start request", null,
+                    List.of(new dev.millwright.ingest.Violation("/plant", "is required: name one of your plants (" + scope + ")"))));
+        }
+        if (!given.isTextual() || given.asText().isBlank()) {
+            throw new ApiException(new Problem(400, "Invalid start request", null,
+                    List.of(new dev.millwright.ingest.Violation("/plant", "must be a non-empty string"))));
+        }
+        if (!scope.allows(given.asText())) {
+            throw new ApiException(new Problem(403, "Not allowed for this caller", null, List.of(new dev.millwright.ingest.Violation("/plant",
+                    "plant '" + given.asText() + "' is outside your plants (" + scope + ")"))));
+        }
+        return given.asText();
     }
 
     private static Map<String, Object> spread(FlowStore.Spread s) {
@@ -207,6 +241,7 @@ final class FlowsApi {
         out.put("flow", i.flow());
         out.put("version", i.version());
         out.put("key", i.key());
+        out.put("plant", i.plant());
         out.put("state", i.state());
         out.put("step", i.position());
         out.put("waitingFor", i.waitingFor());

@@ -29,7 +29,7 @@ final class InboundApi {
     }
 
     void connectors(Context ctx) {
-        JsonBody.send(ctx, 200, Map.of("items", connectors.get()));
+        JsonBody.send(ctx, 200, Map.of("items", connectors.get().stream().filter(s -> Caller.sees(ctx, systems.get(s.system()))).toList()));
     }
 
     void search(Context ctx) {
@@ -42,7 +42,9 @@ final class InboundApi {
         long after = p.longValue("after", 0, 0, Long.MAX_VALUE);
         int limit = (int) p.longValue("limit", 100, 1, 1000);
         p.check();
-        List<InboundFailureStore.Failure> page = failures.list(system, state, after, limit);
+        List<String> visible = Caller.plants(ctx).all() ? null
+                : systems.values().stream().filter(s -> Caller.sees(ctx, s)).map(SystemConfig::name).toList();
+        List<InboundFailureStore.Failure> page = failures.list(system, visible, state, after, limit);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("items", page);
         out.put("next", page.size() == limit ? page.getLast().id() : null);
@@ -75,7 +77,7 @@ final class InboundApi {
         }
         try {
             var result = inbox.store(events);
-            failures.resolve(f.id(), ctx.attribute(Auth.ACTOR));
+            failures.resolve(f.id(), Caller.actor(ctx));
             JsonBody.send(ctx, 200, Map.of("accepted", result.accepted(), "duplicates", result.duplicates()));
         } catch (Inbox.NotStored e) {
             ctx.header("Retry-After", "1");
@@ -105,6 +107,8 @@ final class InboundApi {
 
     private InboundFailureStore.Failure find(Context ctx) {
         long id = Params.pathId(ctx, "inbound failure");
-        return failures.get(id).orElseThrow(() -> ApiException.notFound("no inbound failure " + id));
+        InboundFailureStore.Failure f = failures.get(id).orElseThrow(() -> ApiException.notFound("no inbound failure " + id));
+        if (!Caller.sees(ctx, systems.get(f.system()))) throw ApiException.notFound("no inbound failure " + id);
+        return f;
     }
 }

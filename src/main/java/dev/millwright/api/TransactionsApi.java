@@ -39,17 +39,18 @@ final class TransactionsApi {
 
     void get(Context ctx) {
         String key = ctx.pathParam("key");
+        var plants = Caller.plants(ctx);
         List<Map<String, Object>> timeline = new ArrayList<>();
-        List<StoredEvent> received = events.search(null, key, null, 0, LIMIT);
+        List<StoredEvent> received = events.search(null, key, null, plants, 0, LIMIT);
         for (StoredEvent e : received) {
             JsonNode event = json(e.body());
             timeline.add(entry(e.receivedAt(), "event", Map.of("seq", e.seq(), "type", event.path("type").asText(),
                     "source", event.path("source").asText(), "id", event.path("id").asText())));
         }
         Map<Long, DeliveryView> made = new LinkedHashMap<>();
-        deliveries.search(new DeliveryFilter(null, null, key, null, null), 0, LIMIT).forEach(d -> made.put(d.id(), d));
+        deliveries.search(new DeliveryFilter(null, null, key, null, null, plants), 0, LIMIT).forEach(d -> made.put(d.id(), d));
         List<Map<String, Object>> instances = new ArrayList<>();
-        for (FlowStore.Instance i : flows.instances(null, null, key, 0, 100)) {
+        for (FlowStore.Instance i : flows.instances(null, null, key, plants, 0, 100)) {
             Map<String, Object> instance = new LinkedHashMap<>();
             instance.put("id", i.id());
             instance.put("flow", i.flow());
@@ -66,7 +67,7 @@ final class TransactionsApi {
                 step.remove("startedAt");
                 timeline.add(entry(t.startedAt(), "flow-step", step));
                 if (t.deliveryId() != null && !made.containsKey(t.deliveryId())) {
-                    deliveries.byId(t.deliveryId()).ifPresent(d -> made.put(d.id(), d));
+                    deliveries.byId(t.deliveryId()).filter(d -> plants.allows(d.plant())).ifPresent(d -> made.put(d.id(), d));
                 }
             }
         }

@@ -36,8 +36,12 @@ final class XrefApi {
         if (to == null) missing.add(new Violation("to", "is required (a system name, or canonical)"));
         p.check();
         if (!missing.isEmpty()) throw new ApiException(new Problem(400, "Invalid query", null, missing));
-        String id = xref.resolve(type, system, localId, to).orElseThrow(() -> new ApiException(Problem.of(404, "Unresolved",
-                type + " '" + localId + "' of " + system + " has no " + (to.equals(Xref.CANONICAL) ? "canonical id" : to + " id"))));
+        java.util.function.Supplier<ApiException> unresolved = () -> new ApiException(Problem.of(404, "Unresolved",
+                type + " '" + localId + "' of " + system + " has no " + (to.equals(Xref.CANONICAL) ? "canonical id" : to + " id")));
+        String id = xref.resolve(type, system, localId, to).orElseThrow(unresolved);
+        String canonical = system.equals(Xref.CANONICAL) ? localId : to.equals(Xref.CANONICAL) ? id
+                : xref.resolve(type, system, localId, Xref.CANONICAL).orElseThrow(unresolved);
+        if (!readable(ctx, type, canonical)) throw unresolved.get();
         JsonBody.send(ctx, 200, Map.of("entityType", type, "system", system, "localId", localId, "to", to, "id", id));
     }
 
@@ -47,10 +51,13 @@ final class XrefApi {
         String id = ctx.pathParam("canonicalId");
         Map<String, String> ids = xref.store().entry(type, id);
         List<XrefStore.HistoryEntry> history = xref.store().history(type, id);
-        if (ids.isEmpty() && history.isEmpty()) throw ApiException.notFound("no " + type + " '" + id + "' in the cross-reference");
+        // A removed entity's plant is gone with it: its history stays with callers of every plant.
+        boolean visible = ids.isEmpty() ? Caller.plants(ctx).all() : readable(ctx, type, id);
+        if (ids.isEmpty() && history.isEmpty() || !visible) throw ApiException.notFound("no " + type + " '" + id + "' in the cross-reference");
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("entityType", type);
         out.put("canonicalId", id);
+        out.put("plant", xref.store().owner(type, id).map(XrefStore.Owner::plant).orElse(null));
         out.put("systems", ids);
         out.put("history", history);
         JsonBody.send(ctx, 200, out);
@@ -60,9 +67,22 @@ final class XrefApi {
     void put(Context ctx) {
         String type = pathType(ctx);
         String id = ctx.pathParam("canonicalId");
-        JsonNode body = JsonBody.read(ctx, Set.of("systems"));
+        JsonNode body = JsonBody.read(ctx, Set.of("systems", "plant"));
         JsonNode systems = body.get("systems");
         List<Violation> errors = new ArrayList<>();
+        String plant = null;
+        JsonNode p = body.get("plant");
+        if (p != null && !p.isNull()) {
+            if (!p.isTextual() || p.asText().isBlank()) errors.add(new Violation("/plant", "must be a non-empty string (leave it out for shared master data)"));
+            else plant = p.asText();
+        }
+        writable(ctx, type, id);
+        if (plant == null && !Caller.plants(ctx).all()) {
+            errors.add(new Violation("/plant", "is required: shared master data is changed by integrators of every plant; name one of yours ("
+                    + Caller.plants(ctx) + ")"));
+        } else if (plant != null && !Caller.plants(ctx).allows(plant)) {
+            errors.add(new Violation("/plant", "plant '" + plant + "' is outside your plants (" + Caller.plants(ctx) + ")"));
+        }
         Map<String, String> ids = new LinkedHashMap<>();
         if (systems == null || !systems.isObject() || systems.isEmpty()) {
             errors.add(new Violation("/systems", "must be an object of system name → id with at least one entry (DELETE removes an entity)"));
@@ -80,7 +100,7 @@ final class XrefApi {
         if (!errors.isEmpty()) throw new ApiException(new Problem(400, "Invalid cross-reference entry", null, errors));
         XrefStore.Change change;
         try {
-            change = xref.store().put(type, id, ids, true, ctx.attribute(Auth.ACTOR));
+            change = xref.store().put(type, id, ids, true, plant, Caller.actor(ctx));
         } catch (XrefStore.Conflict e) {
             throw new ApiException(Problem.of(409, "Id already taken", e.getMessage()));
         }
@@ -92,7 +112,8 @@ final class XrefApi {
     void delete(Context ctx) {
         String type = pathType(ctx);
         String id = ctx.pathParam("canonicalId");
-        XrefStore.Change change = xref.store().put(type, id, Map.of(), true, ctx.attribute(Auth.ACTOR));
+        writable(ctx, type, id);
+        XrefStore.Change change = xref.store().put(type, id, Map.of(), true, Caller.actor(ctx));
         if (change.removed() == 0) throw ApiException.notFound("no " + type + " '" + id + "' in the cross-reference");
         xref.invalidate(type + "|" + id);
         JsonBody.send(ctx, 200, change);
@@ -100,6 +121,10 @@ final class XrefApi {
 
     /** POST /api/v1/xref/import (text/csv): idempotent upsert; says what was added, changed, unchanged and rejected (with lines). */
     void importCsv(Context ctx) {
+        if (!Caller.plants(ctx).all()) {
+            throw new ApiException(Problem.of(403, "Forbidden", "an import changes shared master data: it takes an integrator of every plant; "
+                    + "set one entity at a time with PUT and its plant"));
+        }
         String type = ctx.contentType();
         if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("text/csv")) {
             throw new ApiException(Problem.of(415, "Unsupported content type", "send text/csv with the header " + String.join(",", XrefCsv.HEADER)));
@@ -117,7 +142,7 @@ final class XrefApi {
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(e.getMessage());
         }
-        XrefStore.ImportResult result = xref.store().importRows(parsed.rows(), ctx.attribute(Auth.ACTOR));
+        XrefStore.ImportResult result = xref.store().importRows(parsed.rows(), Caller.actor(ctx));
         xref.clear();
         List<XrefStore.Rejected> rejected = new ArrayList<>(parsed.rejected());
         rejected.addAll(result.rejected());
@@ -128,6 +153,25 @@ final class XrefApi {
         out.put("unchanged", result.unchanged());
         out.put("rejected", rejected);
         JsonBody.send(ctx, 200, out);
+    }
+
+    /** Shared master data (no plant) is read by everyone; a plant's entities by callers of that plant. */
+    private boolean readable(Context ctx, String type, String canonicalId) {
+        var owner = xref.store().owner(type, canonicalId);
+        return owner.isEmpty() || owner.get().plant() == null || Caller.plants(ctx).allows(owner.get().plant());
+    }
+
+    /** A plant's entity is changed by callers of that plant (404 to others); shared master data by callers of every plant (403). */
+    private void writable(Context ctx, String type, String canonicalId) {
+        var owner = xref.store().owner(type, canonicalId);
+        if (owner.isEmpty()) return;
+        String plant = owner.get().plant();
+        if (plant != null) {
+            Caller.requirePlant(ctx, plant, "no " + type + " '" + canonicalId + "' in the cross-reference");
+        } else if (!Caller.plants(ctx).all()) {
+            throw new ApiException(Problem.of(403, "Forbidden", type + " '" + canonicalId + "' is master data every plant shares: "
+                    + "it is changed by integrators of every plant"));
+        }
     }
 
     private static String pathType(Context ctx) {

@@ -49,12 +49,12 @@ final class MasterDataBench {
             rows.add(new XrefStore.Row(2 * i + 3, "material", "MAT-" + i, "mes", "M-" + i));
         }
         long t0 = System.nanoTime();
-        XrefStore.ImportResult first = store.importRows(rows, "bench");
+        XrefStore.ImportResult first = store.importRows(rows, dev.millwright.store.Actor.of("bench"));
         out.put("f_xref_import_rows", rows.size());
         out.put("f_xref_import_ms", (System.nanoTime() - t0) / 1_000_000);
         out.put("f_xref_import_added", first.added());
         t0 = System.nanoTime();
-        XrefStore.ImportResult again = store.importRows(rows, "bench");
+        XrefStore.ImportResult again = store.importRows(rows, dev.millwright.store.Actor.of("bench"));
         out.put("f_xref_reimport_ms", (System.nanoTime() - t0) / 1_000_000);
         out.put("f_xref_reimport_unchanged", again.unchanged());
 

@@ -102,6 +102,7 @@ final class DemoCommand implements Callable<Integer> {
             URI hub = URI.create("http://127.0.0.1:" + hubPort);
             box.hub(hub);
             printWhere(box, hub, token);
+            printViewer(hub, token);
             if (incidents.containsKey("webhook-storm")) box.qms.storm(5);
             if (outage != null) {
                 box.erp.down(outage);
@@ -163,6 +164,33 @@ final class DemoCommand implements Callable<Integer> {
                   curl -s -X POST %s/_admin -d '{"downFor":"30s"}'     # take the ERP down for 30 s
                 """, box.erp.baseUrl(), box.eam.baseUrl(), box.qms.baseUrl(), box.mes.baseUrl(), hub, token,
                 box.erp.baseUrl(), box.eam.baseUrl(), box.qms.baseUrl(), box.mes.baseUrl(), token, hub, token, hub, box.erp.baseUrl());
+    }
+
+    /**
+     * A read-only token of the demo's plant, created through the API as an administrator would, so a user can see a
+     * role's limits: it reads the plant's events and transactions; a retry or a token request answers 403.
+     */
+    private static void printViewer(URI hub, String adminToken) {
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(hub.resolve("/api/v1/tokens"))
+                    .header("Authorization", "Bearer " + adminToken).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"demo-viewer\",\"roles\":[\"viewer\"],\"plants\":[\"acme/plant-a\"]}"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 201) {
+                System.out.println("viewer token: not created (" + r.statusCode() + " " + r.body() + ")");
+                return;
+            }
+            String viewer = dev.millwright.event.Json.MAPPER.readTree(r.body()).get("token").asText();
+            System.out.printf("""
+                      viewer token (reads plant acme/plant-a only; shown once): %s
+                      curl -s -H 'Authorization: Bearer %s' %s/api/v1/transactions/LOT-4711 | jq '.flows'      # 200
+                      curl -s -X POST -H 'Authorization: Bearer %s' %s/api/v1/deliveries/retry -d '{}' | jq   # 403: a viewer cannot retry
+                    """, viewer, viewer, hub, viewer, hub);
+        } catch (IOException e) {
+            System.out.println("viewer token: not created (" + e.getMessage() + ")");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Bad input at every door: a webhook with a wrong signature, one that is not JSON, a CSV export row that cannot be mapped. */

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "millwright", mixinStandardHelpOptions = true, version = "millwright 0.1.0",
         description = "Manufacturing integration hub.",
         subcommands = {RunCommand.class, DemoCommand.class, ValidateCommand.class, BenchCommand.class,
-                DocsCommand.class, SystemsCommand.class, TestCommand.class, SimulateCommand.class, AuditCommand.class, CommandLine.HelpCommand.class})
+                DocsCommand.class, SystemsCommand.class, TestCommand.class, SimulateCommand.class, AuditCommand.class, TokenCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

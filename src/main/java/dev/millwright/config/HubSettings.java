@@ -8,7 +8,15 @@ import static dev.millwright.config.ConfigValues.section;
 
 /** Hub settings from millwright.yaml. */
 public record HubSettings(String plant, Http http, Ingest ingest, Delivery delivery, Contracts contracts, Retention retention, Flows flows,
-                          Tracing tracing) {
+                          Tracing tracing, Security security) {
+
+    /** @param oidc null: no identity provider, API tokens only */
+    public record Security(Oidc oidc, int requestsPerSecond, int burst) {
+    }
+
+    public record Oidc(String issuer, String audience, java.net.URI jwksUrl, String nameClaim, String rolesClaim, String plantsClaim,
+                       Duration jwksCacheFor, Duration clockSkew) {
+    }
 
     /** @param otlp null: no spans are recorded */
     public record Tracing(String serviceName, double sampleRatio, Otlp otlp) {
@@ -46,6 +54,9 @@ public record HubSettings(String plant, Http http, Ingest ingest, Delivery deliv
         var flows = section(t, "flows");
         var tracing = section(t, "tracing");
         var otlp = section(tracing, "otlp");
+        var security = section(t, "security");
+        var oidc = section(security, "oidc");
+        var rate = section(security, "rateLimit");
         return new HubSettings(get(t, "plant"),
                 new Http(get(http, "host"), get(http, "port"), get(http, "maxBodyBytes"), get(http, "maxBatchEvents")),
                 new Ingest(get(ingest, "groupCommitWindow"), get(ingest, "maxGroupEvents"), get(ingest, "writers"), get(ingest, "routingFloor")),
@@ -57,11 +68,14 @@ public record HubSettings(String plant, Http http, Ingest ingest, Delivery deliv
                 new Flows(get(flows, "workers"), get(flows, "batch"), get(flows, "pollInterval")),
                 new Tracing(get(tracing, "serviceName"), ((Number) get(tracing, "sampleRatio")).doubleValue(), otlp == null ? null
                         : new Otlp(get(otlp, "endpoint"), section(otlp, "headers") == null ? Map.of() : Map.copyOf(get(otlp, "headers")),
-                        get(otlp, "timeout"), get(otlp, "exportDelay"), get(otlp, "queueSize"))));
+                        get(otlp, "timeout"), get(otlp, "exportDelay"), get(otlp, "queueSize"))),
+                new Security(oidc == null ? null : new Oidc(get(oidc, "issuer"), get(oidc, "audience"), get(oidc, "jwksUrl"), get(oidc, "nameClaim"),
+                        get(oidc, "rolesClaim"), get(oidc, "plantsClaim"), get(oidc, "jwksCacheFor"), get(oidc, "clockSkew")),
+                        get(rate, "requestsPerSecond"), get(rate, "burst")));
     }
 
     public HubSettings withHttp(String host, int port) {
-        return new HubSettings(plant, new Http(host, port, http.maxBodyBytes, http.maxBatchEvents), ingest, delivery, contracts, retention, flows, tracing);
+        return new HubSettings(plant, new Http(host, port, http.maxBodyBytes, http.maxBatchEvents), ingest, delivery, contracts, retention, flows, tracing, security);
     }
 
 

@@ -79,6 +79,13 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
             SystemConfig system = SystemConfig.from(tree);
             checkName(dir, file, system.name(), errors);
             if (system.http() != null) checkAuth(dir, file, system.http().auth(), errors);
+            if (system.producerToken() != null && system.plants().isEmpty()) {
+                errors.add(new ConfigError(display(dir, file), 1, "plants", "is required with producer: a producer sends events of its plants only"));
+            }
+            for (int i = 0; i < system.plants().size(); i++) {
+                String why = dev.millwright.security.PlantScope.problem(system.plants().get(i));
+                if (why != null) errors.add(new ConfigError(display(dir, file), 1, "plants[" + i + "]", why));
+            }
             if (system.http() != null) {
                 for (var op : system.http().operations().entrySet()) {
                     if (op.getValue().mapping() != null) {

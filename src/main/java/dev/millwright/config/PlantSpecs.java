@@ -77,7 +77,25 @@ public final class PlantSpecs {
                                     + "dropped, never delaying intake or delivery (millwright_trace_spans_total counts spans recorded, exported and failed).")
                     ), null, "Export spans over OTLP. Without this section no span is recorded and a traceparent is passed on unchanged.")
             ), null, "Trace spans for each event taken in (ingest) and each delivery attempt, as children of the trace context the event "
-                    + "arrived with; the traceparent sent on with a delivery names the hub's delivery span.")
+                    + "arrived with; the traceparent sent on with a delivery names the hub's delivery span."),
+            optional("security", object(
+                    optional("oidc", object(
+                            required("issuer", string(), "The identity provider's issuer (the iss every token must carry).", "https://idp.example.com/realms/plant"),
+                            required("audience", string(), "The audience tokens must be issued for (aud).", "millwright"),
+                            required("jwksUrl", url(), "Where the provider publishes its signing keys (JWKS). Keys are cached and "
+                                    + "fetched again when a token names a key id not yet seen (key rotation).", "https://idp.example.com/realms/plant/protocol/openid-connect/certs"),
+                            optional("nameClaim", string(), "preferred_username", "Claim naming the person in the audit trail (sub when absent)."),
+                            optional("rolesClaim", string(), "roles", "Claim with the person's Millwright roles (a list, or a space-separated string)."),
+                            optional("plantsClaim", string(), "plants", "Claim with the plants the person may see (* for every plant)."),
+                            optional("jwksCacheFor", duration(), "5m", "How long fetched keys are used before they are fetched again."),
+                            optional("clockSkew", duration(), "60s", "Tolerance for exp and nbf.")
+                    ), null, "Accept bearer JWTs from an enterprise identity provider (OpenID Connect), besides API tokens."),
+                    optional("rateLimit", object(
+                            optional("requestsPerSecond", integer(0, 1_000_000), 1000, "Requests one client (a principal; an address "
+                                    + "before it is known) may make per second on average; beyond it 429 with Retry-After. 0 turns it off."),
+                            optional("burst", integer(1, 10_000_000), 2000, "Requests a client may make at once after a quiet spell.")
+                    ), null, "Per-client request rate limits on /api/*.")
+            ), null, "Who may call the hub: identity providers and abuse limits. API tokens live in the database (millwright token).")
     );
 
     public static final Spec.Obj RETRY = object(
@@ -304,6 +322,16 @@ public final class PlantSpecs {
     public static final Spec.Obj SYSTEM = object(
             required("name", string(), "The system's name; subscriptions refer to it. Must match the file name.", "erp"),
             optional("description", string(), null, "What this system is."),
+            optional("plants", Spec.listOf(string()), null, "The plants this system serves (exact names or a subtree such as acme/*). "
+                    + "Its inbound failures, connectors and health are visible to principals scoped to these plants; without it, "
+                    + "only to principals of every plant. Required with producer (e.g. [acme/plant-a])."),
+            optional("sources", Spec.listOf(string()), null, "CloudEvents sources this system may send events under (a trailing * "
+                    + "matches a prefix). Its producer credential and its inbound mappings are held to them; without it, a mapping "
+                    + "may only use its channel's source and a producer any source (e.g. [qms://plant-a/*])."),
+            optional("producer", object(
+                    required("token", secret(), "The bearer token the system sends with POST /api/v1/events; it can only ingest, "
+                            + "only for the system's plants and sources.", "${file:secrets/qms-producer.token}")
+            ), null, "A credential of the system's own for POST /api/v1/events (a producer is not an administrator)."),
             optional("inbound", object(
                     optional("http", HTTP_INBOUND, null, "Payloads the system POSTs to /api/v1/inbound/NAME (JSON, XML or CSV, by Content-Type)."),
                     optional("files", FILE_INBOUND, null, "Files the system drops in a folder; one file is one atomic batch."),

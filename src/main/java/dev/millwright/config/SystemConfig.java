@@ -11,7 +11,20 @@ import static dev.millwright.config.ConfigValues.section;
 
 /** An external system (systems/NAME.yaml). */
 public record SystemConfig(String name, String description, HttpOutbound http, FileOutbound file, MqttOutbound mqtt, KafkaOutbound kafka,
-                           Inbound inbound) {
+                           Inbound inbound, java.util.List<String> plants, java.util.List<String> sources, Secret producerToken) {
+
+    public SystemConfig {
+        plants = plants == null ? java.util.List.of() : java.util.List.copyOf(plants);
+        sources = sources == null ? java.util.List.of() : java.util.List.copyOf(sources);
+    }
+
+    /** Whether {@code source} is one of this system's declared sources (a trailing * matches a prefix); false when none are declared. */
+    public boolean ownsSource(String source) {
+        for (String s : sources) {
+            if (s.endsWith("*") ? source.startsWith(s.substring(0, s.length() - 1)) : source.equals(s)) return true;
+        }
+        return false;
+    }
 
     /**
      * What every inbound channel has, whatever its kind: code that treats channels alike (mapping checks, re-mapping a
@@ -290,7 +303,9 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
         var kafka = outbound == null ? null : section(outbound, "kafka");
         KafkaOutbound kafkaOut = kafka == null ? null : new KafkaOutbound(get(kafka, "bootstrapServers"), get(kafka, "topic"), get(kafka, "key"),
                 get(kafka, "timeout"), RetryPolicy.from(section(kafka, "retry")), properties(kafka));
-        return new SystemConfig(get(t, "name"), get(t, "description"), out, fileOut, mqttOut, kafkaOut, in);
+        var producer = section(t, "producer");
+        return new SystemConfig(get(t, "name"), get(t, "description"), out, fileOut, mqttOut, kafkaOut, in, get(t, "plants"), get(t, "sources"),
+                producer == null ? null : get(producer, "token"));
     }
 
     private static InboundHttp inboundHttp(Map<String, Object> in) {

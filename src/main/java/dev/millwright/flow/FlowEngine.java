@@ -1,5 +1,7 @@
 package dev.millwright.flow;
 
+import dev.millwright.security.PlantScope;
+import dev.millwright.store.Actor;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.millwright.contracts.Contracts;
@@ -175,7 +177,7 @@ public final class FlowEngine implements AutoCloseable {
     }
 
     /** Sends a person's decision to an instance waiting for that signal. */
-    public Acted signal(long id, String name, JsonNode data, String actor) {
+    public Acted signal(long id, String name, JsonNode data, Actor actor) {
         return act(id, actor, "flow.signal", "signal '" + name + "'", row -> {
             Optional<String> waiting = FlowRunner.waitingSignal(row);
             if (waiting.isEmpty() || !waiting.get().equals(name)) {
@@ -187,25 +189,25 @@ public final class FlowEngine implements AutoCloseable {
     }
 
     /** Runs a failed instance's failed step again (a call under the same Idempotency-Key). */
-    public Acted retry(long id, String actor) {
+    public Acted retry(long id, Actor actor) {
         return act(id, actor, "flow.retry-step", "retry", row -> row.state().equals("failed") ? null
                 : "instance " + id + " is " + row.state() + ": only a failed instance has a step to retry", new FlowRunner.RetryStep());
     }
 
     /** Cancels an active instance: completed steps' compensations run, newest first. */
-    public Acted cancel(long id, String actor) {
+    public Acted cancel(long id, Actor actor) {
         return act(id, actor, "flow.cancel", "cancel", row -> switch (row.state()) {
             case "completed", "cancelled" -> "instance " + id + " has ended (" + row.state() + ")";
             case "compensating" -> "instance " + id + " is already compensating";
             default -> null;
-        }, new FlowRunner.Cancel(actor));
+        }, new FlowRunner.Cancel(actor.name()));
     }
 
     private interface Check {
         String refusal(FlowStore.Instance row);
     }
 
-    private Acted act(long id, String actor, String action, String what, Check check, FlowRunner.Input input) {
+    private Acted act(long id, Actor actor, String action, String what, Check check, FlowRunner.Input input) {
         Outbox.Wakes wakes = outbox.wakes();
         Acted result = Jdbc.inTransaction(db.dataSource(), c -> {
             Optional<FlowStore.Instance> row = FlowStore.lock(c, id);
@@ -213,9 +215,12 @@ public final class FlowEngine implements AutoCloseable {
             String refusal = check.refusal(row.get());
             if (refusal != null) return new Refused(refusal);
             runner.advance(c, row.get(), input, wakes);
-            AuditStore.record(c, actor, action, "flow " + row.get().flow() + " instance " + id + ": " + what);
+            FlowStore.Instance after = FlowStore.instance(c, id).orElseThrow();
+            AuditStore.record(c, actor, action, AuditStore.change("flow " + row.get().flow() + " instance " + id + ": " + what,
+                    Map.of("state", row.get().state(), "step", String.valueOf(row.get().position())),
+                    Map.of("state", after.state(), "step", String.valueOf(after.position()))));
             wake.soon(c, wakes);
-            return new Done(FlowStore.instance(c, id).orElseThrow());
+            return new Done(after);
         });
         wakes.run();
         return result;
@@ -243,7 +248,7 @@ public final class FlowEngine implements AutoCloseable {
      * Starts an instance from a request (e.g. a technician app reporting a breakdown): the request's data stands in for
      * the trigger event's data; the key is given or computed by the trigger's key expression.
      */
-    public Started start(String flowName, String key, JsonNode data, String startKey, String actor) {
+    public Started start(String flowName, String key, JsonNode data, String startKey, String plant, Actor actor) {
         Flow flow = catalog.current(flowName);
         String eventId = startKey != null ? startKey : UUID.randomUUID().toString();
         ObjectNode trigger = Json.MAPPER.createObjectNode();
@@ -252,6 +257,7 @@ public final class FlowEngine implements AutoCloseable {
         trigger.put("source", "millwright/api");
         trigger.put("type", flow.trigger().on().replace("*", "requested"));
         trigger.put("time", clock.instant().toString());
+        if (plant != null) trigger.put("plant", plant);
         trigger.set("data", data == null ? Json.MAPPER.createObjectNode() : data);
         String k = key;
         if (k == null) {
@@ -280,7 +286,8 @@ public final class FlowEngine implements AutoCloseable {
                 Optional<long[]> raced = startKey == null ? Optional.empty() : FlowStore.byStartKey(c, startKey, flowName);
                 return raced.<Started>map(r -> new Repeated(r[0])).orElseGet(() -> new Invalid("the instance could not be started; try again"));
             }
-            AuditStore.record(c, actor, "flow.start", "flow " + flow.name() + " instance " + id.get() + " for key " + correlation);
+            AuditStore.record(c, actor, "flow.start", AuditStore.change("flow " + flow.name() + " instance " + id.get(), null,
+                    Map.of("key", correlation, "plant", String.valueOf(plant))));
             metrics.flowStarted(flow.name());
             wake.soon(c, wakes);
             return new Created(id.get());
@@ -293,8 +300,8 @@ public final class FlowEngine implements AutoCloseable {
         return catalog;
     }
 
-    public List<FlowStore.Instance> instances(String flow, String state, String key, long afterId, int limit) {
-        return Jdbc.withConnection(db.dataSource(), c -> FlowStore.list(c, flow, state, key, afterId, limit));
+    public List<FlowStore.Instance> instances(String flow, String state, String key, PlantScope plants, long afterId, int limit) {
+        return Jdbc.withConnection(db.dataSource(), c -> FlowStore.list(c, flow, state, key, plants, afterId, limit));
     }
 
     public Optional<FlowStore.Instance> instance(long id) {
@@ -310,8 +317,8 @@ public final class FlowEngine implements AutoCloseable {
     }
 
     /** Kept events no wait took before they expired. */
-    public List<FlowStore.Expired> expired(long afterId, int limit) {
-        return Jdbc.withConnection(db.dataSource(), c -> FlowStore.expired(c, clock.instant(), afterId, limit));
+    public List<FlowStore.Expired> expired(PlantScope plants, long afterId, int limit) {
+        return Jdbc.withConnection(db.dataSource(), c -> FlowStore.expired(c, clock.instant(), plants, afterId, limit));
     }
 
     /** One declared KPI's spread. */
@@ -324,20 +331,20 @@ public final class FlowEngine implements AutoCloseable {
     }
 
     /** Every current flow's figures over the instances started since {@code since}. */
-    public List<FlowKpis> kpis(Instant since) {
+    public List<FlowKpis> kpis(Instant since, PlantScope plants) {
         return Jdbc.withConnection(db.dataSource(), c -> {
             List<FlowKpis> out = new ArrayList<>();
             for (Flow f : catalog.current()) {
-                Map<String, Long> states = FlowStore.kpiStates(c, f.name(), since);
+                Map<String, Long> states = FlowStore.kpiStates(c, f.name(), since, plants);
                 long failed = states.getOrDefault("failed", 0L), completed = states.getOrDefault("completed", 0L);
                 Double failureRate = failed + completed == 0 ? null : (double) failed / (failed + completed);
                 List<KpiValue> kpis = new ArrayList<>();
                 for (Flow.Kpi k : f.kpis()) {
-                    kpis.add(new KpiValue(k, FlowStore.kpi(c, f.name(), since, k.from().equals("start") ? null : k.from(),
+                    kpis.add(new KpiValue(k, FlowStore.kpi(c, f.name(), since, plants, k.from().equals("start") ? null : k.from(),
                             k.to().equals("end") ? null : k.to())));
                 }
-                out.add(new FlowKpis(f.name(), states, failureRate, FlowStore.kpi(c, f.name(), since, null, null), kpis,
-                        FlowStore.kpiSteps(c, f.name(), since)));
+                out.add(new FlowKpis(f.name(), states, failureRate, FlowStore.kpi(c, f.name(), since, plants, null, null), kpis,
+                        FlowStore.kpiSteps(c, f.name(), since, plants)));
             }
             return out;
         });
@@ -354,7 +361,7 @@ public final class FlowEngine implements AutoCloseable {
         long now = System.nanoTime();
         if (kpisRefreshedAt != Long.MIN_VALUE && now - kpisRefreshedAt < KPI_REFRESH.toNanos()) return;
         kpisRefreshedAt = now;
-        for (FlowKpis k : kpis(clock.instant().minus(KPI_WINDOW))) {
+        for (FlowKpis k : kpis(clock.instant().minus(KPI_WINDOW), PlantScope.ALL)) {
             k.states().forEach((state, n) -> metrics.flowInstances(k.flow(), state, n));
             metrics.flowKpi(k.flow(), "completion", k.completion().p50(), k.completion().p95());
             for (KpiValue v : k.kpis()) metrics.flowKpi(k.flow(), v.kpi().name(), v.spread().p50(), v.spread().p95());

@@ -704,7 +704,8 @@ final class FlowRunner {
         if (subject != null) env.put("subject", subject);
         env.put("time", now.toString());
         env.put("datacontenttype", "application/json");
-        env.put("plant", plant);
+        // An instance's events belong to its trigger's plant (the hub's plant name when the trigger named none).
+        env.put("plant", r.row.plant() != null ? r.row.plant() : plant);
         env.put("correlationid", r.key());
         env.set("data", data);
         return new CloudEvent(id, source, type, subject, now.atOffset(ZoneOffset.UTC), env, env.toString());

@@ -153,7 +153,7 @@ public final class FlowTests {
             if (h == null) continue;
             systems.put(s.name(), new SystemConfig(s.name(), s.description(), new SystemConfig.HttpOutbound(URI.create(simulated.baseUrl(s.name())),
                     Map.of(), h.timeout(), h.maxConcurrency(), 0, h.retry(), SystemConfig.Auth.NONE, SystemConfig.Breaker.OFF, h.operations()),
-                    null, null, null, SystemConfig.Inbound.NONE));
+                    null, null, null, SystemConfig.Inbound.NONE, s.plants(), s.sources(), null));
         }
         HubSettings hub = plant.hub().withHttp("127.0.0.1", 0);
         List<XrefStore.Row> seed = new ArrayList<>(plant.xrefSeed());
@@ -220,15 +220,15 @@ public final class FlowTests {
             }
             if (step.get("signal") != null) {
                 Map<String, Object> s = (Map<String, Object>) step.get("signal");
-                return refusal(flows.signal(id, (String) s.get("name"), Json.MAPPER.valueToTree(s.get("data")), "flow-test"));
+                return refusal(flows.signal(id, (String) s.get("name"), Json.MAPPER.valueToTree(s.get("data")), dev.millwright.store.Actor.of("flow-test")));
             }
             if (step.get("advance") != null) {
                 clock.advance((Duration) step.get("advance"));
                 flows.wake();
                 return null;
             }
-            if (Boolean.TRUE.equals(step.get("cancel"))) return refusal(flows.cancel(id, "flow-test"));
-            if (Boolean.TRUE.equals(step.get("retry"))) return refusal(flows.retry(id, "flow-test"));
+            if (Boolean.TRUE.equals(step.get("cancel"))) return refusal(flows.cancel(id, dev.millwright.store.Actor.of("flow-test")));
+            if (Boolean.TRUE.equals(step.get("retry"))) return refusal(flows.retry(id, dev.millwright.store.Actor.of("flow-test")));
             return "give one of event, signal, advance, cancel, retry";
         }
 

@@ -1,5 +1,12 @@
 package dev.millwright.hub;
 
+import dev.millwright.config.ConfigHash;
+import dev.millwright.security.Authenticator;
+import dev.millwright.security.OidcVerifier;
+import dev.millwright.store.Actor;
+import dev.millwright.store.Jdbc;
+import dev.millwright.store.AuditStore;
+import dev.millwright.store.TokenStore;
 import dev.millwright.api.ApiServer;
 import dev.millwright.api.Auth;
 import dev.millwright.config.HubSettings;
@@ -99,10 +106,11 @@ public final class Hub implements AutoCloseable {
             if (storedLanes != null && storedLanes != settings.delivery().lanes()) {
                 log.info("delivery.lanes changed from {} to {} (no delivery was unfinished)", storedLanes, settings.delivery().lanes());
             }
+            recordConfigLoad(db, plant, node);
             String xrefChannel = Xref.channel(db.schema());
             this.xref = started(started, new Xref(db, new XrefStore(db.dataSource(), xrefChannel), xrefChannel));
             if (!plant.xrefSeed().isEmpty()) {
-                var seeded = xref.store().importRows(plant.xrefSeed(), "plant folder xref/");
+                var seeded = xref.store().importRows(plant.xrefSeed(), Actor.of("node " + node + ": plant folder xref/"));
                 xref.clear();
                 log.info("cross-reference seed from xref/: {} added, {} changed, {} unchanged, {} rejected", seeded.added(), seeded.changed(),
                         seeded.unchanged(), seeded.rejected().size());
@@ -149,7 +157,7 @@ public final class Hub implements AutoCloseable {
             Operations operations = new Operations(db.dataSource(), outbox);
             InboundFailureStore inboundFailures = new InboundFailureStore(db.dataSource());
             Inbox inbox = new Inbox(mappings, new CloudEventReader(settings.http().maxBatchEvents()), contracts, ingest,
-                    inboundFailures, metrics);
+                    inboundFailures, metrics, plant.systems());
             var webhooks = new WebhookReceiver(plant.systems(), inbox, clock);
             List<InboundConnector.Reader> readers = new ArrayList<>();
             for (SystemConfig s : plant.systems().values()) readers.addAll(Readers.of(s, inbox, clock, metrics));
@@ -159,7 +167,9 @@ public final class Hub implements AutoCloseable {
             }
             this.inbound = List.copyOf(connectors);
             var deps = new ApiServer.Deps(db, events, deliveries, ingest, contracts, webhooks, operations, metrics, targets,
-                    new Auth(adminTokens), () -> accepting, inboundFailures, inbox, plant.systems(),
+                    new Auth(new Authenticator(adminTokens, plant.systems(), new TokenStore(db.dataSource()),
+                            settings.security().oidc() == null ? null : new OidcVerifier(settings.security().oidc()), clock),
+                            settings.security(), db.dataSource()), () -> accepting, inboundFailures, inbox, plant.systems(),
                     () -> inbound.stream().map(InboundConnector::status).toList(), xref, readers, flows);
             this.api = new ApiServer(deps, settings.http().host(), settings.http().port(), settings.http().maxBodyBytes(),
                     settings.http().maxBatchEvents()).start();
@@ -179,6 +189,16 @@ public final class Hub implements AutoCloseable {
     private static <T extends AutoCloseable> T started(Deque<AutoCloseable> started, T part) {
         started.push(part);
         return part;
+    }
+
+    /** Every start is a configuration load: audited with the folder's content hash, so what ran when can be shown. */
+    private static void recordConfigLoad(Database db, PlantConfig plant, String node) {
+        String hash = plant.dir() == null ? null : ConfigHash.of(plant.dir());
+        Jdbc.inTransaction(db.dataSource(), c -> {
+            AuditStore.record(c, Actor.of("node " + node), "config.load", AuditStore.change("plant " + plant.hub().plant(), null,
+                    java.util.Map.of("folder", String.valueOf(plant.dir()), "sha256", String.valueOf(hash))));
+            return null;
+        });
     }
 
     public static Hub start(PlantConfig plant, Database db, List<String> adminTokens, Clock clock) {

@@ -65,9 +65,11 @@ public final class Inbox {
     private final IngestService ingest;
     private final InboundFailureStore failures;
     private final HubMetrics metrics;
+    private final java.util.Map<String, dev.millwright.config.SystemConfig> systems;
 
     public Inbox(Mappings mappings, CloudEventReader reader, Contracts contracts, IngestService ingest,
-                 InboundFailureStore failures, HubMetrics metrics) {
+                 InboundFailureStore failures, HubMetrics metrics, java.util.Map<String, dev.millwright.config.SystemConfig> systems) {
+        this.systems = systems;
         this.mappings = mappings;
         this.reader = reader;
         this.contracts = contracts;
@@ -107,7 +109,15 @@ public final class Inbox {
             }
             event.put("specversion", "1.0");
             if (!missing.isEmpty()) event.put(CONTEXT_MISSING, String.join(" ", missing));
-            if (!event.hasNonNull("source")) event.put("source", route.source() != null ? route.source() : "system://" + system);
+            String own = route.source() != null ? route.source() : "system://" + system;
+            if (!event.hasNonNull("source")) {
+                event.put("source", own);
+            } else if (!event.get("source").asText().equals(own) && !owns(system, event.get("source").asText())) {
+                // A mapping speaks for its own system only: another system's source would forge that system's events.
+                violations.add(new Violation("/" + i + "/source", "source '" + event.get("source").asText() + "' is not "
+                        + system + "'s: a mapping may use its channel's source (" + own + ") or one of the system's sources"));
+                continue;
+            }
             if (event.has("id") && event.get("id").isNumber()) event.put("id", event.get("id").asText());
             CloudEvent e = reader.check(event, null, "/" + i, violations);
             if (e != null) events.add(e);
@@ -117,6 +127,11 @@ public final class Inbox {
                     .map(v -> new Violation(v.pointer(), "mapping " + mapping.name() + ": " + v.detail(), v.keyword())).toList());
         }
         return events;
+    }
+
+    private boolean owns(String system, String source) {
+        var config = systems.get(system);
+        return config != null && config.ownsSource(source);
     }
 
     /** Contract checks of mapped events; @throws RejectedInput (400) naming every violation */

@@ -10,6 +10,7 @@ import dev.millwright.store.AuditStore;
 import dev.millwright.store.DeliveryFilter;
 import dev.millwright.store.DeliveryStore;
 import dev.millwright.store.DeliveryStore.LaneRef;
+import dev.millwright.store.Actor;
 import dev.millwright.store.EventStore;
 import dev.millwright.store.Jdbc;
 import dev.millwright.store.NewDelivery;
@@ -19,6 +20,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** Operator actions on deliveries — retry and replay — each audited in its own transaction. */
@@ -36,13 +38,16 @@ public final class Operations {
     }
 
     /** @return true when the delivery was dead or failed and is now pending */
-    public boolean retry(long id, String actor) {
+    public boolean retry(long id, Actor actor) {
         Outbox.Wakes wakes = outbox.wakes();
         boolean retried = Jdbc.inTransaction(ds, c -> {
-            List<LaneRef> changed = DeliveryStore.retry(c, id);
+            Optional<DeliveryStore.Retried> changed = DeliveryStore.retry(c, id);
             if (changed.isEmpty()) return false;
-            AuditStore.record(c, actor, "delivery.retry", "{\"delivery\":" + id + "}");
-            outbox.lanesHaveWork(c, changed, wakes);
+            Map<String, Object> before = new java.util.LinkedHashMap<>();
+            before.put("state", changed.get().before());
+            before.put("lastError", changed.get().lastError());
+            AuditStore.record(c, actor, "delivery.retry", AuditStore.change("delivery " + id, before, Map.of("state", "pending")));
+            outbox.lanesHaveWork(c, List.of(changed.get().lane()), wakes);
             return true;
         });
         wakes.run();
@@ -50,7 +55,7 @@ public final class Operations {
     }
 
     /** @return how many dead or failed deliveries matching the filter are now pending */
-    public int retryMatching(DeliveryFilter filter, String actor) {
+    public int retryMatching(DeliveryFilter filter, Actor actor) {
         Outbox.Wakes wakes = outbox.wakes();
         int changed = Jdbc.inTransaction(ds, c -> {
             List<LaneRef> rows = DeliveryStore.retryMatching(c, filter);
@@ -66,23 +71,23 @@ public final class Operations {
 
     /** What to replay: events matching type/subject/time range, to one subscription. */
     public record ReplayRequest(String subscription, String type, String subject, Instant from, Instant to,
-                                boolean newKeys) {
+                                boolean newKeys, dev.millwright.security.PlantScope plants) {
     }
 
     public record ReplayResult(long replayId, int deliveries) {
     }
 
     /** @return empty when the subscription does not exist */
-    public Optional<ReplayResult> replay(ReplayRequest r, String actor) {
+    public Optional<ReplayResult> replay(ReplayRequest r, Actor actor) {
         Subscription sub = router.subscription(r.subscription());
         if (sub == null) return Optional.empty();
         Outbox.Wakes wakes = outbox.wakes();
         ReplayResult result = Jdbc.inTransaction(ds, c -> {
-            long replayId = AuditStore.insertReplay(c, sub.name(), Json.MAPPER.valueToTree(r).toString(), r.newKeys(), actor);
+            long replayId = AuditStore.insertReplay(c, sub.name(), Json.MAPPER.valueToTree(r).toString(), r.newKeys(), actor.name());
             List<NewDelivery> rows = new ArrayList<>();
             // Only events the subscription takes: a replay never sends a type its subscription would not have routed.
             String type = r.type() != null ? r.type() : sub.on().equals("*") ? null : sub.on();
-            for (EventStore.ReplayCandidate e : EventStore.forReplay(c, type, r.subject(), r.from(), r.to(), MAX_REPLAY)) {
+            for (EventStore.ReplayCandidate e : EventStore.forReplay(c, type, r.subject(), r.from(), r.to(), r.plants(), MAX_REPLAY)) {
                 if (!sub.matches(e.type())) continue;
                 CloudEvent event = CloudEvent.fromLog(e.seq(), e.id(), e.source(), e.type(), e.subject(), e.body());
                 String key = r.newKeys() ? Router.idempotencyKey(sub.name(), e.source(), e.id(), replayId)
@@ -94,7 +99,8 @@ public final class Operations {
             }
             outbox.appendDeliveries(c, rows, wakes);
             AuditStore.setReplayMatched(c, replayId, rows.size());
-            AuditStore.record(c, actor, "replay", "{\"replay\":" + replayId + ",\"deliveries\":" + rows.size() + "}");
+            AuditStore.record(c, actor, "replay", AuditStore.change("replay " + replayId, null,
+                    Map.of("request", Json.MAPPER.valueToTree(r), "deliveries", rows.size())));
             return new ReplayResult(replayId, rows.size());
         });
         wakes.run();

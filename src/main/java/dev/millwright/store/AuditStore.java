@@ -13,8 +13,21 @@ public final class AuditStore {
     private AuditStore() {
     }
 
-    public static void record(Connection c, String actor, String action, String detail) throws SQLException {
-        record(c, actor, action, detail, null);
+    public static void record(Connection c, Actor actor, String action, String detail) throws SQLException {
+        record(c, actor.name(), action, detail, actor.client());
+    }
+
+    /** An entry's detail for a change: what changed, and its state before and after (null: it did not exist). */
+    public static String change(String subject, Object before, Object after) {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("subject", subject);
+        m.put("before", before);
+        m.put("after", after);
+        try {
+            return dev.millwright.event.Json.MAPPER.writeValueAsString(m);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**
@@ -22,7 +35,7 @@ public final class AuditStore {
      * entries are appended one at a time (a transaction-scoped advisory lock), so the chain follows id order.
      * @param client the address the action came from, or null
      */
-    public static void record(Connection c, String actor, String action, String detail, String client) throws SQLException {
+    static void record(Connection c, String actor, String action, String detail, String client) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(SQL.get("lock"))) {
             ps.execute();
         }

@@ -249,10 +249,17 @@ public final class DeliveryStore {
     }
 
     /** Puts a dead or failed delivery back to pending, in the caller's transaction; empty if it is not retryable. */
-    public static List<LaneRef> retry(Connection c, long id) throws SQLException {
+    /** A delivery put back to pending: its lane, and its state and last error before. */
+    public record Retried(LaneRef lane, String before, String lastError) {
+    }
+
+    public static Optional<Retried> retry(Connection c, long id) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(SQL.get("retry"))) {
             ps.setLong(1, id);
-            return lanes(ps);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) return Optional.empty();
+                return Optional.of(new Retried(new LaneRef(rs.getString(2), rs.getInt(3)), rs.getString(4), rs.getString(5)));
+            }
         }
     }
 
@@ -307,6 +314,7 @@ public final class DeliveryStore {
     private static int bindFilter(PreparedStatement ps, DeliveryFilter f, int i) throws SQLException {
         String state = f.state() == null ? null : f.state().name();
         for (String v : new String[]{state, f.target(), f.orderingKey(), f.subscription(), f.reason()}) ps.setString(i++, v);
+        ps.setArray(i++, Jdbc.plants(ps.getConnection(), f.plants()));
         return i;
     }
 
@@ -321,7 +329,7 @@ public final class DeliveryStore {
     private static DeliveryView view(ResultSet rs) throws SQLException {
         Timestamp delivered = rs.getTimestamp("delivered_at");
         return new DeliveryView(rs.getLong("id"), rs.getLong("event_seq"), rs.getString("event_source"),
-                rs.getString("event_id"), rs.getString("event_type"), rs.getString("subscription"),
+                rs.getString("event_id"), rs.getString("event_type"), rs.getString("plant"), rs.getString("subscription"),
                 rs.getString("target"), rs.getString("path"), rs.getString("operation"), rs.getInt("lane"), rs.getString("ordering_key"),
                 rs.getString("idempotency_key"), rs.getLong("replay_id"), DeliveryState.parse(rs.getString("state")),
                 rs.getInt("attempts"), rs.getTimestamp("next_attempt_at").toInstant(),

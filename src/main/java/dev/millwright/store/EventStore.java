@@ -2,6 +2,7 @@ package dev.millwright.store;
 
 import dev.millwright.event.CloudEvent;
 import dev.millwright.event.TraceParent;
+import dev.millwright.security.PlantScope;
 
 import javax.sql.DataSource;
 import java.sql.Connection;
@@ -47,7 +48,7 @@ public final class EventStore {
     public static Map<Key, Long> insert(Connection c, List<CloudEvent> events, List<String> traceparents) throws SQLException {
         int n = events.size();
         String[] sources = new String[n], ids = new String[n], types = new String[n], subjects = new String[n], json = new String[n],
-                traces = new String[n];
+                traces = new String[n], plants = new String[n];
         Timestamp[] times = new Timestamp[n];
         for (int i = 0; i < n; i++) {
             CloudEvent e = events.get(i);
@@ -57,6 +58,7 @@ public final class EventStore {
             subjects[i] = e.subject();
             times[i] = e.time() == null ? null : Timestamp.from(e.time().toInstant());
             json[i] = e.json();
+            plants[i] = e.attribute("plant");
             traces[i] = traceparents == null ? TraceParent.valid(e.attribute("traceparent")) : traceparents.get(i);
         }
         Map<Key, Long> inserted = new HashMap<>(n * 2);
@@ -68,6 +70,7 @@ public final class EventStore {
             ps.setArray(5, c.createArrayOf("timestamptz", times));
             ps.setArray(6, c.createArrayOf("text", json));
             ps.setArray(7, c.createArrayOf("text", traces));
+            ps.setArray(8, c.createArrayOf("text", plants));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) inserted.put(new Key(rs.getString(2), rs.getString(3)), rs.getLong(1));
             }
@@ -97,14 +100,15 @@ public final class EventStore {
     }
 
     /** Events in log order after {@code afterSeq}; {@code type} may end in '.*'. */
-    public List<StoredEvent> search(String type, String subject, String source, long afterSeq, int limit) {
+    public List<StoredEvent> search(String type, String subject, String source, PlantScope plants, long afterSeq, int limit) {
         return Jdbc.withConnection(ds, c -> {
             try (PreparedStatement ps = c.prepareStatement(SQL.get("search"))) {
                 ps.setString(1, type);
                 ps.setString(2, subject);
                 ps.setString(3, source);
-                ps.setLong(4, afterSeq);
-                ps.setInt(5, limit);
+                ps.setArray(4, Jdbc.plants(c, plants));
+                ps.setLong(5, afterSeq);
+                ps.setInt(6, limit);
                 return read(ps);
             }
         });
@@ -114,14 +118,15 @@ public final class EventStore {
     public record ReplayCandidate(long seq, String source, String id, String type, String subject, String body) {
     }
 
-    public static List<ReplayCandidate> forReplay(Connection c, String type, String subject, Instant from, Instant to, int limit)
-            throws SQLException {
+    public static List<ReplayCandidate> forReplay(Connection c, String type, String subject, Instant from, Instant to,
+                                                  PlantScope plants, int limit) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(SQL.get("for_replay"))) {
             ps.setString(1, type);
             ps.setString(2, subject);
             ps.setTimestamp(3, from == null ? null : Timestamp.from(from));
             ps.setTimestamp(4, to == null ? null : Timestamp.from(to));
-            ps.setInt(5, limit);
+            ps.setArray(5, Jdbc.plants(c, plants));
+            ps.setInt(6, limit);
             List<ReplayCandidate> out = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -165,7 +170,7 @@ public final class EventStore {
     private static List<StoredEvent> read(PreparedStatement ps) throws SQLException {
         List<StoredEvent> out = new ArrayList<>();
         try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) out.add(new StoredEvent(rs.getLong(1), rs.getTimestamp(2).toInstant(), rs.getString(3)));
+            while (rs.next()) out.add(new StoredEvent(rs.getLong(1), rs.getTimestamp(2).toInstant(), rs.getString(3), rs.getString(4)));
         }
         return out;
     }

@@ -1,5 +1,6 @@
 package dev.millwright.store;
 
+import dev.millwright.security.PlantScope;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -27,7 +28,7 @@ public final class FlowStore {
     public record Instance(long id, String flow, String version, String key, String state, String position, Long stepRow, int attempt,
                            String iterations, String vars, String trigger, Long triggerSeq, String waitingFor, Instant dueAt,
                            String compensable, String error, String failedStep, String escalation, Instant createdAt,
-                           Instant updatedAt, Instant endedAt, Instant escalatedAt, String branches) {
+                           Instant updatedAt, Instant endedAt, Instant escalatedAt, String branches, String plant) {
     }
 
     /** What an advance changes in an instance. */
@@ -126,8 +127,10 @@ public final class FlowStore {
         return found.isEmpty() ? Optional.empty() : Optional.of(found.getFirst());
     }
 
-    public static List<Instance> list(Connection c, String flow, String state, String key, long afterId, int limit) throws SQLException {
-        return readInstances(prepare(c, "list", flow, flow, state, state, key, key, afterId, limit));
+    public static List<Instance> list(Connection c, String flow, String state, String key, PlantScope plants, long afterId, int limit)
+            throws SQLException {
+        java.sql.Array p = Jdbc.plants(c, plants);
+        return readInstances(prepare(c, "list", flow, flow, state, state, key, key, p, p, afterId, limit));
     }
 
     public static void save(Connection c, long id, Change ch) throws SQLException {
@@ -244,9 +247,10 @@ public final class FlowStore {
         update(c, "wait_rearm", instance);
     }
 
-    public static List<Expired> expired(Connection c, Instant now, long afterId, int limit) throws SQLException {
+    public static List<Expired> expired(Connection c, Instant now, PlantScope plants, long afterId, int limit) throws SQLException {
         List<Expired> out = new ArrayList<>();
-        try (PreparedStatement ps = prepare(c, "expired", ts(now), afterId, limit); ResultSet rs = ps.executeQuery()) {
+        java.sql.Array p = Jdbc.plants(c, plants);
+        try (PreparedStatement ps = prepare(c, "expired", ts(now), p, p, afterId, limit); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 out.add(new Expired(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5), instant(rs, 6), instant(rs, 7)));
             }
@@ -304,16 +308,18 @@ public final class FlowStore {
     }
 
     /** @param fromStep null: the instance's start; @param toStep null: its end (completed instances) */
-    public static Spread kpi(Connection c, String flow, Instant since, String fromStep, String toStep) throws SQLException {
-        try (PreparedStatement ps = prepare(c, "kpi", toStep, toStep, fromStep, fromStep, flow, ts(since)); ResultSet rs = ps.executeQuery()) {
+    public static Spread kpi(Connection c, String flow, Instant since, PlantScope plants, String fromStep, String toStep) throws SQLException {
+        java.sql.Array p = Jdbc.plants(c, plants);
+        try (PreparedStatement ps = prepare(c, "kpi", toStep, toStep, fromStep, fromStep, flow, ts(since), p, p); ResultSet rs = ps.executeQuery()) {
             rs.next();
             return new Spread(rs.getLong(1), (Double) rs.getObject(2), (Double) rs.getObject(3), (Double) rs.getObject(4));
         }
     }
 
-    public static Map<String, Long> kpiStates(Connection c, String flow, Instant since) throws SQLException {
+    public static Map<String, Long> kpiStates(Connection c, String flow, Instant since, PlantScope plants) throws SQLException {
         Map<String, Long> out = new LinkedHashMap<>();
-        try (PreparedStatement ps = prepare(c, "kpi_states", flow, ts(since)); ResultSet rs = ps.executeQuery()) {
+        java.sql.Array p = Jdbc.plants(c, plants);
+        try (PreparedStatement ps = prepare(c, "kpi_states", flow, ts(since), p, p); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) out.put(rs.getString(1), rs.getLong(2));
         }
         return out;
@@ -322,9 +328,10 @@ public final class FlowStore {
     public record StepSpread(String step, String kind, long count, Double p50, Double p95) {
     }
 
-    public static List<StepSpread> kpiSteps(Connection c, String flow, Instant since) throws SQLException {
+    public static List<StepSpread> kpiSteps(Connection c, String flow, Instant since, PlantScope plants) throws SQLException {
         List<StepSpread> out = new ArrayList<>();
-        try (PreparedStatement ps = prepare(c, "kpi_steps", flow, ts(since)); ResultSet rs = ps.executeQuery()) {
+        java.sql.Array p = Jdbc.plants(c, plants);
+        try (PreparedStatement ps = prepare(c, "kpi_steps", flow, ts(since), p, p); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) out.add(new StepSpread(rs.getString(1), rs.getString(2), rs.getLong(3), (Double) rs.getObject(4), (Double) rs.getObject(5)));
         }
         return out;
@@ -361,7 +368,7 @@ public final class FlowStore {
                 out.add(new Instance(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6),
                         (Long) rs.getObject(7), rs.getInt(8), rs.getString(9), rs.getString(10), rs.getString(11), (Long) rs.getObject(12),
                         rs.getString(13), instant(rs, 14), rs.getString(15), rs.getString(16), rs.getString(17), rs.getString(18), instant(rs, 19),
-                        instant(rs, 20), instant(rs, 21), instant(rs, 22), rs.getString(23)));
+                        instant(rs, 20), instant(rs, 21), instant(rs, 22), rs.getString(23), rs.getString(24)));
             }
         }
         return out;

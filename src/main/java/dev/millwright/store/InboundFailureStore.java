@@ -42,15 +42,19 @@ public final class InboundFailureStore {
         });
     }
 
-    public List<Failure> list(String system, String state, long after, int limit) {
+    /** @param systems null: every system; else only these (the caller's visible systems) */
+    public List<Failure> list(String system, List<String> systems, String state, long after, int limit) {
         return Jdbc.withConnection(ds, c -> {
             try (PreparedStatement ps = c.prepareStatement(SQL.get("list"))) {
+                java.sql.Array visible = systems == null ? null : c.createArrayOf("text", systems.toArray());
                 ps.setString(1, system);
                 ps.setString(2, system);
-                ps.setString(3, state);
-                ps.setString(4, state);
-                ps.setLong(5, after);
-                ps.setInt(6, limit);
+                ps.setArray(3, visible);
+                ps.setArray(4, visible);
+                ps.setString(5, state);
+                ps.setString(6, state);
+                ps.setLong(7, after);
+                ps.setInt(8, limit);
                 List<Failure> out = new ArrayList<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) out.add(read(rs, rs.getInt("size"), null));
@@ -74,13 +78,13 @@ public final class InboundFailureStore {
     }
 
     /** Marks it resolved, audited; @return false when it was already resolved */
-    public boolean resolve(long id, String actor) {
+    public boolean resolve(long id, Actor actor) {
         return Jdbc.inTransaction(ds, c -> {
             try (PreparedStatement ps = c.prepareStatement(SQL.get("resolve"))) {
                 ps.setLong(1, id);
                 if (ps.executeUpdate() != 1) return false;
             }
-            AuditStore.record(c, actor, "inbound-failure.retry", "{\"inboundFailure\":" + id + "}");
+            AuditStore.record(c, actor, "inbound-failure.retry", AuditStore.change("inbound failure " + id, "open", "resolved"));
             return true;
         });
     }

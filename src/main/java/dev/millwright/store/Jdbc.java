@@ -39,4 +39,10 @@ public final class Jdbc {
             throw new StoreException(e);
         }
     }
+
+    /** A plant scope bound as a text[] of LIKE patterns for {@code plant like any(?)}; null (every plant) for no scope. */
+    public static java.sql.Array plants(Connection c, dev.millwright.security.PlantScope scope) throws SQLException {
+        String[] patterns = scope == null ? null : scope.likePatterns();
+        return patterns == null ? null : c.createArrayOf("text", patterns);
+    }
 }

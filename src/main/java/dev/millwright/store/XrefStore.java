@@ -101,9 +101,39 @@ public final class XrefStore {
      *
      * @throws Conflict when a given id already names another entity of the type; nothing changes then
      */
-    public Change put(String entityType, String canonicalId, Map<String, String> systems, boolean replace, String actor) {
+    /** An entity's plant: empty when the entity does not exist; a null plant is master data every plant shares. */
+    public record Owner(String plant) {
+    }
+
+    public Optional<Owner> owner(String entityType, String canonicalId) {
+        return Jdbc.withConnection(ds, c -> {
+            try (PreparedStatement ps = c.prepareStatement(SQL.get("plant_of"))) {
+                ps.setString(1, entityType);
+                ps.setString(2, canonicalId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(new Owner(rs.getString(1))) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    /** As {@link #put(String, String, Map, boolean, String, Actor)} for shared master data (no plant). */
+    public Change put(String entityType, String canonicalId, Map<String, String> systems, boolean replace, Actor actor) {
+        return put(entityType, canonicalId, systems, replace, null, actor);
+    }
+
+    /** @param plant the plant the entity belongs to (null: every plant shares it); audited with the ids before and after */
+    public Change put(String entityType, String canonicalId, Map<String, String> systems, boolean replace, String plant, Actor actor) {
         return Jdbc.inTransaction(ds, c -> {
             Map<String, String> current = entry(c, "lock_entry", entityType, canonicalId);
+            String plantBefore = null;
+            try (PreparedStatement ps = c.prepareStatement(SQL.get("plant_of"))) {
+                ps.setString(1, entityType);
+                ps.setString(2, canonicalId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) plantBefore = rs.getString(1);
+                }
+            }
             for (var e : systems.entrySet()) {
                 try (PreparedStatement ps = c.prepareStatement(SQL.get("owner_of"))) {
                     ps.setString(1, entityType);
@@ -126,7 +156,7 @@ public final class XrefStore {
                         ps.setString(3, e.getKey());
                         ps.executeUpdate();
                     }
-                    history(c, entityType, canonicalId, e.getKey(), e.getValue(), null, actor);
+                    history(c, entityType, canonicalId, e.getKey(), e.getValue(), null, actor.name());
                     removed++;
                 }
             }
@@ -143,11 +173,29 @@ public final class XrefStore {
                     ps.setString(4, e.getValue());
                     ps.executeUpdate();
                 }
-                history(c, entityType, canonicalId, e.getKey(), old, e.getValue(), actor);
+                history(c, entityType, canonicalId, e.getKey(), old, e.getValue(), actor.name());
                 if (old == null) added++;
                 else changed++;
             }
-            if (added + changed + removed > 0) Notifications.send(c, channel, entityType + "|" + canonicalId);
+            boolean moved = !systems.isEmpty() && !java.util.Objects.equals(plant, plantBefore);
+            if (moved || added > 0 && plant != null) {
+                try (PreparedStatement ps = c.prepareStatement(SQL.get("set_plant"))) {
+                    ps.setString(1, plant);
+                    ps.setString(2, entityType);
+                    ps.setString(3, canonicalId);
+                    ps.executeUpdate();
+                }
+            }
+            if (added + changed + removed > 0 || moved) {
+                Notifications.send(c, channel, entityType + "|" + canonicalId);
+                Map<String, Object> before = new java.util.LinkedHashMap<>(), after = new java.util.LinkedHashMap<>();
+                before.put("plant", plantBefore);
+                before.put("systems", current);
+                after.put("plant", systems.isEmpty() ? null : plant);
+                after.put("systems", systems);
+                AuditStore.record(c, actor, systems.isEmpty() ? "xref.delete" : "xref.put", AuditStore.change(entityType + " " + canonicalId,
+                        current.isEmpty() ? null : before, systems.isEmpty() ? null : after));
+            }
             return new Change(added, changed, removed, unchanged);
         });
     }
@@ -187,7 +235,7 @@ public final class XrefStore {
      * or on an earlier line) is rejected; a later line for the same entity and system wins; entries not in
      * the rows are kept. Importing the same rows again changes nothing.
      */
-    public ImportResult importRows(List<Row> rows, String actor) {
+    public ImportResult importRows(List<Row> rows, Actor actor) {
         return Jdbc.inTransaction(ds, c -> {
             exec(c, "import_stage");
             try (PreparedStatement ps = c.prepareStatement(SQL.get("import_rows"))) {
@@ -226,11 +274,13 @@ public final class XrefStore {
             }
             if (added + changed > 0) {
                 try (PreparedStatement ps = c.prepareStatement(SQL.get("import_history"))) {
-                    ps.setString(1, actor);
+                    ps.setString(1, actor.name());
                     ps.executeUpdate();
                 }
                 exec(c, "import_apply");
                 Notifications.send(c, channel, "*");
+                AuditStore.record(c, actor, "xref.import", AuditStore.change("cross-reference import", null,
+                        Map.of("rows", rows.size(), "added", added, "changed", changed, "rejected", rejected.size())));
             }
             rejected.sort(java.util.Comparator.comparingInt(Rejected::line));
             return new ImportResult(added, changed, staged - added - changed, rejected);

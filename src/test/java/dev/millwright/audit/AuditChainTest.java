@@ -1,5 +1,6 @@
 package dev.millwright.audit;
 
+import dev.millwright.store.Actor;
 import dev.millwright.store.AuditStore;
 import dev.millwright.store.Database;
 import dev.millwright.store.Jdbc;
@@ -35,7 +36,7 @@ class AuditChainTest {
         for (int i = 1; i <= n; i++) {
             int k = i;
             Jdbc.inTransaction(db.dataSource(), c -> {
-                AuditStore.record(c, "operator-" + (k % 2), "delivery.retry", "{\"delivery\":" + k + "}", "10.0.0." + k);
+                AuditStore.record(c, new Actor("operator-" + (k % 2), "10.0.0." + k), "delivery.retry", "{\"delivery\":" + k + "}");
                 return null;
             });
         }
@@ -98,10 +99,18 @@ class AuditChainTest {
             var listed = client.get("/api/v1/audit?action=replay").json().get("items");
             assertThat(listed).hasSize(1);
             assertThat(listed.get(0).get("hash").asText()).hasSize(64);
-            assertThat(client.get("/api/v1/audit?format=jsonl").body().lines().count()).isEqualTo(1);
+            assertThat(listed.get(0).get("actor").asText()).isEqualTo("bootstrap-admin");
+            assertThat(listed.get(0).get("client").asText()).isEqualTo("127.0.0.1");
+            // The hub's start is a configuration load, audited first with the folder's content hash.
+            var loads = client.get("/api/v1/audit?action=config.load").json().get("items");
+            assertThat(loads).hasSize(1);
+            assertThat(loads.get(0).get("detail").asText()).containsPattern("\\\"sha256\\\":\\\"[0-9a-f]{64}\\\"");
+            String jsonl = client.get("/api/v1/audit?format=jsonl").body();
+            assertThat(jsonl.lines().count()).as(jsonl).isEqualTo(2);
+            assertThat(jsonl.lines()).as(jsonl).allMatch(l -> l.startsWith("{\"id\":"));
             assertThat(client.get("/api/v1/audit/verify").json().get("intact").asBoolean()).isTrue();
 
-            Sql.execute(hub.db, "update audit_log set actor = 'someone-else'");
+            Sql.execute(hub.db, "update audit_log set actor = 'someone-else' where action = 'replay'");
             var broken = client.get("/api/v1/audit/verify").json();
             assertThat(broken.get("intact").asBoolean()).isFalse();
             assertThat(broken.get("brokenAt").asLong()).isEqualTo(listed.get(0).get("id").asLong());
@@ -132,7 +141,7 @@ class AuditChainTest {
             assertThat(v.intact()).as(v.problem()).isTrue();
             assertThat(v.entries()).isEqualTo(2);
             Jdbc.inTransaction(old.dataSource(), c -> {
-                AuditStore.record(c, "admin", "flow.cancel", "{}", null);
+                AuditStore.record(c, Actor.of("admin"), "flow.cancel", "{}");
                 return null;
             });
             assertThat(Jdbc.withConnection(old.dataSource(), AuditStore::verify).entries()).isEqualTo(3);

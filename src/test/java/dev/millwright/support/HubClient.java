@@ -28,10 +28,30 @@ public final class HubClient implements AutoCloseable {
     }
 
     private final String base;
+    private final String token;
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     public HubClient(int port) {
+        this(port, TOKEN);
+    }
+
+    /** @param token null: requests carry no Authorization header */
+    public HubClient(int port, String token) {
         this.base = "http://127.0.0.1:" + port;
+        this.token = token;
+    }
+
+    /** A client of the same hub sending another bearer token (null: none). */
+    public HubClient as(String otherToken) {
+        return new HubClient(java.net.URI.create(base).getPort(), otherToken);
+    }
+
+    /** Any request: {@code body} null sends none. */
+    public Response send(String method, String path, String contentType, String body) {
+        HttpRequest.Builder b = request(path).method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(body));
+        if (contentType != null) b.header("Content-Type", contentType);
+        return send(b.build());
     }
 
     public static String event(String id, String type, String subject, String dataJson) {
@@ -78,7 +98,8 @@ public final class HubClient implements AutoCloseable {
     }
 
     private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + TOKEN);
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path));
+        return token == null ? b : b.header("Authorization", "Bearer " + token);
     }
 
     private Response send(HttpRequest request) {
