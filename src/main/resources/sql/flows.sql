@@ -14,8 +14,8 @@ from flow_definitions d order by d.name, d.loaded_at
 
 -- A second start for an active (flow, key), or a repeated start key, inserts nothing.
 -- name: start
-insert into flow_instances (flow, version, correlation_key, trigger_event, trigger_seq, position, vars, due_at, start_key)
-values (?, ?, ?, ?, ?, ?, ?, ?, ?)
+insert into flow_instances (flow, version, correlation_key, trigger_event, trigger_seq, position, vars, due_at, start_key, plant)
+values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 on conflict do nothing
 returning id
 

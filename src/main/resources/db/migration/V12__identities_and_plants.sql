@@ -3,10 +3,14 @@
 -- An event's plant is its CloudEvents `plant` attribute (required by every contract), kept beside the body so scoped
 -- queries filter on a column; deliveries belong to their event's plant.
 alter table events add column plant text;
-update events set plant = body::jsonb ->> 'plant';
+-- jsonb cannot hold a \u0000 escape (text can, and data may carry one): such bodies are read with a pattern instead.
+update events set plant = case when position('\u0000' in body) = 0 then body::jsonb ->> 'plant'
+                               else substring(body from '"plant"\s*:\s*"([^"\\]*)"') end;
 
 -- A flow instance belongs to its trigger's plant (an instance started through the API names one).
-alter table flow_instances add column plant text generated always as ((trigger_event::jsonb) ->> 'plant') stored;
+alter table flow_instances add column plant text;
+update flow_instances set plant = case when position('\u0000' in trigger_event) = 0 then trigger_event::jsonb ->> 'plant'
+                                       else substring(trigger_event from '"plant"\s*:\s*"([^"\\]*)"') end;
 create index flow_instances_plant on flow_instances (plant, id);
 
 -- A cross-reference entity of one plant (null: master data every plant shares).

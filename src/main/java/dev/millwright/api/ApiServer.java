@@ -120,9 +120,14 @@ public final class ApiServer implements AutoCloseable {
             config.concurrency.useVirtualThreads = true;
             config.http.maxRequestSize = maxBodyBytes;
             config.startup.showJavalinBanner = false;
+            config.jetty.modifyServer(server -> server.setErrorHandler(new ProblemErrorHandler()));
+            config.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(new ProblemErrorHandler()));
             for (Route r : routes) {
                 Handler guarded = ctx -> {
-                    if (d.auth().admit(ctx, r.access())) r.handler().handle(ctx);
+                    if (d.auth().admit(ctx, r.access())) {
+                        refuseNul(ctx);
+                        r.handler().handle(ctx);
+                    }
                 };
                 switch (r.method()) {
                     case "GET" -> config.routes.get(r.path(), guarded);
@@ -177,6 +182,20 @@ public final class ApiServer implements AutoCloseable {
         if (main.ok() && !ok) out.put("problem", inbound.stream().filter(h -> !h.ok()).findFirst().orElseThrow().problem());
         out.put("inbound", inbound);
         JsonBody.send(ctx, ok ? 200 : 503, out);
+    }
+
+    /** No text the hub stores or looks up may hold a NUL (PostgreSQL text cannot): refused here for every parameter at once. */
+    private static void refuseNul(Context ctx) {
+        List<dev.millwright.ingest.Violation> bad = new java.util.ArrayList<>();
+        ctx.pathParamMap().forEach((k, v) -> {
+            if (v.indexOf('\u0000') >= 0) bad.add(new dev.millwright.ingest.Violation(k, "contains a NUL character"));
+        });
+        ctx.queryParamMap().forEach((k, vs) -> {
+            if (k.indexOf('\u0000') >= 0 || vs.stream().anyMatch(v -> v.indexOf('\u0000') >= 0)) {
+                bad.add(new dev.millwright.ingest.Violation(k.replace('\u0000', '?'), "contains a NUL character"));
+            }
+        });
+        if (!bad.isEmpty()) throw new ApiException(new Problem(400, "Invalid request", null, bad));
     }
 
     private static void ready(Context ctx, Deps d) {

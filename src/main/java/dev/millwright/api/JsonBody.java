@@ -41,6 +41,25 @@ final class JsonBody {
             }
         });
         if (!unknown.isEmpty()) throw new ApiException(new Problem(400, "Unknown fields", null, unknown));
+        java.util.List<dev.millwright.ingest.Violation> nul = new java.util.ArrayList<>();
+        findNul(body, "", nul);
+        if (!nul.isEmpty()) throw new ApiException(new Problem(400, "Invalid request", null, nul));
         return body;
+    }
+
+    /** A NUL cannot be stored in PostgreSQL text: refused wherever it stands in a request, naming each place. */
+    private static void findNul(com.fasterxml.jackson.databind.JsonNode node, String at, java.util.List<dev.millwright.ingest.Violation> out) {
+        if (out.size() >= 20) return;
+        if (node.isTextual() && node.asText().indexOf('\u0000') >= 0) {
+            out.add(new dev.millwright.ingest.Violation(at.isEmpty() ? "/" : at, "contains a NUL character"));
+        } else if (node.isObject()) {
+            node.properties().forEach(e -> {
+                String key = e.getKey();
+                if (key.indexOf('\u0000') >= 0) out.add(new dev.millwright.ingest.Violation(at + "/" + key.replace('\u0000', '?'), "the name contains a NUL character"));
+                else findNul(e.getValue(), at + "/" + key.replace("~", "~0").replace("/", "~1"), out);
+            });
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) findNul(node.get(i), at + "/" + i, out);
+        }
     }
 }

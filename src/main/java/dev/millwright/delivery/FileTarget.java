@@ -67,6 +67,9 @@ public final class FileTarget implements Target {
         if (!fence.allows(Duration.ZERO)) return Outcome.unsent("the lane's lease ran out before the write; not written");
         String extension = config.format().equals("csv") ? ".csv" : ".json";
         Path folder = config.dir().resolve(item.path().replaceFirst("^/+", "")).normalize();
+        if (!folder.startsWith(config.dir().normalize())) {
+            return Outcome.permanent(null, "the path '" + item.path() + "' leads outside the system's folder " + config.dir() + "; not written");
+        }
         Path file = folder.resolve(item.idempotencyKey() + extension);
         Path temp = folder.resolve("." + item.idempotencyKey() + extension + ".tmp");
         String content;

@@ -268,6 +268,9 @@ public final class FlowEngine implements AutoCloseable {
             }
             if (k == null) return new Invalid("no key: give one, or data from which the trigger key expression ('" + flow.trigger().keyText() + "') finds one");
         }
+        if (k.indexOf('\u0000') >= 0) return new Invalid("the key contains a NUL character");
+        if (plant != null && plant.indexOf('\u0000') >= 0) return new Invalid("the plant contains a NUL character");
+        if (startKey != null && startKey.indexOf('\u0000') >= 0) return new Invalid("the Idempotency-Key contains a NUL character");
         String correlation = k;
         Outbox.Wakes wakes = outbox.wakes();
         Started result = Jdbc.inTransaction(db.dataSource(), c -> {
@@ -279,7 +282,7 @@ public final class FlowEngine implements AutoCloseable {
                 }
             }
             Optional<Long> id = FlowStore.start(c, flow.name(), flow.version(), correlation, trigger.toString(), null, flow.first().id(), "{}",
-                    clock.instant(), startKey);
+                    clock.instant(), startKey, plant);
             if (id.isEmpty()) {
                 Optional<Long> active = FlowStore.active(c, flow.name(), correlation);
                 if (active.isPresent()) return new Active(active.get(), correlation);

@@ -70,7 +70,8 @@ public final class FlowIntake implements RoutedEvents {
         String key = key(flow, flow.trigger().key(), json, "trigger");
         if (key == null) return;
         Instant now = clock.instant();
-        Optional<Long> started = FlowStore.start(c, flow.name(), flow.version(), key, event.json(), seq, flow.first().id(), "{}", now, null);
+        Optional<Long> started = FlowStore.start(c, flow.name(), flow.version(), key, event.json(), seq, flow.first().id(), "{}", now, null,
+                event.attribute("plant"));
         if (started.isPresent()) {
             metrics.flowStarted(flow.name());
             wake.soon(c, wakes);
@@ -89,6 +90,12 @@ public final class FlowIntake implements RoutedEvents {
     private String key(Flow flow, Mapping expression, JsonNode event, String where) {
         try {
             String key = expressions.key(expression, event);
+            if (key != null && key.indexOf('\u0000') >= 0) {
+                log.warn("flow {} {}: the key found in event {} contains a NUL character: it does not take part", flow.name(), where,
+                        event.path("id").asText());
+                metrics.flowTriggerFailed(flow.name());
+                return null;
+            }
             if (key == null) {
                 log.warn("flow {} {}: key expression '{}' found no value in event {}: it does not take part", flow.name(), where, expression.name(),
                         event.path("id").asText());

@@ -1,5 +1,7 @@
 package dev.millwright.hub;
 
+import dev.millwright.delivery.RedactingTarget;
+import dev.millwright.security.Redactor;
 import dev.millwright.config.ConfigHash;
 import dev.millwright.security.Authenticator;
 import dev.millwright.security.OidcVerifier;
@@ -121,9 +123,10 @@ public final class Hub implements AutoCloseable {
             MappingFunctions functions = new MappingFunctions(xref, plant.valueMaps(), clock, settings.plant(), fetchers);
             Mappings mappings = new Mappings(plant.mappings(), functions);
             Map<String, Target> targets = new LinkedHashMap<>();
+            Redactor redactor = Redactor.of(plant.systems().values());
             for (SystemConfig s : plant.systems().values()) {
                 Target target = Targets.of(s, clock, rateLimits, mappings, metrics);
-                if (target != null) targets.put(s.name(), started(started, target));
+                if (target != null) targets.put(s.name(), started(started, new RedactingTarget(target, redactor)));
                 if (target instanceof HttpTarget http) fetchers.put(s.name(), http);
             }
             int orphaned = deliveries.deadForMissingSystems(targets.keySet());

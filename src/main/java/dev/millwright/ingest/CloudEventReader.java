@@ -289,6 +289,11 @@ public final class CloudEventReader {
                         violations.add(new Violation(ptr, "extension attribute names use only a-z and 0-9, at most 20 characters: '" + name + "'"));
                     } else if (!(v.isTextual() || v.isBoolean() || v.isIntegralNumber() || v.isNull())) {
                         violations.add(new Violation(ptr, "extension attribute '" + name + "' must be a string, integer or boolean, not " + kind(v)));
+                    } else if (v.isTextual() && v.asText().length() > MAX_ATTRIBUTE_LENGTH) {
+                        violations.add(new Violation(ptr, "'" + name + "' is longer than " + MAX_ATTRIBUTE_LENGTH + " characters"));
+                    } else if (v.isTextual() && v.asText().indexOf('\u0000') >= 0) {
+                        // a NUL cannot be stored in a text column (the plant is kept beside the body)
+                        violations.add(new Violation(ptr, "'" + name + "' contains a NUL character"));
                     }
                 }
             }

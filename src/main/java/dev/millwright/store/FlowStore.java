@@ -78,8 +78,8 @@ public final class FlowStore {
 
     /** @return the new instance's id, or empty when (flow, key) has an active instance or the start key was used */
     public static Optional<Long> start(Connection c, String flow, String version, String key, String trigger, Long triggerSeq, String position,
-                                       String vars, Instant dueAt, String startKey) throws SQLException {
-        try (PreparedStatement ps = prepare(c, "start", flow, version, key, trigger, triggerSeq, position, vars, ts(dueAt), startKey);
+                                       String vars, Instant dueAt, String startKey, String plant) throws SQLException {
+        try (PreparedStatement ps = prepare(c, "start", flow, version, key, trigger, triggerSeq, position, vars, ts(dueAt), startKey, plant);
              ResultSet rs = ps.executeQuery()) {
             return rs.next() ? Optional.of(rs.getLong(1)) : Optional.empty();
         }

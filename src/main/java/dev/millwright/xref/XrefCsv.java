@@ -54,6 +54,7 @@ public final class XrefCsv {
             return "unknown entity type '" + v[0] + "'; known: " + String.join(", ", XrefStore.ENTITY_TYPES.stream().sorted().toList());
         }
         for (int i = 1; i < 4; i++) if (v[i].isEmpty()) return HEADER.get(i) + " is empty";
+        for (int i = 1; i < 4; i++) if (v[i].indexOf('\u0000') >= 0) return HEADER.get(i) + " contains a NUL character";
         if (v[2].equals(Xref.CANONICAL)) return "'canonical' is not a system: it stands for the canonical id itself";
         return null;
     }

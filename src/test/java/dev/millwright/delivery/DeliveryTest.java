@@ -176,7 +176,7 @@ class DeliveryTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> poisonTarget.received().size() == 6);
         assertThat(client.get("/api/v1/deliveries/" + dead.get(0).get("id").asLong()).json().at("/delivery/state").asText())
                 .isEqualTo("delivered");
-        assertThat(Sql.count(db, "select count(*) from audit_log where action = 'delivery.retry' and actor = 'admin'")).isEqualTo(1);
+        assertThat(Sql.count(db, "select count(*) from audit_log where action = 'delivery.retry' and actor = 'bootstrap-admin' and client = '127.0.0.1' and detail like '%\"before\":{\"state\":\"dead\"%'")).isEqualTo(1);
         // A delivered delivery is not retryable.
         assertThat(client.postJson("/api/v1/deliveries/" + dead.get(0).get("id").asLong() + "/retry", "{}").status()).isEqualTo(409);
     }

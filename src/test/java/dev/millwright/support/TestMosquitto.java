@@ -24,6 +24,11 @@ public final class TestMosquitto implements AutoCloseable {
     private Process process;
 
     public TestMosquitto(Path dir) throws IOException {
+        this(dir, true);
+    }
+
+    /** @param anonymous false: a broker that refuses every connection (no password file), for refusal tests */
+    public TestMosquitto(Path dir, boolean anonymous) throws IOException {
         Assumptions.assumeTrue(Files.isExecutable(BINARY), "mosquitto is not installed (apt-get install mosquitto); .ci/run installs it");
         this.dir = dir;
         Files.createDirectories(dir);
@@ -32,12 +37,12 @@ public final class TestMosquitto implements AutoCloseable {
         }
         Files.writeString(dir.resolve("mosquitto.conf"), """
                 listener %d 127.0.0.1
-                allow_anonymous true
+                allow_anonymous %s
                 persistence true
                 persistence_location %s/
                 max_queued_messages 100000
                 user root
-                """.formatted(port, dir));
+                """.formatted(port, anonymous, dir));
         start();
     }
 

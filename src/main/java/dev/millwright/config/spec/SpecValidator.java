@@ -283,16 +283,17 @@ public final class SpecValidator {
                 value = env.apply(m.group(2));
                 if (value == null) return new Problem("environment variable " + m.group(2) + " is not set");
             } else {
-                try {
-                    value = Files.readString(Path.of(m.group(2))).strip();
-                } catch (IOException e) {
-                    return new Problem("cannot read secret file " + m.group(2));
-                }
+                if (!Files.isReadable(Path.of(m.group(2)))) return new Problem("cannot read secret file " + m.group(2));
+                value = m.group(0); // read by the secret itself, and again when the file changes
             }
             m.appendReplacement(out, Matcher.quoteReplacement(value));
         }
         m.appendTail(out);
-        return new Secret(out.toString());
+        try {
+            return Secret.reading(out.toString());
+        } catch (IOException e) {
+            return new Problem("cannot read secret file " + e.getMessage());
+        }
     }
 
     private Object convertDefault(Spec.Field field) {
