@@ -58,7 +58,8 @@ public final class ApiServer implements AutoCloseable {
     private final Javalin app;
     private final List<Route> routes;
 
-    public ApiServer(Deps d, String host, int port, int maxBodyBytes, int maxBatchEvents) {
+    public ApiServer(Deps d, dev.millwright.config.HubSettings.Http http) {
+        int maxBodyBytes = http.maxBodyBytes(), maxBatchEvents = http.maxBatchEvents();
         EventsApi events = new EventsApi(d.ingest(), d.events(), d.contracts(), d.webhooks(), maxBatchEvents, maxBodyBytes, d.systems());
         ContractsApi contracts = new ContractsApi(d.contracts());
         DeliveriesApi deliveries = new DeliveriesApi(d.deliveries(), d.operations());
@@ -115,8 +116,7 @@ public final class ApiServer implements AutoCloseable {
                 new Route("GET", "/metrics", Access.hub(read),
                         ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(d.metrics().scrape())));
         this.app = Javalin.create(config -> {
-            config.jetty.host = host;
-            config.jetty.port = port;
+            config.jetty.addConnector((server, httpConfig) -> connector(server, httpConfig, http));
             config.concurrency.useVirtualThreads = true;
             config.http.maxRequestSize = maxBodyBytes;
             config.startup.showJavalinBanner = false;
@@ -196,6 +196,32 @@ public final class ApiServer implements AutoCloseable {
             }
         });
         if (!bad.isEmpty()) throw new ApiException(new Problem(400, "Invalid request", null, bad));
+    }
+
+    /** The listener: HTTPS with the configured keystore, else plain HTTP; either closes idle (or stalled) connections. */
+    private static org.eclipse.jetty.server.ServerConnector connector(org.eclipse.jetty.server.Server server,
+                                                                      org.eclipse.jetty.server.HttpConfiguration httpConfig,
+                                                                      dev.millwright.config.HubSettings.Http http) {
+        httpConfig.setSendServerVersion(false);
+        org.eclipse.jetty.server.ServerConnector connector;
+        if (http.tls() == null) {
+            connector = new org.eclipse.jetty.server.ServerConnector(server, new org.eclipse.jetty.server.HttpConnectionFactory(httpConfig));
+        } else {
+            var ssl = new org.eclipse.jetty.util.ssl.SslContextFactory.Server();
+            ssl.setKeyStorePath(http.tls().keystore().toString());
+            ssl.setKeyStorePassword(http.tls().password().value());
+            ssl.setKeyStoreType(http.tls().type());
+            ssl.setIncludeProtocols("TLSv1.3", "TLSv1.2");
+            var https = new org.eclipse.jetty.server.HttpConfiguration(httpConfig);
+            // Clients reach the hub by address as often as by name: the certificate is checked by the client, not the Host header here.
+            https.addCustomizer(new org.eclipse.jetty.server.SecureRequestCustomizer(false));
+            connector = new org.eclipse.jetty.server.ServerConnector(server, new org.eclipse.jetty.server.SslConnectionFactory(ssl, "http/1.1"),
+                    new org.eclipse.jetty.server.HttpConnectionFactory(https));
+        }
+        connector.setHost(http.host());
+        connector.setPort(http.port());
+        connector.setIdleTimeout(http.idleTimeout().toMillis());
+        return connector;
     }
 
     private static void ready(Context ctx, Deps d) {

@@ -24,8 +24,10 @@ public final class Auth {
     private final RateLimiter perClient;
     private final RateLimiter refusals = new RateLimiter(REFUSALS_PER_SECOND, REFUSAL_BURST, System::nanoTime);
     private final DataSource audit;
+    private final java.util.Set<String> trustedProxies;
 
     public Auth(Authenticator authenticator, HubSettings.Security security, DataSource audit) {
+        this.trustedProxies = java.util.Set.copyOf(security.trustedProxies());
         this.authenticator = authenticator;
         this.perClient = new RateLimiter(security.requestsPerSecond(), security.burst(), System::nanoTime);
         this.audit = audit;
@@ -35,20 +37,35 @@ public final class Auth {
         return authenticator;
     }
 
+    /**
+     * The address a request came from: the peer, or — when the peer is a trusted reverse proxy — the address that proxy
+     * appended to X-Forwarded-For (the last one: earlier ones are whatever the client claimed).
+     */
+    private String client(Context ctx) {
+        String peer = ctx.req().getRemoteAddr();
+        if (!trustedProxies.contains(peer)) return peer;
+        String forwarded = ctx.header("X-Forwarded-For");
+        if (forwarded == null || forwarded.isBlank()) return peer;
+        String last = forwarded.substring(forwarded.lastIndexOf(',') + 1).strip();
+        return last.isEmpty() || last.length() > 64 ? peer : last;
+    }
+
     /** @return false when the request was answered (refused) */
     boolean admit(Context ctx, Access access) {
-        if (access.permission() == null) return withinRate(ctx, "address:" + ctx.ip());
+        String address = client(ctx);
+        ctx.attribute(Caller.CLIENT, address);
+        if (access.permission() == null) return withinRate(ctx, "address:" + address);
         String header = ctx.header("Authorization");
         if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             ctx.header("WWW-Authenticate", "Bearer");
             Problem.of(401, "Unauthorized", "send Authorization: Bearer <token>").send(ctx);
             return false;
         }
-        long wait = refusals.peek("address:" + ctx.ip());
+        long wait = refusals.peek("address:" + address);
         if (wait > 0) return tooMany(ctx, wait, "too many refused credentials from this address");
         switch (authenticator.authenticate(header.substring(7).trim())) {
             case Authenticator.Refused r -> {
-                refusals.acquire("address:" + ctx.ip());
+                refusals.acquire("address:" + address);
                 ctx.header("WWW-Authenticate", "Bearer error=\"invalid_token\"");
                 Problem.of(401, "Unauthorized", r.detail()).send(ctx);
                 return false;
@@ -57,7 +74,7 @@ public final class Auth {
                 Principal p = a.principal();
                 ctx.attribute(Caller.PRINCIPAL, p);
                 if (a.firstUse()) {
-                    Actor actor = new Actor(p.actor(), ctx.ip());
+                    Actor actor = new Actor(p.actor(), address);
                     Jdbc.inTransaction(audit, c -> {
                         AuditStore.record(c, actor, "auth.login", AuditStore.change(p.actor(), null,
                                 java.util.Map.of("roles", p.roles().stream().map(Enum::name).sorted().toList(), "plants", p.plants().patterns())));

@@ -9,6 +9,7 @@ import io.javalin.http.Context;
 /** The authenticated caller of a request, as handlers need it: who (for the audit trail) and which plants. */
 final class Caller {
     static final String PRINCIPAL = "principal";
+    static final String CLIENT = "client";
 
     private Caller() {
     }
@@ -20,7 +21,7 @@ final class Caller {
     }
 
     static Actor actor(Context ctx) {
-        return new Actor(principal(ctx).actor(), ctx.ip());
+        return new Actor(principal(ctx).actor(), ctx.attribute(CLIENT));
     }
 
     static PlantScope plants(Context ctx) {

@@ -75,7 +75,7 @@ final class RunCommand implements Callable<Integer> {
                 stopped.countDown();
             }
         }, "millwright-shutdown"));
-        System.out.println("millwright is running on http://" + effective.hub().http().host() + ":" + hub.port()
+        System.out.println("millwright is running on " + (effective.hub().http().tls() == null ? "http" : "https") + "://" + effective.hub().http().host() + ":" + hub.port()
                 + " (node " + hub.node() + "); stop with Ctrl-C or SIGTERM");
         Integer code = job.apply(hub.port());
         if (code != null) {

@@ -11,7 +11,10 @@ public record HubSettings(String plant, Http http, Ingest ingest, Delivery deliv
                           Tracing tracing, Security security) {
 
     /** @param oidc null: no identity provider, API tokens only */
-    public record Security(Oidc oidc, int requestsPerSecond, int burst) {
+    public record Security(Oidc oidc, int requestsPerSecond, int burst, java.util.List<String> trustedProxies) {
+        public Security {
+            trustedProxies = trustedProxies == null ? java.util.List.of() : java.util.List.copyOf(trustedProxies);
+        }
     }
 
     public record Oidc(String issuer, String audience, java.net.URI jwksUrl, String nameClaim, String rolesClaim, String plantsClaim,
@@ -29,7 +32,11 @@ public record HubSettings(String plant, Http http, Ingest ingest, Delivery deliv
     public record Flows(int workers, int batch, Duration pollInterval) {
     }
 
-    public record Http(String host, int port, int maxBodyBytes, int maxBatchEvents) {
+    /** @param tls null: plain HTTP (run behind a TLS-terminating proxy) */
+    public record Http(String host, int port, int maxBodyBytes, int maxBatchEvents, Duration idleTimeout, Tls tls) {
+    }
+
+    public record Tls(java.nio.file.Path keystore, dev.millwright.config.spec.Secret password, String type) {
     }
 
     public record Ingest(Duration groupCommitWindow, int maxGroupEvents, int writers, int routingFloor) {
@@ -58,7 +65,9 @@ public record HubSettings(String plant, Http http, Ingest ingest, Delivery deliv
         var oidc = section(security, "oidc");
         var rate = section(security, "rateLimit");
         return new HubSettings(get(t, "plant"),
-                new Http(get(http, "host"), get(http, "port"), get(http, "maxBodyBytes"), get(http, "maxBatchEvents")),
+                new Http(get(http, "host"), get(http, "port"), get(http, "maxBodyBytes"), get(http, "maxBatchEvents"), get(http, "idleTimeout"),
+                        section(http, "tls") == null ? null : new Tls(java.nio.file.Path.of((String) get(section(http, "tls"), "keystore")).toAbsolutePath(),
+                                get(section(http, "tls"), "password"), get(section(http, "tls"), "type"))),
                 new Ingest(get(ingest, "groupCommitWindow"), get(ingest, "maxGroupEvents"), get(ingest, "writers"), get(ingest, "routingFloor")),
                 new Delivery(get(delivery, "lanes"), get(delivery, "leaseTtl"), get(delivery, "batchSize"),
                         get(delivery, "pollInterval"), get(delivery, "drainTimeout")),
@@ -71,11 +80,11 @@ public record HubSettings(String plant, Http http, Ingest ingest, Delivery deliv
                         get(otlp, "timeout"), get(otlp, "exportDelay"), get(otlp, "queueSize"))),
                 new Security(oidc == null ? null : new Oidc(get(oidc, "issuer"), get(oidc, "audience"), get(oidc, "jwksUrl"), get(oidc, "nameClaim"),
                         get(oidc, "rolesClaim"), get(oidc, "plantsClaim"), get(oidc, "jwksCacheFor"), get(oidc, "clockSkew")),
-                        get(rate, "requestsPerSecond"), get(rate, "burst")));
+                        get(rate, "requestsPerSecond"), get(rate, "burst"), get(security, "trustedProxies")));
     }
 
     public HubSettings withHttp(String host, int port) {
-        return new HubSettings(plant, new Http(host, port, http.maxBodyBytes, http.maxBatchEvents), ingest, delivery, contracts, retention, flows, tracing, security);
+        return new HubSettings(plant, new Http(host, port, http.maxBodyBytes, http.maxBatchEvents, http.idleTimeout, http.tls), ingest, delivery, contracts, retention, flows, tracing, security);
     }
 
 

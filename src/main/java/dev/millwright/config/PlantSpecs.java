@@ -26,7 +26,14 @@ public final class PlantSpecs {
                     optional("host", string(), "127.0.0.1", "Address the hub listens on."),
                     optional("port", integer(0, 65535), 8080, "Port the hub listens on (0 picks a free port)."),
                     optional("maxBodyBytes", integer(1024, 256L * 1024 * 1024), 4194304, "Largest request body accepted; larger ones get 413."),
-                    optional("maxBatchEvents", integer(1, 100_000), 1000, "Most events in one CloudEvents batch.")
+                    optional("maxBatchEvents", integer(1, 100_000), 1000, "Most events in one CloudEvents batch."),
+                    optional("idleTimeout", duration(), "30s", "A connection that sends nothing for this long (a slow or stalled request "
+                            + "included) is closed."),
+                    optional("tls", object(
+                            required("keystore", string(), "Keystore with the listener's private key and certificate chain.", "/etc/millwright/hub.p12"),
+                            required("password", secret(), "The keystore's password.", "${file:/etc/millwright/hub.p12.password}"),
+                            optional("type", oneOf("PKCS12", "JKS"), "PKCS12", "The keystore's format.")
+                    ), null, "Serve HTTPS (TLS 1.2 and 1.3) instead of HTTP. Without it, terminate TLS in a reverse proxy (docs/security.md).")
             ), null, "The HTTP listener."),
             optional("ingest", object(
                     optional("groupCommitWindow", duration(), "2ms", "How long a writer waits to gather concurrent requests into one commit."),
@@ -90,6 +97,9 @@ public final class PlantSpecs {
                             optional("jwksCacheFor", duration(), "5m", "How long fetched keys are used before they are fetched again."),
                             optional("clockSkew", duration(), "60s", "Tolerance for exp and nbf.")
                     ), null, "Accept bearer JWTs from an enterprise identity provider (OpenID Connect), besides API tokens."),
+                    optional("trustedProxies", Spec.listOf(string()), null, "Addresses of reverse proxies in front of the hub: a request "
+                            + "from one of them is attributed (audit trail, rate limits) to the address it appended to X-Forwarded-For. "
+                            + "Without it the header is ignored (e.g. [127.0.0.1])."),
                     optional("rateLimit", object(
                             optional("requestsPerSecond", integer(0, 1_000_000), 1000, "Requests one client (a principal; an address "
                                     + "before it is known) may make per second on average; beyond it 429 with Retry-After. 0 turns it off."),
@@ -181,7 +191,9 @@ public final class PlantSpecs {
                     + "for this long, so a half-written file is never read."),
             optional("marker", string(), null, "Suffix of a marker file the system writes when a file is complete (e.g. .ready); "
                     + "when set, a file is read only once FILE + marker exists, and the marker is removed with it."),
-            optional("pollInterval", duration(), "1s", "How often the folder is looked at.")
+            optional("pollInterval", duration(), "1s", "How often the folder is looked at."),
+            optional("maxFileBytes", integer(1, 4L * 1024 * 1024 * 1024), 67108864, "Largest file read; a larger one moves to DIR/failed "
+                    + "unread, with the reason beside it. Symbolic links are never followed.")
     );
 
     /** MQTT 5 only: the hub relies on session expiry; MQTT 3.1.1 brokers are not supported yet. */
@@ -268,6 +280,14 @@ public final class PlantSpecs {
             optional("rateLimit", number(0, 1_000_000), 0, "Calls per second to this system across all hub nodes "
                     + "(coordinated through PostgreSQL, so adding nodes never raises it); 0 is unlimited."),
             optional("auth", AUTH, null, "How calls authenticate."),
+            optional("tls", object(
+                    optional("trustStore", string(), null, "Keystore of the certificates to trust for this system (its CA, or its own "
+                            + "certificate); without it the JVM's trusted CAs. The server's certificate and host name are always verified."),
+                    optional("trustStorePassword", secret(), null, "The trust store's password."),
+                    optional("keyStore", string(), null, "Keystore with the client certificate and key the hub presents (mutual TLS)."),
+                    optional("keyStorePassword", secret(), null, "The key store's password (required with keyStore)."),
+                    optional("type", oneOf("PKCS12", "JKS"), "PKCS12", "Format of both stores.")
+            ), null, "TLS towards this system: whom to trust and the client certificate to present (https base URLs)."),
             optional("circuitBreaker", object(
                     optional("failureThreshold", integer(0, 1000), 5, "Failures in a row (refused, timeout, 5xx, 429) that open the circuit; 0 turns it off."),
                     optional("openFor", duration(), "30s", "How long an open circuit makes no calls before one trial call.")

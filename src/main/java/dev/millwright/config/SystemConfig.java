@@ -136,7 +136,7 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
 
     /** A folder the system drops files into. */
     public record InboundFiles(java.nio.file.Path dir, String pattern, String format, String mapping, String source,
-                               Duration stableFor, String marker, Duration pollInterval) implements InboundChannel {
+                               Duration stableFor, String marker, Duration pollInterval, long maxFileBytes) implements InboundChannel {
         @Override
         public String kind() {
             return "file";
@@ -201,7 +201,7 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
     /** Delivery over HTTP; headers hold resolved secret references. */
     public record HttpOutbound(URI baseUrl, Map<String, Secret> headers, Duration timeout, int maxConcurrency,
                                double rateLimit, RetryPolicy retry, Auth auth, Breaker circuitBreaker,
-                               Map<String, Operation> operations) implements OutboundChannel {
+                               Map<String, Operation> operations, Tls tls) implements OutboundChannel {
         @Override
         public String kind() {
             return "http";
@@ -278,6 +278,20 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
                 csrf == null ? null : new Csrf(get(csrf, "fetchPath"), get(csrf, "header")));
     }
 
+    /**
+     * Outbound TLS beyond the JVM's defaults: whom to trust (the system's CA or its certificate) and the client
+     * certificate to present (mutual TLS). Verification of the server's certificate and name is always on.
+     */
+    public record Tls(java.nio.file.Path trustStore, Secret trustStorePassword, java.nio.file.Path keyStore, Secret keyStorePassword, String type) {
+    }
+
+    private static Tls tls(Map<String, Object> t) {
+        if (t == null) return null;
+        String trust = get(t, "trustStore"), key = get(t, "keyStore");
+        return new Tls(trust == null ? null : java.nio.file.Path.of(trust).toAbsolutePath(), get(t, "trustStorePassword"),
+                key == null ? null : java.nio.file.Path.of(key).toAbsolutePath(), get(t, "keyStorePassword"), get(t, "type"));
+    }
+
     static SystemConfig from(Map<String, Object> t) {
         var outbound = section(t, "outbound");
         var http = outbound == null ? null : section(outbound, "http");
@@ -287,7 +301,7 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
             out = new HttpOutbound(get(http, "baseUrl"), headers, get(http, "timeout"), get(http, "maxConcurrency"),
                     get(http, "rateLimit"), RetryPolicy.from(section(http, "retry")), auth(section(http, "auth")),
                     new Breaker(get(section(http, "circuitBreaker"), "failureThreshold"), get(section(http, "circuitBreaker"), "openFor")),
-                    operations(section(http, "operations")));
+                    operations(section(http, "operations")), tls(section(http, "tls")));
         }
         var inbound = section(t, "inbound");
         Inbound in = inbound == null ? Inbound.NONE : new Inbound(inboundHttp(section(inbound, "http")),
@@ -319,7 +333,8 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
     private static InboundFiles inboundFiles(Map<String, Object> f) {
         if (f == null) return null;
         return new InboundFiles(java.nio.file.Path.of((String) get(f, "dir")).toAbsolutePath(), get(f, "pattern"), get(f, "format"),
-                get(f, "mapping"), get(f, "source"), get(f, "stableFor"), get(f, "marker"), get(f, "pollInterval"));
+                get(f, "mapping"), get(f, "source"), get(f, "stableFor"), get(f, "marker"), get(f, "pollInterval"),
+                ((Number) get(f, "maxFileBytes")).longValue());
     }
 
     private static Map<String, Secret> properties(Map<String, Object> section) {

@@ -71,7 +71,7 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
         this.config = config;
         this.callTimeout = config.longestCall();
         this.clock = clock;
-        this.wire = new HttpWire(name, config.baseUrl(), config.timeout(), config.maxConcurrency());
+        this.wire = new HttpWire(name, config.baseUrl(), config.timeout(), config.maxConcurrency(), config.tls());
         this.concurrency = new Semaphore(config.maxConcurrency());
         this.rateLimiter = config.rateLimit() > 0 ? new RateLimiter(name, config.rateLimit(), rateLimits) : RateLimiter.unlimited(name);
         this.auth = Authenticator.of(config.auth(), () -> tokenClient = HttpClient.newBuilder().connectTimeout(config.timeout())

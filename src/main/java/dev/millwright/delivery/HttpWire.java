@@ -55,11 +55,11 @@ final class HttpWire implements AutoCloseable {
     private final HttpClient client;
     private final String authority;
 
-    HttpWire(String system, URI baseUrl, Duration connectTimeout, int maxConnections) {
+    HttpWire(String system, URI baseUrl, Duration connectTimeout, int maxConnections, dev.millwright.config.SystemConfig.Tls tls) {
         QueuedThreadPool threads = new QueuedThreadPool(Math.max(8, Math.min(64, maxConnections)), 2);
         threads.setName("http-" + system);
         threads.setDaemon(true);
-        client = new HttpClient();
+        client = tls == null ? new HttpClient() : new HttpClient(new org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP(connector(tls)));
         client.setExecutor(threads);
         client.setConnectTimeout(connectTimeout.toMillis());
         client.setFollowRedirects(false);
@@ -77,6 +77,25 @@ final class HttpWire implements AutoCloseable {
         // A 401 goes back to the connector as it came (it renews its own credentials); Jetty's challenge and
         // redirect handlers (added by start) would turn a 401 without WWW-Authenticate into an error.
         client.getProtocolHandlers().clear();
+    }
+
+    /** A connector with the system's trust store and client certificate; host name verification stays on. */
+    private static org.eclipse.jetty.io.ClientConnector connector(dev.millwright.config.SystemConfig.Tls tls) {
+        var ssl = new org.eclipse.jetty.util.ssl.SslContextFactory.Client();
+        ssl.setEndpointIdentificationAlgorithm("HTTPS");
+        if (tls.trustStore() != null) {
+            ssl.setTrustStorePath(tls.trustStore().toString());
+            ssl.setTrustStoreType(tls.type());
+            if (tls.trustStorePassword() != null) ssl.setTrustStorePassword(tls.trustStorePassword().value());
+        }
+        if (tls.keyStore() != null) {
+            ssl.setKeyStorePath(tls.keyStore().toString());
+            ssl.setKeyStoreType(tls.type());
+            if (tls.keyStorePassword() != null) ssl.setKeyStorePassword(tls.keyStorePassword().value());
+        }
+        var connector = new org.eclipse.jetty.io.ClientConnector();
+        connector.setSslContextFactory(ssl);
+        return connector;
     }
 
     Answer send(Request r) throws InterruptedException, NoAnswer {

@@ -152,7 +152,7 @@ public final class FlowTests {
             SystemConfig.HttpOutbound h = s.http();
             if (h == null) continue;
             systems.put(s.name(), new SystemConfig(s.name(), s.description(), new SystemConfig.HttpOutbound(URI.create(simulated.baseUrl(s.name())),
-                    Map.of(), h.timeout(), h.maxConcurrency(), 0, h.retry(), SystemConfig.Auth.NONE, SystemConfig.Breaker.OFF, h.operations()),
+                    Map.of(), h.timeout(), h.maxConcurrency(), 0, h.retry(), SystemConfig.Auth.NONE, SystemConfig.Breaker.OFF, h.operations(), null),
                     null, null, null, SystemConfig.Inbound.NONE, s.plants(), s.sources(), null));
         }
         HubSettings hub = plant.hub().withHttp("127.0.0.1", 0);

@@ -174,8 +174,7 @@ public final class Hub implements AutoCloseable {
                             settings.security().oidc() == null ? null : new OidcVerifier(settings.security().oidc()), clock),
                             settings.security(), db.dataSource()), () -> accepting, inboundFailures, inbox, plant.systems(),
                     () -> inbound.stream().map(InboundConnector::status).toList(), xref, readers, flows);
-            this.api = new ApiServer(deps, settings.http().host(), settings.http().port(), settings.http().maxBodyBytes(),
-                    settings.http().maxBatchEvents()).start();
+            this.api = new ApiServer(deps, settings.http()).start();
         } catch (RuntimeException e) {
             while (!started.isEmpty()) {
                 try {
@@ -186,7 +185,7 @@ public final class Hub implements AutoCloseable {
             }
             throw StartFailure.of(e, settings.http());
         }
-        log.info("hub node {} for plant '{}' listening on http://{}:{}", node, settings.plant(), settings.http().host(), api.port());
+        log.info("hub node {} for plant '{}' listening on {}://{}:{}", node, settings.plant(), settings.http().tls() == null ? "http" : "https", settings.http().host(), api.port());
     }
 
     private static <T extends AutoCloseable> T started(Deque<AutoCloseable> started, T part) {

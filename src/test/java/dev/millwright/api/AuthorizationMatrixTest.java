@@ -59,7 +59,7 @@ class AuthorizationMatrixTest {
                 .hub("""
                         plant: matrix
                         contracts: { allowUnknownTypes: true }
-                        security: { rateLimit: { requestsPerSecond: 0 } }
+                        security: { rateLimit: { requestsPerSecond: 0 }, trustedProxies: [127.0.0.1] }
                         """)
                 .system("erp", erp.baseUrl())
                 .write("systems/qa.yaml", """
@@ -351,6 +351,11 @@ class AuthorizationMatrixTest {
         assertThat(viewer.get("/api/v1/events").status()).isEqualTo(401);
         String audit = admin.get("/api/v1/audit?action=token.").body();
         assertThat(audit).contains("token.create").contains("token.revoke").contains("short-lived").doesNotContain(secret);
+        // Behind a trusted proxy, the audit trail names the address the proxy appended, not the proxy.
+        assertThat(admin.postBytes("/api/v1/tokens", Map.of("Content-Type", "application/json", "X-Forwarded-For", "203.0.113.9, 10.9.8.7"),
+                "{\"name\":\"via-proxy\",\"roles\":[\"viewer\"],\"plants\":[\"*\"]}".getBytes(java.nio.charset.StandardCharsets.UTF_8)).status())
+                .isEqualTo(201);
+        assertThat(Sql.text(hub.db, "select client from audit_log where action = 'token.create' and detail like '%via-proxy%'")).isEqualTo("10.9.8.7");
         HubClient.Response bad = admin.postJson("/api/v1/tokens", "{\"name\":\"\",\"roles\":[\"boss\"],\"plants\":[\"acme*\"]}");
         assertThat(bad.status()).isEqualTo(400);
         assertThat(bad.body()).contains("/name").contains("/roles/0").contains("/plants/0");

@@ -51,6 +51,6 @@ class RetryAndClassificationTest {
 
     private HttpTarget target(Clock clock) {
         return new HttpTarget("erp", new SystemConfig.HttpOutbound(URI.create("http://127.0.0.1:9"), Map.of(),
-                Duration.ofSeconds(1), 4, 0, policy, SystemConfig.Auth.NONE, SystemConfig.Breaker.OFF, Map.of()), clock, null, dev.millwright.mapping.Mappings.offline(Map.of()), new dev.millwright.metrics.HubMetrics());
+                Duration.ofSeconds(1), 4, 0, policy, SystemConfig.Auth.NONE, SystemConfig.Breaker.OFF, Map.of(), null), clock, null, dev.millwright.mapping.Mappings.offline(Map.of()), new dev.millwright.metrics.HubMetrics());
     }
 }

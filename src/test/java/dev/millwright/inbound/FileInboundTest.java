@@ -83,6 +83,22 @@ class FileInboundTest {
     }
 
     @Test
+    void aFileOverTheLimitIsSetAsideUnreadAndALinkIsNeverFollowed() throws Exception {
+        Path outside = Files.writeString(Files.createDirectories(dir.resolve("elsewhere")).resolve("secret.csv"), HEADER + "9999,A-9,2026-11-25T08:00:00Z,1\n");
+        try (TestHub hub = TestHub.start("files_limits", plant(MAPPING, "maxFileBytes: 200"))) {
+            write(inbox().resolve("big.csv"), HEADER + "8001,A-1,2026-11-25T08:00:00Z,1\n".repeat(20));
+            Files.createSymbolicLink(inbox().resolve("link.csv"), outside);
+            write(inbox().resolve("small.csv"), HEADER + "8100,A-1,2026-11-25T08:00:00Z,1\n");
+            await().atMost(Duration.ofSeconds(15)).until(() -> Files.exists(inbox().resolve("failed/big.csv"))
+                    && Files.exists(inbox().resolve("done/small.csv")));
+            assertThat(Files.readString(inbox().resolve("failed/big.csv.reason.txt"))).contains("at most 200 bytes");
+            assertThat(events(hub).findValuesAsText("subject")).containsExactly("8100");
+            assertThat(Files.isSymbolicLink(inbox().resolve("link.csv"))).as("the link is left where it is, unread").isTrue();
+            assertThat(Files.readString(outside)).contains("9999");
+        }
+    }
+
+    @Test
     void aHalfWrittenFileIsNeverRead() throws Exception {
         try (TestHub hub = TestHub.start("files_partial", plant(MAPPING, ""))) {
             Path file = inbox().resolve("slow.csv");

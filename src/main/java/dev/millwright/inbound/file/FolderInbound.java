@@ -120,7 +120,8 @@ public final class FolderInbound implements InboundConnector.Reader {
         try (DirectoryStream<Path> dir = Files.newDirectoryStream(config.dir())) {
             for (Path file : dir) {
                 String name = file.getFileName().toString();
-                if (!Files.isRegularFile(file) || !matcher.matches(file.getFileName())) continue;
+                // A link could point anywhere on the host: only files that are in the folder themselves are read.
+                if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS) || !matcher.matches(file.getFileName())) continue;
                 if (config.marker() != null && name.endsWith(config.marker())) continue;
                 BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
                 if (config.marker() != null) {
@@ -152,8 +153,20 @@ public final class FolderInbound implements InboundConnector.Reader {
     }
 
     private void take(Path file) throws IOException, InterruptedException, Inbox.NotStored {
-        byte[] payload = Files.readAllBytes(file);
         String name = file.getFileName().toString();
+        long size = Files.size(file);
+        if (size > config.maxFileBytes()) {
+            Files.createDirectories(failed());
+            Path target = unique(failed(), name);
+            String reason = "the file is " + size + " bytes; files of at most " + config.maxFileBytes() + " bytes are read (maxFileBytes)";
+            Files.writeString(target.resolveSibling(target.getFileName() + ".reason.txt"), reason + "\n");
+            Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
+            log.warn("{}: file {} not read: {}", system, name, reason);
+            if (config.marker() != null) Files.deleteIfExists(marker(file));
+            seen.remove(file);
+            return;
+        }
+        byte[] payload = Files.readAllBytes(file);
         Inbox.Receipt receipt = inbox.take(new Inbox.Origin(system, config.kind(), name), new Inbox.Route(config.mapping(), config.source()),
                 format, payload, config.variables(name));
         if (receipt.deadLettered()) {
