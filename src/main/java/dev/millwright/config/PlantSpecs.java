@@ -197,6 +197,26 @@ public final class PlantSpecs {
     );
 
     /** MQTT 5 only: the hub relies on session expiry; MQTT 3.1.1 brokers are not supported yet. */
+    /** TLS as a client (outbound HTTP, MQTT): whom to trust, and the certificate to present. */
+    public static final Spec.Obj TLS_CLIENT = object(tlsFields(null));
+
+    /** MQTT speaks TLS only when told to: the same stores, and the switch. */
+    public static final Spec.Obj MQTT_TLS = object(tlsFields(optional("enabled", bool(), false,
+            "Connect over TLS (usually port 8883), with the JVM's trusted CAs unless a trust store is given.")));
+
+    private static Spec.Field[] tlsFields(Spec.Field first) {
+        java.util.List<Spec.Field> fields = new java.util.ArrayList<>();
+        if (first != null) fields.add(first);
+        fields.addAll(java.util.List.of(
+            optional("trustStore", string(), null, "Keystore of the certificates to trust (the system's CA, or its own certificate); "
+                    + "without it the JVM's trusted CAs. The server's certificate and host name are always verified."),
+            optional("trustStorePassword", secret(), null, "The trust store's password."),
+            optional("keyStore", string(), null, "Keystore with the client certificate and key the hub presents (mutual TLS)."),
+            optional("keyStorePassword", secret(), null, "The key store's password (required with keyStore)."),
+            optional("type", oneOf("PKCS12", "JKS"), "PKCS12", "Format of both stores.")));
+        return fields.toArray(Spec.Field[]::new);
+    }
+
     public static final Spec.Obj MQTT_BROKER = object(
             optional("host", string(), "127.0.0.1", "Broker host."),
             optional("port", integer(1, 65535), 1883, "Broker port."),
@@ -204,6 +224,8 @@ public final class PlantSpecs {
                     + "at a time uses it."),
             optional("username", string(), null, "User name, when the broker asks for one."),
             optional("password", secret(), null, "Password."),
+            optional("tls", MQTT_TLS, null, "TLS to the broker: tls: { enabled: true } with the JVM's CAs, or with a trust store "
+                    + "and a client certificate."),
             optional("reconnectMax", duration(), "30s", "Longest wait between reconnection attempts (they start at 1 s and double).")
     );
 
@@ -280,14 +302,7 @@ public final class PlantSpecs {
             optional("rateLimit", number(0, 1_000_000), 0, "Calls per second to this system across all hub nodes "
                     + "(coordinated through PostgreSQL, so adding nodes never raises it); 0 is unlimited."),
             optional("auth", AUTH, null, "How calls authenticate."),
-            optional("tls", object(
-                    optional("trustStore", string(), null, "Keystore of the certificates to trust for this system (its CA, or its own "
-                            + "certificate); without it the JVM's trusted CAs. The server's certificate and host name are always verified."),
-                    optional("trustStorePassword", secret(), null, "The trust store's password."),
-                    optional("keyStore", string(), null, "Keystore with the client certificate and key the hub presents (mutual TLS)."),
-                    optional("keyStorePassword", secret(), null, "The key store's password (required with keyStore)."),
-                    optional("type", oneOf("PKCS12", "JKS"), "PKCS12", "Format of both stores.")
-            ), null, "TLS towards this system: whom to trust and the client certificate to present (https base URLs)."),
+            optional("tls", TLS_CLIENT, null, "TLS towards this system: whom to trust and the client certificate to present (https base URLs)."),
             optional("circuitBreaker", object(
                     optional("failureThreshold", integer(0, 1000), 5, "Failures in a row (refused, timeout, 5xx, 429) that open the circuit; 0 turns it off."),
                     optional("openFor", duration(), "30s", "How long an open circuit makes no calls before one trial call.")

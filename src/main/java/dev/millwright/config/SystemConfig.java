@@ -154,7 +154,8 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
     }
 
     /** An MQTT broker connection. */
-    public record MqttBroker(String host, int port, String clientId, String username, Secret password, Duration reconnectMax) {
+    /** @param tls null: plain TCP */
+    public record MqttBroker(String host, int port, String clientId, String username, Secret password, Duration reconnectMax, Tls tls) {
     }
 
     /** Topics the system publishes to, subscribed with QoS 1. */
@@ -285,8 +286,9 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
     public record Tls(java.nio.file.Path trustStore, Secret trustStorePassword, java.nio.file.Path keyStore, Secret keyStorePassword, String type) {
     }
 
+    /** @return null when the section names no store (the JVM's defaults) */
     private static Tls tls(Map<String, Object> t) {
-        if (t == null) return null;
+        if (t == null || get(t, "trustStore") == null && get(t, "keyStore") == null) return null;
         String trust = get(t, "trustStore"), key = get(t, "keyStore");
         return new Tls(trust == null ? null : java.nio.file.Path.of(trust).toAbsolutePath(), get(t, "trustStorePassword"),
                 key == null ? null : java.nio.file.Path.of(key).toAbsolutePath(), get(t, "keyStorePassword"), get(t, "type"));
@@ -367,6 +369,13 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
 
     static MqttBroker broker(Map<String, Object> b) {
         return new MqttBroker(get(b, "host"), get(b, "port"), get(b, "clientId"), get(b, "username"),
-                get(b, "password"), get(b, "reconnectMax"));
+                get(b, "password"), get(b, "reconnectMax"), mqttTls(section(b, "tls")));
+    }
+
+    /** @return null: plain TCP */
+    private static Tls mqttTls(Map<String, Object> t) {
+        if (t == null || !Boolean.TRUE.equals(get(t, "enabled"))) return null;
+        Tls stores = tls(t);
+        return stores != null ? stores : new Tls(null, null, null, null, get(t, "type"));
     }
 }

@@ -114,7 +114,8 @@ public final class MqttTarget implements Target {
         long deadline = t0 + config.timeout().toNanos();
         while (!session.client().getState().isConnected() && System.nanoTime() < deadline) Thread.sleep(50);
         boolean connected = session.client().getState().isConnected();
-        return new Health(name, connected, "mqtt://" + where(), null, (System.nanoTime() - t0) / 1_000_000, "none", connected ? null : problem);
+        return new Health(name, connected, (config.broker().tls() == null ? "mqtt://" : "mqtts://") + where(), null, (System.nanoTime() - t0) / 1_000_000,
+                config.broker().username() == null ? "anonymous" : "user " + config.broker().username(), connected ? null : problem);
     }
 
     @Override

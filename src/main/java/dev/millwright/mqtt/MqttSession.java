@@ -74,6 +74,14 @@ public final class MqttSession implements AutoCloseable {
 
     private static Mqtt5ClientBuilder builder(SystemConfig.MqttBroker broker, String clientId) {
         Mqtt5ClientBuilder builder = MqttClient.builder().useMqttVersion5().identifier(clientId).serverHost(broker.host()).serverPort(broker.port());
+        if (broker.tls() != null) {
+            var ssl = com.hivemq.client.mqtt.MqttClientSslConfig.builder();
+            var trust = dev.millwright.security.TlsStores.trust(broker.tls());
+            var keys = dev.millwright.security.TlsStores.keys(broker.tls());
+            if (trust != null) ssl = ssl.trustManagerFactory(trust);
+            if (keys != null) ssl = ssl.keyManagerFactory(keys);
+            builder = builder.sslConfig(ssl.build());
+        }
         if (broker.username() == null) return builder;
         var auth = builder.simpleAuth().username(broker.username());
         if (broker.password() != null) auth = auth.password(broker.password().value().getBytes(StandardCharsets.UTF_8));
@@ -82,7 +90,7 @@ public final class MqttSession implements AutoCloseable {
 
     /** Connects once with a throwaway session (client id millwright-NAME-check) and says what the broker answered. */
     public static Health check(String system, SystemConfig.MqttBroker broker) throws InterruptedException {
-        String where = "mqtt://" + broker.host() + ":" + broker.port();
+        String where = (broker.tls() == null ? "mqtt://" : "mqtts://") + broker.host() + ":" + broker.port();
         String auth = broker.username() == null ? "anonymous" : "user " + broker.username();
         long t0 = System.nanoTime();
         Mqtt5AsyncClient client = builder(broker, "millwright-" + system + "-check").buildAsync();

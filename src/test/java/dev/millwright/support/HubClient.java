@@ -17,7 +17,11 @@ import java.util.stream.Collectors;
 public final class HubClient implements AutoCloseable {
     public static final String TOKEN = "test-admin-token";
 
-    public record Response(int status, String contentType, String body) {
+    public record Response(int status, String contentType, String body, String retryAfter) {
+        public Response(int status, String contentType, String body) {
+            this(status, contentType, body, null);
+        }
+
         public JsonNode json() {
             try {
                 return Json.MAPPER.readTree(body);
@@ -105,7 +109,8 @@ public final class HubClient implements AutoCloseable {
     private Response send(HttpRequest request) {
         try {
             HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString());
-            return new Response(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body());
+            return new Response(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body(),
+                    r.headers().firstValue("Retry-After").orElse(null));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

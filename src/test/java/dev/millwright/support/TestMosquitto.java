@@ -29,6 +29,11 @@ public final class TestMosquitto implements AutoCloseable {
 
     /** @param anonymous false: a broker that refuses every connection (no password file), for refusal tests */
     public TestMosquitto(Path dir, boolean anonymous) throws IOException {
+        this(dir, anonymous, "");
+    }
+
+    /** @param listenerOptions lines for the listener, e.g. cafile/certfile/keyfile for TLS */
+    public TestMosquitto(Path dir, boolean anonymous, String listenerOptions) throws IOException {
         Assumptions.assumeTrue(Files.isExecutable(BINARY), "mosquitto is not installed (apt-get install mosquitto); .ci/run installs it");
         this.dir = dir;
         Files.createDirectories(dir);
@@ -37,12 +42,13 @@ public final class TestMosquitto implements AutoCloseable {
         }
         Files.writeString(dir.resolve("mosquitto.conf"), """
                 listener %d 127.0.0.1
+                %s
                 allow_anonymous %s
                 persistence true
                 persistence_location %s/
                 max_queued_messages 100000
                 user root
-                """.formatted(port, anonymous, dir));
+                """.formatted(port, listenerOptions, anonymous, dir));
         start();
     }
 
