@@ -79,6 +79,11 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
             SystemConfig system = SystemConfig.from(tree);
             checkName(dir, file, system.name(), errors);
             if (system.http() != null) checkAuth(dir, file, system.http().auth(), errors);
+            var opc = system.inbound().opcua();
+            if (opc != null && opc.security() != null && (opc.security().stores().keyStore() == null || opc.security().stores().trustStore() == null)) {
+                errors.add(new ConfigError(display(dir, file), 1, "inbound.opcua.security", "keyStore and trustStore are required with policy "
+                        + opc.security().policy() + ": the hub signs with its certificate and refuses servers it does not trust"));
+            }
             if (system.producerToken() != null && system.plants().isEmpty()) {
                 errors.add(new ConfigError(display(dir, file), 1, "plants", "is required with producer: a producer sends events of its plants only"));
             }

@@ -269,8 +269,22 @@ public final class PlantSpecs {
     );
 
     public static final Spec.Obj OPCUA_INBOUND = object(
-            required("endpoint", string(), "The server's endpoint URL (security mode None; signed and encrypted endpoints are not "
-                    + "supported yet).", "opc.tcp://127.0.0.1:4840/plc"),
+            required("endpoint", string(), "The server's endpoint URL.", "opc.tcp://127.0.0.1:4840/plc"),
+            optional("security", object(
+                    optional("policy", oneOf("None", "Basic256Sha256", "Aes128_Sha256_RsaOaep", "Aes256_Sha256_RsaPss"), "None",
+                            "Security policy of the endpoint to use. Any but None signs (and with mode SignAndEncrypt encrypts) every "
+                            + "message with the hub's application certificate, and checks the server's against the trust store."),
+                    optional("mode", oneOf("Sign", "SignAndEncrypt"), "SignAndEncrypt", "Message security mode with a policy other than None."),
+                    optional("keyStore", string(), null, "Keystore with the hub's application instance certificate and key (its "
+                            + "subject alternative name URI is the hub's application URI); required with a policy."),
+                    optional("keyStorePassword", secret(), null, "The key store's password."),
+                    optional("trustStore", string(), null, "Keystore with the certificates of the servers to trust (or their CA); "
+                            + "required with a policy: a server certificate not in it is refused."),
+                    optional("trustStorePassword", secret(), null, "The trust store's password."),
+                    optional("type", oneOf("PKCS12", "JKS"), "PKCS12", "Format of both stores.")
+            ), null, "Message security (signed and encrypted endpoints)."),
+            optional("username", string(), null, "User name for user authentication (anonymous without)."),
+            optional("password", secret(), null, "The user's password."),
             required("nodes", new Spec.MapOf(object(
                     required("nodeId", string(), "The node to monitor, in OPC UA notation.", "ns=2;s=CNC-07/State"),
                     optional("samplingInterval", duration(), "250ms", "How often the server samples the value.")
@@ -341,7 +355,10 @@ public final class PlantSpecs {
             optional("mapping", string(), null, "Mapping in mappings/ (JSONata) from the CloudEvent to what the file holds; required "
                     + "for csv (rows of flat values). Without one a JSON file holds the CloudEvent. A mapping that fails dead-letters the "
                     + "delivery with the reason."),
-            optional("retry", RETRY, null, "Retries of failed writes (disk full, permissions).")
+            optional("retry", RETRY, null, "Retries of failed writes (disk full, permissions)."),
+            optional("neutralizeFormulas", bool(), true, "csv: a text value (or column name) starting with =, +, -, @, tab or carriage "
+                    + "return is written with a leading ' so a spreadsheet opening the file shows it instead of running it (CSV "
+                    + "injection). Numbers are written as they are.")
     );
 
     public static final Spec.Obj MQTT_OUTBOUND = object(

@@ -77,8 +77,16 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
     }
 
     /** Monitoring an OPC UA server's nodes. */
+    /** An OPC UA security policy and mode, with the hub's application certificate and the servers it trusts. */
+    public record OpcSecurity(String policy, String mode, Tls stores) {
+    }
+
+    /**
+     * @param security null: security policy None
+     * @param username null: anonymous
+     */
     public record InboundOpcUa(String endpoint, Map<String, OpcNode> nodes, Duration publishingInterval, String mapping, String source,
-                               Duration reconnectMax) implements InboundChannel {
+                               Duration reconnectMax, OpcSecurity security, String username, Secret password) implements InboundChannel {
         @Override
         public String kind() {
             return "opcua";
@@ -173,7 +181,8 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
     }
 
     /** Delivery as files in a folder. */
-    public record FileOutbound(java.nio.file.Path dir, String format, String mapping, RetryPolicy retry) implements OutboundChannel {
+    public record FileOutbound(java.nio.file.Path dir, String format, String mapping, RetryPolicy retry, boolean neutralizeFormulas)
+            implements OutboundChannel {
         @Override
         public String kind() {
             return "file";
@@ -312,7 +321,7 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
         var file = outbound == null ? null : section(outbound, "file");
         FileOutbound fileOut = file == null ? null
                 : new FileOutbound(java.nio.file.Path.of((String) get(file, "dir")).toAbsolutePath(), get(file, "format"), get(file, "mapping"),
-                RetryPolicy.from(section(file, "retry")));
+                RetryPolicy.from(section(file, "retry")), get(file, "neutralizeFormulas"));
         var mqtt = outbound == null ? null : section(outbound, "mqtt");
         MqttOutbound mqttOut = mqtt == null ? null : new MqttOutbound(broker(section(mqtt, "broker")), get(mqtt, "topic"), get(mqtt, "retain"),
                 get(mqtt, "timeout"), RetryPolicy.from(section(mqtt, "retry")));
@@ -351,8 +360,16 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
             @SuppressWarnings("unchecked") Map<String, Object> n = (Map<String, Object>) v;
             nodes.put(name, new OpcNode(get(n, "nodeId"), get(n, "samplingInterval")));
         });
+        var sec = section(o, "security");
+        OpcSecurity security = sec == null || "None".equals(get(sec, "policy")) ? null
+                : new OpcSecurity(get(sec, "policy"), get(sec, "mode"), new Tls(path(get(sec, "trustStore")), get(sec, "trustStorePassword"),
+                path(get(sec, "keyStore")), get(sec, "keyStorePassword"), get(sec, "type")));
         return new InboundOpcUa(get(o, "endpoint"), Map.copyOf(nodes), get(o, "publishingInterval"), get(o, "mapping"), get(o, "source"),
-                get(o, "reconnectMax"));
+                get(o, "reconnectMax"), security, get(o, "username"), get(o, "password"));
+    }
+
+    private static java.nio.file.Path path(String p) {
+        return p == null ? null : java.nio.file.Path.of(p).toAbsolutePath();
     }
 
     private static InboundKafka inboundKafka(Map<String, Object> k) {

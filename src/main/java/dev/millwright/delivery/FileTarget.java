@@ -116,6 +116,13 @@ public final class FileTarget implements Target {
         return config.format().equals("csv") ? csv(mapped) : mapped.toString();
     }
 
+    /** A text cell a spreadsheet would run as a formula, made inert with a leading quote (OWASP's CSV injection advice). */
+    private String cell(String text) {
+        if (!config.neutralizeFormulas() || text.isEmpty()) return text;
+        char c = text.charAt(0);
+        return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r' ? "'" + text : text;
+    }
+
     /** Rows (an object or an array of objects with flat values) under a header of their keys in first-seen order. */
     private String csv(JsonNode mapped) {
         List<JsonNode> rows = new ArrayList<>();
@@ -135,8 +142,9 @@ public final class FileTarget implements Target {
                     throw new Mapping.MappingException(config.mapping(), -1, "row " + (i + 1) + " column '" + field.getKey()
                             + "' is " + v.getNodeType() + "; CSV columns hold single values");
                 }
-                columns.add(field.getKey());
-                out.put(field.getKey(), v.isNull() ? "" : v.asText());
+                String column = cell(field.getKey());
+                columns.add(column);
+                out.put(column, v.isNull() ? "" : v.isTextual() ? cell(v.asText()) : v.asText());
             }
             values.add(out);
         }

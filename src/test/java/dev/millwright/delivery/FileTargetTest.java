@@ -98,7 +98,8 @@ class FileTargetTest {
                 .subscription("parts", "test.parts", "erp-import", "/parts", null);
         try (TestHub hub = TestHub.start("file_csv", plant)) {
             hub.client.postEvents("application/cloudevents+json", event("p-1", "test.parts", "MWO-55012",
-                    "{\"parts\":[{\"part\":\"BRG-6204\",\"qty\":2,\"note\":\"bearing, \\\"sealed\\\"\"},{\"part\":\"SEAL-30\",\"qty\":1,\"note\":null}]}"));
+                    "{\"parts\":[{\"part\":\"BRG-6204\",\"qty\":2,\"note\":\"bearing, \\\"sealed\\\"\"},{\"part\":\"SEAL-30\",\"qty\":1,\"note\":null},"
+                            + "{\"part\":\"=HYPERLINK(\\\"http://x\\\")\",\"qty\":-3,\"note\":\"@SUM(A1)\"}]}"));
             hub.client.postEvents("application/cloudevents+json", event("p-2", "test.parts", "MWO-55013",
                     "{\"parts\":[{\"part\":{\"id\":\"X\"},\"qty\":1}]}"));
             Path folder = export.resolve("parts");
@@ -109,7 +110,9 @@ class FileTargetTest {
             assertThat(Files.readAllLines(csv)).containsExactly(
                     "order,part,qty,note",
                     "MWO-55012,BRG-6204,2,\"bearing, \"\"sealed\"\"\"",
-                    "MWO-55012,SEAL-30,1,");
+                    "MWO-55012,SEAL-30,1,",
+                    // a text cell a spreadsheet would run is made inert; a negative number stays a number
+                    "MWO-55012,\"'=HYPERLINK(\"\"http://x\"\")\",-3,\"'@SUM(A1)\"");
             JsonNode dead = hub.client.get("/api/v1/deliveries?status=dead").json().get("items").get(0);
             assertThat(dead.get("lastError").asText()).contains("parts.jsonata").contains("column 'part' is OBJECT");
         }

@@ -42,16 +42,39 @@ public final class TestOpcUaServer implements AutoCloseable {
 
     private final int port;
     private final Map<String, Object> initial;
+    /** null: security policy None, anonymous; else Basic256Sha256 SignAndEncrypt with these users (name → password) */
+    private final Map<String, String> users;
+    private org.eclipse.milo.opcua.stack.core.security.DefaultApplicationGroup certificates;
     private OpcUaServer server;
     private Plc plc;
 
     /** @param initial node name (the string id, e.g. CNC-07/State) → first value */
     public TestOpcUaServer(Map<String, Object> initial) throws Exception {
+        this(initial, null);
+    }
+
+    /**
+     * A server whose only session endpoint is Basic256Sha256 SignAndEncrypt with user name authentication (discovery
+     * stays on security policy None, as OPC UA has it); its application certificate is made at start.
+     */
+    public TestOpcUaServer(Map<String, Object> initial, Map<String, String> users) throws Exception {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             this.port = s.getLocalPort();
         }
         this.initial = initial;
+        this.users = users;
         start();
+    }
+
+    /** The server's application certificate (to trust it). */
+    public java.security.cert.X509Certificate certificate() throws Exception {
+        var type = certificates.getSupportedCertificateTypeIds().getFirst();
+        return certificates.getCertificateChain(type).orElseThrow()[0];
+    }
+
+    /** The security policy of each open session. */
+    public List<String> sessionPolicies() {
+        return server.getSessionManager().getAllSessions().stream().map(x -> x.getSecurityConfiguration().getSecurityPolicy().name()).toList();
     }
 
     public String endpoint() {
@@ -69,18 +92,45 @@ public final class TestOpcUaServer implements AutoCloseable {
     }
 
     public void start() throws Exception {
-        EndpointConfig endpoint = EndpointConfig.newBuilder()
-                .setBindAddress("127.0.0.1").setHostname("127.0.0.1").setBindPort(port).setPath("/plc")
-                .setSecurityPolicy(SecurityPolicy.None).setSecurityMode(MessageSecurityMode.None)
-                .addTokenPolicy(OpcUaServerConfig.USER_TOKEN_POLICY_ANONYMOUS)
-                .build();
-        OpcUaServerConfig config = OpcUaServerConfig.builder()
+        var base = EndpointConfig.newBuilder().setBindAddress("127.0.0.1").setHostname("127.0.0.1").setBindPort(port).setPath("/plc");
+        Set<EndpointConfig> endpoints;
+        DefaultCertificateManager certificateManager;
+        if (users == null) {
+            endpoints = Set.of(base.setSecurityPolicy(SecurityPolicy.None).setSecurityMode(MessageSecurityMode.None)
+                    .addTokenPolicy(OpcUaServerConfig.USER_TOKEN_POLICY_ANONYMOUS).build());
+            certificateManager = new DefaultCertificateManager(new MemoryCertificateQuarantine());
+        } else {
+            if (certificates == null) {
+                var trust = new org.eclipse.milo.opcua.stack.core.security.MemoryTrustListManager();
+                certificates = org.eclipse.milo.opcua.stack.core.security.DefaultApplicationGroup.createAndInitialize(trust,
+                        new org.eclipse.milo.opcua.stack.core.security.MemoryCertificateStore(),
+                        new org.eclipse.milo.opcua.stack.core.security.RsaSha256CertificateFactory() {
+                            @Override
+                            protected java.security.cert.X509Certificate[] createRsaSha256CertificateChain(java.security.KeyPair keyPair) throws Exception {
+                                return new java.security.cert.X509Certificate[]{new org.eclipse.milo.opcua.stack.core.util.SelfSignedCertificateBuilder(keyPair)
+                                        .setCommonName("Millwright test PLC").setApplicationUri("urn:millwright:test:plc-server")
+                                        .addIpAddress("127.0.0.1").addDnsName("localhost").build()};
+                            }
+                        },
+                        new org.eclipse.milo.opcua.stack.core.security.CertificateValidator.InsecureCertificateValidator());
+            }
+            endpoints = Set.of(
+                    base.copy().setSecurityPolicy(SecurityPolicy.Basic256Sha256).setSecurityMode(MessageSecurityMode.SignAndEncrypt)
+                            .setCertificate(certificate()).addTokenPolicy(OpcUaServerConfig.USER_TOKEN_POLICY_USERNAME).build(),
+                    base.copy().setPath("/plc/discovery").setSecurityPolicy(SecurityPolicy.None).setSecurityMode(MessageSecurityMode.None).build());
+            certificateManager = new DefaultCertificateManager(new MemoryCertificateQuarantine(), certificates);
+        }
+        var builder = OpcUaServerConfig.builder()
                 .setApplicationUri("urn:millwright:test:plc-server")
                 .setApplicationName(LocalizedText.english("Millwright test PLC"))
                 .setProductUri("urn:millwright:test")
-                .setCertificateManager(new DefaultCertificateManager(new MemoryCertificateQuarantine()))
-                .setEndpoints(Set.of(endpoint))
-                .build();
+                .setCertificateManager(certificateManager)
+                .setEndpoints(endpoints);
+        if (users != null) {
+            builder.setIdentityValidator(new org.eclipse.milo.opcua.sdk.server.identity.UsernameIdentityValidator(
+                    challenge -> challenge.getPassword().equals(users.get(challenge.getUsername()))));
+        }
+        OpcUaServerConfig config = builder.build();
         server = new OpcUaServer(config, profile -> new OpcTcpServerTransport(OpcTcpServerTransportConfig.newBuilder().build()));
         plc = new Plc(server, initial);
         plc.startup();

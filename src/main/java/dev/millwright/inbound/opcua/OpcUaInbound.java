@@ -1,5 +1,9 @@
 package dev.millwright.inbound.opcua;
 
+import org.eclipse.milo.opcua.sdk.client.identity.UsernameProvider;
+import org.eclipse.milo.opcua.stack.core.security.SecurityPolicy;
+import org.eclipse.milo.opcua.stack.core.types.builtin.LocalizedText;
+import org.eclipse.milo.opcua.stack.core.types.enumerated.MessageSecurityMode;
 import dev.millwright.health.Health;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.millwright.config.SystemConfig;
@@ -77,7 +81,7 @@ public final class OpcUaInbound implements InboundConnector.Reader {
             AtomicReference<String> broken = new AtomicReference<>();
             OpcUaClient client = null;
             try {
-                client = OpcUaClient.create(config.endpoint());
+                client = client();
                 client.connect();
                 client.addSessionActivityListener(new org.eclipse.milo.opcua.sdk.client.SessionActivityListener() {
                     @Override
@@ -131,7 +135,7 @@ public final class OpcUaInbound implements InboundConnector.Reader {
         String problem = null;
         OpcUaClient client = null;
         try {
-            client = OpcUaClient.create(config.endpoint());
+            client = client();
             client.connect();
             List<String> names = new java.util.ArrayList<>(config.nodes().keySet());
             List<DataValue> values = client.readValues(0.0, org.eclipse.milo.opcua.stack.core.types.enumerated.TimestampsToReturn.Neither,
@@ -148,7 +152,45 @@ public final class OpcUaInbound implements InboundConnector.Reader {
             if (client != null) disconnect(client);
         }
         return new Health(system, problem == null, config.endpoint(), null, (System.nanoTime() - t0) / 1_000_000,
-                "anonymous", problem);
+                (config.username() == null ? "anonymous" : "user " + config.username())
+                        + (config.security() == null ? "" : ", " + config.security().policy() + " " + config.security().mode()), problem);
+    }
+
+    /**
+     * A client for the configured endpoint: security policy None, or the configured policy and mode with the hub's
+     * application certificate, checking the server's certificate against the trust store; anonymous or a user.
+     */
+    private OpcUaClient client() throws UaException {
+        var security = config.security();
+        if (security == null && config.username() == null) return OpcUaClient.create(config.endpoint());
+        SecurityPolicy policy = security == null ? SecurityPolicy.None : SecurityPolicy.valueOf(security.policy());
+        MessageSecurityMode mode = security == null ? MessageSecurityMode.None : MessageSecurityMode.valueOf(security.mode());
+        OpcKeys keys = security == null ? null : OpcKeys.load(security.stores());
+        try {
+            return OpcUaClient.create(config.endpoint(),
+                    endpoints -> endpoints.stream()
+                            .filter(e -> policy.getUri().equals(e.getSecurityPolicyUri()) && e.getSecurityMode() == mode).findFirst(),
+                    transport -> {
+                    },
+                    builder -> {
+                        builder.setApplicationName(LocalizedText.english("Millwright"))
+                                .setApplicationUri(keys == null ? "urn:millwright:hub" : keys.applicationUri())
+                                .setProductUri("urn:millwright");
+                        if (keys != null) {
+                            builder.setKeyPair(keys.keyPair()).setCertificate(keys.chain()[0]).setCertificateChain(keys.chain())
+                                    .setCertificateValidator(keys.validator());
+                        }
+                        if (config.username() != null) {
+                            builder.setIdentityProvider(new UsernameProvider(config.username(),
+                                    config.password() == null ? "" : config.password().value()));
+                        }
+                    });
+        } catch (UaException e) {
+            if (e.getMessage() != null && e.getMessage().contains("no endpoint selected")) {
+                throw new UaException(e.getStatusCode(), "the server offers no endpoint with security policy " + policy.name() + " and mode " + mode);
+            }
+            throw e;
+        }
     }
 
     private void subscribe(OpcUaClient client, BlockingQueue<Change> changes, AtomicReference<String> broken) throws UaException {
@@ -226,7 +268,15 @@ public final class OpcUaInbound implements InboundConnector.Reader {
         while (e.getCause() != null && e.getCause() != e && (e.getMessage() == null || e instanceof java.util.concurrent.CompletionException)) {
             e = e.getCause();
         }
-        return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        String text = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        // Say what an operator can do about the two refusals a secured endpoint gives most.
+        if (text.contains("Bad_SecurityChecksFailed") || text.contains("Bad_CertificateUntrusted")) {
+            return "the server's certificate is not trusted (is it, or its CA, in security.trustStore?) or it refused the hub's: " + text;
+        }
+        if (text.contains("Bad_IdentityTokenRejected") || text.contains("Bad_IdentityTokenInvalid") || text.contains("Bad_UserAccessDenied")) {
+            return "the server refused the user (user name or password wrong?): " + text;
+        }
+        return text;
     }
 
     private static void disconnect(OpcUaClient client) {
