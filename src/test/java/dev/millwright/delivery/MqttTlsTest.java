@@ -4,12 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.millwright.support.HubClient;
 import dev.millwright.support.TestHub;
 import dev.millwright.support.TestMosquitto;
+import dev.millwright.support.TestCertificates;
 import dev.millwright.support.TestPlant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
@@ -22,34 +21,19 @@ import static org.awaitility.Awaitility.await;
 
 /** MQTT over TLS to a broker whose certificate no public CA signed: published with the system's trust store; refused without it. */
 class MqttTlsTest {
-    private static final char[] PASS = "store-pass".toCharArray();
+    private static final char[] PASS = TestCertificates.PASSWORD.toCharArray();
 
     @TempDir
     Path dir;
 
     @Test
     void publishesOverTlsWithTheSystemsTrustStoreAndNotWithoutIt() throws Exception {
-        Path keystore = dir.resolve("broker.p12");
-        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair",
-                "-alias", "broker", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1",
-                "-validity", "2", "-storetype", "PKCS12", "-keystore", keystore.toString(), "-storepass", new String(PASS),
-                "-keypass", new String(PASS)).redirectErrorStream(true).start();
-        String out = new String(keytool.getInputStream().readAllBytes());
-        assertThat(keytool.waitFor()).as(out).isZero();
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(keystore)) {
-            ks.load(in, PASS);
-        }
+        Path keystore = TestCertificates.keypair(dir, "broker", "CN=127.0.0.1", "SAN=ip:127.0.0.1");
+        KeyStore ks = TestCertificates.load(keystore);
         // mosquitto reads PEM: the certificate, and the key as PKCS#8
         Path cert = Files.writeString(dir.resolve("broker.pem"), pem("CERTIFICATE", ks.getCertificate("broker").getEncoded()));
         Path key = Files.writeString(dir.resolve("broker.key"), pem("PRIVATE KEY", ((PrivateKey) ks.getKey("broker", PASS)).getEncoded()));
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("broker", ks.getCertificate("broker"));
-        Path trustStore = dir.resolve("trust.p12");
-        try (OutputStream o = Files.newOutputStream(trustStore)) {
-            trust.store(o, PASS);
-        }
+        Path trustStore = TestCertificates.trusting(dir.resolve("trust.p12"), ks.getCertificate("broker"));
         Path password = Files.writeString(dir.resolve("trust.password"), new String(PASS));
         try (TestMosquitto broker = new TestMosquitto(dir.resolve("broker"), true,
                 "cafile " + cert + "\ncertfile " + cert + "\nkeyfile " + key + "\nrequire_certificate false")) {

@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import dev.millwright.support.HubClient;
 import dev.millwright.support.TestHub;
+import dev.millwright.support.TestCertificates;
 import dev.millwright.support.TestPlant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -14,12 +15,9 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManagerFactory;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -33,49 +31,19 @@ import static org.awaitility.Awaitility.await;
  * the call fails with the reason and nothing is sent.
  */
 class OutboundTlsTest {
-    private static final char[] PASS = "store-pass".toCharArray();
+    private static final char[] PASS = TestCertificates.PASSWORD.toCharArray();
 
     @TempDir
     Path dir;
 
-    private Path keypair(String name, String dname) throws Exception {
-        Path store = dir.resolve(name + ".p12");
-        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair",
-                "-alias", name, "-keyalg", "RSA", "-keysize", "2048", "-dname", dname, "-ext", "SAN=ip:127.0.0.1", "-validity", "2",
-                "-storetype", "PKCS12", "-keystore", store.toString(), "-storepass", new String(PASS), "-keypass", new String(PASS))
-                .redirectErrorStream(true).start();
-        String out = new String(keytool.getInputStream().readAllBytes());
-        assertThat(keytool.waitFor()).as(out).isZero();
-        return store;
-    }
-
-    private static KeyStore load(Path p) throws Exception {
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(p)) {
-            ks.load(in, PASS);
-        }
-        return ks;
-    }
-
-    /** A store trusting only the certificate of {@code keypair}. */
-    private Path trusting(Path keypair, String alias) throws Exception {
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry(alias, load(keypair).getCertificate(alias));
-        Path out = dir.resolve("trusts-" + alias + ".p12");
-        try (OutputStream o = Files.newOutputStream(out)) {
-            trust.store(o, PASS);
-        }
-        return out;
-    }
-
     @Test
     void mutualTlsWithTheSystemsTrustStoreAndClientCertificate() throws Exception {
-        Path server = keypair("server", "CN=127.0.0.1"), client = keypair("client", "CN=millwright-hub");
+        Path server = TestCertificates.keypair(dir, "server", "CN=127.0.0.1", "SAN=ip:127.0.0.1");
+        Path client = TestCertificates.keypair(dir, "client", "CN=millwright-hub", "SAN=ip:127.0.0.1");
         KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(load(server), PASS);
+        kmf.init(TestCertificates.load(server), PASS);
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(load(trusting(client, "client")));
+        tmf.init(TestCertificates.load(TestCertificates.trusting(dir.resolve("trusts-client.p12"), TestCertificates.load(client).getCertificate("client"))));
         SSLContext ssl = SSLContext.getInstance("TLS");
         ssl.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
         HttpsServer erp = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -98,7 +66,7 @@ class OutboundTlsTest {
         try {
             String base = "https://127.0.0.1:" + erp.getAddress().getPort();
             Path password = Files.writeString(dir.resolve("store.password"), new String(PASS));
-            Path serverTrust = trusting(server, "server");
+            Path serverTrust = TestCertificates.trusting(dir.resolve("trusts-server.p12"), TestCertificates.load(server).getCertificate("server"));
             String retry = "retry: { maxAttempts: 2, initialBackoff: 100ms, maxBackoff: 200ms }\ncircuitBreaker: { failureThreshold: 0 }\n";
             TestPlant plant = new TestPlant(dir.resolve("plant"))
                     .system("mtls", base, retry + """

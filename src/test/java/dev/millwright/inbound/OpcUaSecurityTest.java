@@ -3,14 +3,13 @@ package dev.millwright.inbound;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.millwright.support.TestHub;
 import dev.millwright.support.TestOpcUaServer;
+import dev.millwright.support.TestCertificates;
 import dev.millwright.support.TestPlant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -24,32 +23,14 @@ import static org.awaitility.Awaitility.await;
  * password — each with the reason on the connector's health, nothing monitored.
  */
 class OpcUaSecurityTest {
-    private static final String PASS = "store-pass";
+    private static final String PASS = TestCertificates.PASSWORD;
 
     @TempDir
     Path dir;
 
     private Path applicationCertificate() throws Exception {
-        Path store = dir.resolve("hub-app.p12");
-        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair",
-                "-alias", "hub", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=Millwright hub, O=Millwright",
-                "-ext", "SAN=uri:urn:millwright:hub:test,ip:127.0.0.1", "-ext", "KU=digitalSignature,nonRepudiation,keyEncipherment,dataEncipherment",
-                "-ext", "EKU=serverAuth,clientAuth", "-validity", "2", "-storetype", "PKCS12", "-keystore", store.toString(),
-                "-storepass", PASS, "-keypass", PASS).redirectErrorStream(true).start();
-        String out = new String(keytool.getInputStream().readAllBytes());
-        assertThat(keytool.waitFor()).as(out).isZero();
-        return store;
-    }
-
-    private Path trusting(java.security.cert.X509Certificate cert, String name) throws Exception {
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        if (cert != null) trust.setCertificateEntry("server", cert);
-        Path out = dir.resolve(name + ".p12");
-        try (OutputStream o = Files.newOutputStream(out)) {
-            trust.store(o, PASS.toCharArray());
-        }
-        return out;
+        return TestCertificates.keypair(dir, "hub", "CN=Millwright hub, O=Millwright", "SAN=uri:urn:millwright:hub:test,ip:127.0.0.1",
+                "KU=digitalSignature,nonRepudiation,keyEncipherment,dataEncipherment", "EKU=serverAuth,clientAuth");
     }
 
     private TestPlant plant(TestOpcUaServer plc, Path keyStore, Path trustStore, String password) throws Exception {
@@ -89,7 +70,7 @@ class OpcUaSecurityTest {
         Map<String, Object> initial = new HashMap<>(Map.of("CNC-07/State", "RUNNING"));
         try (TestOpcUaServer plc = new TestOpcUaServer(initial, Map.of("operator", "plc-secret-1"))) {
             Path keys = applicationCertificate();
-            Path trusted = trusting(plc.certificate(), "trusts-plc");
+            Path trusted = TestCertificates.trusting(dir.resolve("trusts-plc.p12"), plc.certificate());
             try (TestHub hub = TestHub.start("opcua_secure", plant(plc, keys, trusted, "plc-secret-1"))) {
                 await().atMost(Duration.ofSeconds(30)).until(() -> connector(hub).get("ready").asBoolean());
                 assertThat(plc.sessionPolicies()).contains("Basic256Sha256").doesNotContain("None");
@@ -100,7 +81,7 @@ class OpcUaSecurityTest {
                 assertThat(health.get("ok").asBoolean()).as(health.toString()).isTrue();
                 assertThat(health.get("auth").asText()).isEqualTo("user operator, Basic256Sha256 SignAndEncrypt");
             }
-            try (TestHub hub = TestHub.start("opcua_untrusted", plant(plc, keys, trusting(null, "trusts-nobody"), "plc-secret-1"))) {
+            try (TestHub hub = TestHub.start("opcua_untrusted", plant(plc, keys, TestCertificates.trusting(dir.resolve("trusts-nobody.p12")), "plc-secret-1"))) {
                 await().atMost(Duration.ofSeconds(30)).until(() -> !connector(hub).path("problem").asText().isEmpty());
                 assertThat(connector(hub).get("ready").asBoolean()).isFalse();
                 JsonNode health = hub.client.get("/api/v1/systems/plc/health").json();

@@ -2,6 +2,7 @@ package dev.millwright.security;
 
 import dev.millwright.support.HubClient;
 import dev.millwright.support.TestHub;
+import dev.millwright.support.TestCertificates;
 import dev.millwright.support.TestPlant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -10,7 +11,6 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,27 +30,16 @@ class TlsListenerTest {
 
     @Test
     void withAKeystoreTheHubServesHttpsAndNoPlainHttp() throws Exception {
-        Path keystore = dir.resolve("hub.p12");
-        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair",
-                "-alias", "hub", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1",
-                "-validity", "2", "-storetype", "PKCS12", "-keystore", keystore.toString(), "-storepass", "hub-store-pass",
-                "-keypass", "hub-store-pass").redirectErrorStream(true).start();
-        String out = new String(keytool.getInputStream().readAllBytes());
-        assertThat(keytool.waitFor()).as(out).isZero();
-        Path password = Files.writeString(dir.resolve("hub.p12.password"), "hub-store-pass\n");
+        Path keystore = TestCertificates.keypair(dir, "hub", "CN=127.0.0.1", "SAN=ip:127.0.0.1");
+        Path password = Files.writeString(dir.resolve("hub.p12.password"), TestCertificates.PASSWORD + "\n");
         TestPlant plant = new TestPlant(dir.resolve("plant")).hub("""
                 plant: tls
                 http:
                   tls: { keystore: %s, password: "${file:%s}" }
                 """.formatted(keystore, password));
         try (TestHub hub = TestHub.start("tls", plant)) {
-            KeyStore trusted = KeyStore.getInstance("PKCS12");
-            trusted.load(null, null);
-            KeyStore ks = KeyStore.getInstance("PKCS12");
-            try (InputStream in = Files.newInputStream(keystore)) {
-                ks.load(in, "hub-store-pass".toCharArray());
-            }
-            trusted.setCertificateEntry("hub", ks.getCertificate("hub"));
+            KeyStore trusted = TestCertificates.load(TestCertificates.trusting(dir.resolve("trust.p12"),
+                    TestCertificates.load(keystore).getCertificate("hub")));
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             tmf.init(trusted);
             SSLContext tls = SSLContext.getInstance("TLS");
