@@ -28,9 +28,9 @@ claimed as (
   from picked
   where d.id = picked.id
   returning d.id, d.event_seq, d.subscription, d.path, d.operation, d.ordering_key, d.idempotency_key, d.attempts,
-            d.next_attempt_at, d.created_at, d.reply_to)
+            d.next_attempt_at, d.created_at, d.reply_to, d.body_override)
 select c.id, c.event_seq, c.subscription, c.path, c.operation, c.ordering_key, c.idempotency_key, c.attempts,
-       c.next_attempt_at, c.created_at, e.type, e.body, e.traceparent, c.reply_to
+       c.next_attempt_at, c.created_at, e.type, coalesce(c.body_override, e.body), e.traceparent, c.reply_to
 from claimed c left join events e on e.seq = c.event_seq
 order by c.id
 
@@ -105,6 +105,20 @@ select d.id, d.event_seq, e.source as event_source, e.id as event_id, e.type as 
        d.created_at, d.updated_at, d.delivered_at, d.last_status, d.last_error
 from deliveries d join events e on e.seq = d.event_seq
 where d.id = ?
+
+-- The payload a delivery sends: its edit, else its event as the log holds it; locked for an edit.
+-- name: payload_for_edit
+select d.state::text, d.body_override, e.body from deliveries d left join events e on e.seq = d.event_seq where d.id = ? for update of d
+
+-- name: set_payload
+update deliveries set body_override = ?, updated_at = now() where id = ? and state in ('dead', 'failed')
+
+-- How many of these events the subscription has delivered already (a replay under the original keys repeats them).
+-- name: delivered_of
+select count(distinct event_seq) from deliveries where subscription = ? and event_seq = any(?) and state = 'delivered'
+
+-- name: payload_of
+select d.body_override is not null, coalesce(d.body_override, e.body) from deliveries d left join events e on e.seq = d.event_seq where d.id = ?
 
 -- name: attempts
 select attempt, started_at, duration_ms, node, status, outcome, error

@@ -81,6 +81,7 @@ public final class ApiServer implements AutoCloseable {
                 new Route("GET", "/api/v1/deliveries/{id}", Access.plant(read), deliveries::get),
                 new Route("POST", "/api/v1/deliveries/retry", Access.plant(operate), deliveries::retryMatching),
                 new Route("POST", "/api/v1/deliveries/{id}/retry", Access.plant(operate), deliveries::retry),
+                new Route("PUT", "/api/v1/deliveries/{id}/payload", Access.plant(operate), deliveries::editPayload),
                 new Route("POST", "/api/v1/replays", Access.plant(operate), deliveries::replay),
                 new Route("GET", "/api/v1/inbound-failures", Access.plant(read), inbound::search),
                 new Route("GET", "/api/v1/inbound-failures/{id}", Access.plant(read), inbound::get),

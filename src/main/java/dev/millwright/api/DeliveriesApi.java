@@ -49,6 +49,10 @@ final class DeliveriesApi {
         DeliveryView d = visible(ctx, id);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("delivery", d);
+        deliveries.payload(id).ifPresent(p -> {
+            out.put("edited", p.edited());
+            out.put("payload", p.body() == null ? null : json(p.body()));
+        });
         out.put("attempts", deliveries.attempts(id));
         JsonBody.send(ctx, 200, out);
     }
@@ -61,6 +65,32 @@ final class DeliveriesApi {
                     "delivery " + id + " is " + d.state() + "; only dead or failed deliveries can be retried"));
         }
         JsonBody.send(ctx, 202, Map.of("retried", 1));
+    }
+
+    /**
+     * PUT /api/v1/deliveries/{id}/payload: a dead or failed delivery's CloudEvent, corrected, for its next attempts (the
+     * event log keeps the original; the audit trail the differences). Retry it next.
+     */
+    void editPayload(Context ctx) {
+        long id = pathId(ctx);
+        visible(ctx, id);
+        JsonNode body = JsonBody.readAny(ctx);
+        Operations.Edit edit = operations.editPayload(id, body, Caller.actor(ctx));
+        if (!edit.found()) throw ApiException.notFound("no delivery " + id);
+        if (edit.refused() != null) throw new ApiException(Problem.of(409, "Not editable", edit.refused()));
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("delivery", id);
+        out.put("changed", !edit.diff().isEmpty());
+        out.put("differences", edit.diff());
+        JsonBody.send(ctx, 200, out);
+    }
+
+    private static JsonNode json(String text) {
+        try {
+            return Json.MAPPER.readTree(text);
+        } catch (IOException e) {
+            return Json.MAPPER.getNodeFactory().textNode(text);
+        }
     }
 
     void retryMatching(Context ctx) {
@@ -86,16 +116,25 @@ final class DeliveriesApi {
     }
 
     void replay(Context ctx) {
-        JsonNode body = JsonBody.read(ctx, Set.of("subscription", "type", "subject", "from", "to", "newKeys"));
+        JsonNode body = JsonBody.read(ctx, Set.of("subscription", "type", "subject", "from", "to", "newKeys", "dryRun"));
         List<Violation> errors = new ArrayList<>();
         String subscription = text(body, "subscription", errors);
         if (subscription == null && !body.has("subscription")) errors.add(new Violation("/subscription", "is required"));
         Instant from = time(body, "from", errors), to = time(body, "to", errors);
         JsonNode newKeys = body.get("newKeys");
         if (newKeys != null && !newKeys.isBoolean()) errors.add(new Violation("/newKeys", "must be true or false"));
+        JsonNode dryRun = body.get("dryRun");
+        if (dryRun != null && !dryRun.isBoolean()) errors.add(new Violation("/dryRun", "must be true or false"));
         var request = new Operations.ReplayRequest(subscription, text(body, "type", errors), text(body, "subject", errors),
                 from, to, newKeys != null && newKeys.asBoolean(), Caller.plants(ctx));
         if (!errors.isEmpty()) throw new ApiException(new Problem(400, "Invalid replay request", null, errors));
+        if (dryRun != null && dryRun.asBoolean()) {
+            // "N events → M deliveries, D already delivered under the same key": nothing is written.
+            Operations.DryRun dry = operations.dryRun(request).orElseThrow(() -> ApiException.notFound("no subscription '" + subscription + "'"));
+            JsonBody.send(ctx, 200, Map.of("dryRun", true, "events", dry.events(), "deliveries", dry.deliveries(),
+                    "alreadyDelivered", dry.alreadyDelivered()));
+            return;
+        }
         Operations.ReplayResult result = operations.replay(request, Caller.actor(ctx))
                 .orElseThrow(() -> ApiException.notFound("no subscription '" + subscription + "'"));
         JsonBody.send(ctx, 202, Map.of("replayId", result.replayId(), "deliveries", result.deliveries()));

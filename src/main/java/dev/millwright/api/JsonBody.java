@@ -21,8 +21,12 @@ final class JsonBody {
         ctx.status(status).contentType("application/json").result(write(value));
     }
 
-    /** A JSON object request body of at most 64 KiB whose fields are all in {@code known}; 415/400 problems otherwise. */
-    static com.fasterxml.jackson.databind.JsonNode read(Context ctx, java.util.Set<String> known) {
+    /** A JSON object request body of at most 64 KiB, any fields (NUL still refused). */
+    static com.fasterxml.jackson.databind.JsonNode readAny(Context ctx) {
+        return checked(parse(ctx));
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode parse(Context ctx) {
         String type = ctx.contentType();
         if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
             throw new ApiException(Problem.of(415, "Unsupported content type", "send application/json"));
@@ -34,6 +38,19 @@ final class JsonBody {
             throw ApiException.badRequest("the body is not valid JSON");
         }
         if (body == null || !body.isObject()) throw ApiException.badRequest("the body must be a JSON object");
+        return body;
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode checked(com.fasterxml.jackson.databind.JsonNode body) {
+        java.util.List<dev.millwright.ingest.Violation> nul = new java.util.ArrayList<>();
+        findNul(body, "", nul);
+        if (!nul.isEmpty()) throw new ApiException(new Problem(400, "Invalid request", null, nul));
+        return body;
+    }
+
+    /** A JSON object request body of at most 64 KiB whose fields are all in {@code known}; 415/400 problems otherwise. */
+    static com.fasterxml.jackson.databind.JsonNode read(Context ctx, java.util.Set<String> known) {
+        com.fasterxml.jackson.databind.JsonNode body = parse(ctx);
         java.util.List<dev.millwright.ingest.Violation> unknown = new java.util.ArrayList<>();
         body.fieldNames().forEachRemaining(f -> {
             if (!known.contains(f)) {
@@ -41,10 +58,7 @@ final class JsonBody {
             }
         });
         if (!unknown.isEmpty()) throw new ApiException(new Problem(400, "Unknown fields", null, unknown));
-        java.util.List<dev.millwright.ingest.Violation> nul = new java.util.ArrayList<>();
-        findNul(body, "", nul);
-        if (!nul.isEmpty()) throw new ApiException(new Problem(400, "Invalid request", null, nul));
-        return body;
+        return checked(body);
     }
 
     /** A NUL cannot be stored in PostgreSQL text: refused wherever it stands in a request, naming each place. */

@@ -41,19 +41,26 @@ public final class JsonDiff {
             out.add(at + ": missing (expected " + expected + ")");
             return;
         }
-        diff(pointer, expected, actual, out);
+        diff(pointer, expected, actual, out, false);
     }
 
     public static List<String> diff(JsonNode expected, JsonNode actual) {
         List<String> out = new ArrayList<>();
-        diff("", expected, actual, out);
+        diff("", expected, actual, out, false);
         return out;
     }
 
-    private static void diff(String pointer, JsonNode expected, JsonNode actual, List<String> out) {
+    /** What an edit changed, one line per place: "/data/qty: 5 → 3", "/data/note: added …", "/data/old: removed …". */
+    public static List<String> changes(JsonNode before, JsonNode after) {
+        List<String> out = new ArrayList<>();
+        diff("", before, after, out, true);
+        return out;
+    }
+
+    private static void diff(String pointer, JsonNode expected, JsonNode actual, List<String> out, boolean change) {
         String at = pointer.isEmpty() ? "/" : pointer;
         if (expected.isNumber() && actual.isNumber()) {
-            if (expected.decimalValue().compareTo(actual.decimalValue()) != 0) out.add(at + ": expected " + expected + ", got " + actual);
+            if (expected.decimalValue().compareTo(actual.decimalValue()) != 0) out.add(differs(at, expected, actual, change));
             return;
         }
         if (expected.isObject() && actual.isObject()) {
@@ -62,19 +69,25 @@ public final class JsonDiff {
             actual.fieldNames().forEachRemaining(names::add);
             for (String name : names) {
                 String child = pointer + "/" + name.replace("~", "~0").replace("/", "~1");
-                if (!actual.has(name)) out.add(child + ": missing (expected " + expected.get(name) + ")");
-                else if (!expected.has(name)) out.add(child + ": not expected (got " + actual.get(name) + ")");
-                else diff(child, expected.get(name), actual.get(name), out);
+                if (!actual.has(name)) out.add(child + (change ? ": removed " + expected.get(name) : ": missing (expected " + expected.get(name) + ")"));
+                else if (!expected.has(name)) out.add(child + (change ? ": added " : ": not expected (got ") + actual.get(name) + (change ? "" : ")"));
+                else diff(child, expected.get(name), actual.get(name), out, change);
             }
             return;
         }
         if (expected.isArray() && actual.isArray()) {
             Iterator<JsonNode> e = expected.elements(), a = actual.elements();
             int i = 0;
-            while (e.hasNext() && a.hasNext()) diff(pointer + "/" + i++, e.next(), a.next(), out);
-            if (e.hasNext() || a.hasNext()) out.add(at + ": expected " + expected.size() + " items, got " + actual.size());
+            while (e.hasNext() && a.hasNext()) diff(pointer + "/" + i++, e.next(), a.next(), out, change);
+            if (e.hasNext() || a.hasNext()) {
+                out.add(at + (change ? ": " + expected.size() + " → " + actual.size() + " items" : ": expected " + expected.size() + " items, got " + actual.size()));
+            }
             return;
         }
-        if (!expected.equals(actual)) out.add(at + ": expected " + expected + ", got " + actual);
+        if (!expected.equals(actual)) out.add(differs(at, expected, actual, change));
+    }
+
+    private static String differs(String at, JsonNode expected, JsonNode actual, boolean change) {
+        return at + (change ? ": " + expected + " → " + actual : ": expected " + expected + ", got " + actual);
     }
 }

@@ -69,6 +69,61 @@ public final class Operations {
         return changed;
     }
 
+    /** What became of a payload edit: the differences made, or why none was made (the delivery is not there, or not editable). */
+    public record Edit(boolean found, String refused, List<String> diff) {
+    }
+
+    /**
+     * Replaces a dead or failed delivery's payload (a CloudEvent whose id, source and type stay as they were: they are
+     * its identity and its ordering) for its next attempts; the event log keeps the event as received. Audited with
+     * the differences; the operator retries it next.
+     */
+    public Edit editPayload(long id, com.fasterxml.jackson.databind.JsonNode edited, Actor actor) {
+        return Jdbc.inTransaction(ds, c -> {
+            Optional<DeliveryStore.Payload> p = DeliveryStore.payloadForEdit(c, id);
+            if (p.isEmpty()) return new Edit(false, null, List.of());
+            if (!p.get().state().equals("dead") && !p.get().state().equals("failed")) {
+                return new Edit(true, "delivery " + id + " is " + p.get().state() + "; only a dead or failed delivery's payload can be edited", List.of());
+            }
+            if (p.get().current() == null) return new Edit(true, "delivery " + id + "'s event is no longer in the log", List.of());
+            com.fasterxml.jackson.databind.JsonNode before;
+            try {
+                before = Json.MAPPER.readTree(p.get().current());
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                return new Edit(true, "delivery " + id + "'s payload is not JSON", List.of());
+            }
+            for (String identity : List.of("id", "source", "type", "specversion")) {
+                if (!before.path(identity).equals(edited.path(identity))) {
+                    return new Edit(true, "'" + identity + "' cannot change: it is the event's identity (send a new event instead)", List.of());
+                }
+            }
+            List<String> diff = dev.millwright.harness.JsonDiff.changes(before, edited);
+            if (diff.isEmpty()) return new Edit(true, null, diff);
+            DeliveryStore.setPayload(c, id, edited.toString());
+            AuditStore.record(c, actor, "delivery.edit", AuditStore.change("delivery " + id, Json.MAPPER.convertValue(before, Object.class),
+                    Map.of("payload", Json.MAPPER.convertValue(edited, Object.class), "differences", diff)));
+            return new Edit(true, null, diff);
+        });
+    }
+
+    /** What a replay would do, without doing it. */
+    public record DryRun(int events, int deliveries, long alreadyDelivered) {
+    }
+
+    /** @return empty when the subscription does not exist */
+    public Optional<DryRun> dryRun(ReplayRequest r) {
+        Subscription sub = router.subscription(r.subscription());
+        if (sub == null) return Optional.empty();
+        return Optional.of(Jdbc.withConnection(ds, c -> {
+            String type = r.type() != null ? r.type() : sub.on().equals("*") ? null : sub.on();
+            List<EventStore.ReplayCandidate> events = EventStore.forReplay(c, type, r.subject(), r.from(), r.to(), r.plants(), MAX_REPLAY);
+            long[] seqs = events.stream().filter(e -> sub.matches(e.type())).mapToLong(EventStore.ReplayCandidate::seq).toArray();
+            // Under the original keys a target that keeps them answers a repeat as a duplicate; new keys make every one new.
+            long delivered = r.newKeys() ? 0 : DeliveryStore.deliveredOf(c, sub.name(), seqs);
+            return new DryRun(events.size(), seqs.length, delivered);
+        }));
+    }
+
     /** What to replay: events matching type/subject/time range, to one subscription. */
     public record ReplayRequest(String subscription, String type, String subject, Instant from, Instant to,
                                 boolean newKeys, dev.millwright.security.PlantScope plants) {

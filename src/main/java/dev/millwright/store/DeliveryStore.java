@@ -271,6 +271,59 @@ public final class DeliveryStore {
         }
     }
 
+    /** What a delivery would send: its state, its edited payload (null: none) and its event as logged (null: pruned). */
+    public record Payload(String state, String edited, String original) {
+        public String current() {
+            return edited != null ? edited : original;
+        }
+    }
+
+    /** The delivery's payload, its row locked for an edit in the caller's transaction. */
+    public static Optional<Payload> payloadForEdit(Connection c, long id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SQL.get("payload_for_edit"))) {
+            ps.setLong(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(new Payload(rs.getString(1), rs.getString(2), rs.getString(3))) : Optional.empty();
+            }
+        }
+    }
+
+    /** @return false unless the delivery is dead or failed */
+    public static boolean setPayload(Connection c, long id, String body) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SQL.get("set_payload"))) {
+            ps.setString(1, body);
+            ps.setLong(2, id);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    /** How many of these events the subscription has delivered already. */
+    public static long deliveredOf(Connection c, String subscription, long[] seqs) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SQL.get("delivered_of"))) {
+            ps.setString(1, subscription);
+            ps.setArray(2, c.createArrayOf("bigint", java.util.Arrays.stream(seqs).boxed().toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    /** The payload a delivery sends now, and whether an operator edited it. */
+    public record Shown(boolean edited, String body) {
+    }
+
+    public Optional<Shown> payload(long id) {
+        return Jdbc.withConnection(ds, c -> {
+            try (PreparedStatement ps = c.prepareStatement(SQL.get("payload_of"))) {
+                ps.setLong(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(new Shown(rs.getBoolean(1), rs.getString(2))) : Optional.empty();
+                }
+            }
+        });
+    }
+
     public static String originalKey(Connection c, String subscription, long eventSeq) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(SQL.get("original_key"))) {
             ps.setString(1, subscription);

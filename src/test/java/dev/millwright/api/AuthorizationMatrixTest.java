@@ -176,6 +176,8 @@ class AuthorizationMatrixTest {
         c.put("GET /api/v1/deliveries/{id}", new Case(Kind.ONE, o -> Req.get("/api/v1/deliveries/" + o.get("delivery"))));
         c.put("POST /api/v1/deliveries/retry", new Case(Kind.BULK, o -> Req.post("/api/v1/deliveries/retry", "{\"subscription\":\"holds\"}")));
         c.put("POST /api/v1/deliveries/{id}/retry", new Case(Kind.ONE, o -> Req.post("/api/v1/deliveries/" + o.get("delivery") + "/retry", "")));
+        c.put("PUT /api/v1/deliveries/{id}/payload", new Case(Kind.ONE, o -> new Req("PUT", "/api/v1/deliveries/" + o.get("delivery") + "/payload",
+                "application/json", event(o.get("event"), "test.hold", o.get("key"), o.get("plant")), null)));
         c.put("POST /api/v1/replays", new Case(Kind.BULK, o -> Req.post("/api/v1/replays", "{\"subscription\":\"holds\",\"subject\":\"NONE\"}")));
         c.put("GET /api/v1/inbound-failures", new Case(Kind.LIST, o -> Req.get("/api/v1/inbound-failures").marked("\"system\":\"" + o.get("system") + "\"")));
         c.put("GET /api/v1/inbound-failures/{id}", new Case(Kind.ONE, o -> Req.get("/api/v1/inbound-failures/" + o.get("failure"))));
