@@ -121,6 +121,13 @@ final class XrefApi {
 
     /** POST /api/v1/xref/import (text/csv): idempotent upsert; says what was added, changed, unchanged and rejected (with lines). */
     void importCsv(Context ctx) {
+        Params p = new Params(ctx);
+        boolean dryRun = Boolean.TRUE.equals(p.parsed("dryRun", v -> switch (v) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("must be true or false");
+        }));
+        p.check();
         if (!Caller.plants(ctx).all()) {
             throw new ApiException(Problem.of(403, "Forbidden", "an import changes shared master data: it takes an integrator of every plant; "
                     + "set one entity at a time with PUT and its plant"));
@@ -142,12 +149,13 @@ final class XrefApi {
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(e.getMessage());
         }
-        XrefStore.ImportResult result = xref.store().importRows(parsed.rows(), Caller.actor(ctx));
-        xref.clear();
+        XrefStore.ImportResult result = xref.store().importRows(parsed.rows(), Caller.actor(ctx), !dryRun);
+        if (!dryRun) xref.clear();
         List<XrefStore.Rejected> rejected = new ArrayList<>(parsed.rejected());
         rejected.addAll(result.rejected());
         rejected.sort(java.util.Comparator.comparingInt(XrefStore.Rejected::line));
         Map<String, Object> out = new LinkedHashMap<>();
+        out.put("dryRun", dryRun);
         out.put("added", result.added());
         out.put("changed", result.changed());
         out.put("unchanged", result.unchanged());

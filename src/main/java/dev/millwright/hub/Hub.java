@@ -185,6 +185,10 @@ public final class Hub implements AutoCloseable {
             }
             throw StartFailure.of(e, settings.http());
         }
+        if (!adminTokens.isEmpty()) {
+            log.info("the bootstrap admin token is accepted as an admin of every plant (audited as bootstrap-admin): use it to create "
+                    + "identities (millwright token create, or an identity provider) and keep it for first use and emergencies");
+        }
         log.info("hub node {} for plant '{}' listening on {}://{}:{}", node, settings.plant(), settings.http().tls() == null ? "http" : "https", settings.http().host(), api.port());
     }
 

@@ -236,6 +236,11 @@ public final class XrefStore {
      * the rows are kept. Importing the same rows again changes nothing.
      */
     public ImportResult importRows(List<Row> rows, Actor actor) {
+        return importRows(rows, actor, true);
+    }
+
+    /** @param apply false: a preview — what the import would add, change and reject, with nothing changed */
+    public ImportResult importRows(List<Row> rows, Actor actor, boolean apply) {
         return Jdbc.inTransaction(ds, c -> {
             exec(c, "import_stage");
             try (PreparedStatement ps = c.prepareStatement(SQL.get("import_rows"))) {
@@ -272,7 +277,7 @@ public final class XrefStore {
                 added = rs.getInt("added");
                 changed = rs.getInt("changed");
             }
-            if (added + changed > 0) {
+            if (apply && added + changed > 0) {
                 try (PreparedStatement ps = c.prepareStatement(SQL.get("import_history"))) {
                     ps.setString(1, actor.name());
                     ps.executeUpdate();

@@ -2,6 +2,7 @@ package dev.millwright.xref;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.millwright.support.HubClient;
+import dev.millwright.support.Sql;
 import dev.millwright.support.TestHub;
 import dev.millwright.support.TestPlant;
 import dev.millwright.support.TestPostgres;
@@ -97,8 +98,20 @@ class XrefTest {
                     material,MAT-SEAL-3,erp
                     material,MAT-SEAL-3,mes,SEAL-30
                     """;
+            // A preview first: the same counts and rejects, nothing changed.
+            HubClient.Response preview = hub.client.postBytes("/api/v1/xref/import?dryRun=true", Map.of("Content-Type", "text/csv"),
+                    csv.getBytes(StandardCharsets.UTF_8));
+            assertThat(preview.status()).as(preview.body()).isEqualTo(200);
+            assertThat(preview.json().get("dryRun").asBoolean()).isTrue();
+            assertThat(preview.json().get("added").asInt()).isEqualTo(2);
+            assertThat(preview.json().get("rejected")).hasSize(3);
+            assertThat(resolve(hub, "material", "mes", "SEAL-30", "canonical").status()).as("a preview changes nothing").isEqualTo(404);
+            assertThat(Sql.count(hub.db, "select count(*) from audit_log where action = 'xref.import'")).isZero();
+
             HubClient.Response first = importCsv(hub, csv);
             assertThat(first.status()).as(first.body()).isEqualTo(200);
+            assertThat(first.json().get("dryRun").asBoolean()).isFalse();
+            assertThat(Sql.count(hub.db, "select count(*) from audit_log where action = 'xref.import'")).isEqualTo(1);
             JsonNode r = first.json();
             assertThat(r.get("added").asInt()).isEqualTo(2);
             assertThat(r.get("changed").asInt()).isZero();
