@@ -84,7 +84,8 @@ select * from unnest(?::bigint[], ?::int[], ?::timestamptz[], ?::int[], ?::text[
 
 -- name: search
 with p as (select ?::delivery_state as state, ?::text as target, ?::text as okey, ?::text as sub, ?::text as reason,
-                  ?::text[] as plants, ?::bigint as after, ?::int as lim)
+                  ?::text[] as plants, ?::text as etype, ?::timestamptz as from_t, ?::timestamptz as to_t, ?::bigint[] as ids,
+                  ?::bigint as after, ?::int as lim)
 select d.id, d.event_seq, e.source as event_source, e.id as event_id, e.type as event_type, e.plant, d.subscription, d.target,
        d.path, d.operation, d.lane, d.ordering_key, d.idempotency_key, d.replay_id, d.state, d.attempts, d.next_attempt_at,
        d.created_at, d.updated_at, d.delivered_at, d.last_status, d.last_error
@@ -95,6 +96,10 @@ where (p.state is null or d.state = p.state)
   and (p.sub is null or d.subscription = p.sub)
   and (p.reason is null or strpos(d.last_error, p.reason) > 0)
   and (p.plants is null or e.plant like any(p.plants))
+  and (p.etype is null or e.type = p.etype or (right(p.etype, 2) = '.*' and e.type like left(p.etype, -1) || '%'))
+  and (p.from_t is null or d.updated_at >= p.from_t)
+  and (p.to_t is null or d.updated_at < p.to_t)
+  and (p.ids is null or d.id = any(p.ids))
   and d.id > p.after
 order by d.id
 limit (select lim from p)
@@ -132,7 +137,7 @@ returning d.id, d.target, d.lane, old.state::text, old.last_error
 
 -- name: retry_matching
 with p as (select ?::delivery_state as state, ?::text as target, ?::text as okey, ?::text as sub, ?::text as reason,
-                  ?::text[] as plants)
+                  ?::text[] as plants, ?::text as etype, ?::timestamptz as from_t, ?::timestamptz as to_t, ?::bigint[] as ids)
 update deliveries d set state = 'pending', open = true, retry_at = null, next_attempt_at = now(), updated_at = now()
 from p
 where d.state in ('dead', 'failed')
@@ -141,7 +146,12 @@ where d.state in ('dead', 'failed')
   and (p.okey is null or d.ordering_key = p.okey)
   and (p.sub is null or d.subscription = p.sub)
   and (p.reason is null or strpos(d.last_error, p.reason) > 0)
-  and (p.plants is null or exists (select 1 from events e where e.seq = d.event_seq and e.plant like any(p.plants)))
+  and (p.from_t is null or d.updated_at >= p.from_t)
+  and (p.to_t is null or d.updated_at < p.to_t)
+  and (p.ids is null or d.id = any(p.ids))
+  and (p.plants is null and p.etype is null or exists (
+        select 1 from events e where e.seq = d.event_seq and (p.plants is null or e.plant like any(p.plants))
+          and (p.etype is null or e.type = p.etype or (right(p.etype, 2) = '.*' and e.type like left(p.etype, -1) || '%'))))
 returning d.id, d.target, d.lane
 
 -- name: original_key

@@ -33,11 +33,14 @@ final class DeliveriesApi {
     void search(Context ctx) {
         Params p = new Params(ctx);
         DeliveryState state = p.parsed("status", DeliveryState::parse);
-        String target = p.text("target"), key = p.text("key"), subscription = p.text("subscription"), reason = p.text("reason");
+        String target = p.text("target"), key = p.text("key"), subscription = p.text("subscription"), reason = p.text("reason"),
+                type = p.text("type");
+        Instant from = p.instant("from"), to = p.instant("to");
         long after = p.longValue("after", 0, 0, Long.MAX_VALUE);
         int limit = (int) p.longValue("limit", 100, 1, 1000);
         p.check();
-        List<DeliveryView> page = deliveries.search(new DeliveryFilter(state, target, key, subscription, reason, Caller.plants(ctx)), after, limit);
+        List<DeliveryView> page = deliveries.search(new DeliveryFilter(state, target, key, subscription, reason, Caller.plants(ctx), type, from, to,
+                null), after, limit);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("items", page);
         out.put("next", page.size() == limit ? page.getLast().id() : null);
@@ -94,7 +97,7 @@ final class DeliveriesApi {
     }
 
     void retryMatching(Context ctx) {
-        JsonNode body = JsonBody.read(ctx, Set.of("status", "target", "key", "subscription", "reason"));
+        JsonNode body = JsonBody.read(ctx, Set.of("status", "target", "key", "subscription", "reason", "type", "from", "to", "ids"));
         List<Violation> errors = new ArrayList<>();
         DeliveryState state = null;
         String status = text(body, "status", errors);
@@ -108,8 +111,22 @@ final class DeliveriesApi {
                 errors.add(new Violation("/status", e.getMessage()));
             }
         }
+        List<Long> ids = null;
+        JsonNode idsNode = body.get("ids");
+        if (idsNode != null && !idsNode.isNull()) {
+            if (!idsNode.isArray() || idsNode.isEmpty() || idsNode.size() > 10_000) {
+                errors.add(new Violation("/ids", "must be a list of 1 to 10,000 delivery ids (a selection)"));
+            } else {
+                ids = new ArrayList<>();
+                for (int i = 0; i < idsNode.size(); i++) {
+                    if (!idsNode.get(i).canConvertToLong() || idsNode.get(i).asLong() <= 0) errors.add(new Violation("/ids/" + i, "is not a delivery id"));
+                    else ids.add(idsNode.get(i).asLong());
+                }
+            }
+        }
         DeliveryFilter filter = new DeliveryFilter(state, text(body, "target", errors), text(body, "key", errors),
-                text(body, "subscription", errors), text(body, "reason", errors), Caller.plants(ctx));
+                text(body, "subscription", errors), text(body, "reason", errors), Caller.plants(ctx), text(body, "type", errors),
+                time(body, "from", errors), time(body, "to", errors), ids);
         if (!errors.isEmpty()) throw new ApiException(new Problem(400, "Invalid retry request", null, errors));
         int n = operations.retryMatching(filter, Caller.actor(ctx));
         JsonBody.send(ctx, 202, Map.of("retried", n));

@@ -48,7 +48,7 @@ final class TransactionsApi {
                     "source", event.path("source").asText(), "id", event.path("id").asText())));
         }
         Map<Long, DeliveryView> made = new LinkedHashMap<>();
-        deliveries.search(new DeliveryFilter(null, null, key, null, null, plants), 0, LIMIT).forEach(d -> made.put(d.id(), d));
+        deliveries.search(DeliveryFilter.of(null, null, key, null, null, plants), 0, LIMIT).forEach(d -> made.put(d.id(), d));
         List<Map<String, Object>> instances = new ArrayList<>();
         for (FlowStore.Instance i : flows.instances(null, null, key, plants, 0, 100)) {
             Map<String, Object> instance = new LinkedHashMap<>();

@@ -368,6 +368,10 @@ public final class DeliveryStore {
         String state = f.state() == null ? null : f.state().name();
         for (String v : new String[]{state, f.target(), f.orderingKey(), f.subscription(), f.reason()}) ps.setString(i++, v);
         ps.setArray(i++, Jdbc.plants(ps.getConnection(), f.plants()));
+        ps.setString(i++, f.eventType());
+        ps.setTimestamp(i++, f.from() == null ? null : Timestamp.from(f.from()));
+        ps.setTimestamp(i++, f.to() == null ? null : Timestamp.from(f.to()));
+        ps.setArray(i++, f.ids() == null ? null : ps.getConnection().createArrayOf("bigint", f.ids().toArray()));
         return i;
     }
 

@@ -71,4 +71,35 @@ class PayloadEditTest {
             }
         }
     }
+
+    @Test
+    void failuresAreFoundByTypeAndTimeAndRetriedAsASelection() throws Exception {
+        try (TestTarget erp = new TestTarget()) {
+            erp.respond(r -> new TestTarget.Reply(422, "{\"error\":\"refused\"}", null));
+            TestPlant plant = new TestPlant(dir).system("erp", erp.baseUrl()).subscription("all", "test.*", "erp", "/in", null);
+            try (TestHub hub = TestHub.start("failure_filters", plant)) {
+                HubClient client = hub.client;
+                for (String[] e : new String[][]{{"f-1", "test.move.issue"}, {"f-2", "test.move.receipt"}, {"f-3", "test.cost.posted"}}) {
+                    client.postEvents("application/cloudevents+json", HubClient.event(e[0], e[1], "S", "{}"));
+                }
+                await().atMost(Duration.ofSeconds(15)).until(() -> client.get("/api/v1/deliveries?status=dead").json().get("items").size() == 3);
+                assertThat(client.get("/api/v1/deliveries?status=dead&type=test.move.*").json().get("items").findValuesAsText("eventId"))
+                        .containsExactlyInAnyOrder("f-1", "f-2");
+                assertThat(client.get("/api/v1/deliveries?status=dead&type=test.cost.posted").json().get("items")).hasSize(1);
+                String later = java.time.Instant.now().plusSeconds(3600).toString(), earlier = java.time.Instant.now().minusSeconds(3600).toString();
+                assertThat(client.get("/api/v1/deliveries?status=dead&from=" + later).json().get("items")).isEmpty();
+                assertThat(client.get("/api/v1/deliveries?status=dead&from=" + earlier + "&to=" + later).json().get("items")).hasSize(3);
+
+                long first = client.get("/api/v1/deliveries?status=dead&type=test.move.issue").json().get("items").get(0).get("id").asLong();
+                HubClient.Response selection = client.postJson("/api/v1/deliveries/retry", "{\"ids\":[" + first + "]}");
+                assertThat(selection.status()).as(selection.body()).isEqualTo(202);
+                assertThat(selection.json().get("retried").asInt()).isEqualTo(1);
+                assertThat(client.postJson("/api/v1/deliveries/retry", "{\"status\":\"dead\",\"type\":\"test.cost.*\"}").json().get("retried").asInt())
+                        .isEqualTo(1);
+                HubClient.Response bad = client.postJson("/api/v1/deliveries/retry", "{\"ids\":[\"x\"],\"from\":\"yesterday\"}");
+                assertThat(bad.status()).isEqualTo(400);
+                assertThat(bad.body()).contains("/ids/0").contains("/from");
+            }
+        }
+    }
 }
