@@ -60,7 +60,7 @@ public final class ApiServer implements AutoCloseable {
 
     public ApiServer(Deps d, dev.millwright.config.HubSettings.Http http) {
         int maxBodyBytes = http.maxBodyBytes(), maxBatchEvents = http.maxBatchEvents();
-        EventsApi events = new EventsApi(d.ingest(), d.events(), d.contracts(), d.webhooks(), maxBatchEvents, maxBodyBytes, d.systems());
+        EventsApi events = new EventsApi(d.ingest(), d.events(), d.contracts(), d.webhooks(), maxBatchEvents, maxBodyBytes);
         ContractsApi contracts = new ContractsApi(d.contracts());
         DeliveriesApi deliveries = new DeliveriesApi(d.deliveries(), d.operations());
         InboundApi inbound = new InboundApi(d.inboundFailures(), d.inbox(), d.systems(), d.connectors());

@@ -31,11 +31,8 @@ final class EventsApi {
     private final CloudEventReader reader;
     private final int maxBodyBytes;
 
-    private final Map<String, dev.millwright.config.SystemConfig> systems;
-
     EventsApi(IngestService ingest, EventStore events, Contracts contracts, WebhookReceiver webhooks, int maxBatchEvents,
-              int maxBodyBytes, Map<String, dev.millwright.config.SystemConfig> systems) {
-        this.systems = systems;
+              int maxBodyBytes) {
         this.ingest = ingest;
         this.events = events;
         this.contracts = contracts;
@@ -62,7 +59,6 @@ final class EventsApi {
         Map<String, String> headers = new HashMap<>();
         ctx.headerMap().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v));
         List<CloudEvent> mapped = webhooks.receive(ctx.pathParam("system"), ctx.contentType(), headers, body);
-        checkSystemPlants(ctx.pathParam("system"), mapped);
         if (mapped.isEmpty()) {
             JsonBody.send(ctx, 202, Map.of("accepted", 0, "duplicates", 0));
             return;
@@ -89,21 +85,6 @@ final class EventsApi {
             }
         }
         if (!refused.isEmpty()) throw new RejectedInput(403, "Not allowed for this sender", refused);
-    }
-
-    /** Events a system's mapping made must be of the plants the system declares (any, when it declares none). */
-    private void checkSystemPlants(String system, List<CloudEvent> events) {
-        var config = systems.get(system);
-        if (config == null || config.plants().isEmpty()) return;
-        dev.millwright.security.PlantScope scope = dev.millwright.security.PlantScope.of(config.plants());
-        List<Violation> refused = new java.util.ArrayList<>();
-        for (int i = 0; i < events.size(); i++) {
-            String plant = events.get(i).attribute("plant");
-            if (plant != null && !scope.allows(plant)) {
-                refused.add(new Violation("/" + i + "/plant", "plant '" + plant + "' is not one of " + system + "'s plants (" + scope + ")"));
-            }
-        }
-        if (!refused.isEmpty()) throw new RejectedInput(403, "Not allowed for this system", refused);
     }
 
     /**

@@ -120,13 +120,26 @@ public final class Inbox {
             }
             if (event.has("id") && event.get("id").isNumber()) event.put("id", event.get("id").asText());
             CloudEvent e = reader.check(event, null, "/" + i, violations);
-            if (e != null) events.add(e);
+            if (e != null && !ofItsPlants(system, e)) {
+                violations.add(new Violation("/" + i + "/plant", "plant '" + e.attribute("plant") + "' is not one of " + system + "'s plants ("
+                        + String.join(", ", systems.get(system).plants()) + ")"));
+            } else if (e != null) {
+                events.add(e);
+            }
         }
         if (!violations.isEmpty()) {
             throw new RejectedInput(422, "Mapping produced invalid events", violations.stream()
                     .map(v -> new Violation(v.pointer(), "mapping " + mapping.name() + ": " + v.detail(), v.keyword())).toList());
         }
         return events;
+    }
+
+    /** A system that declares its plants speaks only for them, whatever channel its payload came through. */
+    private boolean ofItsPlants(String system, CloudEvent e) {
+        var config = systems.get(system);
+        String plant = e.attribute("plant");
+        return config == null || config.plants().isEmpty() || plant == null
+                || dev.millwright.security.PlantScope.of(config.plants()).allows(plant);
     }
 
     private boolean owns(String system, String source) {

@@ -178,6 +178,34 @@ class InboundWebhookTest {
     }
 
     @Test
+    void aSystemSpeaksOnlyForItsPlantsAndUnderItsOwnSource() throws Exception {
+        TestPlant plant = new TestPlant(dir.resolve("plant"))
+                .write("systems/line.yaml", """
+                        name: line
+                        plants: [acme/plant-a]
+                        inbound:
+                          http: { mapping: line.jsonata, source: "line://plant-a/2", auth: { type: token, token: "${env:HOME}" } }
+                        """)
+                .write("mappings/line.jsonata", """
+                        { "type": "line.count", "id": id, "plant": plant, "source": src, "data": { "n": n } }""");
+        Map<String, String> auth = Map.of("Authorization", "Bearer " + System.getenv("HOME"));
+        try (TestHub hub = TestHub.start("inbound_owned", plant)) {
+            HubClient.Response own = hub.client.postBytes("/api/v1/inbound/line", with(auth, "application/json"),
+                    "{\"id\":\"c-1\",\"plant\":\"acme/plant-a\",\"n\":1}".getBytes(StandardCharsets.UTF_8));
+            assertThat(own.status()).as(own.body()).isEqualTo(202);
+            HubClient.Response otherPlant = hub.client.postBytes("/api/v1/inbound/line", with(auth, "application/json"),
+                    "{\"id\":\"c-2\",\"plant\":\"acme/plant-b\",\"n\":1}".getBytes(StandardCharsets.UTF_8));
+            assertThat(otherPlant.status()).isEqualTo(422);
+            assertThat(otherPlant.body()).contains("plant 'acme/plant-b' is not one of line's plants");
+            HubClient.Response forged = hub.client.postBytes("/api/v1/inbound/line", with(auth, "application/json"),
+                    "{\"id\":\"c-3\",\"plant\":\"acme/plant-a\",\"src\":\"erp://s4\",\"n\":1}".getBytes(StandardCharsets.UTF_8));
+            assertThat(forged.status()).isEqualTo(422);
+            assertThat(forged.body()).contains("source 'erp://s4' is not line's");
+            assertThat(Sql.count(hub.db, "select count(*) from events")).isEqualTo(1);
+        }
+    }
+
+    @Test
     void aSaasStyleSignatureOverTheRawBodyIsCheckedOnTheBytesReceivedNotOnDecodedText() throws Exception {
         TestPlant plant = new TestPlant(dir.resolve("plant"))
                 .write("../saas.key", "s4as")
