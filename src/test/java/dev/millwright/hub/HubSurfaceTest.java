@@ -100,6 +100,31 @@ class HubSurfaceTest {
                 (long) metricValue(client.get("/metrics").body(), "millwright_deliveries{state=\"dead\",target=\"erp\"}") == deadBefore + 1);
     }
 
+    /** The shipped Grafana dashboard queries only metrics the hub defines (a renamed metric would leave a panel empty). */
+    @Test
+    void theGrafanaDashboardQueriesOnlyMetricsTheHubDefines() throws Exception {
+        JsonNode dashboard = dev.millwright.event.Json.MAPPER.readTree(java.nio.file.Files.readString(java.nio.file.Path.of("docs/grafana/millwright.json")));
+        assertThat(dashboard.get("panels")).isNotEmpty();
+        String defined = java.nio.file.Files.readString(java.nio.file.Path.of("src/main/java/dev/millwright/metrics/HubMetrics.java"));
+        java.util.Set<String> queried = new java.util.TreeSet<>();
+        var names = java.util.regex.Pattern.compile("millwright_[a-z_]+").matcher(dashboard.toString());
+        while (names.find()) queried.add(names.group());
+        assertThat(queried).hasSizeGreaterThanOrEqualTo(8);
+        for (String name : queried) {
+            String meter = name.replaceAll("_(bucket|count|sum)$", "").replaceAll("_total$", "").replaceAll("_seconds$", "").replace('_', '.');
+            assertThat(defined).as(name + " is queried by the dashboard but the hub defines no meter " + meter).contains("\"" + meter + "\"");
+        }
+        // the core panels have data on a hub that has delivered something
+        client.postEvents("application/cloudevents+json", event("g-1", "test.inspection.failed", "G", "{}"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> target.distinctKeys().size() >= 1);
+        String scrape = client.get("/metrics").body();
+        for (String core : java.util.List.of("millwright_events_accepted_total", "millwright_delivery_attempts_total", "millwright_delivery_queue_depth",
+                "millwright_delivery_latency_seconds_bucket", "millwright_routing_backlog")) {
+            assertThat(queried).contains(core);
+            assertThat(scrape).contains(core);
+        }
+    }
+
     @Test
     void retentionPrunesDeliveredWorkButKeepsDeadDeliveriesAndTheirEvents() throws Exception {
         target.respond(r -> r.eventId().equals("ret-dead") ? new TestTarget.Reply(400, "no", null) : TestTarget.Reply.ok());
