@@ -36,7 +36,7 @@ public final class ApiServer implements AutoCloseable {
                        Map<String, dev.millwright.config.SystemConfig> systems,
                        java.util.function.Supplier<List<dev.millwright.inbound.InboundConnector.Status>> connectors,
                        dev.millwright.xref.Xref xref, List<dev.millwright.inbound.InboundConnector.Reader> readers,
-                       dev.millwright.flow.FlowEngine flows) {
+                       dev.millwright.flow.FlowEngine flows, dev.millwright.store.AlertStore alerts) {
     }
 
     /** One endpoint with its access rule; the OpenAPI document must list exactly these. */
@@ -69,6 +69,7 @@ public final class ApiServer implements AutoCloseable {
         TransactionsApi transactions = new TransactionsApi(d.events(), d.deliveries(), d.flows());
         AuditApi audit = new AuditApi(d.db().dataSource());
         String openApi = resource("/openapi.json");
+        AlertsApi alerts = new AlertsApi(d.alerts());
         TokensApi tokens = new TokensApi(new dev.millwright.store.TokenStore(d.db().dataSource()), d.auth().authenticator());
         Permission read = Permission.READ, operate = Permission.OPERATE, integrate = Permission.INTEGRATE;
         this.routes = List.of(
@@ -107,6 +108,9 @@ public final class ApiServer implements AutoCloseable {
                 new Route("POST", "/api/v1/tokens", Access.hub(Permission.ADMIN), tokens::create),
                 new Route("DELETE", "/api/v1/tokens/{name}", Access.hub(Permission.ADMIN), tokens::revoke),
                 new Route("GET", "/api/v1/kpis", Access.plant(read), flows::kpis),
+                new Route("GET", "/api/v1/alerts", Access.plant(read), alerts::list),
+                new Route("GET", "/api/v1/alerts/{id}", Access.plant(read), alerts::get),
+                new Route("POST", "/api/v1/alerts/{id}/acknowledge", Access.plant(operate), alerts::acknowledge),
                 new Route("GET", "/api/v1/systems/{name}/health", Access.plant(read), ctx -> systemHealth(ctx, d)),
                 new Route("GET", "/api/v1/contracts", Access.any(read), contracts::list),
                 new Route("GET", "/api/v1/contracts/{type}/{version}", Access.any(read), contracts::get),

@@ -40,7 +40,7 @@ import java.util.stream.Stream;
  */
 public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> systems, List<Subscription> subscriptions,
                           List<PlantContract> contracts, Map<String, Mapping> mappings, Map<String, ValueMap> valueMaps,
-                          List<XrefStore.Row> xrefSeed, List<dev.millwright.flow.Flow> flows) {
+                          List<XrefStore.Row> xrefSeed, List<dev.millwright.flow.Flow> flows, List<AlertRule> alerts) {
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
     private static final Pattern ORDER_BY = Pattern.compile("(data(\\.[A-Za-z0-9_-]+)+|[a-z0-9]{1,20})");
 
@@ -219,13 +219,35 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
             checkName(dir, file, flow.name(), errors);
             flows.add(flow);
         }
+        List<AlertRule> alerts = new ArrayList<>();
+        for (Path file : yamlFiles(dir.resolve("alerts"))) {
+            int before = errors.size();
+            Node root = compose(dir, file, errors, overlay);
+            Map<String, Object> tree = root == null ? null : validate(dir, file, root, PlantSpecs.ALERT, errors, env, overlay);
+            if (tree == null || errors.size() > before) continue;
+            AlertRule a = AlertRule.from(tree);
+            checkName(dir, file, a.name(), errors);
+            for (String[] key : new String[][]{{"when", a.whenKey()}, {"expect", a.expectKey()}}) {
+                if (!ORDER_BY.matcher(key[1]).matches()) {
+                    errors.add(new ConfigError(display(dir, file), line(root, key[0], "key"), key[0] + ".key",
+                            "'" + key[1] + "' is neither an attribute name (subject, ...) nor a data path (data.lot.id)"));
+                }
+            }
+            if (a.within().isZero() || a.within().isNegative()) {
+                errors.add(new ConfigError(display(dir, file), line(root, "within"), "within", "must be longer than zero"));
+            }
+            if (alerts.stream().anyMatch(x -> x.name().equals(a.name()))) {
+                errors.add(new ConfigError(display(dir, file), line(root, "name"), "name", "alert '" + a.name() + "' is defined twice"));
+            }
+            alerts.add(a);
+        }
         if (!errors.isEmpty()) throw new ConfigException(errors);
         return new PlantConfig(dir, hub, Map.copyOf(systems), List.copyOf(subscriptions), contracts, Map.copyOf(mappings), valueMaps, xrefSeed,
-                List.copyOf(flows));
+                List.copyOf(flows), List.copyOf(alerts));
     }
 
     public PlantConfig withHub(HubSettings settings) {
-        return new PlantConfig(dir, settings, systems, subscriptions, contracts, mappings, valueMaps, xrefSeed, flows);
+        return new PlantConfig(dir, settings, systems, subscriptions, contracts, mappings, valueMaps, xrefSeed, flows, alerts);
     }
 
     /** A mapping a system names must exist in mappings/ and compile; each is compiled once. */

@@ -431,6 +431,25 @@ public final class PlantSpecs {
             )), "The cases.", null)
     );
 
+    /** alerts/NAME.yaml: an expected step that must follow a trigger within a time, per business key. */
+    public static final Spec.Obj ALERT = object(
+            required("name", string(), "The alert's name. Must match the file name.", "hold-not-in-erp"),
+            optional("description", string(), null, "What it means when it fires, for the person who gets it."),
+            optional("severity", oneOf("info", "warning", "critical"), "warning", "How urgent a firing is."),
+            required("when", object(
+                    required("on", string(), "Event type that opens an expectation; a trailing '.*' matches a family.", "quality.inspection.failed"),
+                    required("key", string(), "The business key: an event attribute (subject, or an extension) or a data path (data.lot).", "subject")
+            ), "The trigger: an expectation opens for its key (one open per key; a repeat while open changes nothing).", null),
+            required("expect", object(
+                    required("on", string(), "Event type that closes the key's expectation; a trailing '.*' matches a family.", "quality.lot.held"),
+                    required("key", string(), "Where this event carries the same key.", "subject")
+            ), "The milestone that must follow.", null),
+            required("within", duration(), "How long the milestone may take. An expectation still open then fires the alert "
+                    + "once: stored, counted in millwright_alerts_firing, and emitted as a millwright.alert.fired event that "
+                    + "subscriptions deliver like any other (chat, e-mail gateway, webhook). A milestone after that resolves it "
+                    + "(millwright.alert.resolved).", "5m")
+    );
+
     public static final Spec.Obj SUBSCRIPTION = object(
             required("name", string(), "The subscription's name. Must match the file name.", "erp-holds"),
             required("on", string(), "CloudEvents type to deliver; a trailing '.*' matches a family, '*' everything.", "quality.inspection.failed"),

@@ -22,7 +22,8 @@ public final class ReferenceDocs {
 
                 <!-- Generated from the config specs in code (PlantSpecs). Do not edit: run `./millwright docs`. -->
 
-                A plant folder holds `millwright.yaml`, `systems/<name>.yaml`, `subscriptions/<name>.yaml` and `flows/<name>.yaml`.
+                A plant folder holds `millwright.yaml`, `systems/<name>.yaml`, `subscriptions/<name>.yaml`, `flows/<name>.yaml` and
+                `alerts/<name>.yaml`.
                 Unknown keys and bad values are errors that name the file, line and key. Secrets are references —
                 `${env:NAME}` or `${file:/path}` — never literal values; text around them is kept (`token ${env:KEY}:${env:SECRET}`).
                 Any other value may come from the environment too — `${env:NAME}`, or `${env:NAME:-default}` — and is checked as
@@ -40,6 +41,7 @@ public final class ReferenceDocs {
         section(md, files, "millwright.yaml", "millwright", PlantSpecs.HUB);
         section(md, files, "systems/<name>.yaml", "system", PlantSpecs.SYSTEM);
         section(md, files, "subscriptions/<name>.yaml", "subscription", PlantSpecs.SUBSCRIPTION);
+        section(md, files, "alerts/<name>.yaml", "alert", PlantSpecs.ALERT);
         md.append(FLOWS_INTRO);
         section(md, files, "flows/<name>.yaml", "flow", dev.millwright.flow.FlowSpec.FLOW);
         section(md, files, "tests/<name>.yaml", "mapping-test", PlantSpecs.MAPPING_TEST);

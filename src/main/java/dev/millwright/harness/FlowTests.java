@@ -159,7 +159,7 @@ public final class FlowTests {
         List<XrefStore.Row> seed = new ArrayList<>(plant.xrefSeed());
         seed.addAll(xref);
         return new PlantConfig(plant.dir(), hub, Map.copyOf(systems), List.of(), plant.contracts(), plant.mappings(), plant.valueMaps(),
-                List.copyOf(seed), List.of(flow));
+                List.copyOf(seed), List.of(flow), List.of());
     }
 
     /** One case, on a schema of its own. */

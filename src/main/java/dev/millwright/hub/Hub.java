@@ -1,5 +1,7 @@
 package dev.millwright.hub;
 
+import dev.millwright.alerts.Alerts;
+import dev.millwright.routing.RoutedEvents;
 import dev.millwright.delivery.RedactingTarget;
 import dev.millwright.security.Redactor;
 import dev.millwright.config.ConfigHash;
@@ -90,6 +92,9 @@ public final class Hub implements AutoCloseable {
     private volatile boolean accepting = true;
     private final Tracing tracing;
 
+    /** How often each node looks for expectations that came due (an alert fires within this of its due time). */
+    private static final java.time.Duration ALERT_EVALUATION = java.time.Duration.ofSeconds(1);
+
     private Hub(PlantConfig plant, Database db, List<String> adminTokens, Clock clock, Clock flowClock, String node) {
         this.node = node;
         this.settings = plant.hub();
@@ -145,17 +150,26 @@ public final class Hub implements AutoCloseable {
             };
             this.signal = started(started, new WorkSignal(db, node, engine::wake, engine::wakeAll, wakeRouting));
             FlowCatalog flowCatalog = new FlowCatalog(plant.flows()).register(db.dataSource());
-            Outbox outbox = new Outbox(router, flowCatalog::takes, signal, wakeRouting);
+            Outbox outbox = new Outbox(router, type -> flowCatalog.takes(type) || Alerts.takes(plant.alerts(), type), signal, wakeRouting);
             Contracts contracts = new Contracts(catalog, settings.contracts().allowUnknownTypes());
             this.flows = new FlowEngine(db, flowCatalog, functions, contracts, fetchers, outbox, metrics, flowClock, settings.plant(),
                     new FlowEngine.Settings(settings.flows().workers(), settings.flows().batch(), settings.flows().pollInterval()));
             this.ingest = started(started, new IngestService(db.dataSource(), outbox, metrics, tracing, settings.ingest().groupCommitWindow(),
                     settings.ingest().maxGroupEvents(), settings.ingest().writers()));
-            this.routing = routingStage[0] = started(started, new RoutingStage(db.dataSource(), outbox, flows.intake(), metrics, ROUTING_COMMITS,
+            Alerts alerts = started(started, new Alerts(plant.alerts(), db.dataSource(), outbox, metrics, clock, ALERT_EVALUATION));
+            var intake = flows.intake();
+            RoutedEvents routed = (c, e, seq, wakes) -> {
+                intake.take(c, e, seq, wakes);
+                alerts.take(c, e, seq, wakes);
+            };
+            this.routing = routingStage[0] = started(started, new RoutingStage(db.dataSource(), outbox, routed, metrics, ROUTING_COMMITS,
                     settings.delivery().pollInterval(), ingest, settings.ingest().routingFloor()));
             ingest.onRoom(wakeRouting);
             started(started, flows.start());
-            this.metricsRefresh = started(started, metrics.refreshEvery(METRICS_REFRESH, deliveries, targets.keySet(), flows::refreshMetrics));
+            this.metricsRefresh = started(started, metrics.refreshEvery(METRICS_REFRESH, deliveries, targets.keySet(), () -> {
+                flows.refreshMetrics();
+                alerts.refreshMetrics();
+            }));
             this.retention = started(started, new RetentionJob(settings.retention(), deliveries, events, leases, db.dataSource(), node, clock));
             Operations operations = new Operations(db.dataSource(), outbox);
             InboundFailureStore inboundFailures = new InboundFailureStore(db.dataSource());
@@ -173,7 +187,7 @@ public final class Hub implements AutoCloseable {
                     new Auth(new Authenticator(adminTokens, plant.systems(), new TokenStore(db.dataSource()),
                             settings.security().oidc() == null ? null : new OidcVerifier(settings.security().oidc()), clock),
                             settings.security(), db.dataSource()), () -> accepting, inboundFailures, inbox, plant.systems(),
-                    () -> inbound.stream().map(InboundConnector::status).toList(), xref, readers, flows);
+                    () -> inbound.stream().map(InboundConnector::status).toList(), xref, readers, flows, alerts.store());
             this.api = new ApiServer(deps, settings.http()).start();
         } catch (RuntimeException e) {
             while (!started.isEmpty()) {

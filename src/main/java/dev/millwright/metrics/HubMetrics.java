@@ -184,6 +184,26 @@ public final class HubMetrics {
         });
     }
 
+    private final AtomicLong alertExpectationsOpen = new AtomicLong();
+    private final Map<String, AtomicLong> alertsFiring = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Alerts firing (fired, not resolved) per rule, and expectations open: refreshed by the node, never by a scrape. */
+    public void alerts(java.util.Collection<String> rules, Map<String, Long> firing, long open) {
+        if (alertsFiring.isEmpty() && !rules.isEmpty()) {
+            Gauge.builder("millwright.alert.expectations.open", alertExpectationsOpen, AtomicLong::get)
+                    .description("Expectations waiting for their milestone").register(registry);
+        }
+        alertExpectationsOpen.set(open);
+        for (String rule : rules) {
+            alertsFiring.computeIfAbsent(rule, r -> {
+                AtomicLong v = new AtomicLong();
+                Gauge.builder("millwright.alerts.firing", v, AtomicLong::get).description("Alerts fired and not resolved, by rule")
+                        .tag("rule", r).register(registry);
+                return v;
+            }).set(firing.getOrDefault(rule, 0L));
+        }
+    }
+
     public void ownedLanes(int n) {
         ownedLanes.set(n);
     }

@@ -73,6 +73,12 @@ class AuthorizationMatrixTest {
                         outbound: { http: { baseUrl: %s, timeout: 1s } }
                         """.formatted(erp.baseUrl()))
                 .subscription("holds", "test.hold", "erp", "/holds", "subject")
+                .write("alerts/late.yaml", """
+                        name: late
+                        when: { on: test.hold, key: subject }
+                        expect: { on: test.never, key: subject }
+                        within: 1s
+                        """)
                 .write("flows/review.yaml", """
                         name: review
                         trigger: { on: test.review.needed, key: data.lot }
@@ -106,6 +112,10 @@ class AuthorizationMatrixTest {
         for (String p : List.of("A", "B")) {
             objects.get(p).put("delivery", Sql.text(hub.db, "select d.id::text from deliveries d join events e on e.seq = d.event_seq where e.id = 'hold-"
                     + p + "' and d.replay_id = 0"));
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> Sql.count(hub.db, "select count(*) from alerts") == 2);
+        for (String p : List.of("A", "B")) {
+            objects.get(p).put("alert", Sql.text(hub.db, "select id::text from alerts where key = 'LOT-" + p + "'"));
         }
         for (Role role : Role.values()) {
             for (String scope : List.of("A", "*")) {
@@ -221,6 +231,9 @@ class AuthorizationMatrixTest {
             assertThat(admin.postJson("/api/v1/tokens", "{\"name\":\"" + name + "\",\"roles\":[\"viewer\"],\"plants\":[\"*\"]}").status()).isEqualTo(201);
             return new Req("DELETE", "/api/v1/tokens/" + name, null, null, null);
         }));
+        c.put("GET /api/v1/alerts", new Case(Kind.LIST, o -> Req.get("/api/v1/alerts").marked("\"key\":\"" + o.get("key") + "\"")));
+        c.put("GET /api/v1/alerts/{id}", new Case(Kind.ONE, o -> Req.get("/api/v1/alerts/" + o.get("alert"))));
+        c.put("POST /api/v1/alerts/{id}/acknowledge", new Case(Kind.ONE, o -> Req.post("/api/v1/alerts/" + o.get("alert") + "/acknowledge", "{}")));
         c.put("GET /api/v1/kpis", new Case(Kind.BULK, o -> Req.get("/api/v1/kpis")));
         c.put("GET /api/v1/systems/{name}/health", new Case(Kind.ONE, o -> Req.get("/api/v1/systems/" + o.get("system") + "/health")));
         c.put("GET /api/v1/contracts", new Case(Kind.NONE, o -> Req.get("/api/v1/contracts")));

@@ -1,0 +1,179 @@
+package dev.millwright.store;
+
+import dev.millwright.security.PlantScope;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Expectations (a trigger waiting for its milestone) and the alerts that fired when one did not come in time. */
+public final class AlertStore {
+    private static final Sql SQL = Sql.load("/sql/alerts.sql");
+
+    private final DataSource ds;
+
+    public AlertStore(DataSource ds) {
+        this.ds = ds;
+    }
+
+    /** A fired alert. */
+    public record Alert(long id, String rule, String key, String plant, String severity, String summary, Instant firedAt, Instant resolvedAt,
+                        String acknowledgedBy, Instant acknowledgedAt) {
+        public Map<String, Object> view() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", id);
+            m.put("rule", rule);
+            m.put("key", key);
+            m.put("plant", plant);
+            m.put("severity", severity);
+            m.put("summary", summary);
+            m.put("state", resolvedAt == null ? "firing" : "resolved");
+            m.put("firedAt", firedAt.toString());
+            m.put("resolvedAt", resolvedAt == null ? null : resolvedAt.toString());
+            m.put("acknowledgedBy", acknowledgedBy);
+            m.put("acknowledgedAt", acknowledgedAt == null ? null : acknowledgedAt.toString());
+            return m;
+        }
+    }
+
+    /** An expectation that came due, and now fired. */
+    public record Due(long expectationId, String rule, String key, String plant, Instant openedAt, Instant dueAt) {
+    }
+
+    public static void open(Connection c, String rule, String key, String plant, long triggerSeq, Duration within) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SQL.get("open"))) {
+            ps.setString(1, rule);
+            ps.setString(2, key);
+            ps.setString(3, plant);
+            ps.setLong(4, triggerSeq);
+            ps.setLong(5, within.toMillis());
+            ps.executeUpdate();
+        }
+    }
+
+    /** The milestone came: the key's open expectation closes, and a fired alert for it resolves (returned). */
+    public static List<Alert> meet(Connection c, String rule, String key) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SQL.get("meet"))) {
+            ps.setString(1, rule);
+            ps.setString(2, key);
+            ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement(SQL.get("resolve"))) {
+            ps.setString(1, rule);
+            ps.setString(2, key);
+            return read(ps);
+        }
+    }
+
+    public static List<Due> fireDue(Connection c, int limit) throws SQLException {
+        List<Due> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(SQL.get("fire_due"))) {
+            ps.setInt(1, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Due(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getTimestamp(5).toInstant(),
+                            rs.getTimestamp(6).toInstant()));
+                }
+            }
+        }
+        return out;
+    }
+
+    public static Optional<Alert> insert(Connection c, Due due, String severity, String summary) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SQL.get("insert_alert"))) {
+            ps.setLong(1, due.expectationId());
+            ps.setString(2, due.rule());
+            ps.setString(3, due.key());
+            ps.setString(4, due.plant());
+            ps.setString(5, severity);
+            ps.setString(6, summary);
+            return read(ps).stream().findFirst();
+        }
+    }
+
+    /** @param state firing, resolved or null (both) */
+    public List<Alert> list(String state, String rule, PlantScope plants, long after, int limit) {
+        return Jdbc.withConnection(ds, c -> {
+            try (PreparedStatement ps = c.prepareStatement(SQL.get("list"))) {
+                java.sql.Array p = Jdbc.plants(c, plants);
+                ps.setString(1, state);
+                ps.setString(2, state);
+                ps.setString(3, state);
+                ps.setString(4, rule);
+                ps.setString(5, rule);
+                ps.setArray(6, p);
+                ps.setArray(7, p);
+                ps.setLong(8, after);
+                ps.setInt(9, limit);
+                return read(ps);
+            }
+        });
+    }
+
+    public Optional<Alert> get(long id) {
+        return Jdbc.withConnection(ds, c -> {
+            try (PreparedStatement ps = c.prepareStatement(SQL.get("get"))) {
+                ps.setLong(1, id);
+                return read(ps).stream().findFirst();
+            }
+        });
+    }
+
+    /** @return empty when it was acknowledged already */
+    public Optional<Alert> acknowledge(long id, Actor actor) {
+        return Jdbc.inTransaction(ds, c -> {
+            try (PreparedStatement ps = c.prepareStatement(SQL.get("acknowledge"))) {
+                ps.setString(1, actor.name());
+                ps.setLong(2, id);
+                Optional<Alert> a = read(ps).stream().findFirst();
+                if (a.isPresent()) {
+                    AuditStore.record(c, actor, "alert.acknowledge", AuditStore.change("alert " + id + " (" + a.get().rule() + " " + a.get().key() + ")",
+                            Map.of("acknowledged", false), Map.of("acknowledged", true)));
+                }
+                return a;
+            }
+        });
+    }
+
+    /** Firing alerts by rule, and open expectations: for the gauges. */
+    public record Counts(Map<String, Long> firing, long open) {
+    }
+
+    public Counts counts() {
+        return Jdbc.withConnection(ds, c -> {
+            Map<String, Long> firing = new LinkedHashMap<>();
+            try (PreparedStatement ps = c.prepareStatement(SQL.get("firing")); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) firing.put(rs.getString(1), rs.getLong(2));
+            }
+            try (PreparedStatement ps = c.prepareStatement(SQL.get("open_count")); ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new Counts(firing, rs.getLong(1));
+            }
+        });
+    }
+
+    private static List<Alert> read(PreparedStatement ps) throws SQLException {
+        List<Alert> out = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(new Alert(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6),
+                        rs.getTimestamp(7).toInstant(), instant(rs.getTimestamp(8)), rs.getString(9), instant(rs.getTimestamp(10))));
+            }
+        }
+        return out;
+    }
+
+    private static Instant instant(Timestamp t) {
+        return t == null ? null : t.toInstant();
+    }
+}

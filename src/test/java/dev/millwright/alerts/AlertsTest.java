@@ -1,0 +1,107 @@
+package dev.millwright.alerts;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.millwright.config.PlantConfig;
+import dev.millwright.config.spec.ConfigException;
+import dev.millwright.support.HubClient;
+import dev.millwright.support.Sql;
+import dev.millwright.support.TestHub;
+import dev.millwright.support.TestPlant;
+import dev.millwright.support.TestTarget;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * "A quality hold not in ERP within N seconds of the failed inspection": an expectation per lot, met in time (nothing
+ * fires), missed (the alert fires once, is delivered to the chat system through the ordinary path and counted), met
+ * late (resolved, delivered too), acknowledged by a person (audited).
+ */
+class AlertsTest {
+    @TempDir
+    Path dir;
+
+    private static String event(String id, String type, String lot) {
+        return """
+                {"specversion":"1.0","id":"%s","source":"test://qms","type":"%s","subject":"%s","plant":"acme/plant-a","data":{}}"""
+                .formatted(id, type, lot);
+    }
+
+    @Test
+    void aMissedMilestoneFiresOnceIsDeliveredResolvesWhenLateAndIsAcknowledged() throws Exception {
+        try (TestTarget chat = new TestTarget()) {
+            TestPlant plant = new TestPlant(dir.resolve("plant"))
+                    .hub("plant: alerts\ncontracts: { allowUnknownTypes: true }\n")
+                    .system("chat", chat.baseUrl())
+                    .subscription("alert-chat", "millwright.alert.*", "chat", "/hooks/quality", null)
+                    .write("alerts/hold-late.yaml", """
+                            name: hold-late
+                            description: A quality hold not in ERP within 3 s of the failed inspection
+                            severity: critical
+                            when: { on: test.inspection.failed, key: subject }
+                            expect: { on: test.lot.held, key: subject }
+                            within: 3s
+                            """);
+            try (TestHub hub = TestHub.start("alerts", plant)) {
+                HubClient client = hub.client;
+                // met in time
+                client.postEvents("application/cloudevents+json", event("i-1", "test.inspection.failed", "LOT-1"));
+                client.postEvents("application/cloudevents+json", event("h-1", "test.lot.held", "LOT-1"));
+                // missed; and a repeated trigger while open changes nothing
+                client.postEvents("application/cloudevents+json", event("i-2", "test.inspection.failed", "LOT-2"));
+                client.postEvents("application/cloudevents+json", event("i-2b", "test.inspection.failed", "LOT-2"));
+                await().atMost(Duration.ofSeconds(20)).until(() -> client.get("/api/v1/alerts?state=firing").json().get("items").size() == 1);
+                JsonNode alert = client.get("/api/v1/alerts?state=firing").json().get("items").get(0);
+                assertThat(alert.get("key").asText()).isEqualTo("LOT-2");
+                assertThat(alert.get("severity").asText()).isEqualTo("critical");
+                assertThat(alert.get("plant").asText()).isEqualTo("acme/plant-a");
+                assertThat(alert.get("summary").asText()).contains("A quality hold not in ERP").contains("LOT-2").contains("test.lot.held");
+                assertThat(Sql.count(hub.db, "select count(*) from alert_expectations where key = 'LOT-2'")).isEqualTo(1);
+                assertThat(Sql.count(hub.db, "select count(*) from alert_expectations where key = 'LOT-1' and state = 'met'")).isEqualTo(1);
+
+                // delivered to the chat system like any event
+                await().atMost(Duration.ofSeconds(20)).until(() -> chat.received().stream().anyMatch(r -> "millwright.alert.fired".equals(r.event().path("type").asText())));
+                JsonNode fired = chat.received().stream().filter(r -> "millwright.alert.fired".equals(r.event().path("type").asText())).findFirst().orElseThrow().event();
+                assertThat(fired.get("subject").asText()).isEqualTo("LOT-2");
+                assertThat(fired.at("/data/rule").asText()).isEqualTo("hold-late");
+                assertThat(fired.at("/data/dueAt").asText()).isNotEmpty();
+                await().atMost(Duration.ofSeconds(20)).until(() -> client.get("/metrics").body().contains("millwright_alerts_firing{rule=\"hold-late\"} 1.0"));
+                // it fires once, however often the evaluators look
+                await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> Sql.count(hub.db, "select count(*) from alerts") == 1);
+
+                long id = alert.get("id").asLong();
+                HubClient.Response ack = client.postJson("/api/v1/alerts/" + id + "/acknowledge", "{}");
+                assertThat(ack.status()).isEqualTo(200);
+                assertThat(ack.json().get("acknowledgedBy").asText()).isEqualTo("bootstrap-admin");
+                assertThat(client.postJson("/api/v1/alerts/" + id + "/acknowledge", "{}").status()).isEqualTo(409);
+                assertThat(client.get("/api/v1/audit?action=alert.").body()).contains("alert.acknowledge").contains("LOT-2");
+
+                // the milestone, late: resolved, and said so
+                client.postEvents("application/cloudevents+json", event("h-2", "test.lot.held", "LOT-2"));
+                await().atMost(Duration.ofSeconds(20)).until(() -> "resolved".equals(client.get("/api/v1/alerts/" + id).json().get("state").asText()));
+                await().atMost(Duration.ofSeconds(20)).until(() -> chat.received().stream().anyMatch(r -> "millwright.alert.resolved".equals(r.event().path("type").asText())));
+                assertThat(client.get("/api/v1/alerts?state=firing").json().get("items")).isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void aBadAlertFileNamesFileLineAndKey() {
+        TestPlant plant = new TestPlant(dir.resolve("bad"))
+                .write("alerts/late.yaml", """
+                        name: late
+                        when: { on: test.a, key: "not a key" }
+                        expect: { on: test.b, key: subject }
+                        within: 0s
+                        """);
+        assertThatThrownBy(() -> PlantConfig.load(plant.dir())).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("alerts/late.yaml:2: when.key")
+                .hasMessageContaining("alerts/late.yaml:4: within");
+    }
+}
