@@ -74,7 +74,7 @@ public final class Alerts implements RoutedEvents, AutoCloseable {
                 String key = Router.orderingKey(event, r.expectKey());
                 if (key != null && !key.isEmpty()) {
                     List<AlertStore.Alert> resolved = AlertStore.meet(c, r.name(), key);
-                    if (!resolved.isEmpty()) emit(c, resolved.stream().map(a -> event(RESOLVED, a, null, null)).toList(), wakes);
+                    emit(c, resolved.stream().filter(a -> !a.silenced()).map(a -> event(RESOLVED, a, null, null)).toList(), wakes);
                 }
             }
             if (AlertRule.matches(r.whenOn(), event.type())) {
@@ -106,8 +106,11 @@ public final class Alerts implements RoutedEvents, AutoCloseable {
                 AlertRule rule = rules.stream().filter(r -> r.name().equals(due.rule())).findFirst().orElse(null);
                 String severity = rule == null ? "warning" : rule.severity();
                 String summary = (rule == null || rule.description() == null ? due.rule() : rule.description()) + " — " + due.key()
-                        + ": no " + (rule == null ? "milestone" : rule.expectOn()) + " within " + (rule == null ? "its time" : rule.within());
-                AlertStore.insert(c, due, severity, summary).ifPresent(a -> events.add(event(FIRED, a, due.openedAt(), due.dueAt())));
+                        + ": no " + (rule == null ? "milestone" : rule.expectOn()) + " within "
+                        + (rule == null ? "its time" : dev.millwright.config.spec.Durations.format(rule.within()));
+                // a silenced alert is recorded and listed, but nobody is notified
+                AlertStore.insert(c, due, severity, summary).filter(a -> !a.silenced())
+                        .ifPresent(a -> events.add(event(FIRED, a, due.openedAt(), due.dueAt())));
             }
             emit(c, events, wakes);
             return events.size();

@@ -36,7 +36,8 @@ public final class ApiServer implements AutoCloseable {
                        Map<String, dev.millwright.config.SystemConfig> systems,
                        java.util.function.Supplier<List<dev.millwright.inbound.InboundConnector.Status>> connectors,
                        dev.millwright.xref.Xref xref, List<dev.millwright.inbound.InboundConnector.Reader> readers,
-                       dev.millwright.flow.FlowEngine flows, dev.millwright.store.AlertStore alerts) {
+                       dev.millwright.flow.FlowEngine flows, dev.millwright.store.AlertStore alerts,
+                       java.util.Set<String> alertRules) {
     }
 
     /** One endpoint with its access rule; the OpenAPI document must list exactly these. */
@@ -69,7 +70,7 @@ public final class ApiServer implements AutoCloseable {
         TransactionsApi transactions = new TransactionsApi(d.events(), d.deliveries(), d.flows());
         AuditApi audit = new AuditApi(d.db().dataSource());
         String openApi = resource("/openapi.json");
-        AlertsApi alerts = new AlertsApi(d.alerts());
+        AlertsApi alerts = new AlertsApi(d.alerts(), d.alertRules());
         TokensApi tokens = new TokensApi(new dev.millwright.store.TokenStore(d.db().dataSource()), d.auth().authenticator());
         Permission read = Permission.READ, operate = Permission.OPERATE, integrate = Permission.INTEGRATE;
         this.routes = List.of(
@@ -111,6 +112,10 @@ public final class ApiServer implements AutoCloseable {
                 new Route("GET", "/api/v1/alerts", Access.plant(read), alerts::list),
                 new Route("GET", "/api/v1/alerts/{id}", Access.plant(read), alerts::get),
                 new Route("POST", "/api/v1/alerts/{id}/acknowledge", Access.plant(operate), alerts::acknowledge),
+                // A silence covers a rule across plants: operators of every plant set and lift them.
+                new Route("GET", "/api/v1/alert-silences", Access.any(read), alerts::silences),
+                new Route("POST", "/api/v1/alert-silences", Access.hub(operate), alerts::silence),
+                new Route("POST", "/api/v1/alert-silences/{id}/lift", Access.hub(operate), alerts::lift),
                 new Route("GET", "/api/v1/systems/{name}/health", Access.plant(read), ctx -> systemHealth(ctx, d)),
                 new Route("GET", "/api/v1/contracts", Access.any(read), contracts::list),
                 new Route("GET", "/api/v1/contracts/{type}/{version}", Access.any(read), contracts::get),

@@ -187,7 +187,8 @@ public final class Hub implements AutoCloseable {
                     new Auth(new Authenticator(adminTokens, plant.systems(), new TokenStore(db.dataSource()),
                             settings.security().oidc() == null ? null : new OidcVerifier(settings.security().oidc()), clock),
                             settings.security(), db.dataSource()), () -> accepting, inboundFailures, inbox, plant.systems(),
-                    () -> inbound.stream().map(InboundConnector::status).toList(), xref, readers, flows, alerts.store());
+                    () -> inbound.stream().map(InboundConnector::status).toList(), xref, readers, flows, alerts.store(),
+                    plant.alerts().stream().map(dev.millwright.config.AlertRule::name).collect(java.util.stream.Collectors.toUnmodifiableSet()));
             this.api = new ApiServer(deps, settings.http()).start();
         } catch (RuntimeException e) {
             while (!started.isEmpty()) {

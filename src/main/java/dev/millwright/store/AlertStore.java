@@ -28,7 +28,7 @@ public final class AlertStore {
 
     /** A fired alert. */
     public record Alert(long id, String rule, String key, String plant, String severity, String summary, Instant firedAt, Instant resolvedAt,
-                        String acknowledgedBy, Instant acknowledgedAt) {
+                        String acknowledgedBy, Instant acknowledgedAt, boolean silenced) {
         public Map<String, Object> view() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("id", id);
@@ -42,6 +42,7 @@ public final class AlertStore {
             m.put("resolvedAt", resolvedAt == null ? null : resolvedAt.toString());
             m.put("acknowledgedBy", acknowledgedBy);
             m.put("acknowledgedAt", acknowledgedAt == null ? null : acknowledgedAt.toString());
+            m.put("silenced", silenced);
             return m;
         }
     }
@@ -97,6 +98,8 @@ public final class AlertStore {
             ps.setString(4, due.plant());
             ps.setString(5, severity);
             ps.setString(6, summary);
+            ps.setString(7, due.rule());
+            ps.setString(8, due.key());
             return read(ps).stream().findFirst();
         }
     }
@@ -145,6 +148,68 @@ public final class AlertStore {
         });
     }
 
+    /** A silence: a rule's alerts (all keys, or one) are recorded but not notified until a time. */
+    public record Silence(long id, String rule, String key, Instant until, String reason, String createdBy, Instant createdAt) {
+        public Map<String, Object> view() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", id);
+            m.put("rule", rule);
+            m.put("key", key);
+            m.put("until", until.toString());
+            m.put("reason", reason);
+            m.put("createdBy", createdBy);
+            m.put("createdAt", createdAt.toString());
+            return m;
+        }
+    }
+
+    public Silence silence(String rule, String key, Instant until, String reason, Actor actor) {
+        return Jdbc.inTransaction(ds, c -> {
+            try (PreparedStatement ps = c.prepareStatement(SQL.get("silence"))) {
+                ps.setString(1, rule);
+                ps.setString(2, key);
+                ps.setTimestamp(3, Timestamp.from(until));
+                ps.setString(4, reason);
+                ps.setString(5, actor.name());
+                Silence s = silences(ps).getFirst();
+                AuditStore.record(c, actor, "alert.silence", AuditStore.change("silence " + s.id() + " of " + rule + (key == null ? "" : " " + key),
+                        null, s.view()));
+                return s;
+            }
+        });
+    }
+
+    public List<Silence> silences() {
+        return Jdbc.withConnection(ds, c -> {
+            try (PreparedStatement ps = c.prepareStatement(SQL.get("silences"))) {
+                return silences(ps);
+            }
+        });
+    }
+
+    /** Ends a silence now; empty when there is no active one of that id. */
+    public Optional<Silence> lift(long id, Actor actor) {
+        return Jdbc.inTransaction(ds, c -> {
+            try (PreparedStatement ps = c.prepareStatement(SQL.get("lift"))) {
+                ps.setLong(1, id);
+                Optional<Silence> s = silences(ps).stream().findFirst();
+                if (s.isPresent()) AuditStore.record(c, actor, "alert.silence-lift", AuditStore.change("silence " + id, "active", "lifted"));
+                return s;
+            }
+        });
+    }
+
+    private static List<Silence> silences(PreparedStatement ps) throws SQLException {
+        List<Silence> out = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(new Silence(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getTimestamp(4).toInstant(), rs.getString(5),
+                        rs.getString(6), rs.getTimestamp(7).toInstant()));
+            }
+        }
+        return out;
+    }
+
     /** Firing alerts by rule, and open expectations: for the gauges. */
     public record Counts(Map<String, Long> firing, long open) {
     }
@@ -167,7 +232,7 @@ public final class AlertStore {
         try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 out.add(new Alert(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6),
-                        rs.getTimestamp(7).toInstant(), instant(rs.getTimestamp(8)), rs.getString(9), instant(rs.getTimestamp(10))));
+                        rs.getTimestamp(7).toInstant(), instant(rs.getTimestamp(8)), rs.getString(9), instant(rs.getTimestamp(10)), rs.getBoolean(11)));
             }
         }
         return out;

@@ -61,7 +61,7 @@ class AlertsTest {
                 assertThat(alert.get("key").asText()).isEqualTo("LOT-2");
                 assertThat(alert.get("severity").asText()).isEqualTo("critical");
                 assertThat(alert.get("plant").asText()).isEqualTo("acme/plant-a");
-                assertThat(alert.get("summary").asText()).contains("A quality hold not in ERP").contains("LOT-2").contains("test.lot.held");
+                assertThat(alert.get("summary").asText()).contains("A quality hold not in ERP").contains("LOT-2").contains("no test.lot.held within 3s");
                 assertThat(Sql.count(hub.db, "select count(*) from alert_expectations where key = 'LOT-2'")).isEqualTo(1);
                 assertThat(Sql.count(hub.db, "select count(*) from alert_expectations where key = 'LOT-1' and state = 'met'")).isEqualTo(1);
 
@@ -82,11 +82,30 @@ class AlertsTest {
                 assertThat(client.postJson("/api/v1/alerts/" + id + "/acknowledge", "{}").status()).isEqualTo(409);
                 assertThat(client.get("/api/v1/audit?action=alert.").body()).contains("alert.acknowledge").contains("LOT-2");
 
+                // a silence: the alert is recorded, nobody is told
+                HubClient.Response silence = client.postJson("/api/v1/alert-silences",
+                        "{\"rule\":\"hold-late\",\"key\":\"LOT-3\",\"for\":\"1h\",\"reason\":\"line 2 stopped for maintenance\"}");
+                assertThat(silence.status()).as(silence.body()).isEqualTo(201);
+                client.postEvents("application/cloudevents+json", event("i-3", "test.inspection.failed", "LOT-3"));
+                await().atMost(Duration.ofSeconds(20)).until(() -> Sql.count(hub.db, "select count(*) from alerts where key = 'LOT-3' and silenced") == 1);
+                assertThat(client.get("/api/v1/alerts?state=firing").body()).contains("LOT-3").contains("\"silenced\":true");
+                int firedEvents = (int) chat.received().stream().filter(r -> "millwright.alert.fired".equals(r.event().path("type").asText())).count();
+                await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() ->
+                        chat.received().stream().filter(r -> "millwright.alert.fired".equals(r.event().path("type").asText())).count() == firedEvents);
+                assertThat(chat.received().stream().noneMatch(r -> "LOT-3".equals(r.event().path("subject").asText()))).isTrue();
+                long silenceId = silence.json().get("id").asLong();
+                assertThat(client.postJson("/api/v1/alert-silences/" + silenceId + "/lift", "{}").status()).isEqualTo(200);
+                assertThat(client.postJson("/api/v1/alert-silences/" + silenceId + "/lift", "{}").status()).isEqualTo(404);
+                assertThat(client.get("/api/v1/audit?action=alert.silence").body()).contains("line 2 stopped for maintenance").contains("alert.silence-lift");
+                HubClient.Response bad = client.postJson("/api/v1/alert-silences", "{\"rule\":\"nope\",\"until\":\"2000-01-01T00:00:00Z\"}");
+                assertThat(bad.status()).isEqualTo(400);
+                assertThat(bad.body()).contains("no alert rule 'nope'").contains("/reason").contains("lies in the past");
+
                 // the milestone, late: resolved, and said so
                 client.postEvents("application/cloudevents+json", event("h-2", "test.lot.held", "LOT-2"));
                 await().atMost(Duration.ofSeconds(20)).until(() -> "resolved".equals(client.get("/api/v1/alerts/" + id).json().get("state").asText()));
                 await().atMost(Duration.ofSeconds(20)).until(() -> chat.received().stream().anyMatch(r -> "millwright.alert.resolved".equals(r.event().path("type").asText())));
-                assertThat(client.get("/api/v1/alerts?state=firing").json().get("items")).isEmpty();
+                assertThat(client.get("/api/v1/alerts?state=firing").json().get("items").findValuesAsText("key")).containsExactly("LOT-3");
             }
         }
     }

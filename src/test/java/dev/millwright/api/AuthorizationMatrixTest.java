@@ -234,6 +234,15 @@ class AuthorizationMatrixTest {
         c.put("GET /api/v1/alerts", new Case(Kind.LIST, o -> Req.get("/api/v1/alerts").marked("\"key\":\"" + o.get("key") + "\"")));
         c.put("GET /api/v1/alerts/{id}", new Case(Kind.ONE, o -> Req.get("/api/v1/alerts/" + o.get("alert"))));
         c.put("POST /api/v1/alerts/{id}/acknowledge", new Case(Kind.ONE, o -> Req.post("/api/v1/alerts/" + o.get("alert") + "/acknowledge", "{}")));
+        c.put("GET /api/v1/alert-silences", new Case(Kind.NONE, o -> Req.get("/api/v1/alert-silences")));
+        c.put("POST /api/v1/alert-silences", new Case(Kind.NONE, o -> Req.post("/api/v1/alert-silences",
+                "{\"rule\":\"late\",\"key\":\"X-" + serial.incrementAndGet() + "\",\"for\":\"1h\",\"reason\":\"line stopped for maintenance\"}")));
+        c.put("POST /api/v1/alert-silences/{id}/lift", new Case(Kind.NONE, o -> {
+            HubClient.Response made = admin.postJson("/api/v1/alert-silences", "{\"rule\":\"late\",\"key\":\"Y-" + serial.incrementAndGet()
+                    + "\",\"for\":\"1h\",\"reason\":\"to lift\"}");
+            assertThat(made.status()).as(made.body()).isEqualTo(201);
+            return Req.post("/api/v1/alert-silences/" + made.json().get("id").asLong() + "/lift", "{}");
+        }));
         c.put("GET /api/v1/kpis", new Case(Kind.BULK, o -> Req.get("/api/v1/kpis")));
         c.put("GET /api/v1/systems/{name}/health", new Case(Kind.ONE, o -> Req.get("/api/v1/systems/" + o.get("system") + "/health")));
         c.put("GET /api/v1/contracts", new Case(Kind.NONE, o -> Req.get("/api/v1/contracts")));

@@ -24,4 +24,14 @@ public final class Durations {
             default -> Duration.ofDays(n);
         };
     }
+
+    /** As a plant file writes it: 5m, 2h, 3s, 250ms (the largest unit that divides it). */
+    public static String format(Duration d) {
+        long ms = d.toMillis();
+        if (ms != 0 && ms % 86_400_000 == 0) return ms / 86_400_000 + "d";
+        if (ms != 0 && ms % 3_600_000 == 0) return ms / 3_600_000 + "h";
+        if (ms != 0 && ms % 60_000 == 0) return ms / 60_000 + "m";
+        if (ms % 1000 == 0) return ms / 1000 + "s";
+        return ms + "ms";
+    }
 }
