@@ -45,7 +45,17 @@ public final class Alerts implements RoutedEvents, AutoCloseable {
     private volatile boolean closed;
     private final Thread thread;
 
-    public Alerts(List<AlertRule> rules, DataSource ds, Outbox outbox, HubMetrics metrics, Clock clock, Duration every) {
+    /** A system's single plant, for alerts about the system (none when it declares several or none: every-plant callers see it). */
+    private String plantOf(String system) {
+        List<String> plants = systemPlants.getOrDefault(system, List.of());
+        return plants.size() == 1 && !plants.getFirst().contains("*") ? plants.getFirst() : null;
+    }
+
+    private final Map<String, List<String>> systemPlants;
+
+    public Alerts(List<AlertRule> rules, Map<String, List<String>> systemPlants, DataSource ds, Outbox outbox, HubMetrics metrics, Clock clock,
+                  Duration every) {
+        this.systemPlants = Map.copyOf(systemPlants);
         this.rules = List.copyOf(rules);
         this.ds = ds;
         this.outbox = outbox;
@@ -62,13 +72,16 @@ public final class Alerts implements RoutedEvents, AutoCloseable {
 
     /** Whether some rule starts or closes on events of this type (only those reach the routing stage for it). */
     public static boolean takes(List<AlertRule> rules, String type) {
-        for (AlertRule r : rules) if (AlertRule.matches(r.whenOn(), type) || AlertRule.matches(r.expectOn(), type)) return true;
+        for (AlertRule r : rules) {
+            if (r.kind() == AlertRule.Kind.EXPECTATION && (AlertRule.matches(r.whenOn(), type) || AlertRule.matches(r.expectOn(), type))) return true;
+        }
         return false;
     }
 
     @Override
     public void take(Connection c, CloudEvent event, long seq, Outbox.Wakes wakes) throws SQLException {
         for (AlertRule r : rules) {
+            if (r.kind() != AlertRule.Kind.EXPECTATION) continue;
             // a milestone first: an event that is both closes the open expectation and opens the next one
             if (AlertRule.matches(r.expectOn(), event.type())) {
                 String key = Router.orderingKey(event, r.expectKey());
@@ -112,11 +125,35 @@ public final class Alerts implements RoutedEvents, AutoCloseable {
                 AlertStore.insert(c, due, severity, summary).filter(a -> !a.silenced())
                         .ifPresent(a -> events.add(event(FIRED, a, due.openedAt(), due.dueAt())));
             }
+            for (AlertRule r : rules) {
+                List<AlertStore.Alert> raised = new ArrayList<>(), resolved = new ArrayList<>();
+                switch (r.kind()) {
+                    case DEAD_LETTERS -> {
+                        raised.addAll(AlertStore.fireDeadLetters(c, r.name(), r.severity(), (r.description() == null ? "" : r.description() + " — ")
+                                + "delivery ", r.deadLettersOf(), BATCH));
+                        resolved.addAll(AlertStore.resolveDeadLetters(c, r.name()));
+                    }
+                    case QUEUE_AGE -> {
+                        Double age = AlertStore.queueAge(c, r.queueOf());
+                        if (age != null && age > r.queueAbove().toMillis() / 1000.0) {
+                            AlertStore.fireState(c, r.name(), r.queueOf(), plantOf(r.queueOf()), r.severity(), (r.description() == null ? ""
+                                    : r.description() + " — ") + "the oldest delivery waiting for " + r.queueOf() + " is " + Math.round(age)
+                                    + " s old (more than " + dev.millwright.config.spec.Durations.format(r.queueAbove()) + ")").ifPresent(raised::add);
+                        } else {
+                            resolved.addAll(AlertStore.resolveState(c, r.name(), r.queueOf()));
+                        }
+                    }
+                    case EXPECTATION -> {
+                    }
+                }
+                raised.stream().filter(a -> !a.silenced()).forEach(a -> events.add(event(FIRED, a, null, null)));
+                resolved.stream().filter(a -> !a.silenced()).forEach(a -> events.add(event(RESOLVED, a, null, null)));
+            }
             emit(c, events, wakes);
             return events.size();
         });
         wakes.run();
-        if (fired > 0) log.info("{} alerts fired", fired);
+        if (fired > 0) log.info("{} alerts fired or resolved", fired);
         refreshMetrics();
         return fired;
     }

@@ -227,14 +227,33 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
             if (tree == null || errors.size() > before) continue;
             AlertRule a = AlertRule.from(tree);
             checkName(dir, file, a.name(), errors);
-            for (String[] key : new String[][]{{"when", a.whenKey()}, {"expect", a.expectKey()}}) {
-                if (!ORDER_BY.matcher(key[1]).matches()) {
-                    errors.add(new ConfigError(display(dir, file), line(root, key[0], "key"), key[0] + ".key",
-                            "'" + key[1] + "' is neither an attribute name (subject, ...) nor a data path (data.lot.id)"));
+            boolean expectation = a.whenOn() != null || a.expectOn() != null || a.within() != null;
+            int kinds = (expectation ? 1 : 0) + (a.deadLettersOf() != null ? 1 : 0) + (a.queueOf() != null ? 1 : 0);
+            if (kinds != 1) {
+                errors.add(new ConfigError(display(dir, file), 1, "", "an alert watches one thing: when/expect/within, or deadLetters, or queueAge"));
+            } else if (expectation) {
+                for (String part : List.of("when", "expect", "within")) {
+                    if (tree.get(part) == null) errors.add(new ConfigError(display(dir, file), 1, part, "is required with when/expect/within"));
                 }
-            }
-            if (a.within().isZero() || a.within().isNegative()) {
-                errors.add(new ConfigError(display(dir, file), line(root, "within"), "within", "must be longer than zero"));
+                for (String[] key : new String[][]{{"when", a.whenKey()}, {"expect", a.expectKey()}}) {
+                    if (key[1] != null && !ORDER_BY.matcher(key[1]).matches()) {
+                        errors.add(new ConfigError(display(dir, file), line(root, key[0], "key"), key[0] + ".key",
+                                "'" + key[1] + "' is neither an attribute name (subject, ...) nor a data path (data.lot.id)"));
+                    }
+                }
+                if (a.within() != null && (a.within().isZero() || a.within().isNegative())) {
+                    errors.add(new ConfigError(display(dir, file), line(root, "within"), "within", "must be longer than zero"));
+                }
+            } else {
+                String section = a.deadLettersOf() != null ? "deadLetters" : "queueAge";
+                String system = a.deadLettersOf() != null ? a.deadLettersOf() : a.queueOf();
+                if (!systems.containsKey(system) || systems.get(system).outbound() == null) {
+                    errors.add(new ConfigError(display(dir, file), line(root, section, "system"), section + ".system",
+                            "no system '" + system + "' that receives deliveries; systems: " + String.join(", ", systems.keySet())));
+                }
+                if (a.queueAbove() != null && (a.queueAbove().isZero() || a.queueAbove().isNegative())) {
+                    errors.add(new ConfigError(display(dir, file), line(root, "queueAge", "above"), "queueAge.above", "must be longer than zero"));
+                }
             }
             if (alerts.stream().anyMatch(x -> x.name().equals(a.name()))) {
                 errors.add(new ConfigError(display(dir, file), line(root, "name"), "name", "alert '" + a.name() + "' is defined twice"));

@@ -436,18 +436,27 @@ public final class PlantSpecs {
             required("name", string(), "The alert's name. Must match the file name.", "hold-not-in-erp"),
             optional("description", string(), null, "What it means when it fires, for the person who gets it."),
             optional("severity", oneOf("info", "warning", "critical"), "warning", "How urgent a firing is."),
-            required("when", object(
+            optional("deadLetters", object(
+                    required("system", string(), "The system whose dead deliveries fire it.", "erp")
+            ), null, "Instead of when/expect: fires for each delivery to the system that goes dead (key: the delivery id), "
+                    + "resolves when it is retried and no longer dead."),
+            optional("queueAge", object(
+                    required("system", string(), "The system whose queue is watched.", "erp"),
+                    required("above", duration(), "Fires when its oldest unfinished delivery is older than this.", "10m")
+            ), null, "Instead of when/expect: fires while the system's oldest unfinished delivery is older than above (key: the "
+                    + "system), resolves when the queue has caught up."),
+            optional("when", object(
                     required("on", string(), "Event type that opens an expectation; a trailing '.*' matches a family.", "quality.inspection.failed"),
                     required("key", string(), "The business key: an event attribute (subject, or an extension) or a data path (data.lot).", "subject")
-            ), "The trigger: an expectation opens for its key (one open per key; a repeat while open changes nothing).", null),
-            required("expect", object(
+            ), null, "The trigger: an expectation opens for its key (one open per key; a repeat while open changes nothing)."),
+            optional("expect", object(
                     required("on", string(), "Event type that closes the key's expectation; a trailing '.*' matches a family.", "quality.lot.held"),
                     required("key", string(), "Where this event carries the same key.", "subject")
-            ), "The milestone that must follow.", null),
-            required("within", duration(), "How long the milestone may take. An expectation still open then fires the alert "
+            ), null, "The milestone that must follow."),
+            optional("within", duration(), null, "How long the milestone may take. An expectation still open then fires the alert "
                     + "once: stored, counted in millwright_alerts_firing, and emitted as a millwright.alert.fired event that "
                     + "subscriptions deliver like any other (chat, e-mail gateway, webhook). A milestone after that resolves it "
-                    + "(millwright.alert.resolved).", "5m")
+                    + "(millwright.alert.resolved). A rule has when, expect and within; or deadLetters; or queueAge.")
     );
 
     public static final Spec.Obj SUBSCRIPTION = object(

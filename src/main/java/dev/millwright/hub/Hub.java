@@ -156,7 +156,8 @@ public final class Hub implements AutoCloseable {
                     new FlowEngine.Settings(settings.flows().workers(), settings.flows().batch(), settings.flows().pollInterval()));
             this.ingest = started(started, new IngestService(db.dataSource(), outbox, metrics, tracing, settings.ingest().groupCommitWindow(),
                     settings.ingest().maxGroupEvents(), settings.ingest().writers()));
-            Alerts alerts = started(started, new Alerts(plant.alerts(), db.dataSource(), outbox, metrics, clock, ALERT_EVALUATION));
+            Alerts alerts = started(started, new Alerts(plant.alerts(), plant.systems().values().stream().collect(java.util.stream.Collectors.toMap(
+                    SystemConfig::name, SystemConfig::plants)), db.dataSource(), outbox, metrics, clock, ALERT_EVALUATION));
             var intake = flows.intake();
             RoutedEvents routed = (c, e, seq, wakes) -> {
                 intake.take(c, e, seq, wakes);

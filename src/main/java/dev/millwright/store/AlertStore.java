@@ -104,6 +104,62 @@ public final class AlertStore {
         }
     }
 
+    /** Fires for dead deliveries to {@code target} not yet alerted under the rule. */
+    public static List<Alert> fireDeadLetters(Connection c, String rule, String severity, String prefix, String target, int limit) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SQL.get("dead_letters_fire"))) {
+            ps.setString(1, rule);
+            ps.setString(2, severity);
+            ps.setString(3, prefix);
+            ps.setString(4, rule);
+            ps.setString(5, target);
+            ps.setString(6, rule);
+            ps.setInt(7, limit);
+            return read(ps);
+        }
+    }
+
+    public static List<Alert> resolveDeadLetters(Connection c, String rule) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SQL.get("dead_letters_resolve"))) {
+            ps.setString(1, rule);
+            return read(ps);
+        }
+    }
+
+    /** Seconds since the oldest unfinished delivery to the target was made; null when there is none. */
+    public static Double queueAge(Connection c, String target) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SQL.get("queue_age"))) {
+            ps.setString(1, target);
+            ps.setString(2, target);
+            ps.setString(3, target);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return (Double) rs.getObject(1);
+            }
+        }
+    }
+
+    /** Fires a state alert for the key unless one is open already. */
+    public static Optional<Alert> fireState(Connection c, String rule, String key, String plant, String severity, String summary) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SQL.get("state_fire"))) {
+            ps.setString(1, rule);
+            ps.setString(2, key);
+            ps.setString(3, plant);
+            ps.setString(4, severity);
+            ps.setString(5, summary);
+            ps.setString(6, rule);
+            ps.setString(7, key);
+            return read(ps).stream().findFirst();
+        }
+    }
+
+    public static List<Alert> resolveState(Connection c, String rule, String key) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SQL.get("state_resolve"))) {
+            ps.setString(1, rule);
+            ps.setString(2, key);
+            return read(ps);
+        }
+    }
+
     /** @param state firing, resolved or null (both) */
     public List<Alert> list(String state, String rule, PlantScope plants, long after, int limit) {
         return Jdbc.withConnection(ds, c -> {

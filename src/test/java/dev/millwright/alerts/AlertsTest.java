@@ -111,6 +111,49 @@ class AlertsTest {
     }
 
     @Test
+    void deadLettersAndAnOldQueueFireAndResolveWithTheState() throws Exception {
+        try (TestTarget chat = new TestTarget(); TestTarget erp = new TestTarget(); TestTarget eam = new TestTarget()) {
+            java.util.concurrent.atomic.AtomicBoolean erpRefuses = new java.util.concurrent.atomic.AtomicBoolean(true);
+            java.util.concurrent.atomic.AtomicBoolean eamDown = new java.util.concurrent.atomic.AtomicBoolean(true);
+            erp.respond(r -> erpRefuses.get() ? new TestTarget.Reply(422, "{\"error\":\"M7/021 deficit\"}", null) : TestTarget.Reply.ok());
+            eam.respond(r -> eamDown.get() ? new TestTarget.Reply(503, "maintenance", null) : TestTarget.Reply.ok());
+            TestPlant plant = new TestPlant(dir.resolve("plant"))
+                    .hub("plant: alerts-state\ncontracts: { allowUnknownTypes: true }\n")
+                    .system("chat", chat.baseUrl())
+                    .system("erp", erp.baseUrl())
+                    .system("eam", eam.baseUrl())
+                    .subscription("alert-chat", "millwright.alert.*", "chat", "/hooks", null)
+                    .subscription("to-erp", "test.move", "erp", "/moves", null)
+                    .subscription("to-eam", "test.order", "eam", "/orders", null)
+                    .write("alerts/erp-dead.yaml", "name: erp-dead\nseverity: critical\ndeadLetters: { system: erp }\n")
+                    .write("alerts/eam-queue.yaml", "name: eam-queue\nqueueAge: { system: eam, above: 2s }\n");
+            try (TestHub hub = TestHub.start("alerts_state", plant)) {
+                HubClient client = hub.client;
+                client.postEvents("application/cloudevents+json", event("m-1", "test.move", "LOT-7"));
+                client.postEvents("application/cloudevents+json", event("o-1", "test.order", "WO-1"));
+                await().atMost(Duration.ofSeconds(20)).until(() -> client.get("/api/v1/alerts?rule=erp-dead&state=firing").json().get("items").size() == 1);
+                JsonNode dead = client.get("/api/v1/alerts?rule=erp-dead&state=firing").json().get("items").get(0);
+                long deliveryId = Long.parseLong(dead.get("key").asText());
+                assertThat(dead.get("summary").asText()).contains("delivery " + deliveryId + " to erp is dead").contains("M7/021");
+                assertThat(dead.get("plant").asText()).isEqualTo("acme/plant-a");
+                await().atMost(Duration.ofSeconds(20)).until(() -> client.get("/api/v1/alerts?rule=eam-queue&state=firing").json().get("items").size() == 1);
+                assertThat(client.get("/api/v1/alerts?rule=eam-queue").json().get("items").get(0).get("summary").asText())
+                        .contains("the oldest delivery waiting for eam");
+                await().atMost(Duration.ofSeconds(20)).until(() -> chat.received().stream()
+                        .filter(r -> "millwright.alert.fired".equals(r.event().path("type").asText())).count() == 2);
+
+                erpRefuses.set(false);
+                assertThat(client.postJson("/api/v1/deliveries/" + deliveryId + "/retry", "{}").status()).isEqualTo(202);
+                eamDown.set(false);
+                await().atMost(Duration.ofSeconds(30)).until(() -> client.get("/api/v1/alerts?state=firing").json().get("items").isEmpty());
+                await().atMost(Duration.ofSeconds(20)).until(() -> chat.received().stream()
+                        .filter(r -> "millwright.alert.resolved".equals(r.event().path("type").asText())).count() == 2);
+                assertThat(Sql.count(hub.db, "select count(*) from alerts")).as("each fired once").isEqualTo(2);
+            }
+        }
+    }
+
+    @Test
     void aBadAlertFileNamesFileLineAndKey() {
         TestPlant plant = new TestPlant(dir.resolve("bad"))
                 .write("alerts/late.yaml", """
@@ -118,9 +161,21 @@ class AlertsTest {
                         when: { on: test.a, key: "not a key" }
                         expect: { on: test.b, key: subject }
                         within: 0s
+                        """)
+                .write("alerts/both.yaml", """
+                        name: both
+                        deadLetters: { system: erp }
+                        queueAge: { system: nowhere, above: 1m }
+                        """)
+                .write("alerts/half.yaml", """
+                        name: half
+                        when: { on: test.a, key: subject }
                         """);
         assertThatThrownBy(() -> PlantConfig.load(plant.dir())).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("alerts/late.yaml:2: when.key")
-                .hasMessageContaining("alerts/late.yaml:4: within");
+                .hasMessageContaining("alerts/late.yaml:4: within")
+                .hasMessageContaining("alerts/both.yaml:1: an alert watches one thing")
+                .hasMessageContaining("alerts/half.yaml:1: expect: is required")
+                .hasMessageContaining("alerts/half.yaml:1: within: is required");
     }
 }
