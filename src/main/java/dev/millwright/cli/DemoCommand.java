@@ -161,9 +161,10 @@ final class DemoCommand implements Callable<Integer> {
                   curl -s %s/_state | jq '.lots[0]'
                   curl -s -H 'Authorization: Bearer %s' %s/api/v1/transactions/LOT-4711 | jq
                   curl -s -H 'Authorization: Bearer %s' '%s/api/v1/flow-instances?flow=nonconformance-to-capa' | jq
+                  curl -s -H 'Authorization: Bearer %s' '%s/api/v1/alerts?state=firing' | jq     # dead ERP postings, an ERP queue behind
                   curl -s -X POST %s/_admin -d '{"downFor":"30s"}'     # take the ERP down for 30 s
                 """, box.erp.baseUrl(), box.eam.baseUrl(), box.qms.baseUrl(), box.mes.baseUrl(), hub, token,
-                box.erp.baseUrl(), box.eam.baseUrl(), box.qms.baseUrl(), box.mes.baseUrl(), token, hub, token, hub, box.erp.baseUrl());
+                box.erp.baseUrl(), box.eam.baseUrl(), box.qms.baseUrl(), box.mes.baseUrl(), token, hub, token, hub, token, hub, box.erp.baseUrl());
     }
 
     /**

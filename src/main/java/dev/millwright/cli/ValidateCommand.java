@@ -36,7 +36,7 @@ final class ValidateCommand implements Callable<Integer> {
             return 1;
         }
         System.out.println(dir + (environment == null ? "" : " in environment " + environment) + ": valid (" + plant.systems().size() + " systems, " + plant.subscriptions().size() + " subscriptions, "
-                + plant.flows().size() + " flows)");
+                + plant.flows().size() + " flows" + (plant.alerts().isEmpty() ? "" : ", " + plant.alerts().size() + " alerts") + ")");
         if (running) {
             try (Environment.Store store = Environment.openStore()) {
                 List<String> changes = dev.millwright.store.Jdbc.withConnection(store.db().dataSource(),
