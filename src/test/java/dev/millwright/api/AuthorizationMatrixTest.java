@@ -79,15 +79,7 @@ class AuthorizationMatrixTest {
                         expect: { on: test.never, key: subject }
                         within: 1s
                         """)
-                .write("flows/review.yaml", """
-                        name: review
-                        trigger: { on: test.review.needed, key: data.lot }
-                        steps:
-                          - id: decide
-                            signal: { name: ok, timeout: 1h }
-                          - id: done
-                            end: true
-                        """);
+                .reviewFlow();
         hub = TestHub.start("authz", plant);
         admin = hub.client;
         for (String p : List.of("A", "B")) {

@@ -195,15 +195,7 @@ class HostileInputTest {
                                 auth: { type: token, token: "${file:%s}" }
                             """.formatted(secret))
                     .write("mappings/plc.jsonata", "{ \"type\": \"test.plc\", \"id\": $string(lot), \"subject\": $string(lot), \"data\": $ }")
-                    .write("flows/review.yaml", """
-                            name: review
-                            trigger: { on: test.review.needed, key: data.lot }
-                            steps:
-                              - id: decide
-                                signal: { name: ok, timeout: 1h }
-                              - id: done
-                                end: true
-                            """);
+                    .reviewFlow();
             try (TestHub hub = TestHub.start("hostile", plant);
                  HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build()) {
                 List<Hostile> requests = requests();
@@ -221,6 +213,12 @@ class HostileInputTest {
                         r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
                     } catch (IllegalArgumentException e) {
                         continue; // the client itself will not send this header or URI
+                    } catch (java.io.IOException e) {
+                        // A request head beyond Jetty's limit (8 KiB) may be answered 414/431 and the connection closed
+                        // before the client reads the answer: a refusal too. Any other dropped connection is a failure.
+                        int head = h.path().length() + h.headers().entrySet().stream().mapToInt(x -> x.getKey().length() + x.getValue().length()).sum();
+                        if (head > 8 * 1024) continue;
+                        throw e;
                     }
                     String sentBody = h.body() == null ? "" : new String(h.body(), StandardCharsets.UTF_8);
                     String what = h.method() + " " + (h.path().length() > 200 ? h.path().substring(0, 200) + "…" : h.path())

@@ -55,6 +55,19 @@ public final class TestPlant {
         return this;
     }
 
+    /** A flow "review" that starts on test.review.needed (key data.lot) and waits an hour for the signal "ok". */
+    public TestPlant reviewFlow() {
+        return write("flows/review.yaml", """
+                name: review
+                trigger: { on: test.review.needed, key: data.lot }
+                steps:
+                  - id: decide
+                    signal: { name: ok, timeout: 1h }
+                  - id: done
+                    end: true
+                """);
+    }
+
     public TestPlant write(String relative, String content) {
         try {
             Path file = dir.resolve(relative);
