@@ -53,11 +53,12 @@ final class AlertsApi {
     void silence(Context ctx) {
         com.fasterxml.jackson.databind.JsonNode body = JsonBody.read(ctx, java.util.Set.of("rule", "key", "until", "for", "reason"));
         List<dev.millwright.ingest.Violation> errors = new java.util.ArrayList<>();
-        String rule = text(body, "rule", errors, true), key = text(body, "key", errors, false), reason = text(body, "reason", errors, true);
+        String rule = JsonBody.text(body, "rule", errors, true), key = JsonBody.text(body, "key", errors, false),
+                reason = JsonBody.text(body, "reason", errors, true);
         if (rule != null && !rules.contains(rule)) errors.add(new dev.millwright.ingest.Violation("/rule", "no alert rule '" + rule + "'; rules: "
                 + String.join(", ", rules)));
         java.time.Instant until = null;
-        String untilText = text(body, "until", errors, false), forText = text(body, "for", errors, false);
+        String untilText = JsonBody.text(body, "until", errors, false), forText = JsonBody.text(body, "for", errors, false);
         if ((untilText == null) == (forText == null)) {
             errors.add(new dev.millwright.ingest.Violation("/until", "give until (an RFC 3339 time) or for (a duration such as 2h), one of them"));
         } else if (untilText != null) {
@@ -79,19 +80,6 @@ final class AlertsApi {
     void lift(Context ctx) {
         long id = Params.pathId(ctx, "silence");
         JsonBody.send(ctx, 200, alerts.lift(id, Caller.actor(ctx)).orElseThrow(() -> ApiException.notFound("no active silence " + id)).view());
-    }
-
-    private static String text(com.fasterxml.jackson.databind.JsonNode body, String field, List<dev.millwright.ingest.Violation> errors, boolean required) {
-        com.fasterxml.jackson.databind.JsonNode v = body.get(field);
-        if (v == null || v.isNull()) {
-            if (required) errors.add(new dev.millwright.ingest.Violation("/" + field, "is required"));
-            return null;
-        }
-        if (!v.isTextual() || v.asText().isBlank()) {
-            errors.add(new dev.millwright.ingest.Violation("/" + field, "must be a non-empty string"));
-            return null;
-        }
-        return v.asText();
     }
 
     /** The alert, if it belongs to one of the caller's plants (else the same 404 as for none). */

@@ -169,13 +169,7 @@ final class DeliveriesApi {
     }
 
     private static String text(JsonNode body, String field, List<Violation> errors) {
-        JsonNode v = body.get(field);
-        if (v == null || v.isNull()) return null;
-        if (!v.isTextual() || v.asText().isBlank()) {
-            errors.add(new Violation("/" + field, "must be a non-empty string"));
-            return null;
-        }
-        return v.asText();
+        return JsonBody.text(body, field, errors, false);
     }
 
     private static Instant time(JsonNode body, String field, List<Violation> errors) {

@@ -61,6 +61,21 @@ final class JsonBody {
         return checked(body);
     }
 
+    /** A text field of a request body: null when absent; a violation when present but not a non-empty string, or required and absent. */
+    static String text(com.fasterxml.jackson.databind.JsonNode body, String field, java.util.List<dev.millwright.ingest.Violation> errors,
+                       boolean required) {
+        com.fasterxml.jackson.databind.JsonNode v = body.get(field);
+        if (v == null || v.isNull()) {
+            if (required) errors.add(new dev.millwright.ingest.Violation("/" + field, "is required"));
+            return null;
+        }
+        if (!v.isTextual() || v.asText().isBlank()) {
+            errors.add(new dev.millwright.ingest.Violation("/" + field, "must be a non-empty string"));
+            return null;
+        }
+        return v.asText();
+    }
+
     /** A NUL cannot be stored in PostgreSQL text: refused wherever it stands in a request, naming each place. */
     private static void findNul(com.fasterxml.jackson.databind.JsonNode node, String at, java.util.List<dev.millwright.ingest.Violation> out) {
         if (out.size() >= 20) return;
