@@ -13,7 +13,7 @@ import java.util.Map;
 
 /**
  * Errors Jetty answers itself, before a request reaches a route (a malformed URI, oversized headers): as
- * application/problem+json like every other error, never an HTML page or a stack trace.
+ * application/problem+json like every other error, never an HTML page or a stack trace, and with the connection closed.
  */
 final class ProblemErrorHandler extends ErrorHandler {
     @Override
@@ -32,6 +32,9 @@ final class ProblemErrorHandler extends ErrorHandler {
             body = ("{\"status\":" + status + "}").getBytes(StandardCharsets.UTF_8);
         }
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, Problem.CONTENT_TYPE);
+        // Jetty drops the connection after a request it refused itself; saying so keeps a client from reusing it for the
+        // next request, which would then fail with no answer at all.
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
         response.write(true, ByteBuffer.wrap(body), callback);
         return true;
     }

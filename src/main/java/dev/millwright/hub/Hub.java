@@ -82,6 +82,7 @@ public final class Hub implements AutoCloseable {
     private final IngestService ingest;
     private final RoutingStage routing;
     private final FlowEngine flows;
+    private final Alerts alerts;
     private final RetentionJob retention;
     private final ApiServer api;
     /** Inbound readers (folders, MQTT sessions); each reads on the one node holding its lease. */
@@ -156,7 +157,7 @@ public final class Hub implements AutoCloseable {
                     new FlowEngine.Settings(settings.flows().workers(), settings.flows().batch(), settings.flows().pollInterval()));
             this.ingest = started(started, new IngestService(db.dataSource(), outbox, metrics, tracing, settings.ingest().groupCommitWindow(),
                     settings.ingest().maxGroupEvents(), settings.ingest().writers()));
-            Alerts alerts = started(started, new Alerts(plant.alerts(), plant.systems().values().stream().collect(java.util.stream.Collectors.toMap(
+            Alerts alerts = this.alerts = started(started, new Alerts(plant.alerts(), plant.systems().values().stream().collect(java.util.stream.Collectors.toMap(
                     SystemConfig::name, SystemConfig::plants)), db.dataSource(), outbox, metrics, clock, ALERT_EVALUATION));
             var intake = flows.intake();
             RoutedEvents routed = (c, e, seq, wakes) -> {
@@ -272,6 +273,7 @@ public final class Hub implements AutoCloseable {
         ingest.close();
         routing.close(); // after intake, so it routes what intake committed last
         flows.close(); // after routing, so instances it started or woke last are advanced by whichever node runs next
+        alerts.close();
         retention.close();
         try {
             metricsRefresh.close();

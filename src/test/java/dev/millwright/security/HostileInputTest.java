@@ -202,6 +202,7 @@ class HostileInputTest {
                 assertThat(requests).hasSizeGreaterThanOrEqualTo(1000);
                 long eventsBefore = Sql.count(hub.db, "select count(*) from events");
                 long accepted = 0;
+                String previous = "";
                 String base = "http://127.0.0.1:" + hub.hub.port();
                 for (Hostile h : requests) {
                     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + h.path())).timeout(Duration.ofSeconds(30))
@@ -218,12 +219,15 @@ class HostileInputTest {
                         // before the client reads the answer: a refusal too. Any other dropped connection is a failure.
                         int head = h.path().length() + h.headers().entrySet().stream().mapToInt(x -> x.getKey().length() + x.getValue().length()).sum();
                         if (head > 8 * 1024) continue;
-                        throw e;
+                        // Naming the request before it too: a connection the hub dropped after answering would be reused for this one.
+                        throw new AssertionError("connection dropped: " + h.method() + " " + h.path().substring(0, Math.min(200, h.path().length()))
+                                + " after " + previous, e);
                     }
                     String sentBody = h.body() == null ? "" : new String(h.body(), StandardCharsets.UTF_8);
                     String what = h.method() + " " + (h.path().length() > 200 ? h.path().substring(0, 200) + "…" : h.path())
                             + (sentBody.isEmpty() ? "" : " " + (sentBody.length() > 200 ? sentBody.substring(0, 200) + "…" : sentBody)) + " → " + r.statusCode()
                             + " " + (r.body().length() > 300 ? r.body().substring(0, 300) : r.body());
+                    previous = what.substring(0, Math.min(400, what.length())) + " " + r.headers().map();
                     assertThat(r.statusCode()).as(what).isLessThan(500);
                     assertThat(r.body()).as(what).doesNotContain("Exception").doesNotContain("\tat ").doesNotContain("dev.millwright.")
                             .doesNotContain("com.fasterxml").doesNotContain("root:x:0:0");
