@@ -96,3 +96,8 @@ returning id, rule, key, plant, severity, summary, fired_at, resolved_at, acknow
 -- name: state_resolve
 update alerts set resolved_at = now() where rule = ? and key = ? and resolved_at is null and expectation_id is null
 returning id, rule, key, plant, severity, summary, fired_at, resolved_at, acknowledged_by, acknowledged_at, silenced
+
+-- name: for_key
+select id, rule, key, plant, severity, summary, fired_at, resolved_at, acknowledged_by, acknowledged_at, silenced from alerts
+where key = ? and (?::text[] is null or plant like any(?::text[]))
+order by id desc limit 20

@@ -225,3 +225,14 @@ where i.flow = ? and i.created_at >= ? and (?::text[] is null or i.plant like an
   and s.state = 'completed' and s.ended_at is not null
 group by s.step, s.kind
 order by min(s.id)
+
+-- The newest instance holding a business key as a value in its variables (the EAM's work-order number, the ERP's
+-- document number) or its trigger event (the QMS's NCR number), the parameter being the key as a JSON string. A scan:
+-- searches fall back to it only when the key names no event subject, ordering key or correlation key.
+-- name: holding
+select id, flow, version, correlation_key, state::text, position, step_row, attempt, iterations, vars, trigger_event, trigger_seq,
+       waiting_for, due_at, compensable, error, failed_step, escalation, created_at, updated_at, ended_at, escalated_at, branches, plant
+from flow_instances
+where (strpos(vars, :value) > 0 or strpos(trigger_event, :value) > 0) and (:plants::text[] is null or plant like any(:plants::text[]))
+order by id desc
+limit 1

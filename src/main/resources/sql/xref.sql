@@ -93,3 +93,19 @@ select entity_type, canonical_id, system, old_local_id, new_local_id, ? from xre
 insert into xref (entity_type, canonical_id, system, local_id)
 select entity_type, canonical_id, system, new_local_id from xref_diff
 on conflict (entity_type, canonical_id, system) do update set local_id = excluded.local_id, updated_at = now()
+
+-- Entities by type and a prefix of their canonical id or of any system's id, in key order from a position, within
+-- the caller's plants (shared entities, plant null, are everyone's).
+-- name: browse
+select x.entity_type, x.canonical_id, min(x.plant), jsonb_object_agg(x.system, x.local_id)::text
+from xref x
+where (x.entity_type, x.canonical_id) in (
+  select distinct entity_type, canonical_id from xref
+  where (:type::text is null or entity_type = :type)
+    and (:q::text is null or starts_with(canonical_id, :q) or starts_with(local_id, :q))
+    and (entity_type, canonical_id) > (:after_type, :after_id)
+    and (:plants::text[] is null or plant is null or plant like any(:plants::text[]))
+  order by entity_type, canonical_id
+  limit :lim)
+group by 1, 2
+order by 1, 2

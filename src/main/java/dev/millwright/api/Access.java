@@ -9,8 +9,8 @@ import dev.millwright.security.Permission;
  * @param permission null: open to anyone (health, the OpenAPI document, inbound webhooks that check their own signature)
  * @param reach      what the route's objects belong to
  */
-record Access(Permission permission, Reach reach) {
-    enum Reach {
+public record Access(Permission permission, Reach reach) {
+    public enum Reach {
         /** No objects of any plant (health, the OpenAPI document, contracts, flow definitions). */
         NONE,
         /** Objects of one plant each: a caller sees only those of its plants; others answer 404. */
@@ -19,17 +19,17 @@ record Access(Permission permission, Reach reach) {
         HUB
     }
 
-    static final Access OPEN = new Access(null, Reach.NONE);
+    public static final Access OPEN = new Access(null, Reach.NONE);
 
-    static Access plant(Permission p) {
+    public static Access plant(Permission p) {
         return new Access(p, Reach.PLANT);
     }
 
-    static Access hub(Permission p) {
+    public static Access hub(Permission p) {
         return new Access(p, Reach.HUB);
     }
 
-    static Access any(Permission p) {
+    public static Access any(Permission p) {
         return new Access(p, Reach.NONE);
     }
 }

@@ -58,6 +58,7 @@ public final class ApiServer implements AutoCloseable {
 
     private final Javalin app;
     private final List<Route> routes;
+    private final dev.millwright.console.Console console;
 
     public ApiServer(Deps d, dev.millwright.config.HubSettings.Http http) {
         int maxBodyBytes = http.maxBodyBytes(), maxBatchEvents = http.maxBatchEvents();
@@ -67,7 +68,7 @@ public final class ApiServer implements AutoCloseable {
         InboundApi inbound = new InboundApi(d.inboundFailures(), d.inbox(), d.systems(), d.connectors());
         XrefApi xref = new XrefApi(d.xref());
         FlowsApi flows = new FlowsApi(d.flows());
-        TransactionsApi transactions = new TransactionsApi(d.events(), d.deliveries(), d.flows());
+        TransactionsApi transactions = new TransactionsApi(new dev.millwright.operations.Transactions(d.events(), d.deliveries(), d.flows(), d.alerts()));
         AuditApi audit = new AuditApi(d.db().dataSource());
         String openApi = resource("/openapi.json");
         AlertsApi alerts = new AlertsApi(d.alerts(), d.alertRules());
@@ -125,6 +126,7 @@ public final class ApiServer implements AutoCloseable {
                 // Scrapes read the gauges as the node's refresher last set them: a scrape never queries the database.
                 new Route("GET", "/metrics", Access.hub(read),
                         ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(d.metrics().scrape())));
+        this.console = new dev.millwright.console.Console(d);
         this.app = Javalin.create(config -> {
             config.jetty.addConnector((server, httpConfig) -> connector(server, httpConfig, http));
             config.concurrency.useVirtualThreads = true;
@@ -139,34 +141,58 @@ public final class ApiServer implements AutoCloseable {
                         r.handler().handle(ctx);
                     }
                 };
-                switch (r.method()) {
-                    case "GET" -> config.routes.get(r.path(), guarded);
-                    case "PUT" -> config.routes.put(r.path(), guarded);
-                    case "DELETE" -> config.routes.delete(r.path(), guarded);
-                    default -> config.routes.post(r.path(), guarded);
-                }
+                mount(config, r, guarded);
             }
+            for (Route r : console.routes()) {
+                Handler guarded = console.guard(r);
+                mount(config, r, ctx -> {
+                    refuseNul(ctx);
+                    guarded.handle(ctx);
+                });
+            }
+            config.routes.exception(dev.millwright.console.ConsoleException.class, (e, ctx) -> console.error(ctx, e.status, e.title, e.detail));
             config.routes.exception(RejectedInput.class, (e, ctx) -> {
                 if (e.status() == 503) ctx.header("Retry-After", "5"); // nothing stored: send it again shortly
                 new Problem(e.status(), e.title(), null, e.violations()).send(ctx);
             });
-            config.routes.exception(ApiException.class, (e, ctx) -> e.problem.send(ctx));
+            config.routes.exception(ApiException.class, (e, ctx) -> answer(ctx, e.problem));
             config.routes.exception(StoreException.class, (e, ctx) -> {
                 log.warn("database error on {} {}: {}", ctx.method(), ctx.path(), e.getMessage());
                 ctx.header("Retry-After", "1");
-                Problem.of(503, "Database unavailable", "the hub cannot reach its database; try again").send(ctx);
+                answer(ctx, Problem.of(503, "Database unavailable", "the hub cannot reach its database; try again"));
             });
             config.routes.exception(Exception.class, (e, ctx) -> {
                 log.error("unhandled error on {} {}", ctx.method(), ctx.path(), e);
-                Problem.of(500, "Internal error", "the hub failed to handle this request; it is logged").send(ctx);
+                answer(ctx, Problem.of(500, "Internal error", "the hub failed to handle this request; it is logged"));
             });
             config.routes.error(404, ctx -> {
-                if (!Problem.CONTENT_TYPE.equals(ctx.res().getContentType())) {
-                    Problem.of(404, "Not found", "no such resource: " + ctx.method() + " " + ctx.path()).send(ctx);
+                String type = ctx.res().getContentType();
+                if (type == null || !(type.startsWith(Problem.CONTENT_TYPE) || type.startsWith("text/html"))) {
+                    answer(ctx, Problem.of(404, "Not found", "no such resource: " + ctx.method() + " " + ctx.path()));
                 }
             });
-            config.routes.error(405, ctx -> Problem.of(405, "Method not allowed", ctx.method() + " is not allowed on " + ctx.path()).send(ctx));
+            config.routes.error(405, ctx -> answer(ctx, Problem.of(405, "Method not allowed", ctx.method() + " is not allowed on " + ctx.path())));
         });
+    }
+
+    private static void mount(io.javalin.config.JavalinConfig config, Route r, Handler handler) {
+        switch (r.method()) {
+            case "GET" -> config.routes.get(r.path(), handler);
+            case "PUT" -> config.routes.put(r.path(), handler);
+            case "DELETE" -> config.routes.delete(r.path(), handler);
+            default -> config.routes.post(r.path(), handler);
+        }
+    }
+
+    /** A problem as the caller reads it: a page in the console, application/problem+json everywhere else. */
+    private void answer(Context ctx, Problem p) {
+        if (ctx.path().equals("/console") || ctx.path().startsWith("/console/")) console.error(ctx, p.status(), p.title(), p.detail());
+        else p.send(ctx);
+    }
+
+    /** The console's routes (pages and form posts), each with its access rule. */
+    public List<Route> consoleRoutes() {
+        return console.routes();
     }
 
     /**

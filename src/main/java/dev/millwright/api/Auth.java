@@ -50,25 +50,47 @@ public final class Auth {
         return last.isEmpty() || last.length() > 64 ? peer : last;
     }
 
-    /** @return false when the request was answered (refused) */
+    /** What {@link #decide} concluded: the principal admitted, or why not (with the answer's status). */
+    public sealed interface Admission permits Admitted, Refused {
+    }
+
+    /** @param principal null on an open route */
+    public record Admitted(Principal principal) implements Admission {
+    }
+
+    /**
+     * @param retryAfter seconds (429 only)
+     * @param credential whether a credential was sent (401 only: missing, or refused)
+     */
+    public record Refused(int status, String title, String detail, long retryAfter, boolean credential) implements Admission {
+    }
+
+    /** @return false when the request was answered (refused), as application/problem+json */
     boolean admit(Context ctx, Access access) {
+        String header = ctx.header("Authorization");
+        String credential = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
+        if (!(decide(ctx, access, credential) instanceof Refused r)) return true;
+        if (r.status() == 401) ctx.header("WWW-Authenticate", r.credential() ? "Bearer error=\"invalid_token\"" : "Bearer");
+        if (r.status() == 429) ctx.header("Retry-After", Long.toString(r.retryAfter()));
+        Problem.of(r.status(), r.title(), r.detail()).send(ctx);
+        return false;
+    }
+
+    /**
+     * Admits a request carrying {@code credential} (from the Authorization header, or the console's session cookie) to
+     * a route: sets the caller on the context when admitted.
+     */
+    public Admission decide(Context ctx, Access access, String credential) {
         String address = client(ctx);
         ctx.attribute(Caller.CLIENT, address);
-        if (access.permission() == null) return withinRate(ctx, "address:" + address);
-        String header = ctx.header("Authorization");
-        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            ctx.header("WWW-Authenticate", "Bearer");
-            Problem.of(401, "Unauthorized", "send Authorization: Bearer <token>").send(ctx);
-            return false;
-        }
+        if (access.permission() == null) return withinRate("address:" + address, new Admitted(null));
+        if (credential == null) return new Refused(401, "Unauthorized", "send Authorization: Bearer <token>", 0, false);
         long wait = refusals.peek("address:" + address);
-        if (wait > 0) return tooMany(ctx, wait, "too many refused credentials from this address");
-        switch (authenticator.authenticate(header.substring(7).trim())) {
+        if (wait > 0) return tooMany(wait, "too many refused credentials from this address");
+        switch (authenticator.authenticate(credential)) {
             case Authenticator.Refused r -> {
                 refusals.acquire("address:" + address);
-                ctx.header("WWW-Authenticate", "Bearer error=\"invalid_token\"");
-                Problem.of(401, "Unauthorized", r.detail()).send(ctx);
-                return false;
+                return new Refused(401, "Unauthorized", r.detail(), 0, true);
             }
             case Authenticator.Accepted a -> {
                 Principal p = a.principal();
@@ -81,29 +103,26 @@ public final class Auth {
                         return null;
                     });
                 }
-                if (!withinRate(ctx, p.actor())) return false;
+                Admission rate = withinRate(p.actor(), new Admitted(p));
+                if (rate instanceof Refused) return rate;
                 if (!p.can(access.permission())) {
-                    Problem.of(403, "Forbidden", p.actor() + " (roles: " + String.join(", ", p.roles().stream().map(Enum::name).sorted().toList())
-                            + ") may not " + access.permission().name().toLowerCase(java.util.Locale.ROOT) + " here").send(ctx);
-                    return false;
+                    return new Refused(403, "Forbidden", p.actor() + " (roles: " + String.join(", ", p.roles().stream().map(Enum::name).sorted().toList())
+                            + ") may not " + access.permission().name().toLowerCase(java.util.Locale.ROOT) + " here", 0, true);
                 }
                 if (access.reach() == Access.Reach.HUB && !p.plants().all()) {
-                    Problem.of(403, "Forbidden", "this covers every plant; " + p.actor() + " is limited to " + p.plants()).send(ctx);
-                    return false;
+                    return new Refused(403, "Forbidden", "this covers every plant; " + p.actor() + " is limited to " + p.plants(), 0, true);
                 }
-                return true;
+                return rate;
             }
         }
     }
 
-    private boolean withinRate(Context ctx, String client) {
+    private Admission withinRate(String client, Admitted admitted) {
         long wait = perClient.acquire(client);
-        return wait == 0 || tooMany(ctx, wait, "more requests than " + client + " may make per second");
+        return wait == 0 ? admitted : tooMany(wait, "more requests than " + client + " may make per second");
     }
 
-    private static boolean tooMany(Context ctx, long wait, String why) {
-        ctx.header("Retry-After", Long.toString(wait));
-        Problem.of(429, "Too many requests", why + "; try again in " + wait + " s").send(ctx);
-        return false;
+    private static Refused tooMany(long wait, String why) {
+        return new Refused(429, "Too many requests", why + "; try again in " + wait + " s", wait, false);
     }
 }

@@ -7,29 +7,29 @@ import dev.millwright.store.Actor;
 import io.javalin.http.Context;
 
 /** The authenticated caller of a request, as handlers need it: who (for the audit trail) and which plants. */
-final class Caller {
+public final class Caller {
     static final String PRINCIPAL = "principal";
     static final String CLIENT = "client";
 
     private Caller() {
     }
 
-    static Principal principal(Context ctx) {
+    public static Principal principal(Context ctx) {
         Principal p = ctx.attribute(PRINCIPAL);
         if (p == null) throw new IllegalStateException("no principal on " + ctx.path() + ": the route's access rule is open");
         return p;
     }
 
-    static Actor actor(Context ctx) {
+    public static Actor actor(Context ctx) {
         return new Actor(principal(ctx).actor(), ctx.attribute(CLIENT));
     }
 
-    static PlantScope plants(Context ctx) {
+    public static PlantScope plants(Context ctx) {
         return principal(ctx).plants();
     }
 
     /** @throws ApiException 404 (the same answer as for a missing object) when the plant is outside the caller's scope */
-    static void requirePlant(Context ctx, String plant, String notFound) {
+    public static void requirePlant(Context ctx, String plant, String notFound) {
         if (!plants(ctx).allows(plant)) throw ApiException.notFound(notFound);
     }
 
@@ -37,7 +37,7 @@ final class Caller {
      * A system's inbound failures, connectors and health belong to the plants it declares; a system declaring none
      * belongs to the whole hub (callers of every plant only).
      */
-    static boolean sees(Context ctx, SystemConfig system) {
+    public static boolean sees(Context ctx, SystemConfig system) {
         PlantScope scope = plants(ctx);
         if (scope.all()) return true;
         if (system == null || system.plants().isEmpty()) return false;

@@ -76,13 +76,6 @@ final class XrefApi {
             if (!p.isTextual() || p.asText().isBlank()) errors.add(new Violation("/plant", "must be a non-empty string (leave it out for shared master data)"));
             else plant = p.asText();
         }
-        writable(ctx, type, id);
-        if (plant == null && !Caller.plants(ctx).all()) {
-            errors.add(new Violation("/plant", "is required: shared master data is changed by integrators of every plant; name one of yours ("
-                    + Caller.plants(ctx) + ")"));
-        } else if (plant != null && !Caller.plants(ctx).allows(plant)) {
-            errors.add(new Violation("/plant", "plant '" + plant + "' is outside your plants (" + Caller.plants(ctx) + ")"));
-        }
         Map<String, String> ids = new LinkedHashMap<>();
         if (systems == null || !systems.isObject() || systems.isEmpty()) {
             errors.add(new Violation("/systems", "must be an object of system name → id with at least one entry (DELETE removes an entity)"));
@@ -98,25 +91,28 @@ final class XrefApi {
             });
         }
         if (!errors.isEmpty()) throw new ApiException(new Problem(400, "Invalid cross-reference entry", null, errors));
-        XrefStore.Change change;
+        JsonBody.send(ctx, 200, set(ctx, type, id, ids, plant));
+    }
+
+    private XrefStore.Change set(Context ctx, String type, String id, Map<String, String> ids, String plant) {
         try {
-            change = xref.store().put(type, id, ids, true, plant, Caller.actor(ctx));
-        } catch (XrefStore.Conflict e) {
-            throw new ApiException(Problem.of(409, "Id already taken", e.getMessage()));
+            return xref.set(type, id, ids, plant, Caller.plants(ctx), Caller.actor(ctx));
+        } catch (Xref.Refused r) {
+            if (r.field != null) throw new ApiException(new Problem(400, "Invalid cross-reference entry", null, List.of(new Violation("/" + r.field, r.getMessage()))));
+            throw new ApiException(Problem.of(r.status, switch (r.status) {
+                case 404 -> "Not found";
+                case 403 -> "Forbidden";
+                case 409 -> "Id already taken";
+                default -> "Invalid cross-reference entry";
+            }, r.getMessage()));
         }
-        xref.invalidate(type + "|" + id);
-        JsonBody.send(ctx, 200, change);
     }
 
     /** DELETE /api/v1/xref/{entityType}/{canonicalId}: removes every id of the entity (kept in the history). */
     void delete(Context ctx) {
         String type = pathType(ctx);
         String id = ctx.pathParam("canonicalId");
-        writable(ctx, type, id);
-        XrefStore.Change change = xref.store().put(type, id, Map.of(), true, Caller.actor(ctx));
-        if (change.removed() == 0) throw ApiException.notFound("no " + type + " '" + id + "' in the cross-reference");
-        xref.invalidate(type + "|" + id);
-        JsonBody.send(ctx, 200, change);
+        JsonBody.send(ctx, 200, set(ctx, type, id, Map.of(), null));
     }
 
     /** POST /api/v1/xref/import (text/csv): idempotent upsert; says what was added, changed, unchanged and rejected (with lines). */
@@ -143,23 +139,18 @@ final class XrefApi {
             throw ApiException.badRequest("the request body could not be read");
         }
         if (bytes.length > MAX_IMPORT_BYTES) throw new ApiException(Problem.of(413, "Too large", "an import is at most 64 MiB; split it"));
-        XrefCsv.Parsed parsed;
+        XrefStore.ImportResult result;
         try {
-            parsed = XrefCsv.parse(new String(bytes, StandardCharsets.UTF_8));
+            result = xref.importCsv(new String(bytes, StandardCharsets.UTF_8), Caller.actor(ctx), !dryRun);
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(e.getMessage());
         }
-        XrefStore.ImportResult result = xref.store().importRows(parsed.rows(), Caller.actor(ctx), !dryRun);
-        if (!dryRun) xref.clear();
-        List<XrefStore.Rejected> rejected = new ArrayList<>(parsed.rejected());
-        rejected.addAll(result.rejected());
-        rejected.sort(java.util.Comparator.comparingInt(XrefStore.Rejected::line));
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("dryRun", dryRun);
         out.put("added", result.added());
         out.put("changed", result.changed());
         out.put("unchanged", result.unchanged());
-        out.put("rejected", rejected);
+        out.put("rejected", result.rejected());
         JsonBody.send(ctx, 200, out);
     }
 
@@ -170,18 +161,6 @@ final class XrefApi {
     }
 
     /** A plant's entity is changed by callers of that plant (404 to others); shared master data by callers of every plant (403). */
-    private void writable(Context ctx, String type, String canonicalId) {
-        var owner = xref.store().owner(type, canonicalId);
-        if (owner.isEmpty()) return;
-        String plant = owner.get().plant();
-        if (plant != null) {
-            Caller.requirePlant(ctx, plant, "no " + type + " '" + canonicalId + "' in the cross-reference");
-        } else if (!Caller.plants(ctx).all()) {
-            throw new ApiException(Problem.of(403, "Forbidden", type + " '" + canonicalId + "' is master data every plant shares: "
-                    + "it is changed by integrators of every plant"));
-        }
-    }
-
     private static String pathType(Context ctx) {
         try {
             return entityType(ctx.pathParam("entityType"));

@@ -307,6 +307,11 @@ public final class FlowEngine implements AutoCloseable {
         return Jdbc.withConnection(db.dataSource(), c -> FlowStore.list(c, flow, state, key, plants, afterId, limit));
     }
 
+    /** The newest instance holding a business key among its variables' values. */
+    public Optional<FlowStore.Instance> holding(String value, PlantScope plants) {
+        return Jdbc.withConnection(db.dataSource(), c -> FlowStore.holding(c, value, plants));
+    }
+
     public Optional<FlowStore.Instance> instance(long id) {
         return Jdbc.withConnection(db.dataSource(), c -> FlowStore.instance(c, id));
     }

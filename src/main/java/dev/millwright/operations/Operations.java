@@ -106,6 +106,11 @@ public final class Operations {
         });
     }
 
+    /** The subscriptions a replay can name. */
+    public List<String> subscriptions() {
+        return router.subscriptions().stream().map(Subscription::name).toList();
+    }
+
     /** What a replay would do, without doing it. */
     public record DryRun(int events, int deliveries, long alreadyDelivered) {
     }

@@ -179,6 +179,19 @@ public final class AlertStore {
         });
     }
 
+    /** The newest alerts raised on one business key. */
+    public List<Alert> forKey(String key, PlantScope plants) {
+        return Jdbc.withConnection(ds, c -> {
+            try (PreparedStatement ps = c.prepareStatement(SQL.get("for_key"))) {
+                java.sql.Array p = Jdbc.plants(c, plants);
+                ps.setString(1, key);
+                ps.setArray(2, p);
+                ps.setArray(3, p);
+                return read(ps);
+            }
+        });
+    }
+
     public Optional<Alert> get(long id) {
         return Jdbc.withConnection(ds, c -> {
             try (PreparedStatement ps = c.prepareStatement(SQL.get("get"))) {

@@ -20,6 +20,7 @@ import java.util.Optional;
  */
 public final class FlowStore {
     private static final Sql SQL = Sql.load("/sql/flows.sql");
+    private static final Sql.Named HOLDING = SQL.named("holding");
 
     private FlowStore() {
     }
@@ -131,6 +132,23 @@ public final class FlowStore {
             throws SQLException {
         java.sql.Array p = Jdbc.plants(c, plants);
         return readInstances(prepare(c, "list", flow, flow, state, state, key, key, p, p, afterId, limit));
+    }
+
+    /** The newest instance holding {@code value} as one of its variables' values (see flows.sql: holding). */
+    public static Optional<Instance> holding(Connection c, String value, PlantScope plants) throws SQLException {
+        java.sql.Array p = Jdbc.plants(c, plants);
+        String quoted;
+        try {
+            quoted = dev.millwright.event.Json.MAPPER.writeValueAsString(value);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException(e);
+        }
+        Map<String, Object> values = new java.util.HashMap<>();
+        values.put("value", quoted);
+        values.put("plants", p);
+        PreparedStatement ps = c.prepareStatement(HOLDING.sql());
+        HOLDING.bind(ps, values);
+        return readInstances(ps).stream().findFirst();
     }
 
     public static void save(Connection c, long id, Change ch) throws SQLException {

@@ -102,6 +102,39 @@ public final class XrefStore {
      * @throws Conflict when a given id already names another entity of the type; nothing changes then
      */
     /** An entity's plant: empty when the entity does not exist; a null plant is master data every plant shares. */
+    /** One entity as browsed: its ids by system, and its plant (null: shared). */
+    public record Entity(String entityType, String canonicalId, String plant, Map<String, String> systems) {
+    }
+
+    private static final Sql.Named BROWSE = SQL.named("browse");
+
+    /** Entities in key order after ({@code afterType}, {@code afterId}); {@code prefix} matches a canonical or a system's id. */
+    public List<Entity> browse(String entityType, String prefix, dev.millwright.security.PlantScope plants, String afterType, String afterId, int limit) {
+        return Jdbc.withConnection(ds, c -> {
+            Map<String, Object> p = new java.util.HashMap<>();
+            p.put("type", entityType);
+            p.put("q", prefix);
+            p.put("after_type", afterType == null ? "" : afterType);
+            p.put("after_id", afterId == null ? "" : afterId);
+            p.put("plants", Jdbc.plants(c, plants));
+            p.put("lim", limit);
+            try (PreparedStatement ps = c.prepareStatement(BROWSE.sql())) {
+                BROWSE.bind(ps, p);
+                List<Entity> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        Map<String, String> ids = new java.util.TreeMap<>();
+                        dev.millwright.event.Json.MAPPER.readTree(rs.getString(4)).properties().forEach(e -> ids.put(e.getKey(), e.getValue().asText()));
+                        out.add(new Entity(rs.getString(1), rs.getString(2), rs.getString(3), ids));
+                    }
+                } catch (java.io.IOException e) {
+                    throw new SQLException("unreadable ids of an entity", e);
+                }
+                return out;
+            }
+        });
+    }
+
     public record Owner(String plant) {
     }
 

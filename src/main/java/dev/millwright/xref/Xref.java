@@ -35,6 +35,67 @@ public final class Xref implements XrefLookup, AutoCloseable {
         this.listener = db == null ? null : new Notifications(db, channel, this::invalidate, this::clear);
     }
 
+    /** Why a change was refused; {@code status} as HTTP says it (404: outside the caller's plants, 403, 400, 409). */
+    public static final class Refused extends RuntimeException {
+        public final int status;
+        /** the request field at fault, or null */
+        public final String field;
+
+        Refused(int status, String field, String message) {
+            super(message, null, false, false);
+            this.status = status;
+            this.field = field;
+        }
+    }
+
+    /**
+     * Sets exactly these ids of an entity, for a caller of {@code scope}: an entity of a plant is changed by that plant's
+     * integrators, shared master data ({@code plant} null) by integrators of every plant; an entity outside the
+     * caller's plants answers as if it did not exist. Empty {@code ids} removes the entity.
+     *
+     * @throws Refused with the reason
+     */
+    public XrefStore.Change set(String entityType, String canonicalId, Map<String, String> ids, String plant,
+                                dev.millwright.security.PlantScope scope, dev.millwright.store.Actor actor) {
+        var owner = store.owner(entityType, canonicalId);
+        if (owner.isPresent()) {
+            String owned = owner.get().plant();
+            if (owned != null && !scope.allows(owned)) throw new Refused(404, null, "no " + entityType + " '" + canonicalId + "' in the cross-reference");
+            if (owned == null && !scope.all()) {
+                throw new Refused(403, null, entityType + " '" + canonicalId + "' is master data every plant shares: it is changed by integrators of every plant");
+            }
+        }
+        if (!ids.isEmpty() && plant == null && !scope.all()) {
+            throw new Refused(400, "plant", "is required: shared master data is changed by integrators of every plant; name one of yours (" + scope + ")");
+        }
+        if (plant != null && !scope.allows(plant)) throw new Refused(400, "plant", "plant '" + plant + "' is outside your plants (" + scope + ")");
+        XrefStore.Change change;
+        try {
+            change = ids.isEmpty() ? store.put(entityType, canonicalId, Map.of(), true, actor) : store.put(entityType, canonicalId, ids, true, plant, actor);
+        } catch (XrefStore.Conflict e) {
+            throw new Refused(409, null, e.getMessage());
+        }
+        if (ids.isEmpty() && change.removed() == 0) throw new Refused(404, null, "no " + entityType + " '" + canonicalId + "' in the cross-reference");
+        invalidate(entityType + "|" + canonicalId);
+        return change;
+    }
+
+    /**
+     * A CSV import ({@link XrefCsv}) in one transaction, or only counted ({@code apply} false: the preview of adds,
+     * changes and rejects). Rejected rows (unparseable or conflicting) come with their line, in line order.
+     *
+     * @throws IllegalArgumentException when the CSV's header is not the import's
+     */
+    public XrefStore.ImportResult importCsv(String csv, dev.millwright.store.Actor actor, boolean apply) {
+        XrefCsv.Parsed parsed = XrefCsv.parse(csv);
+        XrefStore.ImportResult result = store.importRows(parsed.rows(), actor, apply);
+        if (apply) clear();
+        java.util.List<XrefStore.Rejected> rejected = new java.util.ArrayList<>(parsed.rejected());
+        rejected.addAll(result.rejected());
+        rejected.sort(java.util.Comparator.comparingInt(XrefStore.Rejected::line));
+        return new XrefStore.ImportResult(result.added(), result.changed(), result.unchanged(), java.util.List.copyOf(rejected));
+    }
+
     /** NOTIFY channel of a hub schema's cross-reference changes (channels are per database, schemas share them). */
     public static String channel(String schema) {
         return "millwright_xref_" + schema;

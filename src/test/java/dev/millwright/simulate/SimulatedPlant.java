@@ -11,13 +11,13 @@ import java.util.HashMap;
 import java.util.Map;
 
 /** The shipped demo plant copied for a test, with its simulators on free ports and the environment that points it at them. */
-final class SimulatedPlant implements AutoCloseable {
-    final PlantInABox box;
-    final Path plant;
-    final Map<String, String> env = new HashMap<>();
+public final class SimulatedPlant implements AutoCloseable {
+    public final PlantInABox box;
+    public final Path plant;
+    public final Map<String, String> env = new HashMap<>();
 
     /** Simulators with a fast technician and export, and a copy of plants/demo with test hub settings in {@code dir}. */
-    SimulatedPlant(Path dir, String extraHubSettings) throws IOException {
+    public SimulatedPlant(Path dir, String extraHubSettings) throws IOException {
         Path eamExport = dir.resolve("eam-export");
         box = PlantInABox.start(Path.of("plants/demo/secrets"),
                 new PlantInABox.Settings(0, 0, 0, 0, eamExport, Duration.ofMillis(300), Duration.ofSeconds(1), null), null, Clock.systemUTC());
