@@ -183,10 +183,11 @@ final class DemoCommand implements Callable<Integer> {
             }
             String viewer = dev.millwright.event.Json.MAPPER.readTree(r.body()).get("token").asText();
             System.out.printf("""
+                      console: %s/console — sign in with the admin token above, or with this viewer token (no retry or edit controls)
                       viewer token (reads plant acme/plant-a only; shown once): %s
                       curl -s -H 'Authorization: Bearer %s' %s/api/v1/transactions/LOT-4711 | jq '.flows'      # 200
                       curl -s -X POST -H 'Authorization: Bearer %s' %s/api/v1/deliveries/retry -d '{}' | jq   # 403: a viewer cannot retry
-                    """, viewer, viewer, hub, viewer, hub);
+                    """, hub, viewer, viewer, hub, viewer, hub);
         } catch (IOException e) {
             System.out.println("viewer token: not created (" + e.getMessage() + ")");
         } catch (InterruptedException e) {

@@ -26,8 +26,8 @@ public final class AuditPage {
     }
 
     void show(Context ctx) {
-        String actor = blank(ctx.queryParam("actor")), action = blank(ctx.queryParam("action")), from = blank(ctx.queryParam("from")),
-                to = blank(ctx.queryParam("to"));
+        String actor = Views.blank(ctx.queryParam("actor")), action = Views.blank(ctx.queryParam("action")), from = Views.blank(ctx.queryParam("from")),
+                to = Views.blank(ctx.queryParam("to"));
         long after = FailuresPage.longParam(ctx.queryParam("after"));
         Instant fromT, toT;
         try {
@@ -43,7 +43,4 @@ public final class AuditPage {
                 entries.size() == PAGE ? entries.getLast().id() : null, chain));
     }
 
-    private static String blank(String s) {
-        return s == null || s.isBlank() ? null : s.strip();
-    }
 }

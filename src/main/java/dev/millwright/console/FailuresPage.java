@@ -132,7 +132,7 @@ public final class FailuresPage {
         Page page = console.page(ctx, "failures", "Replay");
         Operations.ReplayRequest request;
         try {
-            request = new Operations.ReplayRequest(form.get("subscription"), blank(form.get("type")), blank(form.get("subject")),
+            request = new Operations.ReplayRequest(form.get("subscription"), Views.blank(form.get("type")), Views.blank(form.get("subject")),
                     instant(form.get("from")), instant(form.get("to")), "on".equals(form.get("newKeys")), Caller.plants(ctx));
         } catch (DateTimeParseException e) {
             console.render(ctx, 400, "console/replay.jte", new ReplayView(page, operations.subscriptions(), form, null,
@@ -178,7 +178,7 @@ public final class FailuresPage {
             throw ConsoleException.badRequest(e.getMessage());
         }
         try {
-            return new DeliveryFilter(state, blank(f.system()), null, null, blank(f.reason()), Caller.plants(ctx), blank(f.type()),
+            return new DeliveryFilter(state, Views.blank(f.system()), null, null, Views.blank(f.reason()), Caller.plants(ctx), Views.blank(f.type()),
                     instant(f.from()), instant(f.to()), ids);
         } catch (DateTimeParseException e) {
             throw ConsoleException.badRequest("from and to are times such as 2026-12-01T08:00:00Z");
@@ -190,9 +190,6 @@ public final class FailuresPage {
         return v == null ? "" : v.strip();
     }
 
-    private static String blank(String s) {
-        return s == null || s.isBlank() ? null : s;
-    }
 
     private static Instant instant(String s) {
         return s == null || s.isBlank() ? null : Instant.parse(s);

@@ -39,7 +39,7 @@ public final class FlowsPage {
     }
 
     void list(Context ctx) {
-        String flow = blank(ctx.queryParam("flow")), state = blank(ctx.queryParam("state")), key = blank(ctx.queryParam("key"));
+        String flow = Views.blank(ctx.queryParam("flow")), state = Views.blank(ctx.queryParam("state")), key = Views.blank(ctx.queryParam("key"));
         if (state != null && !List.of("running", "waiting", "failed", "completed", "cancelled", "compensating", "escalated").contains(state)) {
             throw ConsoleException.badRequest("no instance state '" + Views.excerpt(state, 40) + "'");
         }
@@ -95,7 +95,4 @@ public final class FlowsPage {
         return i;
     }
 
-    private static String blank(String s) {
-        return s == null || s.isBlank() ? null : s.strip();
-    }
 }

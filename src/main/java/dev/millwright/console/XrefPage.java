@@ -29,7 +29,7 @@ public final class XrefPage {
     }
 
     void browse(Context ctx) {
-        String type = blank(ctx.queryParam("type")), q = blank(ctx.queryParam("q")), after = ctx.queryParam("after");
+        String type = Views.blank(ctx.queryParam("type")), q = Views.blank(ctx.queryParam("q")), after = ctx.queryParam("after");
         console.render(ctx, 200, "console/xref.jte", browseView(ctx, type, q, after, null, null, null));
     }
 
@@ -114,7 +114,4 @@ public final class XrefPage {
         return type;
     }
 
-    private static String blank(String s) {
-        return s == null || s.isBlank() ? null : s.strip();
-    }
 }
