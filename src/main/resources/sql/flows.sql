@@ -9,7 +9,8 @@ select source from flow_definitions where name = ? and version = ?
 -- name: definitions
 select d.name, d.version, d.loaded_at,
        (select count(*) from flow_instances i where i.flow = d.name and i.version = d.version
-          and i.state in ('running', 'waiting', 'compensating', 'failed')) as active
+          and i.state in ('running', 'waiting', 'compensating', 'failed')) as active,
+       d.source
 from flow_definitions d order by d.name, d.loaded_at
 
 -- A second start for an active (flow, key), or a repeated start key, inserts nothing.

@@ -25,8 +25,8 @@ final class FlowsApi {
     }
 
     void definitions(Context ctx) {
-        Map<String, List<FlowStore.Definition>> versions = new LinkedHashMap<>();
-        for (FlowStore.Definition d : flows.definitions()) versions.computeIfAbsent(d.name(), k -> new ArrayList<>()).add(d);
+        Map<String, List<FlowEngine.Version>> versions = new LinkedHashMap<>();
+        for (FlowEngine.Version v : flows.definitions()) versions.computeIfAbsent(v.definition().name(), k -> new ArrayList<>()).add(v);
         List<Map<String, Object>> items = new ArrayList<>();
         for (Flow f : flows.catalog().current()) {
             Map<String, Object> item = new LinkedHashMap<>();
@@ -36,7 +36,8 @@ final class FlowsApi {
             item.put("trigger", Map.of("on", f.trigger().on(), "key", f.trigger().keyText()));
             item.put("steps", f.steps().stream().map(s -> Map.of("id", s.id(), "kind", s.kind().name())).toList());
             item.put("versions", versions.getOrDefault(f.name(), List.of()).stream()
-                    .map(d -> Map.of("version", d.version(), "loadedAt", d.loadedAt().toString(), "activeInstances", d.active())).toList());
+                    .map(v -> Map.of("version", v.definition().version(), "loadedAt", v.definition().loadedAt().toString(),
+                            "activeInstances", v.definition().active(), "changes", v.changes())).toList());
             items.add(item);
         }
         JsonBody.send(ctx, 200, Map.of("items", items));

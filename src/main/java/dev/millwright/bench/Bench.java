@@ -42,7 +42,8 @@ public final class Bench {
     private static final int BATCH = 100;
 
     public record Options(int events, int warmupEvents, int senders, int latencySeconds, int rate, int lanes, int targetConcurrency,
-                          Path workDir, int flowInstances, int parked, boolean flowsOnly) {
+                          Path workDir, int flowInstances, int parked, boolean flowsOnly, boolean consoleOnly, int consoleEvents,
+                          int consoleInstances) {
     }
 
     private final Options options;
@@ -60,6 +61,10 @@ public final class Bench {
         results.put("warmup_events", options.warmupEvents());
         results.put("senders", options.senders());
         try (EmbeddedDatabase pg = EmbeddedDatabase.start(data)) {
+            if (options.consoleOnly()) {
+                new ConsoleBench(options.workDir(), options.consoleEvents(), options.consoleInstances(), results).run(pg);
+                return results;
+            }
             if (options.flowsOnly()) {
                 new FlowBench(options.workDir(), options.flowInstances(), options.parked(), options.latencySeconds(), results).run(pg);
                 return results;
@@ -88,6 +93,8 @@ public final class Bench {
             }
             quiesce(pg);
             new FlowBench(options.workDir(), options.flowInstances(), options.parked(), options.latencySeconds(), results).run(pg);
+            quiesce(pg);
+            new ConsoleBench(options.workDir(), options.consoleEvents(), options.consoleInstances(), results).run(pg);
         } finally {
             deleteTree(data);
         }

@@ -44,6 +44,15 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--flows-only", description = "Run only the flow runs (f), (g), (h).")
     boolean flowsOnly;
 
+    @Option(names = "--console-only", description = "Run only the console's page times (i) over a loaded store.")
+    boolean consoleOnly;
+
+    @Option(names = "--console-events", defaultValue = "1000000", description = "Events (and deliveries) in the store for run (i) (default: ${DEFAULT-VALUE}).")
+    int consoleEvents;
+
+    @Option(names = "--console-instances", defaultValue = "100000", description = "Flow instances in the store for run (i) (default: ${DEFAULT-VALUE}).")
+    int consoleInstances;
+
     @Option(names = "--out", defaultValue = "bench/results", description = "Folder for the JSON result (default: ${DEFAULT-VALUE}).")
     Path out;
 
@@ -51,7 +60,7 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Path work = Files.createTempDirectory("millwright-bench");
         Map<String, Object> results = new Bench(new Bench.Options(events, warmupEvents, senders, latencySeconds, rate, lanes, targetConcurrency, work,
-                flowInstances, parked, flowsOnly)).run();
+                flowInstances, parked, flowsOnly, consoleOnly, consoleEvents, consoleInstances)).run();
         System.out.println();
         System.out.printf("%-45s %s%n", "measure", "value");
         results.forEach((k, v) -> System.out.printf("%-45s %s%n", k, v));

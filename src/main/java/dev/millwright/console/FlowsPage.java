@@ -14,7 +14,7 @@ import java.util.List;
 public final class FlowsPage {
     private static final int PAGE = 50;
 
-    public record ListView(Page page, List<FlowStore.Definition> definitions, String flow, String state, String key, List<FlowStore.Instance> instances,
+    public record ListView(Page page, List<FlowEngine.Version> definitions, String flow, String state, String key, List<FlowStore.Instance> instances,
                     Long next) {
     }
 

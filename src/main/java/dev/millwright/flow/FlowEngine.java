@@ -320,8 +320,20 @@ public final class FlowEngine implements AutoCloseable {
         return Jdbc.withConnection(db.dataSource(), c -> FlowStore.timeline(c, id));
     }
 
-    public List<FlowStore.Definition> definitions() {
-        return Jdbc.withConnection(db.dataSource(), FlowStore::definitions);
+    /** One stored version of a flow and what it changed against the version loaded before it (empty for the first). */
+    public record Version(FlowStore.Definition definition, List<String> changes) {
+    }
+
+    /** Every stored version of every flow, oldest first per flow. */
+    public List<Version> definitions() {
+        List<Version> out = new java.util.ArrayList<>();
+        FlowStore.Definition previous = null;
+        for (FlowStore.Definition d : Jdbc.withConnection(db.dataSource(), FlowStore::definitions)) {
+            boolean sameFlow = previous != null && previous.name().equals(d.name());
+            out.add(new Version(d, sameFlow ? FlowDiff.describe(previous.source(), d.source()) : List.of()));
+            previous = d;
+        }
+        return out;
     }
 
     /** Kept events no wait took before they expired. */

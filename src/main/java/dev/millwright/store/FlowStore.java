@@ -56,7 +56,8 @@ public final class FlowStore {
     public record Expired(long id, String flow, String step, String key, long eventSeq, Instant receivedAt, Instant expiresAt) {
     }
 
-    public record Definition(String name, String version, Instant loadedAt, long active) {
+    /** @param source the flow file as loaded */
+    public record Definition(String name, String version, Instant loadedAt, long active, String source) {
     }
 
     public static void define(Connection c, String name, String version, String source) throws SQLException {
@@ -72,7 +73,7 @@ public final class FlowStore {
     public static List<Definition> definitions(Connection c) throws SQLException {
         List<Definition> out = new ArrayList<>();
         try (PreparedStatement ps = prepare(c, "definitions"); ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) out.add(new Definition(rs.getString(1), rs.getString(2), instant(rs, 3), rs.getLong(4)));
+            while (rs.next()) out.add(new Definition(rs.getString(1), rs.getString(2), instant(rs, 3), rs.getLong(4), rs.getString(5)));
         }
         return out;
     }

@@ -171,6 +171,9 @@ class FlowDurabilityTest {
                 JsonNode flows = hub.client.get("/api/v1/flows").json().path("items").get(0);
                 assertThat(flows.path("versions")).hasSize(2);
                 assertThat(flows.path("version").asText()).isEqualTo(flows.path("versions").get(1).path("version").asText());
+                // Each stored version says what it changed against the one before (the console's flows page shows it).
+                assertThat(flows.path("versions").get(0).path("changes")).isEmpty();
+                assertThat(flows.path("versions").get(1).path("changes").toString()).contains("step 'begin' changed").contains("step 'finish' changed");
             }
         }
     }
