@@ -137,8 +137,9 @@ returning d.id, d.target, d.lane, old.state::text, old.last_error
 
 -- name: retry_matching
 with p as (select ?::delivery_state as state, ?::text as target, ?::text as okey, ?::text as sub, ?::text as reason,
-                  ?::text[] as plants, ?::text as etype, ?::timestamptz as from_t, ?::timestamptz as to_t, ?::bigint[] as ids)
-update deliveries d set state = 'pending', open = true, retry_at = null, next_attempt_at = now(), updated_at = now()
+                  ?::text[] as plants, ?::text as etype, ?::timestamptz as from_t, ?::timestamptz as to_t, ?::bigint[] as ids,
+                  ?::bigint as batch)
+update deliveries d set state = 'pending', open = true, retry_at = null, next_attempt_at = now(), updated_at = now(), retry_batch = p.batch
 from p
 where d.state in ('dead', 'failed')
   and (p.state is null or d.state = p.state)
@@ -181,3 +182,33 @@ replied as (
   on conflict (delivery_id) do nothing
   returning 1)
 select (select count(*) from gone), case when exists (select 1 from replied) then pg_notify('millwright_reply', current_schema()) end
+
+-- The deliveries made for some events (a transaction's), through deliveries_once, which leads with event_seq.
+-- name: for_events
+select d.id, d.event_seq, e.source as event_source, e.id as event_id, e.type as event_type, e.plant, d.subscription, d.target,
+       d.path, d.operation, d.lane, d.ordering_key, d.idempotency_key, d.replay_id, d.state, d.attempts, d.next_attempt_at,
+       d.created_at, d.updated_at, d.delivered_at, d.last_status, d.last_error
+from deliveries d join events e on e.seq = d.event_seq
+where d.event_seq = any(?::bigint[]) and (?::text[] is null or e.plant like any(?::text[]))
+order by d.id
+limit ?
+
+-- A retry batch (see V19) is opened before its deliveries are put back, and told how many it took after.
+-- name: batch_open
+insert into retry_batches (actor, filter, plants) values (?, ?, ?::text[]) returning id
+
+-- name: batch_requested
+update retry_batches set requested = ? where id = ?
+
+-- What became of a batch's deliveries since: by state (a delivery retried again by a later batch counts there).
+-- name: batch_progress
+select b.id, b.actor, b.filter, b.plants, b.requested, b.created_at,
+       count(d.id) filter (where d.state = 'delivered'), count(d.id) filter (where d.state = 'dead'),
+       count(d.id) filter (where d.state = 'failed'), count(d.id) filter (where d.state in ('pending', 'in_flight'))
+from retry_batches b left join deliveries d on d.retry_batch = b.id
+where b.id = any(?::bigint[])
+group by b.id
+order by b.id desc
+
+-- name: batch_recent
+select id from retry_batches order by id desc limit ?

@@ -27,6 +27,18 @@ where (p.type is null or e.type = p.type or (right(p.type, 2) = '.*' and e.type 
 order by e.seq
 limit (select lim from p)
 
+-- The same with a subject, which is the one filter an index serves (events_subject_seq): compared directly, not
+-- through the parameter row, so the planner can use it (a business key's handful of events among millions).
+-- name: search_subject
+with p as (select ?::text as type, ?::text as source, ?::text[] as plants)
+select e.seq, e.received_at, e.body, e.plant from events e, p
+where e.subject = ? and e.seq > ?
+  and (p.type is null or e.type = p.type or (right(p.type, 2) = '.*' and e.type like left(p.type, -1) || '%'))
+  and (p.source is null or e.source = p.source)
+  and (p.plants is null or e.plant like any(p.plants))
+order by e.seq
+limit ?
+
 -- name: for_replay
 with p as (select ?::text as type, ?::text as subject, ?::timestamptz as from_time, ?::timestamptz as to_time,
                   ?::text[] as plants, ?::int as lim)

@@ -1,6 +1,8 @@
--- The console's overview. Every query reads one time window through an index on time (events_received_at,
--- deliveries_delivered_at) or only the deliveries not delivered (deliveries_open_by_state), so its cost follows the
--- window's traffic and the backlog, not the history kept.
+-- The console's overview. Events are read by time through events_received_brin; deliveries through their events
+-- (deliveries_once leads with event_seq) and, for what is not delivered, through the partial indexes the delivery core
+-- keeps anyway (open: deliveries_lane_work; dead: deliveries_dead). So the cost follows the window's traffic and the
+-- backlog, not the history kept, and no index is added to the delivery path. Deliveries counted in a window are those
+-- of events received since :lookback (an hour before the window): a delivery that took longer is in the backlog.
 
 -- Events received per bucket since a moment, within the caller's plants.
 -- name: received
@@ -12,8 +14,9 @@ group by 1
 -- Deliveries delivered per system and bucket since a moment.
 -- name: delivered
 select d.target, floor(extract(epoch from d.delivered_at - :since) / :bucket)::int, count(*)
-from deliveries d join events e on e.seq = d.event_seq
-where d.state = 'delivered' and d.delivered_at >= :since and (:plants::text[] is null or e.plant like any(:plants::text[]))
+from events e join deliveries d on d.event_seq = e.seq
+where e.received_at >= :lookback and (:plants::text[] is null or e.plant like any(:plants::text[]))
+  and d.state = 'delivered' and d.delivered_at >= :since
 group by 1, 2
 
 -- Per system: delivery latency (created to delivered) over deliveries delivered since a moment.
@@ -21,14 +24,16 @@ group by 1, 2
 select d.target, count(*),
        percentile_cont(0.5) within group (order by extract(epoch from d.delivered_at - d.created_at)),
        percentile_cont(0.99) within group (order by extract(epoch from d.delivered_at - d.created_at))
-from deliveries d join events e on e.seq = d.event_seq
-where d.state = 'delivered' and d.delivered_at >= :since and (:plants::text[] is null or e.plant like any(:plants::text[]))
+from events e join deliveries d on d.event_seq = e.seq
+where e.received_at >= :lookback and (:plants::text[] is null or e.plant like any(:plants::text[]))
+  and d.state = 'delivered' and d.delivered_at >= :since
 group by 1
 
--- Per system and state, the deliveries not delivered: how many, the oldest open one's creation, and how many of
--- them went dead or failed since a moment (the failure rate's numerator).
+-- Per system and state, the deliveries not delivered (open, or dead): how many, the oldest open one's creation, and
+-- how many of them went dead or failed since a moment (the failure rate's numerator).
 -- name: backlog
 select d.target, d.state::text, count(*), min(d.created_at) filter (where d.open), count(*) filter (where d.updated_at >= :since)
-from deliveries d join events e on e.seq = d.event_seq
-where d.state <> 'delivered' and (:plants::text[] is null or e.plant like any(:plants::text[]))
+from deliveries d
+where (d.open or (not d.open and d.delivered_at is null))
+  and (:plants::text[] is null or exists (select 1 from events e where e.seq = d.event_seq and e.plant like any(:plants::text[])))
 group by 1, 2

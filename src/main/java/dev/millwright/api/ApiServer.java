@@ -83,6 +83,8 @@ public final class ApiServer implements AutoCloseable {
                 new Route("GET", "/api/v1/deliveries", Access.plant(read), deliveries::search),
                 new Route("GET", "/api/v1/deliveries/{id}", Access.plant(read), deliveries::get),
                 new Route("POST", "/api/v1/deliveries/retry", Access.plant(operate), deliveries::retryMatching),
+                new Route("GET", "/api/v1/retry-batches", Access.plant(read), deliveries::batches),
+                new Route("GET", "/api/v1/retry-batches/{id}", Access.plant(read), deliveries::batch),
                 new Route("POST", "/api/v1/deliveries/{id}/retry", Access.plant(operate), deliveries::retry),
                 new Route("PUT", "/api/v1/deliveries/{id}/payload", Access.plant(operate), deliveries::editPayload),
                 new Route("POST", "/api/v1/replays", Access.plant(operate), deliveries::replay),

@@ -128,8 +128,22 @@ final class DeliveriesApi {
                 text(body, "subscription", errors), text(body, "reason", errors), Caller.plants(ctx), text(body, "type", errors),
                 time(body, "from", errors), time(body, "to", errors), ids);
         if (!errors.isEmpty()) throw new ApiException(new Problem(400, "Invalid retry request", null, errors));
-        int n = operations.retryMatching(filter, Caller.actor(ctx));
-        JsonBody.send(ctx, 202, Map.of("retried", n));
+        Operations.Batch batch = operations.retryMatching(filter, Caller.actor(ctx));
+        JsonBody.send(ctx, 202, Map.of("retried", batch.retried(), "batch", batch.id()));
+    }
+
+    /** GET /api/v1/retry-batches: the newest retry batches the caller's plants cover, with their progress. */
+    void batches(Context ctx) {
+        var plants = Caller.plants(ctx);
+        JsonBody.send(ctx, 200, Map.of("items", deliveries.batches(null, 50).stream().filter(b -> b.visibleTo(plants)).toList()));
+    }
+
+    /** GET /api/v1/retry-batches/{id}: one batch and what became of its deliveries. */
+    void batch(Context ctx) {
+        long id = Params.pathId(ctx, "retry batch");
+        DeliveryStore.RetryBatch b = deliveries.batches(List.of(id), 1).stream().findFirst().filter(x -> x.visibleTo(Caller.plants(ctx)))
+                .orElseThrow(() -> ApiException.notFound("no retry batch " + id));
+        JsonBody.send(ctx, 200, b);
     }
 
     void replay(Context ctx) {

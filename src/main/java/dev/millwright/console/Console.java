@@ -56,6 +56,7 @@ public final class Console {
                 new ApiServer.Route("GET", "/console/transactions", Access.plant(read), transactions::show),
                 new ApiServer.Route("GET", "/console/failures", Access.plant(read), failures::list),
                 new ApiServer.Route("POST", "/console/failures/retry", Access.plant(operate), failures::retryMatching),
+                new ApiServer.Route("GET", "/console/retry-batches/{id}", Access.plant(read), failures::batch),
                 new ApiServer.Route("GET", "/console/deliveries/{id}", Access.plant(read), failures::delivery),
                 new ApiServer.Route("POST", "/console/deliveries/{id}/retry", Access.plant(operate), failures::retry),
                 new ApiServer.Route("POST", "/console/deliveries/{id}/payload", Access.plant(operate), failures::editPayload),

@@ -36,7 +36,8 @@ public final class FailuresPage {
         }
     }
 
-    public record ListView(Page page, Filter filter, List<String> systems, List<DeliveryView> deliveries, Long next, List<InboundFailureStore.Failure> inbound) {
+    public record ListView(Page page, Filter filter, List<String> systems, List<DeliveryView> deliveries, Long next, List<InboundFailureStore.Failure> inbound,
+                           List<DeliveryStore.RetryBatch> batches) {
     }
 
     public record DeliveryPage(Page page, DeliveryView delivery, String payload, boolean edited, List<Attempt> attempts, String problem) {
@@ -69,7 +70,8 @@ public final class FailuresPage {
         List<String> seen = systems.values().stream().filter(s -> Caller.sees(ctx, s)).map(dev.millwright.config.SystemConfig::name).toList();
         List<InboundFailureStore.Failure> failures = after == 0 ? inbound.list(f.system().isEmpty() ? null : f.system(), seen, "open", 0, 20) : List.of();
         console.render(ctx, 200, "console/failures.jte", new ListView(console.page(ctx, "failures", "Failures"), f,
-                systems.keySet().stream().sorted().toList(), page, page.size() == PAGE ? page.getLast().id() : null, failures));
+                systems.keySet().stream().sorted().toList(), page, page.size() == PAGE ? page.getLast().id() : null, failures,
+                after == 0 ? deliveries.batches(null, 20).stream().filter(b -> b.visibleTo(Caller.plants(ctx))).limit(5).toList() : List.of()));
     }
 
     /** Retries the selected deliveries, or (with no selection) every one matching the filter. */
@@ -78,8 +80,21 @@ public final class FailuresPage {
         List<Long> ids = new ArrayList<>();
         for (String id : ctx.formParams("id")) ids.add(longParam(id));
         if (ids.isEmpty() && !"all".equals(ctx.formParam("scope"))) throw ConsoleException.badRequest("select deliveries to retry, or retry all matching");
-        int n = operations.retryMatching(deliveryFilter(ctx, f, ids.isEmpty() ? null : ids), Caller.actor(ctx));
-        Console.redirect(ctx, "/console/failures?" + f.query(), n + (n == 1 ? " delivery" : " deliveries") + " queued for another attempt");
+        Operations.Batch batch = operations.retryMatching(deliveryFilter(ctx, f, ids.isEmpty() ? null : ids), Caller.actor(ctx));
+        int n = batch.retried();
+        Console.redirect(ctx, "/console/retry-batches/" + batch.id(), n + (n == 1 ? " delivery" : " deliveries") + " queued for another attempt");
+    }
+
+    /** A retry batch's progress; the page asks again every two seconds until every delivery it put back has ended. */
+    void batch(Context ctx) {
+        long id = longParam(ctx.pathParam("id"));
+        DeliveryStore.RetryBatch b = deliveries.batches(List.of(id), 1).stream().findFirst().filter(x -> x.visibleTo(Caller.plants(ctx)))
+                .orElseThrow(() -> ConsoleException.notFound("no retry batch " + id));
+        console.render(ctx, 200, ctx.queryParam("live") != null ? "console/retry-batch-progress.jte" : "console/retry-batch.jte",
+                new BatchView(console.page(ctx, "failures", "Retry batch " + id), b));
+    }
+
+    public record BatchView(Page page, DeliveryStore.RetryBatch batch) {
     }
 
     void delivery(Context ctx) {

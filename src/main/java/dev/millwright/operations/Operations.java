@@ -54,19 +54,30 @@ public final class Operations {
         return retried;
     }
 
-    /** @return how many dead or failed deliveries matching the filter are now pending */
-    public int retryMatching(DeliveryFilter filter, Actor actor) {
+    /** A retry of many deliveries: the batch that follows its progress, and how many deliveries it put back. */
+    public record Batch(long id, int retried) {
+    }
+
+    /** Puts every dead or failed delivery matching the filter back to pending, as one batch (audited with its filter). */
+    public Batch retryMatching(DeliveryFilter filter, Actor actor) {
         Outbox.Wakes wakes = outbox.wakes();
-        int changed = Jdbc.inTransaction(ds, c -> {
-            List<LaneRef> rows = DeliveryStore.retryMatching(c, filter);
+        Batch batch = Jdbc.inTransaction(ds, c -> {
             ObjectNode detail = Json.MAPPER.valueToTree(filter);
+            // The batch shows the filter as asked (the fields set); its plants are kept beside it.
+            ObjectNode asked = detail.deepCopy();
+            asked.remove("plants");
+            asked.properties().removeIf(e -> e.getValue().isNull());
+            long id = DeliveryStore.openBatch(c, actor.name(), asked.toString(), filter.plants());
+            List<LaneRef> rows = DeliveryStore.retryMatching(c, filter, id);
+            DeliveryStore.batchRequested(c, id, rows.size());
             detail.put("count", rows.size());
+            detail.put("batch", id);
             AuditStore.record(c, actor, "delivery.retry-matching", detail.toString());
             outbox.lanesHaveWork(c, new HashSet<>(rows), wakes);
-            return rows.size();
+            return new Batch(id, rows.size());
         });
         wakes.run();
-        return changed;
+        return batch;
     }
 
     /** What became of a payload edit: the differences made, or why none was made (the delivery is not there, or not editable). */

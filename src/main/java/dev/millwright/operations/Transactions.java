@@ -5,7 +5,6 @@ import dev.millwright.event.Json;
 import dev.millwright.flow.FlowEngine;
 import dev.millwright.security.PlantScope;
 import dev.millwright.store.AlertStore;
-import dev.millwright.store.DeliveryFilter;
 import dev.millwright.store.DeliveryStore;
 import dev.millwright.store.DeliveryView;
 import dev.millwright.store.EventStore;
@@ -23,8 +22,8 @@ import java.util.Optional;
 
 /**
  * One business transaction (a lot, an NCR, a work order) as one timeline across systems: the events received under
- * its key (their subject), the flow instances for it with their steps, the deliveries made for it (ordered by the key,
- * or made by its flow steps) and the alerts raised on it — "did the hold reach ERP?" in one look. The API and the
+ * its key (their subject), the flow instances for it with their steps, the deliveries made for it (of those events, or
+ * by its flow steps) and the alerts raised on it — "did the hold reach ERP?" in one look. The API and the
  * console both show this.
  */
 public final class Transactions {
@@ -67,7 +66,7 @@ public final class Transactions {
     }
 
     /**
-     * The transaction under {@code key}: an event subject, an ordering key or a flow's correlation key; failing those, a
+     * The transaction under {@code key}: an event subject or a flow's correlation key; failing those, a
      * flow instance holding {@code key} as one of its variables' values (the EAM's work-order number, the ERP's document
      * number), whose correlation key then names the transaction.
      */
@@ -85,8 +84,10 @@ public final class Transactions {
             items.add(new Received(e.receivedAt(), e.seq(), event.path("type").asText(), event.path("source").asText(), event.path("id").asText(),
                     e.plant()));
         }
+        // The deliveries of those events (through their event: no index on ordering keys burdens the delivery path), and
+        // below, those the flow steps made.
         Map<Long, DeliveryView> made = new LinkedHashMap<>();
-        deliveries.search(DeliveryFilter.of(null, null, key, null, null, plants), 0, LIMIT).forEach(d -> made.put(d.id(), d));
+        deliveries.forEvents(received.stream().mapToLong(StoredEvent::seq).toArray(), plants, LIMIT).forEach(d -> made.put(d.id(), d));
         List<FlowStore.Instance> instances = flows.instances(null, null, key, plants, 0, 100);
         for (FlowStore.Instance i : instances) {
             for (FlowStore.TimelineRow t : flows.timeline(i.id())) {

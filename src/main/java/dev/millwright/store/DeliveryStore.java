@@ -221,6 +221,26 @@ public final class DeliveryStore {
         });
     }
 
+    /** The deliveries made for these events, within the caller's plants, oldest first. */
+    public List<DeliveryView> forEvents(long[] seqs, dev.millwright.security.PlantScope plants, int limit) {
+        return Jdbc.withConnection(ds, c -> {
+            try (PreparedStatement ps = c.prepareStatement(SQL.get("for_events"))) {
+                java.sql.Array p = Jdbc.plants(c, plants);
+                Long[] boxed = new Long[seqs.length];
+                for (int i = 0; i < seqs.length; i++) boxed[i] = seqs[i];
+                ps.setArray(1, c.createArrayOf("int8", boxed));
+                ps.setArray(2, p);
+                ps.setArray(3, p);
+                ps.setInt(4, limit);
+                List<DeliveryView> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) out.add(view(rs));
+                }
+                return out;
+            }
+        });
+    }
+
     public Optional<DeliveryView> byId(long id) {
         return Jdbc.withConnection(ds, c -> {
             try (PreparedStatement ps = c.prepareStatement(SQL.get("by_id"))) {
@@ -263,12 +283,80 @@ public final class DeliveryStore {
         }
     }
 
-    /** Puts every dead or failed delivery matching the filter back to pending, in the caller's transaction. */
-    public static List<LaneRef> retryMatching(Connection c, DeliveryFilter f) throws SQLException {
+    /** Puts every dead or failed delivery matching the filter back to pending as part of a batch, in the caller's transaction. */
+    public static List<LaneRef> retryMatching(Connection c, DeliveryFilter f, long batch) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(SQL.get("retry_matching"))) {
-            bindFilter(ps, f, 1);
+            int i = bindFilter(ps, f, 1);
+            ps.setLong(i, batch);
             return lanes(ps);
         }
+    }
+
+    /** A retry batch and what became of its deliveries. @param plants null: asked by a caller of every plant */
+    public record RetryBatch(long id, String actor, String filter, List<String> plants, int requested, Instant createdAt, long delivered, long dead,
+                             long failed, long waiting) {
+        /** Whether every delivery it put back has ended, delivered or dead again. */
+        public boolean settled() {
+            return failed + waiting == 0;
+        }
+
+        /** A batch is shown to a caller whose plants cover those of whoever asked for it. */
+        public boolean visibleTo(dev.millwright.security.PlantScope scope) {
+            if (scope.all()) return true;
+            if (plants == null) return false;
+            for (String p : plants) {
+                if (p.endsWith("/*") ? !scope.patterns().contains(p) : !scope.allows(p)) return false;
+            }
+            return true;
+        }
+    }
+
+    public static long openBatch(Connection c, String actor, String filter, dev.millwright.security.PlantScope plants) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SQL.get("batch_open"))) {
+            ps.setString(1, actor);
+            ps.setString(2, filter);
+            ps.setArray(3, plants == null || plants.all() ? null : c.createArrayOf("text", plants.patterns().toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    public static void batchRequested(Connection c, long batch, int requested) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SQL.get("batch_requested"))) {
+            ps.setInt(1, requested);
+            ps.setLong(2, batch);
+            ps.executeUpdate();
+        }
+    }
+
+    /** These batches (or, with null, the {@code recent} newest), newest first, with their progress. */
+    public List<RetryBatch> batches(List<Long> ids, int recent) {
+        return Jdbc.withConnection(ds, c -> {
+            List<Long> wanted = ids;
+            if (wanted == null) {
+                wanted = new ArrayList<>();
+                try (PreparedStatement ps = c.prepareStatement(SQL.get("batch_recent"))) {
+                    ps.setInt(1, recent);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) wanted.add(rs.getLong(1));
+                    }
+                }
+            }
+            List<RetryBatch> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(SQL.get("batch_progress"))) {
+                ps.setArray(1, c.createArrayOf("int8", wanted.toArray()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        java.sql.Array plants = rs.getArray(4);
+                        out.add(new RetryBatch(rs.getLong(1), rs.getString(2), rs.getString(3), plants == null ? null : List.of((String[]) plants.getArray()),
+                                rs.getInt(5), rs.getTimestamp(6).toInstant(), rs.getLong(7), rs.getLong(8), rs.getLong(9), rs.getLong(10)));
+                    }
+                }
+            }
+            return out;
+        });
     }
 
     /** What a delivery would send: its state, its edited payload (null: none) and its event as logged (null: pruned). */

@@ -102,6 +102,17 @@ public final class EventStore {
     /** Events in log order after {@code afterSeq}; {@code type} may end in '.*'. */
     public List<StoredEvent> search(String type, String subject, String source, PlantScope plants, long afterSeq, int limit) {
         return Jdbc.withConnection(ds, c -> {
+            if (subject != null) {
+                try (PreparedStatement ps = c.prepareStatement(SQL.get("search_subject"))) {
+                    ps.setString(1, type);
+                    ps.setString(2, source);
+                    ps.setArray(3, Jdbc.plants(c, plants));
+                    ps.setString(4, subject);
+                    ps.setLong(5, afterSeq);
+                    ps.setInt(6, limit);
+                    return read(ps);
+                }
+            }
             try (PreparedStatement ps = c.prepareStatement(SQL.get("search"))) {
                 ps.setString(1, type);
                 ps.setString(2, subject);

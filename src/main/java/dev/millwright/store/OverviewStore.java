@@ -62,6 +62,7 @@ public final class OverviewStore {
         return Jdbc.withConnection(ds, c -> {
             Map<String, Object> p = new HashMap<>();
             p.put("since", since.atOffset(ZoneOffset.UTC));
+            p.put("lookback", since.minus(Duration.ofHours(1)).atOffset(ZoneOffset.UTC));
             p.put("bucket", bucket.toSeconds());
             p.put("plants", Jdbc.plants(c, plants));
             long[] received = new long[buckets];

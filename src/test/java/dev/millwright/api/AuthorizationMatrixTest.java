@@ -98,6 +98,9 @@ class AuthorizationMatrixTest {
             Sql.execute(hub.db, "insert into inbound_failures (system, channel, reference, format, payload, reason) values ('"
                     + o.get("system") + "', 'http', 'r', 'json', '\\x7b7d'::bytea, 'broken')");
             o.put("failure", Sql.text(hub.db, "select max(id)::text from inbound_failures where system = '" + o.get("system") + "'"));
+            // A retry batch asked for by a caller of this plant only.
+            Sql.execute(hub.db, "insert into retry_batches (actor, filter, plants) values ('token:op-" + p + "', '{}', array['" + plantName + "'])");
+            o.put("batch", Sql.text(hub.db, "select max(id)::text from retry_batches"));
             objects.put(p, o);
         }
         await().atMost(Duration.ofSeconds(20)).until(() -> erp.received().size() >= 2);
@@ -177,6 +180,8 @@ class AuthorizationMatrixTest {
         c.put("GET /api/v1/deliveries", new Case(Kind.LIST, o -> Req.get("/api/v1/deliveries?subscription=holds").marked("\"eventId\":\"" + o.get("event") + "\"")));
         c.put("GET /api/v1/deliveries/{id}", new Case(Kind.ONE, o -> Req.get("/api/v1/deliveries/" + o.get("delivery"))));
         c.put("POST /api/v1/deliveries/retry", new Case(Kind.BULK, o -> Req.post("/api/v1/deliveries/retry", "{\"subscription\":\"holds\"}")));
+        c.put("GET /api/v1/retry-batches", new Case(Kind.LIST, o -> Req.get("/api/v1/retry-batches").marked("\"id\":" + o.get("batch") + ",")));
+        c.put("GET /api/v1/retry-batches/{id}", new Case(Kind.ONE, o -> Req.get("/api/v1/retry-batches/" + o.get("batch"))));
         c.put("POST /api/v1/deliveries/{id}/retry", new Case(Kind.ONE, o -> Req.post("/api/v1/deliveries/" + o.get("delivery") + "/retry", "")));
         c.put("PUT /api/v1/deliveries/{id}/payload", new Case(Kind.ONE, o -> new Req("PUT", "/api/v1/deliveries/" + o.get("delivery") + "/payload",
                 "application/json", event(o.get("event"), "test.hold", o.get("key"), o.get("plant")), null)));

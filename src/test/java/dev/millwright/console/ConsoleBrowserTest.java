@@ -193,7 +193,13 @@ class ConsoleBrowserTest {
         row.locator("input[type=checkbox]").check();
         page.click("button[value=selected]");
         assertThat(page.locator(".notice")).containsText("1 delivery queued");
-        await().atMost(Duration.ofSeconds(30)).until(() -> "delivered".equals(Sql.text(hub.db, "select state::text from deliveries where id = " + id)));
+        // The batch's page follows it by itself until its one delivery is delivered.
+        assertThat(page.locator("h1")).containsText("Retry batch");
+        assertThat(page.getByTestId("progress")).containsText("1 delivered", new com.microsoft.playwright.assertions.LocatorAssertions.ContainsTextOptions()
+                .setTimeout(30_000));
+        assertThat(page.getByTestId("progress")).containsText("done");
+        shot("retry-batch");
+        assertThat(Sql.text(hub.db, "select state::text from deliveries where id = " + id)).isEqualTo("delivered");
         page.navigate("/console/deliveries/" + id);
         assertThat(page.getByTestId("state")).hasText("delivered");
     }

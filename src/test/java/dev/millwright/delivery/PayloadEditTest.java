@@ -94,6 +94,15 @@ class PayloadEditTest {
                 HubClient.Response selection = client.postJson("/api/v1/deliveries/retry", "{\"ids\":[" + first + "]}");
                 assertThat(selection.status()).as(selection.body()).isEqualTo(202);
                 assertThat(selection.json().get("retried").asInt()).isEqualTo(1);
+                // The retry is a batch whose progress can be followed: the target still refuses, so its one delivery is dead again.
+                long batch = selection.json().get("batch").asLong();
+                await().atMost(Duration.ofSeconds(15)).until(() -> client.get("/api/v1/retry-batches/" + batch).json().get("dead").asInt() == 1);
+                var progress = client.get("/api/v1/retry-batches/" + batch).json();
+                assertThat(progress.get("requested").asInt()).isEqualTo(1);
+                assertThat(progress.get("delivered").asInt()).isZero();
+                assertThat(progress.get("actor").asText()).isEqualTo("bootstrap-admin");
+                assertThat(progress.get("filter").asText()).contains("\"ids\":[" + first + "]");
+                assertThat(client.get("/api/v1/retry-batches").json().get("items").findValuesAsText("id")).contains(Long.toString(batch));
                 assertThat(client.postJson("/api/v1/deliveries/retry", "{\"status\":\"dead\",\"type\":\"test.cost.*\"}").json().get("retried").asInt())
                         .isEqualTo(1);
                 HubClient.Response bad = client.postJson("/api/v1/deliveries/retry", "{\"ids\":[\"x\"],\"from\":\"yesterday\"}");
