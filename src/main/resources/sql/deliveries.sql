@@ -82,15 +82,17 @@ select * from unnest(?::bigint[], ?::int[], ?::timestamptz[], ?::int[], ?::text[
 
 -- Filters are bound once each in a parameter row; null means "any".
 
+-- /*scope*/ is where DeliveryStore names the partial index a state filter can use (deliveries_dead for dead ones,
+-- deliveries_lane_work for open ones): a filter that matches little then reads little.
 -- name: search
 with p as (select ?::delivery_state as state, ?::text as target, ?::text as okey, ?::text as sub, ?::text as reason,
                   ?::text[] as plants, ?::text as etype, ?::timestamptz as from_t, ?::timestamptz as to_t, ?::bigint[] as ids,
-                  ?::bigint as after, ?::int as lim)
+                  ?::bigint as after)
 select d.id, d.event_seq, e.source as event_source, e.id as event_id, e.type as event_type, e.plant, d.subscription, d.target,
        d.path, d.operation, d.lane, d.ordering_key, d.idempotency_key, d.replay_id, d.state, d.attempts, d.next_attempt_at,
        d.created_at, d.updated_at, d.delivered_at, d.last_status, d.last_error
 from deliveries d join events e on e.seq = d.event_seq, p
-where (p.state is null or d.state = p.state)
+where /*scope*/ (p.state is null or d.state = p.state)
   and (p.target is null or d.target = p.target)
   and (p.okey is null or d.ordering_key = p.okey)
   and (p.sub is null or d.subscription = p.sub)
@@ -102,7 +104,8 @@ where (p.state is null or d.state = p.state)
   and (p.ids is null or d.id = any(p.ids))
   and d.id > p.after
 order by d.id
-limit (select lim from p)
+-- the limit as a value, not from the parameter row: a planner that knows it stops walking at the page's end
+limit ?
 
 -- name: by_id
 select d.id, d.event_seq, e.source as event_source, e.id as event_id, e.type as event_type, e.plant, d.subscription, d.target,

@@ -17,7 +17,7 @@ select seq, received_at, body, plant from events where seq = ?
 -- Filters are bound once each in a parameter row; null means "any". A type ending in '.*' is a family.
 
 -- name: search
-with p as (select ?::text as type, ?::text as subject, ?::text as source, ?::text[] as plants, ?::bigint as after, ?::int as lim)
+with p as (select ?::text as type, ?::text as subject, ?::text as source, ?::text[] as plants, ?::bigint as after)
 select e.seq, e.received_at, e.body, e.plant from events e, p
 where (p.type is null or e.type = p.type or (right(p.type, 2) = '.*' and e.type like left(p.type, -1) || '%'))
   and (p.subject is null or e.subject = p.subject)
@@ -25,7 +25,8 @@ where (p.type is null or e.type = p.type or (right(p.type, 2) = '.*' and e.type 
   and (p.plants is null or e.plant like any(p.plants))
   and e.seq > p.after
 order by e.seq
-limit (select lim from p)
+-- the limit as a value, not from the parameter row: a planner that knows it stops walking at the page's end
+limit ?
 
 -- The same with a subject, which is the one filter an index serves (events_subject_seq): compared directly, not
 -- through the parameter row, so the planner can use it (a business key's handful of events among millions).
@@ -41,7 +42,7 @@ limit ?
 
 -- name: for_replay
 with p as (select ?::text as type, ?::text as subject, ?::timestamptz as from_time, ?::timestamptz as to_time,
-                  ?::text[] as plants, ?::int as lim)
+                  ?::text[] as plants)
 select e.seq, e.source, e.id, e.type, e.subject, e.body from events e, p
 where (p.type is null or e.type = p.type or (right(p.type, 2) = '.*' and e.type like left(p.type, -1) || '%'))
   and (p.subject is null or e.subject = p.subject)
@@ -49,7 +50,7 @@ where (p.type is null or e.type = p.type or (right(p.type, 2) = '.*' and e.type 
   and (p.to_time is null or e.received_at < p.to_time)
   and (p.plants is null or e.plant like any(p.plants))
 order by e.seq
-limit (select lim from p)
+limit ?
 
 -- Pruned events leave their key behind while it is inside the idempotency window (the second parameter).
 -- Events still queued for routing (and any after them) stay: their deliveries do not exist yet.

@@ -19,14 +19,14 @@ where e.received_at >= :lookback and (:plants::text[] is null or e.plant like an
   and d.state = 'delivered' and d.delivered_at >= :since
 group by 1, 2
 
--- Per system: delivery latency (created to delivered) over deliveries delivered since a moment.
+-- Per system: delivery latency (created to delivered) over deliveries delivered in the last hour (at most).
 -- name: latency
 select d.target, count(*),
        percentile_cont(0.5) within group (order by extract(epoch from d.delivered_at - d.created_at)),
        percentile_cont(0.99) within group (order by extract(epoch from d.delivered_at - d.created_at))
 from events e join deliveries d on d.event_seq = e.seq
-where e.received_at >= :lookback and (:plants::text[] is null or e.plant like any(:plants::text[]))
-  and d.state = 'delivered' and d.delivered_at >= :since
+where e.received_at >= :latency_lookback and (:plants::text[] is null or e.plant like any(:plants::text[]))
+  and d.state = 'delivered' and d.delivered_at >= :latency_since
 group by 1
 
 -- Per system and state, the deliveries not delivered (open, or dead): how many, the oldest open one's creation, and

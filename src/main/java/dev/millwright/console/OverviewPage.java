@@ -89,7 +89,7 @@ public final class OverviewPage {
         long received = 0;
         for (long v : f.received()) received += v;
         return new Overview(console.page(ctx, "overview", "Overview"), w.name(), Svg.bars(f.received(), 480, 48, "events received"), received,
-                rows, flows.kpis(now.minus(FlowEngine.KPI_WINDOW), plants), alerts.list("firing", null, plants, 0, 20));
+                rows, flows.kpis(now.minus(FlowEngine.KPI_WINDOW), plants, false), alerts.list("firing", null, plants, 0, 20));
     }
 
     private static String seconds(Double s) {

@@ -352,6 +352,11 @@ public final class FlowEngine implements AutoCloseable {
 
     /** Every current flow's figures over the instances started since {@code since}. */
     public List<FlowKpis> kpis(Instant since, PlantScope plants) {
+        return kpis(since, plants, true);
+    }
+
+    /** @param steps whether to include each step's spread (the console's overview does without) */
+    public List<FlowKpis> kpis(Instant since, PlantScope plants, boolean steps) {
         return Jdbc.withConnection(db.dataSource(), c -> {
             List<FlowKpis> out = new ArrayList<>();
             for (Flow f : catalog.current()) {
@@ -364,7 +369,7 @@ public final class FlowEngine implements AutoCloseable {
                             k.to().equals("end") ? null : k.to())));
                 }
                 out.add(new FlowKpis(f.name(), states, failureRate, FlowStore.kpi(c, f.name(), since, plants, null, null), kpis,
-                        FlowStore.kpiSteps(c, f.name(), since, plants)));
+                        steps ? FlowStore.kpiSteps(c, f.name(), since, plants) : List.of()));
             }
             return out;
         });

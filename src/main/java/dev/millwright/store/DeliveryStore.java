@@ -207,8 +207,10 @@ public final class DeliveryStore {
     }
 
     public List<DeliveryView> search(DeliveryFilter f, long afterId, int limit) {
+        String scope = f.state() == null || f.state() == DeliveryState.delivered ? ""
+                : f.state() == DeliveryState.dead ? "not d.open and d.delivered_at is null and " : "d.open and ";
         return Jdbc.withConnection(ds, c -> {
-            try (PreparedStatement ps = c.prepareStatement(SQL.get("search"))) {
+            try (PreparedStatement ps = c.prepareStatement(SQL.get("search").replace("/*scope*/", scope))) {
                 int i = bindFilter(ps, f, 1);
                 ps.setLong(i++, afterId);
                 ps.setInt(i, limit);

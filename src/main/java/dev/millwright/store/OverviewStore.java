@@ -63,6 +63,10 @@ public final class OverviewStore {
             Map<String, Object> p = new HashMap<>();
             p.put("since", since.atOffset(ZoneOffset.UTC));
             p.put("lookback", since.minus(Duration.ofHours(1)).atOffset(ZoneOffset.UTC));
+            // Latency over the last hour whatever the window: a percentile reads every delivery it covers.
+            Instant hourAgo = Instant.now().minus(Duration.ofHours(1));
+            p.put("latency_since", (since.isAfter(hourAgo) ? since : hourAgo).atOffset(ZoneOffset.UTC));
+            p.put("latency_lookback", (since.isAfter(hourAgo) ? since : hourAgo).minus(Duration.ofHours(1)).atOffset(ZoneOffset.UTC));
             p.put("bucket", bucket.toSeconds());
             p.put("plants", Jdbc.plants(c, plants));
             long[] received = new long[buckets];
