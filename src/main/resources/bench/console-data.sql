@@ -1,4 +1,4 @@
--- The console benchmark's store: a plant's month. Placeholders (%1$d events, one delivery each; %2$d flow instances of
+-- The console benchmark's store: a plant's month, in the order a plant makes it (later rows, later times). Placeholders (%1$d events, one delivery each; %2$d flow instances of
 -- the flow 'review' with five steps each) are filled in by ConsoleBench. Statements are separated by lines "-- next".
 insert into events (source, id, type, subject, event_time, received_at, body, plant)
 select 'bench://plant-' || chr(97 + g %% 3), 'e-' || g, t.type, 'LOT-' || (g %% 200000), t.ts, t.ts,
@@ -8,7 +8,7 @@ select 'bench://plant-' || chr(97 + g %% 3), 'e-' || g, t.type, 'LOT-' || (g %% 
 from generate_series(1, %1$d) g,
      lateral (select (array['quality.inspection.failed', 'maintenance.workorder.completed', 'production.confirmation.posted',
                             'inventory.goods.issued'])[1 + g %% 4] as type,
-                     now() - (g::double precision / %1$d) * interval '30 days' as ts) t
+                     now() - ((%1$d - g)::double precision / %1$d) * interval '30 days' as ts) t
 -- next
 -- One delivery per event: 98 %% delivered, 1 %% dead, 1 %% failed and waiting a day for its next attempt.
 insert into deliveries (event_seq, subscription, target, path, operation, lane, ordering_key, idempotency_key, state, attempts,
@@ -37,7 +37,7 @@ select 'review', (select version from flow_definitions where name = 'review' ord
        'acme/plant-' || chr(97 + g %% 3)
 from generate_series(1, %2$d) g,
      lateral (select case when g %% 20 = 0 then 'failed' when g %% 20 = 1 then 'cancelled' when g %% 10 = 2 then 'waiting' else 'completed' end as state,
-                     now() - (g::double precision / %2$d) * interval '30 days' as at) s
+                     now() - ((%2$d - g)::double precision / %2$d) * interval '30 days' as at) s
 -- next
 insert into flow_steps (instance_id, step, kind, iteration, attempt, state, result, started_at, ended_at)
 select i.id, st.step, st.kind, 1, 1, 'completed', '{"ok":true}', i.created_at + st.n * interval '1 minute', i.created_at + st.n * interval '1 minute'

@@ -11,12 +11,19 @@ from events
 where received_at >= :since and (:plants::text[] is null or plant like any(:plants::text[]))
 group by 1
 
--- Deliveries delivered per system and bucket since a moment.
+-- Deliveries delivered per system and bucket since a moment: from the first delivery of the first event received since
+-- :lookback on, in id order (deliveries are made in event order), so a day's window reads a day's rows one after another.
 -- name: delivered
+with first as (
+  select d.id from deliveries d
+  -- (offset 0: the events of the window through events_received_brin, not a walk of the log in seq order)
+  where d.event_seq >= (select min(seq) from (select seq from events where received_at >= :lookback offset 0) w)
+  order by d.event_seq
+  limit 1)
 select d.target, floor(extract(epoch from d.delivered_at - :since) / :bucket)::int, count(*)
-from events e join deliveries d on d.event_seq = e.seq
-where e.received_at >= :lookback and (:plants::text[] is null or e.plant like any(:plants::text[]))
-  and d.state = 'delivered' and d.delivered_at >= :since
+from deliveries d, first
+where d.id >= first.id and d.state = 'delivered' and d.delivered_at >= :since
+  and (:plants::text[] is null or exists (select 1 from events e where e.seq = d.event_seq and e.plant like any(:plants::text[])))
 group by 1, 2
 
 -- Per system: delivery latency (created to delivered) over deliveries delivered in the last hour (at most).
