@@ -23,6 +23,13 @@ where (cast(? as text) is null or actor = ?) and (cast(? as text) is null or act
   and (cast(? as timestamptz) is null or at >= ?) and (cast(? as timestamptz) is null or at < ?) and id > ?
 order by id limit ?
 
+-- The same, newest first from a position (the console's page: what was done lately).
+-- name: search_newest
+select id, at, actor, action, detail, client, prev_hash, hash from audit_log
+where (cast(? as text) is null or actor = ?) and (cast(? as text) is null or action like ? || '%')
+  and (cast(? as timestamptz) is null or at >= ?) and (cast(? as timestamptz) is null or at < ?) and id < ?
+order by id desc limit ?
+
 -- name: insert_replay
 insert into replays (subscription, filter, new_keys, requested_by) values (?, ?, ?, ?) returning id
 

@@ -106,6 +106,17 @@ where (?::text is null or flow = ?) and (?::text is null or state = ?::flow_stat
 order by id
 limit ?
 
+-- The same, newest first from a position (the console's list: what started lately).
+-- name: list_newest
+select id, flow, version, correlation_key, state::text, position, step_row, attempt, iterations, vars, trigger_event, trigger_seq,
+       waiting_for, due_at, compensable, error, failed_step, escalation, created_at, updated_at, ended_at, escalated_at, branches, plant
+from flow_instances
+where (?::text is null or flow = ?) and (?::text is null or state = ?::flow_state) and (?::text is null or correlation_key = ?)
+  and (?::text[] is null or plant like any(?::text[]))
+  and id < ?
+order by id desc
+limit ?
+
 -- Correlation: one lock per (flow, wait step, key), taken by the routing stage before it keeps an event and by a
 -- worker before it looks for one, so an event and a wait that start at the same moment always meet.
 -- name: correlation_lock

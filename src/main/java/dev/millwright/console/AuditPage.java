@@ -9,7 +9,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 
-/** The audit trail, filtered, newest page by key, with the hash chain's verification. */
+/** The audit trail, filtered, newest first and paged by key, with the hash chain's verification. */
 public final class AuditPage {
     private static final int PAGE = 100;
 
@@ -28,7 +28,8 @@ public final class AuditPage {
     void show(Context ctx) {
         String actor = Views.blank(ctx.queryParam("actor")), action = Views.blank(ctx.queryParam("action")), from = Views.blank(ctx.queryParam("from")),
                 to = Views.blank(ctx.queryParam("to"));
-        long after = FailuresPage.longParam(ctx.queryParam("after"));
+        String beforeText = ctx.queryParam("before");
+        long before = beforeText == null || beforeText.isBlank() ? Long.MAX_VALUE : FailuresPage.longParam(beforeText);
         Instant fromT, toT;
         try {
             fromT = from == null ? null : Instant.parse(from);
@@ -36,7 +37,7 @@ public final class AuditPage {
         } catch (DateTimeParseException e) {
             throw ConsoleException.badRequest("from and to are times such as 2026-12-01T08:00:00Z");
         }
-        List<AuditStore.Entry> entries = Jdbc.withConnection(ds, c -> AuditStore.search(c, actor, action, fromT, toT, after, PAGE));
+        List<AuditStore.Entry> entries = Jdbc.withConnection(ds, c -> AuditStore.newest(c, actor, action, fromT, toT, before, PAGE));
         // The chain is walked on request only: it reads every entry.
         AuditStore.Verification chain = ctx.queryParam("verify") == null ? null : Jdbc.withConnection(ds, AuditStore::verify);
         console.render(ctx, 200, "console/audit.jte", new View(console.page(ctx, "audit", "Audit trail"), actor, action, from, to, entries,

@@ -40,7 +40,7 @@ public final class Console {
         var transactions = new TransactionPage(this, new dev.millwright.operations.Transactions(d.events(), d.deliveries(), d.flows(), d.alerts()));
         var failures = new FailuresPage(this, d);
         var flows = new FlowsPage(this, d.flows());
-        var xref = new XrefPage(this, d.xref());
+        var xref = new XrefPage(this, d.xref(), d.valueMaps());
         var audit = new AuditPage(this, d.db().dataSource());
         var alerts = new AlertsPage(this, d.alerts(), d.alertRules());
         Permission read = Permission.READ, operate = Permission.OPERATE, integrate = Permission.INTEGRATE;

@@ -37,7 +37,7 @@ public final class FailuresPage {
     }
 
     public record ListView(Page page, Filter filter, List<String> systems, List<DeliveryView> deliveries, Long next, List<InboundFailureStore.Failure> inbound,
-                           List<DeliveryStore.RetryBatch> batches) {
+                           List<DeliveryStore.RetryBatch> batches, List<dev.millwright.store.FlowStore.Instance> failedSteps) {
     }
 
     public record DeliveryPage(Page page, DeliveryView delivery, String payload, boolean edited, List<Attempt> attempts, String problem) {
@@ -54,6 +54,7 @@ public final class FailuresPage {
     private final Operations operations;
     private final InboundFailureStore inbound;
     private final Map<String, dev.millwright.config.SystemConfig> systems;
+    private final dev.millwright.flow.FlowEngine flows;
 
     FailuresPage(Console console, ApiServer.Deps d) {
         this.console = console;
@@ -61,6 +62,7 @@ public final class FailuresPage {
         this.operations = d.operations();
         this.inbound = d.inboundFailures();
         this.systems = d.systems();
+        this.flows = d.flows();
     }
 
     void list(Context ctx) {
@@ -71,7 +73,8 @@ public final class FailuresPage {
         List<InboundFailureStore.Failure> failures = after == 0 ? inbound.list(f.system().isEmpty() ? null : f.system(), seen, "open", 0, 20) : List.of();
         console.render(ctx, 200, "console/failures.jte", new ListView(console.page(ctx, "failures", "Failures"), f,
                 systems.keySet().stream().sorted().toList(), page, page.size() == PAGE ? page.getLast().id() : null, failures,
-                after == 0 ? deliveries.batches(null, 20).stream().filter(b -> b.visibleTo(Caller.plants(ctx))).limit(5).toList() : List.of()));
+                after == 0 ? deliveries.batches(null, 20).stream().filter(b -> b.visibleTo(Caller.plants(ctx))).limit(5).toList() : List.of(),
+                after == 0 ? flows.instances(null, "failed", null, Caller.plants(ctx), 0, 20) : List.of()));
     }
 
     /** Retries the selected deliveries, or (with no selection) every one matching the filter. */

@@ -43,7 +43,9 @@ public final class FlowsPage {
         if (state != null && !List.of("running", "waiting", "failed", "completed", "cancelled", "compensating", "escalated").contains(state)) {
             throw ConsoleException.badRequest("no instance state '" + Views.excerpt(state, 40) + "'");
         }
-        List<FlowStore.Instance> page = flows.instances(flow, state, key, Caller.plants(ctx), FailuresPage.longParam(ctx.queryParam("after")), PAGE);
+        String before = ctx.queryParam("before");
+        List<FlowStore.Instance> page = flows.newestInstances(flow, state, key, Caller.plants(ctx),
+                before == null || before.isBlank() ? Long.MAX_VALUE : FailuresPage.longParam(before), PAGE);
         console.render(ctx, 200, "console/flows.jte", new ListView(console.page(ctx, "flows", "Flows"), flows.definitions(), flow, state, key, page,
                 page.size() == PAGE ? page.getLast().id() : null));
     }

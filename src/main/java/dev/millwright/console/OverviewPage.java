@@ -35,8 +35,9 @@ public final class OverviewPage {
         }
     }
 
+    /** @param circuit this node's breaker for the system when not closed ("open", "half-open"), else null */
     public record SystemRow(String name, String chart, long delivered, String p50, String p99, long open, long failed, long dead, String oldestOpen,
-                     String failureRate) {
+                     String failureRate, String circuit) {
     }
 
     public record Overview(Page page, String window, String receivedChart, long received, List<SystemRow> systems, List<FlowEngine.FlowKpis> flows,
@@ -48,6 +49,7 @@ public final class OverviewPage {
     private final Map<String, SystemConfig> systems;
     private final FlowEngine flows;
     private final AlertStore alerts;
+    private final Map<String, dev.millwright.delivery.Target> targets;
     private final Clock clock = Clock.systemUTC();
 
     OverviewPage(Console console, ApiServer.Deps d) {
@@ -56,6 +58,7 @@ public final class OverviewPage {
         this.systems = d.systems();
         this.flows = d.flows();
         this.alerts = d.alerts();
+        this.targets = d.targets();
     }
 
     void show(Context ctx) {
@@ -77,14 +80,16 @@ public final class OverviewPage {
         for (SystemConfig s : systems.values()) {
             if (!Caller.sees(ctx, s) && !f.systems().containsKey(s.name())) continue;
             OverviewStore.SystemFigures sf = f.systems().get(s.name());
+            var target = targets.get(s.name());
+            String circuit = target == null ? null : target.circuit();
             if (sf == null) {
-                rows.add(new SystemRow(s.name(), Svg.bars(new long[w.buckets()], 240, 32, "delivered"), 0, "–", "–", 0, 0, 0, "–", "–"));
+                rows.add(new SystemRow(s.name(), Svg.bars(new long[w.buckets()], 240, 32, "delivered"), 0, "–", "–", 0, 0, 0, "–", "–", circuit));
                 continue;
             }
             rows.add(new SystemRow(s.name(), Svg.bars(sf.delivered, 240, 32, "delivered"), sf.deliveredTotal, seconds(sf.p50Seconds),
                     seconds(sf.p99Seconds), sf.open(), sf.backlog.getOrDefault(dev.millwright.store.DeliveryState.failed, 0L), sf.dead(),
                     sf.oldestOpen == null ? "–" : Views.age(Duration.between(sf.oldestOpen, now)),
-                    sf.failureRate() == null ? "–" : String.format(java.util.Locale.ROOT, "%.1f %%", sf.failureRate() * 100)));
+                    sf.failureRate() == null ? "–" : String.format(java.util.Locale.ROOT, "%.1f %%", sf.failureRate() * 100), circuit));
         }
         long received = 0;
         for (long v : f.received()) received += v;

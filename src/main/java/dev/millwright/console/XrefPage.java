@@ -13,8 +13,9 @@ import java.util.Map;
 public final class XrefPage {
     private static final int PAGE = 50;
 
+    /** @param valueMaps the plant folder's value maps (read here; changed in valuemaps/ and loaded with the plant) */
     public record BrowseView(Page page, List<String> types, String type, String q, List<XrefStore.Entity> entities, String next, String csv,
-                      XrefStore.ImportResult preview, String problem) {
+                      XrefStore.ImportResult preview, String problem, List<dev.millwright.mapping.ValueMap> valueMaps) {
     }
 
     public record EntityView(Page page, String type, String id, Map<String, String> systems, List<XrefStore.HistoryEntry> history, String problem) {
@@ -23,9 +24,12 @@ public final class XrefPage {
     private final Console console;
     private final Xref xref;
 
-    XrefPage(Console console, Xref xref) {
+    private final List<dev.millwright.mapping.ValueMap> valueMaps;
+
+    XrefPage(Console console, Xref xref, Map<String, dev.millwright.mapping.ValueMap> valueMaps) {
         this.console = console;
         this.xref = xref;
+        this.valueMaps = valueMaps.values().stream().sorted(java.util.Comparator.comparing(dev.millwright.mapping.ValueMap::name)).toList();
     }
 
     void browse(Context ctx) {
@@ -42,7 +46,7 @@ public final class XrefPage {
         }
         List<XrefStore.Entity> page = xref.store().browse(type, q, Caller.plants(ctx), afterType, afterId, PAGE);
         return new BrowseView(console.page(ctx, "xref", "Cross-references"), XrefStore.ENTITY_TYPES.stream().sorted().toList(), type, q, page,
-                page.size() == PAGE ? page.getLast().entityType() + "|" + page.getLast().canonicalId() : null, csv, preview, problem);
+                page.size() == PAGE ? page.getLast().entityType() + "|" + page.getLast().canonicalId() : null, csv, preview, problem, valueMaps);
     }
 
     void entity(Context ctx) {

@@ -105,6 +105,15 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
     }
 
     @Override
+    public String circuit() {
+        return switch (breaker.state()) {
+            case CLOSED -> null;
+            case OPEN -> "open";
+            case HALF_OPEN -> "half-open";
+        };
+    }
+
+    @Override
     public String name() {
         return name;
     }

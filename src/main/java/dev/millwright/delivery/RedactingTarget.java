@@ -23,6 +23,11 @@ public final class RedactingTarget implements Target {
     }
 
     @Override
+    public String circuit() {
+        return target.circuit();
+    }
+
+    @Override
     public Duration callTimeout() {
         return target.callTimeout();
     }

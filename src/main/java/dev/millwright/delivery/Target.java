@@ -10,6 +10,11 @@ import java.time.Duration;
 public interface Target extends AutoCloseable {
     String name();
 
+    /** This node's circuit breaker for the system, when it has one and it is not closed: "open" or "half-open"; else null. */
+    default String circuit() {
+        return null;
+    }
+
     /** The longest one send may take; a lane lease must outlast it. */
     Duration callTimeout();
 

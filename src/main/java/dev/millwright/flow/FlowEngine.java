@@ -307,6 +307,11 @@ public final class FlowEngine implements AutoCloseable {
         return Jdbc.withConnection(db.dataSource(), c -> FlowStore.list(c, flow, state, key, plants, afterId, limit));
     }
 
+    /** Newest first, before {@code beforeId}. */
+    public List<FlowStore.Instance> newestInstances(String flow, String state, String key, PlantScope plants, long beforeId, int limit) {
+        return Jdbc.withConnection(db.dataSource(), c -> FlowStore.newest(c, flow, state, key, plants, beforeId, limit));
+    }
+
     /** The newest instance holding a business key among its variables' values. */
     public Optional<FlowStore.Instance> holding(String value, PlantScope plants) {
         return Jdbc.withConnection(db.dataSource(), c -> FlowStore.holding(c, value, plants));

@@ -190,7 +190,8 @@ public final class Hub implements AutoCloseable {
                             settings.security().oidc() == null ? null : new OidcVerifier(settings.security().oidc()), clock),
                             settings.security(), db.dataSource()), () -> accepting, inboundFailures, inbox, plant.systems(),
                     () -> inbound.stream().map(InboundConnector::status).toList(), xref, readers, flows, alerts.store(),
-                    plant.alerts().stream().map(dev.millwright.config.AlertRule::name).collect(java.util.stream.Collectors.toUnmodifiableSet()));
+                    plant.alerts().stream().map(dev.millwright.config.AlertRule::name).collect(java.util.stream.Collectors.toUnmodifiableSet()),
+                    plant.valueMaps());
             this.api = new ApiServer(deps, settings.http()).start();
         } catch (RuntimeException e) {
             while (!started.isEmpty()) {

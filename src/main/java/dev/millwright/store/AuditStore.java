@@ -143,7 +143,18 @@ public final class AuditStore {
     /** Entries by actor, action prefix and time, in order, after an id (paging). */
     public static List<Entry> search(Connection c, String actor, String action, java.time.Instant from, java.time.Instant to, long after, int limit)
             throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SQL.get("search"))) {
+        return search(c, "search", actor, action, from, to, after, limit);
+    }
+
+    /** The same filters, newest first, entries before {@code before}. */
+    public static List<Entry> newest(Connection c, String actor, String action, java.time.Instant from, java.time.Instant to, long before, int limit)
+            throws SQLException {
+        return search(c, "search_newest", actor, action, from, to, before, limit);
+    }
+
+    private static List<Entry> search(Connection c, String statement, String actor, String action, java.time.Instant from, java.time.Instant to,
+                                      long position, int limit) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SQL.get(statement))) {
             ps.setString(1, actor);
             ps.setString(2, actor);
             ps.setString(3, action);
@@ -153,7 +164,7 @@ public final class AuditStore {
             ps.setTimestamp(6, f);
             ps.setTimestamp(7, t);
             ps.setTimestamp(8, t);
-            ps.setLong(9, after);
+            ps.setLong(9, position);
             ps.setInt(10, limit);
             return read(ps);
         }

@@ -135,6 +135,13 @@ public final class FlowStore {
         return readInstances(prepare(c, "list", flow, flow, state, state, key, key, p, p, afterId, limit));
     }
 
+    /** The same filters, newest first, instances before {@code beforeId}. */
+    public static List<Instance> newest(Connection c, String flow, String state, String key, PlantScope plants, long beforeId, int limit)
+            throws SQLException {
+        java.sql.Array p = Jdbc.plants(c, plants);
+        return readInstances(prepare(c, "list_newest", flow, flow, state, state, key, key, p, p, beforeId, limit));
+    }
+
     /** The newest instance holding {@code value} as one of its variables' values (see flows.sql: holding). */
     public static Optional<Instance> holding(Connection c, String value, PlantScope plants) throws SQLException {
         java.sql.Array p = Jdbc.plants(c, plants);

@@ -256,6 +256,8 @@ class ConsoleBrowserTest {
     @Test
     void aCrossReferenceIsEditedAndResolvesAtOnce() {
         signIn(operator);
+        page.navigate("/console/xref");
+        assertThat(page.locator("details[data-map]").first()).isVisible();
         page.navigate("/console/xref?type=material&q=PUMP");
         page.click("text=PUMP-HOUSING-7");
         assertThat(page.locator("td[data-system=erp]")).hasText("4711-PH7");

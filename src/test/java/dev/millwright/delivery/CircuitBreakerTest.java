@@ -99,6 +99,9 @@ class CircuitBreakerTest {
                 hub.client.postEvents("application/cloudevents-batch+json", HubClient.batch(events));
                 await().atMost(Duration.ofSeconds(20)).until(() -> lastErrors(hub).stream().anyMatch(e -> e.contains("circuit open")));
                 await().atMost(Duration.ofSeconds(20)).until(() -> target.failures().size() == callsWhileHanging.get());
+                // The console's overview shows the open circuit beside the system.
+                String overview = consoleOverview(hub);
+                assertThat(overview.substring(overview.indexOf("data-system=\"erp\""))).contains("data-testid=\"circuit\"><span class=\"state bad\"");
                 int atOpen = callsWhileHanging.get();
                 long openedAt = System.nanoTime();
                 // Two more calls are the half-open trials, each after a full openFor (2 s). Without the breaker,
@@ -115,6 +118,13 @@ class CircuitBreakerTest {
                 await().atMost(Duration.ofSeconds(5)).until(() -> Sql.count(hub.db, "select count(*) from deliveries where state = 'delivered'") == 8);
                 assertThat(target.received()).hasSize(8);
             }
+        }
+    }
+
+    private static String consoleOverview(TestHub hub) throws Exception {
+        try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
+            return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + hub.hub.port() + "/console/overview/live"))
+                    .header("Cookie", "millwright_session=" + HubClient.TOKEN).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
         }
     }
 
