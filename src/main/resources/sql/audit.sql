@@ -30,6 +30,12 @@ where (cast(? as text) is null or actor = ?) and (cast(? as text) is null or act
   and (cast(? as timestamptz) is null or at >= ?) and (cast(? as timestamptz) is null or at < ?) and id < ?
 order by id desc limit ?
 
+-- The entries that acted on these deliveries or flow instances (see V20), oldest first.
+-- name: about
+select id, at, actor, action, detail, client, prev_hash, hash from audit_log
+where substring(detail from '^\{"subject":"(delivery [0-9]+|flow [^" ]+ instance [0-9]+)') = any(?::text[])
+order by id limit ?
+
 -- name: insert_replay
 insert into replays (subscription, filter, new_keys, requested_by) values (?, ?, ?, ?) returning id
 

@@ -68,7 +68,7 @@ public final class ApiServer implements AutoCloseable {
         InboundApi inbound = new InboundApi(d.inboundFailures(), d.inbox(), d.systems(), d.connectors());
         XrefApi xref = new XrefApi(d.xref());
         FlowsApi flows = new FlowsApi(d.flows());
-        TransactionsApi transactions = new TransactionsApi(new dev.millwright.operations.Transactions(d.events(), d.deliveries(), d.flows(), d.alerts()));
+        TransactionsApi transactions = new TransactionsApi(new dev.millwright.operations.Transactions(d.events(), d.deliveries(), d.flows(), d.alerts(), d.db().dataSource()));
         AuditApi audit = new AuditApi(d.db().dataSource());
         String openApi = resource("/openapi.json");
         AlertsApi alerts = new AlertsApi(d.alerts(), d.alertRules());

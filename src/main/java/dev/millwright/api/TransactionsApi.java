@@ -36,6 +36,7 @@ final class TransactionsApi {
                     timeline.add(entry(s.at(), "flow-step", step));
                 }
                 case Transactions.Delivery x -> timeline.add(entry(x.at(), "delivery", delivery(x.delivery())));
+                case Transactions.Acted a -> timeline.add(entry(a.at(), "action", Map.of("actor", a.actor(), "action", a.action(), "on", a.object())));
             }
         }
         List<Map<String, Object>> instances = new ArrayList<>();

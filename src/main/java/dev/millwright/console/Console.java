@@ -37,7 +37,7 @@ public final class Console {
     public Console(ApiServer.Deps d) {
         this.auth = d.auth();
         var overview = new OverviewPage(this, d);
-        var transactions = new TransactionPage(this, new dev.millwright.operations.Transactions(d.events(), d.deliveries(), d.flows(), d.alerts()));
+        var transactions = new TransactionPage(this, new dev.millwright.operations.Transactions(d.events(), d.deliveries(), d.flows(), d.alerts(), d.db().dataSource()));
         var failures = new FailuresPage(this, d);
         var flows = new FlowsPage(this, d.flows());
         var xref = new XrefPage(this, d.xref(), d.valueMaps());

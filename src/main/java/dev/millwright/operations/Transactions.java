@@ -30,7 +30,7 @@ public final class Transactions {
     private static final int LIMIT = 500;
 
     /** One thing that happened to the transaction. */
-    public sealed interface Item permits Received, Step, Delivery {
+    public sealed interface Item permits Received, Step, Delivery, Acted {
         Instant at();
     }
 
@@ -41,6 +41,10 @@ public final class Transactions {
     }
 
     public record Delivery(Instant at, DeliveryView delivery) implements Item {
+    }
+
+    /** A person's or client's action on one of the transaction's deliveries or flow instances (from the audit trail). */
+    public record Acted(Instant at, String actor, String action, String object, String client) implements Item {
     }
 
     /**
@@ -57,8 +61,10 @@ public final class Transactions {
     private final DeliveryStore deliveries;
     private final FlowEngine flows;
     private final AlertStore alerts;
+    private final javax.sql.DataSource audit;
 
-    public Transactions(EventStore events, DeliveryStore deliveries, FlowEngine flows, AlertStore alerts) {
+    public Transactions(EventStore events, DeliveryStore deliveries, FlowEngine flows, AlertStore alerts, javax.sql.DataSource audit) {
+        this.audit = audit;
         this.events = events;
         this.deliveries = deliveries;
         this.flows = flows;
@@ -99,6 +105,14 @@ public final class Transactions {
         }
         for (DeliveryView d : made.values()) items.add(new Delivery(d.createdAt(), d));
         if (items.isEmpty()) return Optional.empty();
+        // Who acted on them: retries, payload edits, signals, cancellations.
+        List<String> objects = new ArrayList<>();
+        made.keySet().forEach(id -> objects.add("delivery " + id));
+        instances.forEach(i -> objects.add("flow " + i.flow() + " instance " + i.id()));
+        for (var e : dev.millwright.store.Jdbc.withConnection(audit, c -> dev.millwright.store.AuditStore.about(c, objects, LIMIT))) {
+            String object = e.detail().substring(e.detail().indexOf(":\"") + 2, e.detail().indexOf('"', e.detail().indexOf(":\"") + 2));
+            items.add(new Acted(e.at(), e.actor(), e.action(), object, e.client()));
+        }
         items.sort(Comparator.comparing(Item::at));
         return Optional.of(new Timeline(searched, key, instances, items, alerts.forKey(key, plants),
                 received.size() == LIMIT || made.size() >= LIMIT));

@@ -146,6 +146,16 @@ public final class AuditStore {
         return search(c, "search", actor, action, from, to, after, limit);
     }
 
+    /** The entries that acted on these objects ("delivery 42", "flow review instance 7"), oldest first. */
+    public static List<Entry> about(Connection c, List<String> objects, int limit) throws SQLException {
+        if (objects.isEmpty()) return List.of();
+        try (PreparedStatement ps = c.prepareStatement(SQL.get("about"))) {
+            ps.setArray(1, c.createArrayOf("text", objects.toArray()));
+            ps.setInt(2, limit);
+            return read(ps);
+        }
+    }
+
     /** The same filters, newest first, entries before {@code before}. */
     public static List<Entry> newest(Connection c, String actor, String action, java.time.Instant from, java.time.Instant to, long before, int limit)
             throws SQLException {

@@ -224,6 +224,13 @@ class ConsoleBrowserTest {
         assertThat(hooks.received().stream().filter(r -> "ORDER-2".equals(r.subject())).toList().getLast().event().path("data").path("qty").asInt())
                 .isEqualTo(3);
 
+        // The transaction shows who changed and retried it.
+        page.navigate("/console/transactions?key=ORDER-2");
+        assertThat(page.locator("tr.acted").filter(new Locator.FilterOptions().setHasText("delivery.edit"))).containsText("token:ops");
+        assertThat(page.locator("tr.acted").filter(new Locator.FilterOptions().setHasText("delivery.retry"))).containsText("delivery " + id);
+        assertThat(page.locator("tr.delivery")).containsText("delivered");
+        shot("transaction-who-acted");
+
         page.navigate("/console/audit?action=delivery.edit");
         Locator entry = page.locator("table.audit tbody tr").filter(new Locator.FilterOptions().setHasText("delivery " + id));
         assertThat(entry).containsText("token:ops");
