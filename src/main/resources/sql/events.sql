@@ -40,11 +40,13 @@ where e.subject = ? and e.seq > ?
 order by e.seq
 limit ?
 
+-- /*given*/ is where EventStore repeats the filters that were given as plain comparisons, which the planner can serve
+-- from an index (events_subject_seq, events_type_seq, events_received_brin); the parameter row alone hides them.
 -- name: for_replay
 with p as (select ?::text as type, ?::text as subject, ?::timestamptz as from_time, ?::timestamptz as to_time,
                   ?::text[] as plants)
 select e.seq, e.source, e.id, e.type, e.subject, e.body from events e, p
-where (p.type is null or e.type = p.type or (right(p.type, 2) = '.*' and e.type like left(p.type, -1) || '%'))
+where /*given*/ (p.type is null or e.type = p.type or (right(p.type, 2) = '.*' and e.type like left(p.type, -1) || '%'))
   and (p.subject is null or e.subject = p.subject)
   and (p.from_time is null or e.received_at >= p.from_time)
   and (p.to_time is null or e.received_at < p.to_time)

@@ -131,7 +131,10 @@ public final class EventStore {
 
     public static List<ReplayCandidate> forReplay(Connection c, String type, String subject, Instant from, Instant to,
                                                   PlantScope plants, int limit) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SQL.get("for_replay"))) {
+        String given = (subject != null ? "e.subject = p.subject and " : "")
+                + (type != null && !type.endsWith(".*") ? "e.type = p.type and " : "")
+                + (from != null ? "e.received_at >= p.from_time and " : "") + (to != null ? "e.received_at < p.to_time and " : "");
+        try (PreparedStatement ps = c.prepareStatement(SQL.get("for_replay").replace("/*given*/", given))) {
             ps.setString(1, type);
             ps.setString(2, subject);
             ps.setTimestamp(3, from == null ? null : Timestamp.from(from));
