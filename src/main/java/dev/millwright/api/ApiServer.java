@@ -37,7 +37,7 @@ public final class ApiServer implements AutoCloseable {
                        java.util.function.Supplier<List<dev.millwright.inbound.InboundConnector.Status>> connectors,
                        dev.millwright.xref.Xref xref, List<dev.millwright.inbound.InboundConnector.Reader> readers,
                        dev.millwright.flow.FlowEngine flows, dev.millwright.store.AlertStore alerts,
-                       java.util.Set<String> alertRules, Map<String, dev.millwright.mapping.ValueMap> valueMaps) {
+                       java.util.Set<String> alertRules, Map<String, dev.millwright.mapping.ValueMap> valueMaps, java.time.Clock clock) {
     }
 
     /** One endpoint with its access rule; the OpenAPI document must list exactly these. */

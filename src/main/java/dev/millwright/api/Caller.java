@@ -20,6 +20,11 @@ public final class Caller {
         return p;
     }
 
+    /** The principal, or null when the request was not admitted with one (an open route, or refused). */
+    public static Principal signedIn(Context ctx) {
+        return ctx.attribute(PRINCIPAL);
+    }
+
     public static Actor actor(Context ctx) {
         return new Actor(principal(ctx).actor(), ctx.attribute(CLIENT));
     }

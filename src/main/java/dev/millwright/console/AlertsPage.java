@@ -6,7 +6,6 @@ import dev.millwright.store.AlertStore;
 import io.javalin.http.Context;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,8 +22,10 @@ public final class AlertsPage {
     private final Console console;
     private final AlertStore alerts;
     private final Set<String> rules;
+    private final java.time.Clock clock;
 
-    AlertsPage(Console console, AlertStore alerts, Set<String> rules) {
+    AlertsPage(Console console, AlertStore alerts, Set<String> rules, java.time.Clock clock) {
+        this.clock = clock;
         this.console = console;
         this.alerts = alerts;
         this.rules = rules;
@@ -33,7 +34,7 @@ public final class AlertsPage {
     void list(Context ctx) {
         String state = ctx.queryParam("state") == null ? "firing" : ctx.queryParam("state");
         if (!List.of("firing", "resolved", "").contains(state)) throw ConsoleException.badRequest("state is firing, resolved or empty (both)");
-        List<AlertStore.Alert> page = alerts.list(state.isEmpty() ? null : state, null, Caller.plants(ctx), FailuresPage.longParam(ctx.queryParam("after")),
+        List<AlertStore.Alert> page = alerts.list(state.isEmpty() ? null : state, null, Caller.plants(ctx), Form.number(ctx.queryParam("after")),
                 PAGE);
         Map<String, List<AlertStore.Alert>> byRule = new LinkedHashMap<>();
         for (AlertStore.Alert a : page) byRule.computeIfAbsent(a.rule(), r -> new java.util.ArrayList<>()).add(a);
@@ -42,7 +43,7 @@ public final class AlertsPage {
     }
 
     void acknowledge(Context ctx) {
-        long id = FailuresPage.longParam(ctx.pathParam("id"));
+        long id = Form.number(ctx.pathParam("id"));
         AlertStore.Alert a = alerts.get(id).filter(x -> Caller.plants(ctx).allows(x.plant()))
                 .orElseThrow(() -> ConsoleException.notFound("no alert " + id));
         String notice = alerts.acknowledge(a.id(), Caller.actor(ctx)).isPresent() ? "alert " + id + " acknowledged"
@@ -56,12 +57,12 @@ public final class AlertsPage {
         if (reason == null || reason.isBlank()) throw ConsoleException.badRequest("say why the rule is silenced");
         Duration d = span == null ? null : Durations.parse(span);
         if (d == null || d.isZero() || d.isNegative()) throw ConsoleException.badRequest("'" + Views.excerpt(span, 20) + "' is not a duration (30m, 2h, 1d)");
-        alerts.silence(rule, key == null || key.isBlank() ? null : key.strip(), Instant.now().plus(d), reason.strip(), Caller.actor(ctx));
+        alerts.silence(rule, key == null || key.isBlank() ? null : key.strip(), clock.instant().plus(d), reason.strip(), Caller.actor(ctx));
         Console.redirect(ctx, "/console/alerts", "rule " + rule + " silenced for " + span);
     }
 
     void lift(Context ctx) {
-        long id = FailuresPage.longParam(ctx.pathParam("id"));
+        long id = Form.number(ctx.pathParam("id"));
         alerts.lift(id, Caller.actor(ctx)).orElseThrow(() -> ConsoleException.notFound("no active silence " + id));
         Console.redirect(ctx, "/console/alerts", "silence " + id + " lifted");
     }

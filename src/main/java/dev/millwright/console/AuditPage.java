@@ -26,10 +26,10 @@ public final class AuditPage {
     }
 
     void show(Context ctx) {
-        String actor = Views.blank(ctx.queryParam("actor")), action = Views.blank(ctx.queryParam("action")), from = Views.blank(ctx.queryParam("from")),
-                to = Views.blank(ctx.queryParam("to"));
+        String actor = Form.blank(ctx.queryParam("actor")), action = Form.blank(ctx.queryParam("action")), from = Form.blank(ctx.queryParam("from")),
+                to = Form.blank(ctx.queryParam("to"));
         String beforeText = ctx.queryParam("before");
-        long before = beforeText == null || beforeText.isBlank() ? Long.MAX_VALUE : FailuresPage.longParam(beforeText);
+        long before = beforeText == null || beforeText.isBlank() ? Long.MAX_VALUE : Form.number(beforeText);
         Instant fromT, toT;
         try {
             fromT = from == null ? null : Instant.parse(from);

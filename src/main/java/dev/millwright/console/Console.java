@@ -42,7 +42,7 @@ public final class Console {
         var flows = new FlowsPage(this, d.flows());
         var xref = new XrefPage(this, d.xref(), d.valueMaps());
         var audit = new AuditPage(this, d.db().dataSource());
-        var alerts = new AlertsPage(this, d.alerts(), d.alertRules());
+        var alerts = new AlertsPage(this, d.alerts(), d.alertRules(), d.clock());
         Permission read = Permission.READ, operate = Permission.OPERATE, integrate = Permission.INTEGRATE;
         List<ApiServer.Route> r = new ArrayList<>(List.of(
                 new ApiServer.Route("GET", "/", Access.OPEN, ctx -> ctx.redirect("/console")),
@@ -169,8 +169,7 @@ public final class Console {
 
     /** An error as a page (the API's answer is problem+json; the console's is readable). */
     public void error(Context ctx, int status, String title, String detail) {
-        Principal p = ctx.attribute("principal");
-        Page page = p == null ? null : page(ctx, "", title);
+        Page page = Caller.signedIn(ctx) == null ? null : page(ctx, "", title);
         render(ctx, status, "console/error.jte", new ErrorView(page, status, title, detail));
     }
 

@@ -67,7 +67,7 @@ public final class FailuresPage {
 
     void list(Context ctx) {
         Filter f = filter(ctx);
-        long after = longParam(ctx.queryParam("after"));
+        long after = Form.number(ctx.queryParam("after"));
         List<DeliveryView> page = deliveries.search(deliveryFilter(ctx, f, null), after, PAGE);
         List<String> seen = systems.values().stream().filter(s -> Caller.sees(ctx, s)).map(dev.millwright.config.SystemConfig::name).toList();
         List<InboundFailureStore.Failure> failures = after == 0 ? inbound.list(f.system().isEmpty() ? null : f.system(), seen, "open", 0, 20) : List.of();
@@ -81,7 +81,7 @@ public final class FailuresPage {
     void retryMatching(Context ctx) {
         Filter f = filter(ctx);
         List<Long> ids = new ArrayList<>();
-        for (String id : ctx.formParams("id")) ids.add(longParam(id));
+        for (String id : ctx.formParams("id")) ids.add(Form.number(id));
         if (ids.isEmpty() && !"all".equals(ctx.formParam("scope"))) throw ConsoleException.badRequest("select deliveries to retry, or retry all matching");
         Operations.Batch batch = operations.retryMatching(deliveryFilter(ctx, f, ids.isEmpty() ? null : ids), Caller.actor(ctx));
         int n = batch.retried();
@@ -90,7 +90,7 @@ public final class FailuresPage {
 
     /** A retry batch's progress; the page asks again every two seconds until every delivery it put back has ended. */
     void batch(Context ctx) {
-        long id = longParam(ctx.pathParam("id"));
+        long id = Form.number(ctx.pathParam("id"));
         DeliveryStore.RetryBatch b = deliveries.batches(List.of(id), 1).stream().findFirst().filter(x -> x.visibleTo(Caller.plants(ctx)))
                 .orElseThrow(() -> ConsoleException.notFound("no retry batch " + id));
         console.render(ctx, 200, ctx.queryParam("live") != null ? "console/retry-batch-progress.jte" : "console/retry-batch.jte",
@@ -150,7 +150,7 @@ public final class FailuresPage {
         Page page = console.page(ctx, "failures", "Replay");
         Operations.ReplayRequest request;
         try {
-            request = new Operations.ReplayRequest(form.get("subscription"), Views.blank(form.get("type")), Views.blank(form.get("subject")),
+            request = new Operations.ReplayRequest(form.get("subscription"), Form.blank(form.get("type")), Form.blank(form.get("subject")),
                     instant(form.get("from")), instant(form.get("to")), "on".equals(form.get("newKeys")), Caller.plants(ctx));
         } catch (DateTimeParseException e) {
             console.render(ctx, 400, "console/replay.jte", new ReplayView(page, operations.subscriptions(), form, null,
@@ -176,7 +176,7 @@ public final class FailuresPage {
     }
 
     private DeliveryView visible(Context ctx) {
-        long id = longParam(ctx.pathParam("id"));
+        long id = Form.number(ctx.pathParam("id"));
         DeliveryView d = deliveries.byId(id).orElseThrow(() -> ConsoleException.notFound("no delivery " + ctx.pathParam("id")));
         if (!Caller.plants(ctx).allows(d.plant())) throw ConsoleException.notFound("no delivery " + id);
         return d;
@@ -196,7 +196,7 @@ public final class FailuresPage {
             throw ConsoleException.badRequest(e.getMessage());
         }
         try {
-            return new DeliveryFilter(state, Views.blank(f.system()), null, null, Views.blank(f.reason()), Caller.plants(ctx), Views.blank(f.type()),
+            return new DeliveryFilter(state, Form.blank(f.system()), null, null, Form.blank(f.reason()), Caller.plants(ctx), Form.blank(f.type()),
                     instant(f.from()), instant(f.to()), ids);
         } catch (DateTimeParseException e) {
             throw ConsoleException.badRequest("from and to are times such as 2026-12-01T08:00:00Z");
@@ -211,14 +211,6 @@ public final class FailuresPage {
 
     private static Instant instant(String s) {
         return s == null || s.isBlank() ? null : Instant.parse(s);
-    }
-
-    static long longParam(String s) {
-        try {
-            return s == null || s.isBlank() ? 0 : Long.parseLong(s);
-        } catch (NumberFormatException e) {
-            throw ConsoleException.badRequest("'" + Views.excerpt(s, 40) + "' is not a number");
-        }
     }
 
     /** Where a form came from (a console page), to return there. */

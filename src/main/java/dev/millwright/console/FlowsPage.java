@@ -39,13 +39,13 @@ public final class FlowsPage {
     }
 
     void list(Context ctx) {
-        String flow = Views.blank(ctx.queryParam("flow")), state = Views.blank(ctx.queryParam("state")), key = Views.blank(ctx.queryParam("key"));
+        String flow = Form.blank(ctx.queryParam("flow")), state = Form.blank(ctx.queryParam("state")), key = Form.blank(ctx.queryParam("key"));
         if (state != null && !List.of("running", "waiting", "failed", "completed", "cancelled", "compensating", "escalated").contains(state)) {
             throw ConsoleException.badRequest("no instance state '" + Views.excerpt(state, 40) + "'");
         }
         String before = ctx.queryParam("before");
         List<FlowStore.Instance> page = flows.newestInstances(flow, state, key, Caller.plants(ctx),
-                before == null || before.isBlank() ? Long.MAX_VALUE : FailuresPage.longParam(before), PAGE);
+                before == null || before.isBlank() ? Long.MAX_VALUE : Form.number(before), PAGE);
         console.render(ctx, 200, "console/flows.jte", new ListView(console.page(ctx, "flows", "Flows"), flows.definitions(), flow, state, key, page,
                 page.size() == PAGE ? page.getLast().id() : null));
     }
@@ -91,7 +91,7 @@ public final class FlowsPage {
     }
 
     private FlowStore.Instance visible(Context ctx) {
-        long id = FailuresPage.longParam(ctx.pathParam("id"));
+        long id = Form.number(ctx.pathParam("id"));
         FlowStore.Instance i = flows.instance(id).orElseThrow(() -> ConsoleException.notFound("no flow instance " + id));
         if (!Caller.plants(ctx).allows(i.plant())) throw ConsoleException.notFound("no flow instance " + id);
         return i;

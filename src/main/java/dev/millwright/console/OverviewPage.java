@@ -50,7 +50,7 @@ public final class OverviewPage {
     private final FlowEngine flows;
     private final AlertStore alerts;
     private final Map<String, dev.millwright.delivery.Target> targets;
-    private final Clock clock = Clock.systemUTC();
+    private final Clock clock;
 
     OverviewPage(Console console, ApiServer.Deps d) {
         this.console = console;
@@ -59,6 +59,7 @@ public final class OverviewPage {
         this.flows = d.flows();
         this.alerts = d.alerts();
         this.targets = d.targets();
+        this.clock = d.clock();
     }
 
     void show(Context ctx) {
@@ -75,7 +76,7 @@ public final class OverviewPage {
         PlantScope plants = Caller.plants(ctx);
         Instant now = clock.instant();
         Instant since = now.truncatedTo(ChronoUnit.MINUTES).minus(w.span).plus(w.bucket);
-        OverviewStore.Figures f = store.figures(since, w.bucket, w.buckets(), plants);
+        OverviewStore.Figures f = store.figures(since, w.bucket, w.buckets(), now, plants);
         List<SystemRow> rows = new ArrayList<>();
         for (SystemConfig s : systems.values()) {
             if (!Caller.sees(ctx, s) && !f.systems().containsKey(s.name())) continue;

@@ -18,11 +18,6 @@ public final class Views {
     private Views() {
     }
 
-    /** A form field as a filter: blank is no filter (null), anything else without surrounding spaces. */
-    public static String blank(String s) {
-        return s == null || s.isBlank() ? null : s.strip();
-    }
-
     public static String time(Instant t) {
         return t == null ? "–" : TIME.format(t);
     }

@@ -33,7 +33,7 @@ public final class XrefPage {
     }
 
     void browse(Context ctx) {
-        String type = Views.blank(ctx.queryParam("type")), q = Views.blank(ctx.queryParam("q")), after = ctx.queryParam("after");
+        String type = Form.blank(ctx.queryParam("type")), q = Form.blank(ctx.queryParam("q")), after = ctx.queryParam("after");
         console.render(ctx, 200, "console/xref.jte", browseView(ctx, type, q, after, null, null, null));
     }
 

@@ -191,7 +191,7 @@ public final class Hub implements AutoCloseable {
                             settings.security(), db.dataSource()), () -> accepting, inboundFailures, inbox, plant.systems(),
                     () -> inbound.stream().map(InboundConnector::status).toList(), xref, readers, flows, alerts.store(),
                     plant.alerts().stream().map(dev.millwright.config.AlertRule::name).collect(java.util.stream.Collectors.toUnmodifiableSet()),
-                    plant.valueMaps());
+                    plant.valueMaps(), clock);
             this.api = new ApiServer(deps, settings.http()).start();
         } catch (RuntimeException e) {
             while (!started.isEmpty()) {

@@ -43,7 +43,10 @@ public final class Transactions {
     public record Delivery(Instant at, DeliveryView delivery) implements Item {
     }
 
-    /** A person's or client's action on one of the transaction's deliveries or flow instances (from the audit trail). */
+    /**
+     * A person's or client's action on one of the transaction's deliveries or flow instances (from the audit trail).
+     * @param object what it acted on, as the entry says ("delivery 42", "flow review instance 7: signal 'ok'")
+     */
     public record Acted(Instant at, String actor, String action, String object, String client) implements Item {
     }
 
@@ -110,8 +113,7 @@ public final class Transactions {
         made.keySet().forEach(id -> objects.add("delivery " + id));
         instances.forEach(i -> objects.add("flow " + i.flow() + " instance " + i.id()));
         for (var e : dev.millwright.store.Jdbc.withConnection(audit, c -> dev.millwright.store.AuditStore.about(c, objects, LIMIT))) {
-            String object = e.detail().substring(e.detail().indexOf(":\"") + 2, e.detail().indexOf('"', e.detail().indexOf(":\"") + 2));
-            items.add(new Acted(e.at(), e.actor(), e.action(), object, e.client()));
+            items.add(new Acted(e.at(), e.actor(), e.action(), json(e.detail()).path("subject").asText(), e.client()));
         }
         items.sort(Comparator.comparing(Item::at));
         return Optional.of(new Timeline(searched, key, instances, items, alerts.forKey(key, plants),

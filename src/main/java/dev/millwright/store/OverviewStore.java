@@ -58,13 +58,14 @@ public final class OverviewStore {
         this.ds = ds;
     }
 
-    public Figures figures(Instant since, Duration bucket, int buckets, PlantScope plants) {
+    /** @param now the page's time: latency covers the last hour of it at most */
+    public Figures figures(Instant since, Duration bucket, int buckets, Instant now, PlantScope plants) {
         return Jdbc.withConnection(ds, c -> {
             Map<String, Object> p = new HashMap<>();
             p.put("since", since.atOffset(ZoneOffset.UTC));
             p.put("lookback", since.minus(Duration.ofHours(1)).atOffset(ZoneOffset.UTC));
             // Latency over the last hour whatever the window: a percentile reads every delivery it covers.
-            Instant hourAgo = Instant.now().minus(Duration.ofHours(1));
+            Instant hourAgo = now.minus(Duration.ofHours(1));
             p.put("latency_since", (since.isAfter(hourAgo) ? since : hourAgo).atOffset(ZoneOffset.UTC));
             p.put("latency_lookback", (since.isAfter(hourAgo) ? since : hourAgo).minus(Duration.ofHours(1)).atOffset(ZoneOffset.UTC));
             p.put("bucket", bucket.toSeconds());
