@@ -39,8 +39,13 @@ public final class IngestService implements AutoCloseable, RoutingStage.IntakeLo
     private record Request(List<CloudEvent> events, CompletableFuture<Result> done, java.time.Instant received) {
     }
 
-    /** How long intake stays saturated after its requests last reached the writers' number, bridging short dips. */
-    private static final long SATURATION_HOLD = TimeUnit.MILLISECONDS.toNanos(50);
+    /**
+     * How long intake stays saturated after a request last arrived to find it at the writers' number. A group commit
+     * answers many requests at once, so the count touches 0 for a moment between the answers and the clients' next
+     * requests; letting that moment end saturation let routing start a large transaction in the middle of the load
+     * (measured: deliveries during load at 3.9 times the floor, intake dipping to a quarter in those seconds).
+     */
+    static final long SATURATION_HOLD = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final DataSource ds;
     private final Outbox outbox;
@@ -54,11 +59,20 @@ public final class IngestService implements AutoCloseable, RoutingStage.IntakeLo
     private final AtomicInteger active = new AtomicInteger();
     private final int saturation;
     /** Until when (System.nanoTime) intake counts as saturated. */
-    private volatile long saturatedUntil = System.nanoTime();
+    private volatile long saturatedUntil;
+    private final java.util.function.LongSupplier nanoTime;
     private volatile Runnable onRoom = () -> { };
     private volatile boolean stopping;
 
     public IngestService(DataSource ds, Outbox outbox, HubMetrics metrics, Tracing tracing, Duration window, int maxGroupEvents, int writerCount) {
+        this(ds, outbox, metrics, tracing, window, maxGroupEvents, writerCount, System::nanoTime);
+    }
+
+    /** @param nanoTime the monotonic clock saturation is held by (System::nanoTime outside tests) */
+    IngestService(DataSource ds, Outbox outbox, HubMetrics metrics, Tracing tracing, Duration window, int maxGroupEvents, int writerCount,
+                  java.util.function.LongSupplier nanoTime) {
+        this.nanoTime = nanoTime;
+        this.saturatedUntil = nanoTime.getAsLong();
         this.tracing = tracing;
         this.ds = ds;
         this.outbox = outbox;
@@ -78,7 +92,7 @@ public final class IngestService implements AutoCloseable, RoutingStage.IntakeLo
      */
     @Override
     public boolean saturated() {
-        return active.get() >= saturation || System.nanoTime() - saturatedUntil < 0;
+        return active.get() >= saturation || nanoTime.getAsLong() - saturatedUntil < 0;
     }
 
     /** Events taken (stored or recognised as repeats) per second, over about the last second. */
@@ -117,7 +131,7 @@ public final class IngestService implements AutoCloseable, RoutingStage.IntakeLo
 
     private final Rate rate = new Rate();
 
-    /** Runs when the last intake request in progress is answered: whoever yields to intake may go on. */
+    /** Runs when the last intake request in progress is answered: whoever yields to intake looks again. */
     public void onRoom(Runnable action) {
         this.onRoom = action;
     }
@@ -130,12 +144,9 @@ public final class IngestService implements AutoCloseable, RoutingStage.IntakeLo
 
     /** Marks an intake request in progress, from its first byte until it is answered (close). */
     public Arrival arrived() {
-        if (active.incrementAndGet() >= saturation) saturatedUntil = System.nanoTime() + SATURATION_HOLD;
+        if (active.incrementAndGet() >= saturation) saturatedUntil = nanoTime.getAsLong() + SATURATION_HOLD;
         return () -> {
-            if (active.decrementAndGet() == 0) {
-                saturatedUntil = System.nanoTime();
-                onRoom.run();
-            }
+            if (active.decrementAndGet() == 0) onRoom.run();
         };
     }
 
