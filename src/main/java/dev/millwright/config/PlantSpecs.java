@@ -40,8 +40,9 @@ public final class PlantSpecs {
                     optional("maxGroupEvents", integer(1, 100_000), 5000, "Most events in one group commit."),
                     optional("writers", integer(1, 16), 4, "Concurrent ingest transactions."),
                     optional("routingFloor", integer(0, 1_000_000), 1000, "Intake comes first: while it is saturated (as many event requests "
-                            + "in progress as there are writers), routing, and so posting, slows to this many events per second, leaving the machine to intake; the "
-                            + "moment intake has room again, routing catches up at full speed. 0 turns this off (routing never yields).")
+                            + "in progress as there are writers) and takes more than twice this rate, routing slows to this many events per second and "
+                            + "each node's lanes together send half as many, leaving the machine to intake; the backlog shows as pending deliveries. The "
+                            + "moment intake has room again, routing and sending catch up at full speed. 0 turns this off (nothing ever yields).")
             ), null, "Accepting events."),
             optional("delivery", object(
                     optional("lanes", integer(1, 4096), 64, "Lanes per target. Deliveries with the same ordering key share a lane and keep their order; lanes run in parallel."),

@@ -1,6 +1,7 @@
 package dev.millwright.delivery;
 
 import dev.millwright.config.HubSettings;
+import dev.millwright.ingest.IntakeFirst;
 import dev.millwright.metrics.HubMetrics;
 import dev.millwright.store.DeliveryStore;
 import dev.millwright.store.DeliveryStore.LaneRef;
@@ -53,10 +54,12 @@ public final class DeliveryEngine implements AutoCloseable {
     private final Thread scheduler;
     private volatile boolean closed;
     private final Tracing tracing;
+    private final IntakeFirst intakeFirst;
 
     public DeliveryEngine(String node, HubSettings.Delivery settings, Map<String, Target> targets,
                           DeliveryStore deliveries, LeaseStore leases, NodeLiveness liveness, HubMetrics metrics, Tracing tracing,
-                          Clock clock, BinaryOperator<String> outboundForm) {
+                          Clock clock, BinaryOperator<String> outboundForm, IntakeFirst intakeFirst) {
+        this.intakeFirst = intakeFirst;
         this.tracing = tracing;
         this.node = node;
         this.settings = settings;
@@ -193,7 +196,7 @@ public final class DeliveryEngine implements AutoCloseable {
         int lane = Integer.parseInt(parts[1]);
         Target target = targets.get(parts[2]);
         return new LaneWorker(target, new DeliveryStore.LaneClaim(target.name(), lane, name, node, epoch), deliveries, settler,
-                target.retry(), metrics, tracing, clock, settings.batchSize(), settings.pollInterval(), () -> leaseLeft(name), outboundForm);
+                target.retry(), metrics, tracing, clock, settings.batchSize(), settings.pollInterval(), () -> leaseLeft(name), outboundForm, intakeFirst);
     }
 
     /** How long the lane's lease surely still holds on this node's clock; zero when lost or the liveness session is in doubt. */

@@ -1,6 +1,7 @@
 package dev.millwright.delivery;
 
 import dev.millwright.config.RetryPolicy;
+import dev.millwright.ingest.IntakeFirst;
 import dev.millwright.metrics.HubMetrics;
 import dev.millwright.store.DeliveryState;
 import dev.millwright.store.DeliveryStore;
@@ -35,6 +36,8 @@ final class LaneWorker {
     private static final Logger log = LoggerFactory.getLogger(LaneWorker.class);
     private static final Duration RECLAIM_PAUSE = Duration.ofMillis(50);
     private static final Duration RETRY_CLOCK_GRACE = Duration.ofMillis(100);
+    /** While intake comes first and this lane may send nothing: when to ask again. */
+    private static final Duration PACED_PAUSE = Duration.ofMillis(25);
 
     private final Target target;
     private final DeliveryStore.LaneClaim claim;
@@ -66,10 +69,12 @@ final class LaneWorker {
     private volatile boolean running = true;
     private final Thread thread;
     private final Tracing tracing;
+    private final IntakeFirst intakeFirst;
 
     LaneWorker(Target target, DeliveryStore.LaneClaim claim, DeliveryStore store, Settler settler, RetryPolicy retry,
                HubMetrics metrics, Tracing tracing, Clock clock, int capacity, Duration pollInterval, Fence fence,
-               BinaryOperator<String> outboundForm) {
+               BinaryOperator<String> outboundForm, IntakeFirst intakeFirst) {
+        this.intakeFirst = intakeFirst;
         this.tracing = tracing;
         this.target = target;
         this.claim = claim;
@@ -156,8 +161,12 @@ final class LaneWorker {
             if (due != null) retryAt(due);
             retriesRead = true;
         }
+        int wanted = room;
+        room = intakeFirst.sends(wanted);
+        if (room == 0) return now.plus(PACED_PAUSE);
         Set<String> busy = Set.copyOf(busyKeys);
         List<LaneItem> items = store.claim(claim, busy, room);
+        intakeFirst.unused(room - items.size());
         starvedAt = items.isEmpty() && !busy.isEmpty() ? System.nanoTime() : Long.MIN_VALUE;
         Map<String, List<LaneItem>> byKey = new LinkedHashMap<>();
         for (LaneItem item : items) {
@@ -172,7 +181,7 @@ final class LaneWorker {
             chains.add(t);
             t.start();
         }
-        if (items.size() == room) return null;
+        if (items.size() == room) return room < wanted ? now.plus(PACED_PAUSE) : null;
         Instant due = nextRetry(now);
         Instant poll = now.plus(pollInterval);
         if (due == null || !due.isBefore(poll)) return poll;

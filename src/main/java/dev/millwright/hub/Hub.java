@@ -37,6 +37,7 @@ import dev.millwright.mapping.Mappings;
 import dev.millwright.xref.Xref;
 import dev.millwright.ingest.CloudEventReader;
 import dev.millwright.ingest.IngestService;
+import dev.millwright.ingest.IntakeFirst;
 import dev.millwright.maintenance.RetentionJob;
 import dev.millwright.metrics.HubMetrics;
 import dev.millwright.operations.Operations;
@@ -141,8 +142,9 @@ public final class Hub implements AutoCloseable {
             ContractCatalog catalog = ContractCatalog.builtIn().withPlantContracts(plant.contracts());
             Upcasting upcasting = Upcasting.builtIn(catalog);
             this.liveness = started(started, new NodeLiveness(db, node));
+            IntakeFirst intakeFirst = new IntakeFirst(settings.ingest().routingFloor());
             this.engine = started(started, new DeliveryEngine(node, settings.delivery(), targets, deliveries, leases, liveness, metrics, tracing, clock,
-                    upcasting::toLatest));
+                    upcasting::toLatest, intakeFirst));
             // The routing stage needs the outbox, which wakes the routing stage: the stage is filled in just below.
             RoutingStage[] routingStage = new RoutingStage[1];
             Runnable wakeRouting = () -> {
@@ -157,6 +159,7 @@ public final class Hub implements AutoCloseable {
                     new FlowEngine.Settings(settings.flows().workers(), settings.flows().batch(), settings.flows().pollInterval()));
             this.ingest = started(started, new IngestService(db.dataSource(), outbox, metrics, tracing, settings.ingest().groupCommitWindow(),
                     settings.ingest().maxGroupEvents(), settings.ingest().writers()));
+            intakeFirst.watch(ingest);
             Alerts alerts = this.alerts = started(started, new Alerts(plant.alerts(), plant.systems().values().stream().collect(java.util.stream.Collectors.toMap(
                     SystemConfig::name, SystemConfig::plants)), db.dataSource(), outbox, metrics, clock, ALERT_EVALUATION));
             var intake = flows.intake();
@@ -165,7 +168,7 @@ public final class Hub implements AutoCloseable {
                 alerts.take(c, e, seq, wakes);
             };
             this.routing = routingStage[0] = started(started, new RoutingStage(db.dataSource(), outbox, routed, metrics, ROUTING_COMMITS,
-                    settings.delivery().pollInterval(), ingest, settings.ingest().routingFloor()));
+                    settings.delivery().pollInterval(), intakeFirst));
             ingest.onRoom(wakeRouting);
             started(started, flows.start());
             this.metricsRefresh = started(started, metrics.refreshEvery(METRICS_REFRESH, deliveries, targets.keySet(), () -> {

@@ -3,7 +3,6 @@ package dev.millwright.ingest;
 import dev.millwright.event.CloudEvent;
 import dev.millwright.metrics.HubMetrics;
 import dev.millwright.routing.Outbox;
-import dev.millwright.routing.RoutingStage;
 import dev.millwright.store.EventStore;
 import dev.millwright.store.Jdbc;
 import dev.millwright.store.StoreException;
@@ -29,7 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * request's future completes only after that commit, so 202 means durable; their deliveries follow from the
  * routing stage.
  */
-public final class IngestService implements AutoCloseable, RoutingStage.IntakeLoad {
+public final class IngestService implements AutoCloseable, IntakeLoad {
     private static final Logger log = LoggerFactory.getLogger(IngestService.class);
 
     /** What one request added: new events, and repeats of events already in the log. */
@@ -46,6 +45,8 @@ public final class IngestService implements AutoCloseable, RoutingStage.IntakeLo
      * (measured: deliveries during load at 3.9 times the floor, intake dipping to a quarter in those seconds).
      */
     static final long SATURATION_HOLD = TimeUnit.MILLISECONDS.toNanos(100);
+    /** With no request in progress, saturation ends this soon unless one arrives: when a load stops, routing resumes at once. */
+    static final long ROOM_GRACE = TimeUnit.MILLISECONDS.toNanos(20);
 
     private final DataSource ds;
     private final Outbox outbox;
@@ -146,7 +147,10 @@ public final class IngestService implements AutoCloseable, RoutingStage.IntakeLo
     public Arrival arrived() {
         if (active.incrementAndGet() >= saturation) saturatedUntil = nanoTime.getAsLong() + SATURATION_HOLD;
         return () -> {
-            if (active.decrementAndGet() == 0) onRoom.run();
+            if (active.decrementAndGet() == 0) {
+                saturatedUntil = Math.min(saturatedUntil, nanoTime.getAsLong() + ROOM_GRACE);
+                onRoom.run();
+            }
         };
     }
 

@@ -47,7 +47,7 @@ public final class Operations {
             before.put("state", changed.get().before());
             before.put("lastError", changed.get().lastError());
             AuditStore.record(c, actor, "delivery.retry", AuditStore.change("delivery " + id, before, Map.of("state", "pending")));
-            outbox.lanesHaveWork(c, List.of(changed.get().lane()), wakes);
+            outbox.lanesHaveWork(List.of(changed.get().lane()), wakes);
             return true;
         });
         wakes.run();
@@ -73,7 +73,7 @@ public final class Operations {
             detail.put("count", rows.size());
             detail.put("batch", id);
             AuditStore.record(c, actor, "delivery.retry-matching", detail.toString());
-            outbox.lanesHaveWork(c, new HashSet<>(rows), wakes);
+            outbox.lanesHaveWork(new HashSet<>(rows), wakes);
             return new Batch(id, rows.size());
         });
         wakes.run();

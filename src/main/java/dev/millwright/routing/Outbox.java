@@ -60,10 +60,13 @@ public final class Outbox {
             others.add(wake);
         }
 
-        /** After commit, on this node (other nodes heard it through NOTIFY on commit). */
+        /** After commit: wakes what was given work on this node, and has other nodes told. */
         public void run() {
-            if (routing) wakeRouting.run();
-            signal.wakeLocal(lanes);
+            if (routing) {
+                wakeRouting.run();
+                signal.routingCommitted();
+            }
+            signal.lanesCommitted(lanes);
             others.forEach(Runnable::run);
         }
     }
@@ -92,7 +95,6 @@ public final class Outbox {
         }
         if (!routed.isEmpty()) {
             RoutingQueue.enqueue(c, routed);
-            signal.notifyRouting(c);
             wakes.routing = true;
         }
         return seqs;
@@ -104,13 +106,11 @@ public final class Outbox {
         DeliveryStore.insert(c, deliveries);
         Set<LaneRef> lanes = new HashSet<>();
         deliveries.forEach(d -> lanes.add(new LaneRef(d.target(), d.lane())));
-        lanesHaveWork(c, lanes, wakes);
+        lanesHaveWork(lanes, wakes);
     }
 
     /** Deliveries made due again in this transaction (retries): their lanes look again on commit. */
-    public void lanesHaveWork(Connection c, Collection<LaneRef> lanes, Wakes wakes) throws SQLException {
-        if (lanes.isEmpty()) return;
-        signal.notifyOthers(c, lanes);
+    public void lanesHaveWork(Collection<LaneRef> lanes, Wakes wakes) {
         wakes.lanes.addAll(lanes);
     }
 }

@@ -2,6 +2,7 @@ package dev.millwright.routing;
 
 import dev.millwright.delivery.WakeUp;
 import dev.millwright.event.CloudEvent;
+import dev.millwright.ingest.IntakeFirst;
 import dev.millwright.metrics.HubMetrics;
 import dev.millwright.store.Jdbc;
 import dev.millwright.store.NewDelivery;
@@ -19,8 +20,8 @@ import java.util.List;
  * appends events and queues them; this stage takes queued commits oldest first, routes their events and writes the
  * deliveries in the same transaction that removes them from the queue. Every node runs one; a transaction-scoped lock lets one route at a time, so a key's
  * deliveries keep the order of its events. Woken by intake commits (directly on this node, by NOTIFY on others),
- * with a slow poll as the safety net. Intake comes first: while it is saturated, routing (and so posting, which
- * only has routed work) slows to a floor rate, and catches up the moment intake has room.
+ * with a slow poll as the safety net. Intake comes first ({@link IntakeFirst}): while it is saturated, routing slows to
+ * a floor rate, and catches up the moment intake has room.
  */
 public final class RoutingStage implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RoutingStage.class);
@@ -35,8 +36,7 @@ public final class RoutingStage implements AutoCloseable {
     private final HubMetrics metrics;
     private final int maxCommits;
     private final Duration pollInterval;
-    private final IntakeLoad intake;
-    private final int floor;
+    private final IntakeFirst intakeFirst;
     /** While intake is saturated: when (System.nanoTime) the floor rate allows the next routing transaction. */
     private long nextAllowed = System.nanoTime();
     private boolean wasYielding;
@@ -44,30 +44,16 @@ public final class RoutingStage implements AutoCloseable {
     private volatile boolean running = true;
     private final Thread thread;
 
-    /** How busy intake is. */
-    public interface IntakeLoad {
-        /** Whether intake is using all it can get. */
-        boolean saturated();
-
-        /** Events intake takes per second just now. */
-        double eventsPerSecond();
-    }
-
-    /**
-     * @param intake while it is saturated and takes more than twice {@code floor} events per second, routing goes at
-     *               most {@code floor} events per second (0: never slows), one queued commit at a time. Below that
-     *               rate the floor would keep up with intake anyway, and slowing down would only add latency.
-     */
+    /** @param intakeFirst while it yields, routing goes at most its floor rate, one queued commit at a time */
     public RoutingStage(DataSource ds, Outbox outbox, RoutedEvents flows, HubMetrics metrics, int maxCommits, Duration pollInterval,
-                        IntakeLoad intake, int floor) {
+                        IntakeFirst intakeFirst) {
         this.ds = ds;
         this.outbox = outbox;
         this.flows = flows;
         this.metrics = metrics;
         this.maxCommits = maxCommits;
         this.pollInterval = pollInterval;
-        this.intake = intake;
-        this.floor = floor;
+        this.intakeFirst = intakeFirst;
         this.thread = Thread.ofPlatform().name("routing").daemon().start(this::run);
     }
 
@@ -79,7 +65,7 @@ public final class RoutingStage implements AutoCloseable {
         while (running) {
             Duration pause;
             try {
-                boolean yielding = floor > 0 && intake.saturated() && intake.eventsPerSecond() > 2.0 * floor;
+                boolean yielding = intakeFirst.yielding();
                 long early = nextAllowed - System.nanoTime();
                 if (yielding && early > 0) {
                     // Intake comes first: wait for the floor rate's next turn, or for intake to have room again.
@@ -106,7 +92,7 @@ public final class RoutingStage implements AutoCloseable {
         boolean small = yielding || wasYielding;
         wasYielding = yielding;
         int routed = routeOnce(small ? 1 : maxCommits);
-        if (yielding && routed > 0) nextAllowed = System.nanoTime() + routed * 1_000_000_000L / floor;
+        if (yielding && routed > 0) nextAllowed = System.nanoTime() + routed * 1_000_000_000L / intakeFirst.floor();
         return routed > 0 ? Duration.ZERO : routed == 0 ? pollInterval : HELD_ELSEWHERE;
     }
 

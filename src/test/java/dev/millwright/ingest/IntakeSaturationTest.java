@@ -43,11 +43,29 @@ class IntakeSaturationTest {
             now.addAndGet(Duration.ofMillis(5).toNanos()); // the clients' next requests are on their way
             assertThat(intake.saturated()).as("the moment between answers and the next requests").isTrue();
 
-            arrive(intake, 4).forEach(IngestService.Arrival::close);
-            now.addAndGet(IngestService.SATURATION_HOLD - 1);
-            assertThat(intake.saturated()).as("held from the last arrival that found intake full").isTrue();
+            List<IngestService.Arrival> next = arrive(intake, 4);
+            now.addAndGet(IngestService.ROOM_GRACE * 2);
+            assertThat(intake.saturated()).as("requests in progress").isTrue();
+            next.forEach(IngestService.Arrival::close);
+            now.addAndGet(IngestService.ROOM_GRACE - 1);
+            assertThat(intake.saturated()).isTrue();
             now.addAndGet(1);
-            assertThat(intake.saturated()).as("no request for the whole hold").isFalse();
+            assertThat(intake.saturated()).as("the load stopped: nothing arrived within the grace after the last answer").isFalse();
+        }
+    }
+
+    @Test
+    void saturationIsHeldWhileFewerRequestsThanWritersAreInProgress() {
+        try (IngestService intake = intake()) {
+            List<IngestService.Arrival> four = arrive(intake, 4);
+            four.get(0).close();
+            four.get(1).close();
+            now.addAndGet(IngestService.SATURATION_HOLD - 1);
+            assertThat(intake.saturated()).as("two in progress, within the hold of the last arrival that found intake full").isTrue();
+            now.addAndGet(1);
+            assertThat(intake.saturated()).isFalse();
+            four.get(2).close();
+            four.get(3).close();
         }
     }
 

@@ -4,6 +4,8 @@ import dev.millwright.config.Subscription;
 import dev.millwright.delivery.WorkSignal;
 import dev.millwright.event.CloudEvent;
 import dev.millwright.ingest.CloudEventReader;
+import dev.millwright.ingest.IntakeFirst;
+import dev.millwright.ingest.IntakeLoad;
 import dev.millwright.metrics.HubMetrics;
 import dev.millwright.store.Database;
 import dev.millwright.store.Jdbc;
@@ -51,7 +53,7 @@ class RoutingStageTest {
 
     /** Intake that is saturated (or not) at 10,000 events/s. */
     private RoutingStage stage(AtomicBoolean saturated, int floor) {
-        RoutingStage.IntakeLoad load = new RoutingStage.IntakeLoad() {
+        IntakeLoad load = new IntakeLoad() {
             @Override
             public boolean saturated() {
                 return saturated.get();
@@ -62,7 +64,9 @@ class RoutingStageTest {
                 return 10_000;
             }
         };
-        RoutingStage stage = new RoutingStage(db.dataSource(), outbox, RoutedEvents.NONE, new HubMetrics(), 20, Duration.ofMillis(100), load, floor);
+        IntakeFirst intakeFirst = new IntakeFirst(floor);
+        intakeFirst.watch(load);
+        RoutingStage stage = new RoutingStage(db.dataSource(), outbox, RoutedEvents.NONE, new HubMetrics(), 20, Duration.ofMillis(100), intakeFirst);
         opened.add(stage);
         return stage;
     }
