@@ -1,12 +1,11 @@
 package dev.millwright.flow;
 
 import dev.millwright.routing.Outbox;
-import dev.millwright.store.Notifications;
 
 import java.sql.Connection;
 import java.sql.SQLException;
 
-/** Tells flow workers an instance has work: on this node after commit, on others by NOTIFY (sent on commit). */
+/** Tells flow workers an instance has work: on this node after commit, on others by NOTIFY (sent after the commit). */
 final class FlowWake {
     static final String CHANNEL = "millwright_flow";
 
@@ -17,7 +16,7 @@ final class FlowWake {
     }
 
     void soon(Connection c, Outbox.Wakes wakes) throws SQLException {
-        Notifications.send(c, CHANNEL, c.getSchema());
+        wakes.tellOtherNodes(CHANNEL, c.getSchema());
         wakes.add(local);
     }
 }

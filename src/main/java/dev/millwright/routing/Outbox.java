@@ -50,6 +50,7 @@ public final class Outbox {
     public final class Wakes {
         private final Set<LaneRef> lanes = new HashSet<>();
         private final Set<Runnable> others = new java.util.LinkedHashSet<>();
+        private final Set<Map.Entry<String, String>> notes = new java.util.LinkedHashSet<>();
         private boolean routing;
 
         private Wakes() {
@@ -60,6 +61,11 @@ public final class Outbox {
             others.add(wake);
         }
 
+        /** A NOTIFY for other nodes once the transaction commits (sent after it, never inside: see Announcer). */
+        public void tellOtherNodes(String channel, String payload) {
+            notes.add(Map.entry(channel, payload));
+        }
+
         /** After commit: wakes what was given work on this node, and has other nodes told. */
         public void run() {
             if (routing) {
@@ -68,6 +74,7 @@ public final class Outbox {
             }
             signal.lanesCommitted(lanes);
             others.forEach(Runnable::run);
+            notes.forEach(n -> signal.announce(n.getKey(), n.getValue()));
         }
     }
 
