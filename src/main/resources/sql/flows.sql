@@ -118,9 +118,14 @@ order by id desc
 limit ?
 
 -- Correlation: one lock per (flow, wait step, key), taken by the routing stage before it keeps an event and by a
--- worker before it looks for one, so an event and a wait that start at the same moment always meet.
+-- worker before it looks for one, so an event and a wait that start at the same moment always meet. The routing stage
+-- waits for it; a worker only tries (and comes back to the instance a moment later): both hold several such locks
+-- until they commit, taken in different orders, so two that both waited could deadlock.
 -- name: correlation_lock
 select pg_advisory_xact_lock(hashtext(current_schema() || '/' || ? || '/' || ?), hashtext(?))
+
+-- name: correlation_try_lock
+select pg_try_advisory_xact_lock(hashtext(current_schema() || '/' || ? || '/' || ?), hashtext(?))
 
 -- name: inbox_keep
 insert into flow_inbox (flow, step, key, event_seq, event, expires_at) values (?, ?, ?, ?, ?, ?)

@@ -44,6 +44,10 @@ public final class FlowEngine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FlowEngine.class);
     /** An instance whose advance failed on the database is looked at again after this, not in a hot loop. */
     private static final Duration AFTER_ERROR = Duration.ofSeconds(5);
+    /** An instance whose correlation lock was held: how soon it is looked at again. */
+    private static final Duration BUSY_AGAIN = Duration.ofMillis(5);
+    /** An action through the API that met a held correlation lock is tried again this many times. */
+    private static final int ACT_TRIES = 50;
 
     private final Database db;
     private final FlowCatalog catalog;
@@ -151,6 +155,9 @@ public final class FlowEngine implements AutoCloseable {
                 try {
                     runner.advance(c, row, new FlowRunner.Resume(), wakes);
                     c.releaseSavepoint(sp);
+                } catch (FlowRunner.Busy busy) {
+                    c.rollback(sp); // also lets go of the locks the advance took
+                    FlowStore.postpone(c, row.id(), clock.instant().plus(BUSY_AGAIN));
                 } catch (SQLException | RuntimeException e) {
                     c.rollback(sp);
                     log.warn("flow {} instance {}: advance failed ({}); looked at again in {}", row.flow(), row.id(), e.getMessage(), AFTER_ERROR);
@@ -208,6 +215,22 @@ public final class FlowEngine implements AutoCloseable {
     }
 
     private Acted act(long id, Actor actor, String action, String what, Check check, FlowRunner.Input input) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return actOnce(id, actor, action, what, check, input);
+            } catch (FlowRunner.Busy busy) {
+                if (attempt >= ACT_TRIES) throw new IllegalStateException("instance " + id + ": " + busy.getMessage() + "; try again");
+                try {
+                    Thread.sleep(BUSY_AGAIN.multipliedBy(attempt));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw busy;
+                }
+            }
+        }
+    }
+
+    private Acted actOnce(long id, Actor actor, String action, String what, Check check, FlowRunner.Input input) {
         Outbox.Wakes wakes = outbox.wakes();
         Acted result = Jdbc.inTransaction(db.dataSource(), c -> {
             Optional<FlowStore.Instance> row = FlowStore.lock(c, id);

@@ -83,6 +83,22 @@ final class FlowRunner {
     record Cancel(String actor) implements Input {
     }
 
+    /**
+     * The instance's correlation lock is held by another transaction (the routing stage keeping an event for it, or
+     * another worker): nothing of this advance may stand; the instance is looked at again a moment later.
+     */
+    static final class Busy extends RuntimeException {
+        Busy(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private static void correlate(Connection c, Run r, Flow.Step s, String key) throws SQLException {
+        if (!FlowStore.tryCorrelationLock(c, r.flow.name(), s.id(), key)) {
+            throw new Busy("the correlation lock of wait " + s.id() + " key " + key + " is held by another transaction");
+        }
+    }
+
     /** A step that cannot complete, with the reason. */
     private static final class StepFailure extends RuntimeException {
         StepFailure(String message) {
@@ -452,7 +468,7 @@ final class FlowRunner {
             Flow.Wait w = (Flow.Wait) s.kind();
             String key = FlowStore.waitKey(c, r.id()).orElse(null);
             if (key != null) {
-                FlowStore.correlationLock(c, r.flow.name(), s.id(), key);
+                correlate(c, r, s, key);
                 if (takeKept(c, r, s, w, key, now)) {
                     FlowStore.stopWaiting(c, r.id());
                     return;
@@ -578,7 +594,7 @@ final class FlowRunner {
     private void startWait(Connection c, Run r, Flow.Step s, Flow.Wait w, ObjectNode ctx, Instant now) throws SQLException {
         String key = w.equals() == null ? r.key() : expressions.key(w.equals(), ctx);
         if (key == null) throw new StepFailure("the wait's equals expression gave no value to wait for");
-        FlowStore.correlationLock(c, r.flow.name(), s.id(), key);
+        correlate(c, r, s, key);
         if (takeKept(c, r, s, w, key, now)) return;
         FlowStore.waitFor(c, r.id(), r.flow.name(), s.id(), key);
         park(r, "event", now.plus(w.timeout()));

@@ -238,6 +238,14 @@ public final class FlowStore {
         }
     }
 
+    /** As {@link #correlationLock}, without waiting: false when another transaction holds it. */
+    public static boolean tryCorrelationLock(Connection c, String flow, String step, String key) throws SQLException {
+        try (PreparedStatement ps = prepare(c, "correlation_try_lock", flow, step, key); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getBoolean(1);
+        }
+    }
+
     /** Keeps an event for a wait (under the correlation lock) and marks the instances already waiting for it. */
     public static List<Long> keep(Connection c, String flow, String step, String key, long eventSeq, String event, Instant expiresAt)
             throws SQLException {
