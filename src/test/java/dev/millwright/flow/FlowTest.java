@@ -387,6 +387,35 @@ class FlowTest {
     }
 
     @Test
+    void aWorkerMeetingAHeldCorrelationLockComesBackToTheInstanceInsteadOfWaitingForIt() throws Exception {
+        // Another transaction (as the routing stage keeping an event would) holds the lock of the wait the instance is
+        // about to start. A worker that waited for it inside its batch could deadlock with that transaction; it must
+        // put the instance off for a moment, again and again, without failing it, and go on once the lock is free.
+        try (java.sql.Connection holder = hub.db.dataSource().getConnection()) {
+            holder.setAutoCommit(false);
+            dev.millwright.store.FlowStore.correlationLock(holder, "overdue", "await", "OV-LOCK");
+            post("overdue-lock", "test.overdue.started", "{\"id\":\"OV-LOCK\"}");
+            java.util.Set<java.sql.Timestamp> postponements = new java.util.HashSet<>();
+            await().atMost(Duration.ofSeconds(20)).until(() -> {
+                try (java.sql.Connection c = hub.db.dataSource().getConnection();
+                     var ps = c.prepareStatement("select due_at, state::text, error from flow_instances where flow = 'overdue' and correlation_key = 'OV-LOCK'");
+                     var rs = ps.executeQuery()) {
+                    if (!rs.next()) return false;
+                    assertThat(rs.getString(2)).as("state while the lock is held").isNotIn("failed", "waiting", "completed");
+                    assertThat(rs.getString(3)).isNull();
+                    if (rs.getTimestamp(1) != null) postponements.add(rs.getTimestamp(1));
+                    return postponements.size() >= 3;
+                }
+            });
+            holder.commit();
+        }
+        JsonNode done = awaitState("overdue", "OV-LOCK", "completed");
+        List<String> steps = new ArrayList<>();
+        done.path("timeline").forEach(t -> steps.add(t.path("step").asText() + ":" + t.path("state").asText()));
+        assertThat(steps).containsExactly("await:timed_out", "escalate:completed");
+    }
+
+    @Test
     void aWaitThatTimesOutGoesToItsTimeoutStep() {
         post("overdue-1", "test.overdue.started", "{\"id\":\"OV-1\"}");
         JsonNode done = awaitState("overdue", "OV-1", "completed");
