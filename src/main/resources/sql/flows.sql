@@ -31,11 +31,14 @@ select id, flow from flow_instances where start_key = ?
 
 -- Instances a worker should advance: due (runnable, or a timer fired), woken by a matching event, or answered by a
 -- call's settlement. Each is locked for the whole advance; instances other workers hold are skipped.
+-- Only active instances are due (due_only_while_active), so the claim has no state filter: one with it made the planner
+-- read every due instance and sort them on each claim (56 ms a claim with 30,000 timers due) instead of walking
+-- flow_instances_due in due order up to the limit.
 -- name: claim_due
 select id, flow, version, correlation_key, state::text, position, step_row, attempt, iterations, vars, trigger_event, trigger_seq,
        waiting_for, due_at, compensable, error, failed_step, escalation, created_at, updated_at, ended_at, escalated_at, branches, plant
 from flow_instances
-where due_at <= ? and state in ('running', 'waiting', 'compensating')
+where due_at <= ?
 order by due_at
 limit ?
 for update skip locked

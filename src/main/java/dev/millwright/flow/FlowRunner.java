@@ -195,6 +195,7 @@ final class FlowRunner {
         if (r.state.equals("running") || (r.compensating() && r.waitingFor == null)) {
             r.dueAt = r.dueAt != null && r.dueAt.isAfter(now) ? r.dueAt : now; // handed back: a worker takes it again
         }
+        if (!ACTIVE.contains(r.state)) r.dueAt = null; // an instance that ended or failed is never due (due_only_while_active)
         FlowStore.save(c, r.id(), r.change(clock.instant()));
         return r.state;
     }
