@@ -425,7 +425,7 @@ final class FlowRunner {
         Flow.Step s = r.flow.byId().get(r.position);
         // Every answer this instance has: the one its call (or parallel step) waits for, and any that came too late to
         // matter (a branch after an any-join went on): those are noted and dropped, so they are not claimed again.
-        List<DeliveryReplies.Reply> replies = DeliveryReplies.takePrefixed(c, repliesOf(r), 50);
+        List<DeliveryReplies.Reply> replies = mayHaveReplies(r) ? DeliveryReplies.takePrefixed(c, repliesOf(r), 50) : List.of();
         if (r.waitingFor.equals("call")) {
             String stepId = r.compensating() ? r.position + ".compensate" : r.position;
             String expected = replyTo(r, stepId, r.iterations.path(r.position).asInt(1));
@@ -703,6 +703,18 @@ final class FlowRunner {
     /** Whom a call's settlement answers: the instance, and which step (or branch) and iteration of it. */
     private static String replyTo(Run r, String stepId, int iteration) {
         return repliesOf(r) + stepId + "/" + iteration;
+    }
+
+    /**
+     * Whether a delivery may have answered this instance: only a call, a parallel step's branches or a compensation
+     * (of a step that ran) make deliveries that answer. An instance that ran none (a timer's) skips the look.
+     */
+    private static boolean mayHaveReplies(Run r) {
+        for (java.util.Iterator<String> ids = r.iterations.fieldNames(); ids.hasNext(); ) {
+            Flow.Step step = r.flow.byId().get(ids.next());
+            if (step == null || step.compensate() != null || step.kind() instanceof Flow.Call || step.kind() instanceof Flow.Parallel) return true;
+        }
+        return false;
     }
 
     /** The common prefix of every reply this instance may get (claims and retention read the id between the colons). */
