@@ -167,7 +167,7 @@ public final class Hub implements AutoCloseable {
                 intake.take(c, e, seq, wakes);
                 alerts.take(c, e, seq, wakes);
             };
-            this.routing = routingStage[0] = started(started, new RoutingStage(db.dataSource(), outbox, routed, metrics, ROUTING_COMMITS,
+            this.routing = routingStage[0] = started(started, new RoutingStage(db.lazyDataSource(), outbox, routed, metrics, ROUTING_COMMITS,
                     settings.delivery().pollInterval(), intakeFirst));
             ingest.onRoom(wakeRouting);
             started(started, flows.start());

@@ -72,8 +72,10 @@ public final class Database implements AutoCloseable {
     /**
      * Connections whose commits do not wait for the WAL flush. Only for writes that may be lost in a
      * database crash without breaking a guarantee: delivery bookkeeping, where a lost update means a
-     * delivery is sent again with the same Idempotency-Key (at-least-once). A kill of the hub loses nothing:
-     * the database has the commit.
+     * delivery is sent again with the same Idempotency-Key (at-least-once); routing, where a lost transaction
+     * leaves its queued events queued (its deliveries, flow starts and alert expectations are lost with it, all or
+     * nothing) and they are routed again, under the same keys; NOTIFY. A kill of the hub loses nothing: the
+     * database has the commit. Every later commit that waits for the flush flushes these too (the WAL is in order).
      */
     public DataSource lazyDataSource() {
         return lazyDataSource;
