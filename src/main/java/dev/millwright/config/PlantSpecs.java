@@ -36,7 +36,8 @@ public final class PlantSpecs {
                     ), null, "Serve HTTPS (TLS 1.2 and 1.3) instead of HTTP. Without it, terminate TLS in a reverse proxy (docs/security.md).")
             ), null, "The HTTP listener."),
             optional("ingest", object(
-                    optional("groupCommitWindow", duration(), "2ms", "How long a writer waits to gather concurrent requests into one commit."),
+                    optional("groupCommitWindow", duration(), "2ms", "How long a writer waits to gather concurrent requests into one commit; "
+                            + "it does not wait when no other event request is in progress."),
                     optional("maxGroupEvents", integer(1, 100_000), 5000, "Most events in one group commit."),
                     optional("writers", integer(1, 16), 4, "Concurrent ingest transactions."),
                     optional("routingFloor", integer(0, 1_000_000), 1000, "Intake comes first: while it is saturated (as many event requests "

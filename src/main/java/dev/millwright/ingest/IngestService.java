@@ -186,6 +186,8 @@ public final class IngestService implements AutoCloseable, IntakeLoad {
                 while (events < maxGroupEvents) {
                     Request next = queue.poll();
                     if (next == null) {
+                        // No other event request is in progress: the window could gather nothing and only adds latency.
+                        if (active.get() <= group.size()) break;
                         long wait = deadline - System.nanoTime();
                         if (wait <= 0) break;
                         next = queue.poll(wait, TimeUnit.NANOSECONDS);
