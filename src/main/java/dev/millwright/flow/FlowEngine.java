@@ -219,7 +219,8 @@ public final class FlowEngine implements AutoCloseable {
             try {
                 return actOnce(id, actor, action, what, check, input);
             } catch (FlowRunner.Busy busy) {
-                if (attempt >= ACT_TRIES) throw new IllegalStateException("instance " + id + ": " + busy.getMessage() + "; try again");
+                // Still held after the tries: a conflict the caller can retry, not a server error.
+                if (attempt >= ACT_TRIES) return new Refused("instance " + id + " is busy (" + busy.getMessage() + "); try again");
                 try {
                     Thread.sleep(BUSY_AGAIN.multipliedBy(attempt));
                 } catch (InterruptedException e) {

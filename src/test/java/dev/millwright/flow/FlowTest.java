@@ -1,6 +1,7 @@
 package dev.millwright.flow;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.millwright.store.FlowStore;
 import dev.millwright.support.HubClient;
 import dev.millwright.support.TestHub;
 import dev.millwright.support.TestPlant;
@@ -16,9 +17,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -391,13 +396,13 @@ class FlowTest {
         // Another transaction (as the routing stage keeping an event would) holds the lock of the wait the instance is
         // about to start. A worker that waited for it inside its batch could deadlock with that transaction; it must
         // put the instance off for a moment, again and again, without failing it, and go on once the lock is free.
-        try (java.sql.Connection holder = hub.db.dataSource().getConnection()) {
+        try (Connection holder = hub.db.dataSource().getConnection()) {
             holder.setAutoCommit(false);
-            dev.millwright.store.FlowStore.correlationLock(holder, "overdue", "await", "OV-LOCK");
+            FlowStore.correlationLock(holder, "overdue", "await", "OV-LOCK");
             post("overdue-lock", "test.overdue.started", "{\"id\":\"OV-LOCK\"}");
-            java.util.Set<java.sql.Timestamp> postponements = new java.util.HashSet<>();
+            Set<Timestamp> postponements = new HashSet<>();
             await().atMost(Duration.ofSeconds(20)).until(() -> {
-                try (java.sql.Connection c = hub.db.dataSource().getConnection();
+                try (Connection c = hub.db.dataSource().getConnection();
                      var ps = c.prepareStatement("select due_at, state::text, error from flow_instances where flow = 'overdue' and correlation_key = 'OV-LOCK'");
                      var rs = ps.executeQuery()) {
                     if (!rs.next()) return false;
