@@ -173,9 +173,6 @@ limit ?
 select count(*) from flow_inbox where taken_at is null and expires_at <= ?
 
 -- An ended instance's replies nobody will take (a call still out when it was cancelled).
--- name: replies_drop
-delete from delivery_replies where reply_to like ?
-
 -- name: wait_key
 select key from flow_waits where instance_id = ?
 

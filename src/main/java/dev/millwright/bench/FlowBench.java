@@ -27,8 +27,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The flow benchmark, on the same machine and database as the rest: (f) nonconformance instances of a 10-step flow
  * (three calls to a local target, a wait for a correlated event, set, if, emit) completed per second, with nothing
- * parked and again with {@code parked} instances parked at a timer; (g) at 10 instances/s, the time from an awaited
- * event's send to the next call's arrival; (h) {@code parked} timers due at once: how long until all fired, and that
+ * parked and again with {@code parked} instances parked at a wait for an event (with a one-hour timeout); (g) at 10
+ * instances/s, the time from an awaited event's send to the next call's arrival; (h) the parked waits' {@code parked}
+ * timeouts due at once: how long until all fired, and that
  * none fired twice.
  */
 final class FlowBench {
@@ -62,9 +63,8 @@ final class FlowBench {
                 latency(client, hub.port(), db, target);
 
                 long t0 = System.nanoTime();
-                String far = Instant.now().plusSeconds(3600).toString();
-                send(client, hub.port(), parked, i -> event("timer-" + i, "bench.timer.set", "{\"id\":\"T-" + i + "\",\"at\":\"" + far + "\"}"));
-                awaitCount(db, "select count(*) from flow_instances where flow = 'timers' and state = 'waiting'", parked, 1800);
+                send(client, hub.port(), parked, i -> event("parked-" + i, "bench.parked.opened", "{\"id\":\"P-" + i + "\"}"));
+                awaitCount(db, "select count(*) from flow_waits where flow = 'parked'", parked, 1800);
                 out.put("h_parked", parked);
                 out.put("h_park_s", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
 
@@ -72,16 +72,17 @@ final class FlowBench {
                 out.put("f_instances_per_s_with_parked", Math.round(withParked * 10) / 10.0);
                 out.put("f_ratio_parked_to_empty", Math.round(withParked / empty * 1000) / 1000.0);
 
-                // Every parked timer due now: the firing is a guarded state change, so none fires twice.
-                exec(db, "update flow_instances set due_at = now() where flow = 'timers' and state = 'waiting'");
+                // Every parked wait's timeout due now: the firing is a guarded state change, so none fires twice.
+                exec(db, "update flow_instances set due_at = now() where flow = 'parked' and state = 'waiting'");
                 long fired0 = System.nanoTime();
-                hub.flows().wake();
+                hub.flows().wakeAll();
                 // "None left active" stops at the first active instance it meets; a count of completed ones would read them all
                 // on every poll, on the cores being measured, and hold back the cleanup of the rows the workers just changed.
-                awaitCount(db, "select case when exists (select 1 from flow_instances where flow = 'timers' and state in ('running', 'waiting')) "
+                awaitCount(db, "select case when exists (select 1 from flow_instances where flow = 'parked' and state in ('running', 'waiting')) "
                         + "then 0 else 1 end", 1, 1800);
                 out.put("h_fire_all_s", Math.round((System.nanoTime() - fired0) / 1e8) / 10.0);
-                out.put("h_completed", count(db, "select count(*) from flow_instances where flow = 'timers' and state = 'completed'"));
+                out.put("h_completed", count(db, "select count(*) from flow_instances where flow = 'parked' and state = 'completed'"));
+                out.put("h_timed_out_once", count(db, "select count(*) from flow_steps where step = 'sleep' and state = 'timed_out'"));
                 out.put("h_fired_twice", count(db, "select count(*) from (select instance_id from flow_steps where step = 'sleep' "
                         + "group by instance_id having count(*) > 1) twice"));
             } finally {
@@ -132,6 +133,42 @@ final class FlowBench {
         out.put("g_measured", lat.length);
         out.put("g_event_to_next_call_p50_ms", percentile(lat, 0.50));
         out.put("g_event_to_next_call_p99_ms", percentile(lat, 0.99));
+        stages(db);
+    }
+
+    /**
+     * Where (g)'s time goes, from the rows' own times: ingest start to routing start (the repair kept in the inbox), to
+     * the flow worker taking it, to the next call's delivery settled. Transaction start times, so each stage includes
+     * the wait for the next stage's transaction to begin.
+     */
+    private void stages(Database db) throws Exception {
+        String sql = """
+                with s as (
+                  select extract(epoch from i.received_at - e.received_at) * 1000 as routed,
+                         extract(epoch from i.taken_at - i.received_at) * 1000 as taken,
+                         extract(epoch from d.created_at - i.taken_at) * 1000 as called,
+                         extract(epoch from d.delivered_at - d.created_at) * 1000 as delivered
+                  from events e
+                  join flow_inbox i on i.event_seq = e.seq
+                  join flow_steps st on st.instance_id = i.taken_by and st.step = 'issue'
+                  join deliveries d on d.id = st.delivery_id
+                  where e.id like 'lat-repaired-%%' and d.delivered_at is not null)
+                select %s from s""";
+        StringBuilder cols = new StringBuilder();
+        for (String stage : List.of("routed", "taken", "called", "delivered")) {
+            for (double p : new double[] {0.5, 0.99}) {
+                if (!cols.isEmpty()) cols.append(", ");
+                cols.append("round(percentile_cont(").append(p).append(") within group (order by ").append(stage).append(")::numeric, 1)");
+            }
+        }
+        try (Connection c = db.connection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql.formatted(cols))) {
+            rs.next();
+            int col = 1;
+            for (String stage : List.of("routed", "taken", "called", "delivered")) {
+                out.put("g_stage_" + stage + "_p50_ms", rs.getDouble(col++));
+                out.put("g_stage_" + stage + "_p99_ms", rs.getDouble(col++));
+            }
+        }
     }
 
     private interface EventAt {
@@ -216,12 +253,12 @@ final class FlowBench {
                   - id: done
                     end: true
                 """);
-        Files.writeString(dir.resolve("flows/timers.yaml"), """
-                name: timers
-                trigger: { on: bench.timer.set, key: data.id }
+        Files.writeString(dir.resolve("flows/parked.yaml"), """
+                name: parked
+                trigger: { on: bench.parked.opened, key: data.id }
                 steps:
                   - id: sleep
-                    until: trigger.data.at
+                    wait: { on: bench.parked.released, timeout: 1h, onTimeout: done }
                   - id: done
                     end: true
                 """);

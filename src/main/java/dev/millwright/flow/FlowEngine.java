@@ -32,6 +32,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs flow instances on this node: worker threads claim instances that have work (due, answered by a settlement,
@@ -61,6 +63,10 @@ public final class FlowEngine implements AutoCloseable {
     private final Duration poll;
     private final List<Thread> workers = new ArrayList<>();
     private final List<WakeUp> wakeUps = new ArrayList<>();
+    /** Workers waiting for work: a wake-up goes to one of them, not to all (the rest would only claim nothing). */
+    private final ConcurrentLinkedDeque<WakeUp> idle = new ConcurrentLinkedDeque<>();
+    private final AtomicInteger nextBusy = new AtomicInteger();
+    private final String node;
     private final List<Notifications> listeners = new ArrayList<>();
     private final FlowWake wake;
     private volatile boolean running = true;
@@ -73,8 +79,9 @@ public final class FlowEngine implements AutoCloseable {
      * @param outbox filled in by {@link #start} (the outbox needs to know which types flows take before the engine exists)
      */
     public FlowEngine(Database db, FlowCatalog catalog, MappingFunctions functions, Contracts contracts, Map<String, ? extends Fetcher> fetchers,
-                      Outbox outbox, HubMetrics metrics, Clock clock, String plant, Settings settings) {
+                      Outbox outbox, HubMetrics metrics, Clock clock, String plant, String node, Settings settings) {
         this.db = db;
+        this.node = node;
         this.catalog = catalog;
         this.outbox = outbox;
         this.metrics = metrics;
@@ -82,7 +89,7 @@ public final class FlowEngine implements AutoCloseable {
         this.batch = settings.batch();
         this.poll = settings.poll();
         this.expressions = new Expressions(functions);
-        this.wake = new FlowWake(this::wake);
+        this.wake = new FlowWake(this::wake, node);
         this.runner = new FlowRunner(catalog, expressions, outbox, contracts, fetchers, metrics, clock, plant);
         this.intake = new FlowIntake(catalog, expressions, wake, metrics, clock);
         for (int i = 0; i < settings.workers(); i++) wakeUps.add(new WakeUp());
@@ -101,11 +108,12 @@ public final class FlowEngine implements AutoCloseable {
             return this;
         }
         String schema = db.schema();
-        for (String channel : List.of(FlowWake.CHANNEL, DeliveryReplies.CHANNEL)) {
-            listeners.add(new Notifications(db, channel, note -> {
-                if (note.equals(schema)) wake();
-            }, this::wake));
-        }
+        listeners.add(new Notifications(db, FlowWake.CHANNEL, note -> {
+            if (FlowWake.fromOtherNode(note, schema, node)) wake();
+        }, this::wakeAll));
+        listeners.add(new Notifications(db, DeliveryReplies.CHANNEL, note -> {
+            if (note.equals(schema)) wake();
+        }, this::wakeAll));
         for (int i = 0; i < wakeUps.size(); i++) {
             WakeUp w = wakeUps.get(i);
             workers.add(Thread.ofPlatform().name("flow-worker-" + i).daemon().start(() -> work(w)));
@@ -113,7 +121,18 @@ public final class FlowEngine implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Work arrived: one idle worker claims it. With none idle, a busy one is told to claim again after its turn, so the
+     * work is not left to the poll. A claim that comes back full wakes one more (see {@link #turn}).
+     */
     public void wake() {
+        WakeUp w = idle.pollFirst();
+        if (w == null && !wakeUps.isEmpty()) w = wakeUps.get(Math.floorMod(nextBusy.getAndIncrement(), wakeUps.size()));
+        if (w != null) w.wake();
+    }
+
+    /** After a missed notification (or to fire timers moved by hand): every worker claims once. */
+    public void wakeAll() {
         wakeUps.forEach(WakeUp::wake);
     }
 
@@ -128,10 +147,13 @@ public final class FlowEngine implements AutoCloseable {
                 pause = poll;
             }
             if (pause.isZero()) continue;
+            idle.addFirst(wakeUp);
             try {
                 wakeUp.await(pause);
             } catch (InterruptedException e) {
                 return;
+            } finally {
+                idle.remove(wakeUp);
             }
         }
     }
@@ -150,6 +172,7 @@ public final class FlowEngine implements AutoCloseable {
         Outbox.Wakes wakes = outbox.wakes();
         int n = Jdbc.inTransaction(db.dataSource(), c -> {
             List<FlowStore.Instance> claimed = FlowStore.claim(c, clock.instant(), batch);
+            if (claimed.size() >= batch) wake(); // likely more: another worker takes the next batch meanwhile
             for (FlowStore.Instance row : claimed) {
                 Savepoint sp = c.setSavepoint();
                 try {

@@ -645,7 +645,7 @@ final class FlowRunner {
             r.timeline.close("failed", null, "cancelled by " + actor, now, null);
         }
         FlowStore.stopWaiting(c, r.id());
-        FlowStore.dropReplies(c, repliesOf(r) + "%");
+        DeliveryReplies.dropPrefixed(c, repliesOf(r));
         r.timeline.note(r.position == null ? "cancel" : r.position, "cancelled", "cancelled by " + actor
                 + (r.compensable.isEmpty() ? "" : "; compensating " + r.compensable.size() + " step(s), newest first"), now);
         r.waitingFor = null;

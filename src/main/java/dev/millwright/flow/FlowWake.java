@@ -10,13 +10,20 @@ final class FlowWake {
     static final String CHANNEL = "millwright_flow";
 
     private final Runnable local;
+    private final String node;
 
-    FlowWake(Runnable local) {
+    FlowWake(Runnable local, String node) {
         this.local = local;
+        this.node = node;
     }
 
+    /** The note is "schema|node": listeners take their schema's notes and skip their own node's (woken directly). */
     void soon(Connection c, Outbox.Wakes wakes) throws SQLException {
-        wakes.tellOtherNodes(CHANNEL, c.getSchema());
+        wakes.tellOtherNodes(CHANNEL, c.getSchema() + '|' + node);
         wakes.add(local);
+    }
+
+    static boolean fromOtherNode(String note, String schema, String node) {
+        return note.startsWith(schema + '|') && !note.equals(schema + '|' + node);
     }
 }

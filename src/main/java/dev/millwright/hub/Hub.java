@@ -155,7 +155,7 @@ public final class Hub implements AutoCloseable {
             FlowCatalog flowCatalog = new FlowCatalog(plant.flows()).register(db.dataSource());
             Outbox outbox = new Outbox(router, type -> flowCatalog.takes(type) || Alerts.takes(plant.alerts(), type), signal, wakeRouting);
             Contracts contracts = new Contracts(catalog, settings.contracts().allowUnknownTypes());
-            this.flows = new FlowEngine(db, flowCatalog, functions, contracts, fetchers, outbox, metrics, flowClock, settings.plant(),
+            this.flows = new FlowEngine(db, flowCatalog, functions, contracts, fetchers, outbox, metrics, flowClock, settings.plant(), node,
                     new FlowEngine.Settings(settings.flows().workers(), settings.flows().batch(), settings.flows().pollInterval()));
             this.ingest = started(started, new IngestService(db.dataSource(), outbox, metrics, tracing, settings.ingest().groupCommitWindow(),
                     settings.ingest().maxGroupEvents(), settings.ingest().writers()));

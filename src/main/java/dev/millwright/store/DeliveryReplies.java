@@ -27,18 +27,35 @@ public final class DeliveryReplies {
 
     /** In the waiter's transaction: takes up to {@code limit} replies for {@code replyTo}, oldest delivery first. */
     public static List<Reply> take(Connection c, String replyTo, int limit) throws SQLException {
-        return take(c, "take", replyTo, limit);
+        return take(c, "take", limit, replyTo);
     }
 
-    /** As {@link #take}, for every reply-to starting with {@code prefix} (which holds no LIKE wildcards). */
+    /** As {@link #take}, for every reply-to starting with {@code prefix}. */
     public static List<Reply> takePrefixed(Connection c, String prefix, int limit) throws SQLException {
-        return take(c, "take_prefixed", prefix + "%", limit);
+        return take(c, "take_prefixed", limit, prefix, pastPrefix(prefix));
     }
 
-    private static List<Reply> take(Connection c, String statement, String replyTo, int limit) throws SQLException {
+    /** Deletes every reply whose reply-to starts with {@code prefix} (a waiter that ended). */
+    public static void dropPrefixed(Connection c, String prefix) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SQL.get("drop_prefixed"))) {
+            ps.setString(1, prefix);
+            ps.setString(2, pastPrefix(prefix));
+            ps.executeUpdate();
+        }
+    }
+
+    /** The first string after every string that starts with {@code prefix}, in byte-wise (code point) order. */
+    public static String pastPrefix(String prefix) {
+        int last = prefix.codePointBefore(prefix.length());
+        if (last == Character.MAX_CODE_POINT) throw new IllegalArgumentException("a reply prefix must not end with U+10FFFF");
+        return prefix.substring(0, prefix.length() - Character.charCount(last)) + Character.toString(last + 1);
+    }
+
+    private static List<Reply> take(Connection c, String statement, int limit, String... replyTo) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(SQL.get(statement))) {
-            ps.setString(1, replyTo);
-            ps.setInt(2, limit);
+            int i = 1;
+            for (String r : replyTo) ps.setString(i++, r);
+            ps.setInt(i, limit);
             List<Reply> out = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

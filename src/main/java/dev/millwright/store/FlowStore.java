@@ -371,10 +371,6 @@ public final class FlowStore {
         return out;
     }
 
-    public static void dropReplies(Connection c, String replyTo) throws SQLException {
-        update(c, "replies_drop", replyTo);
-    }
-
     /** The Idempotency-Key of a delivery (how a parallel step tells which branch an answer is for). */
     public static Optional<String> deliveryKey(Connection c, long deliveryId) throws SQLException {
         try (PreparedStatement ps = prepare(c, "delivery_key", deliveryId); ResultSet rs = ps.executeQuery()) {

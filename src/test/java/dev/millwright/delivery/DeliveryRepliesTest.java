@@ -108,4 +108,28 @@ class DeliveryRepliesTest {
         assertThat(Sql.count(hub.db, "select count(*) from delivery_replies where delivery_id in "
                 + "(select id from deliveries where reply_to is null)")).isZero();
     }
+
+    @Test
+    void aPrefixTakesItsOwnRepliesOnlyNotANeighboursWhoseIdStartsTheSame() {
+        callEam("prefix-1", "flow:7:hold/1");
+        callEam("prefix-2", "flow:7:workorder/1");
+        callEam("prefix-3", "flow:71:hold/1");
+        callEam("prefix-4", "flow:7");
+        await().atMost(Duration.ofSeconds(15)).until(() -> Sql.count(hub.db, "select count(*) from delivery_replies where reply_to like 'flow:7%'") == 4);
+
+        List<DeliveryReplies.Reply> mine = Jdbc.inTransaction(hub.db.dataSource(), c -> DeliveryReplies.takePrefixed(c, "flow:7:", 10));
+        assertThat(mine).extracting(DeliveryReplies.Reply::replyTo).containsExactlyInAnyOrder("flow:7:hold/1", "flow:7:workorder/1");
+        Jdbc.inTransaction(hub.db.dataSource(), c -> {
+            DeliveryReplies.dropPrefixed(c, "flow:71:");
+            return null;
+        });
+        assertThat(Sql.count(hub.db, "select count(*) from delivery_replies where reply_to like 'flow:7%'")).isEqualTo(1);
+        assertThat(take("flow:7")).singleElement().extracting(DeliveryReplies.Reply::replyTo).isEqualTo("flow:7");
+    }
+
+    @Test
+    void theEndOfAPrefixIsTheNextStringInCodePointOrder() {
+        assertThat(DeliveryReplies.pastPrefix("flow:7:")).isEqualTo("flow:7;");
+        assertThat(DeliveryReplies.pastPrefix("a\uD83D\uDE00")).isEqualTo("a\uD83D\uDE01"); // a surrogate pair is one code point
+    }
 }
