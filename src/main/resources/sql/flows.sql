@@ -39,7 +39,7 @@ select id, flow, version, correlation_key, state::text, position, step_row, atte
        waiting_for, due_at, compensable, error, failed_step, escalation, created_at, updated_at, ended_at, escalated_at, branches, plant
 from flow_instances
 where due_at <= ?
-order by due_at
+order by due_at, id
 limit ?
 for update skip locked
 
@@ -153,7 +153,7 @@ insert into flow_waits (instance_id, flow, step, key) values (?, ?, ?, ?)
 on conflict (instance_id) do update set flow = excluded.flow, step = excluded.step, key = excluded.key, matched = false
 
 -- name: wait_delete
-delete from flow_waits where instance_id = ?
+delete from flow_waits where instance_id = ? returning key
 
 -- name: wait_rearm
 update flow_waits set matched = false where instance_id = ?

@@ -467,16 +467,19 @@ final class FlowRunner {
         replies.forEach(x -> late(r, x, now));
         if (r.waitingFor.equals("event")) {
             Flow.Wait w = (Flow.Wait) s.kind();
-            String key = FlowStore.waitKey(c, r.id()).orElse(null);
+            // Timed out, the wait ends either way (with a kept event, or by its timeout): removed as its key is read. No
+            // correlation lock then: an event whose routing commits while this runs stays kept (listed, and expires
+            // visibly), as one arriving a moment after the timeout would; the lock matters only to a wait that goes on.
+            boolean due = r.dueAt != null && !now.isBefore(r.dueAt);
+            String key = (due ? FlowStore.stopWaiting(c, r.id()) : FlowStore.waitKey(c, r.id())).orElse(null);
             if (key != null) {
-                correlate(c, r, s, key);
+                if (!due) correlate(c, r, s, key);
                 if (takeKept(c, r, s, w, key, now)) {
-                    FlowStore.stopWaiting(c, r.id());
+                    if (!due) FlowStore.stopWaiting(c, r.id());
                     return;
                 }
             }
-            if (r.dueAt != null && !now.isBefore(r.dueAt)) {
-                FlowStore.stopWaiting(c, r.id());
+            if (due) {
                 timedOut(c, r, s, w.onTimeout(), "no " + w.on() + " with key '" + key + "' arrived within " + w.timeout(), now);
             } else {
                 FlowStore.rearm(c, r.id());

@@ -273,8 +273,11 @@ public final class FlowStore {
         update(c, "wait_insert", instance, flow, step, key);
     }
 
-    public static void stopWaiting(Connection c, long instance) throws SQLException {
-        update(c, "wait_delete", instance);
+    /** Removes the instance's wait; the key it waited under, if it had one. */
+    public static Optional<String> stopWaiting(Connection c, long instance) throws SQLException {
+        try (PreparedStatement ps = prepare(c, "wait_delete", instance); ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+        }
     }
 
     public static void rearm(Connection c, long instance) throws SQLException {
