@@ -39,7 +39,7 @@ select id, flow, version, correlation_key, state::text, position, step_row, atte
        waiting_for, due_at, compensable, error, failed_step, escalation, created_at, updated_at, ended_at, escalated_at, branches, plant
 from flow_instances
 where due_at <= ?
-order by due_at, id
+order by due_at
 limit ?
 for update skip locked
 
