@@ -153,7 +153,7 @@ insert into flow_waits (instance_id, flow, step, key) values (?, ?, ?, ?)
 on conflict (instance_id) do update set flow = excluded.flow, step = excluded.step, key = excluded.key, matched = false
 
 -- name: wait_delete
-delete from flow_waits where instance_id = ? returning key
+delete from flow_waits where instance_id = ? returning key, matched
 
 -- name: wait_rearm
 update flow_waits set matched = false where instance_id = ?
@@ -174,7 +174,7 @@ select count(*) from flow_inbox where taken_at is null and expires_at <= ?
 
 -- An ended instance's replies nobody will take (a call still out when it was cancelled).
 -- name: wait_key
-select key from flow_waits where instance_id = ?
+select key, matched from flow_waits where instance_id = ?
 
 -- name: delivery_key
 select idempotency_key from deliveries where id = ?

@@ -23,7 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.SQLException;
-import java.sql.Savepoint;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -167,24 +167,31 @@ public final class FlowEngine implements AutoCloseable {
         return d.compareTo(poll) < 0 ? d : poll;
     }
 
-    /** One claim: advances each claimed instance in its own savepoint, so one that fails on the database holds up no other. */
+    /**
+     * One claim: advances each claimed instance in its own savepoint, so one that fails on the database holds up no other.
+     * Releasing one instance's savepoint and setting the next one's go in one round trip (two of an instance's eight
+     * were these alone, when 100,000 timers fire at once).
+     */
     int turn() {
         Outbox.Wakes wakes = outbox.wakes();
         int n = Jdbc.inTransaction(db.dataSource(), c -> {
             List<FlowStore.Instance> claimed = FlowStore.claim(c, clock.instant(), batch);
             if (claimed.size() >= batch) wake(); // likely more: another worker takes the next batch meanwhile
-            for (FlowStore.Instance row : claimed) {
-                Savepoint sp = c.setSavepoint();
-                try {
-                    runner.advance(c, row, new FlowRunner.Resume(), wakes);
-                    c.releaseSavepoint(sp);
-                } catch (FlowRunner.Busy busy) {
-                    c.rollback(sp); // also lets go of the locks the advance took
-                    FlowStore.postpone(c, row.id(), clock.instant().plus(BUSY_AGAIN));
-                } catch (SQLException | RuntimeException e) {
-                    c.rollback(sp);
-                    log.warn("flow {} instance {}: advance failed ({}); looked at again in {}", row.flow(), row.id(), e.getMessage(), AFTER_ERROR);
-                    FlowStore.postpone(c, row.id(), clock.instant().plus(AFTER_ERROR));
+            try (Statement savepoints = c.createStatement()) {
+                boolean set = false;
+                for (FlowStore.Instance row : claimed) {
+                    savepoints.execute(set ? "release savepoint advance; savepoint advance" : "savepoint advance");
+                    set = true;
+                    try {
+                        runner.advance(c, row, new FlowRunner.Resume(), wakes);
+                    } catch (FlowRunner.Busy busy) {
+                        savepoints.execute("rollback to savepoint advance"); // also lets go of the locks the advance took
+                        FlowStore.postpone(c, row.id(), clock.instant().plus(BUSY_AGAIN));
+                    } catch (SQLException | RuntimeException e) {
+                        savepoints.execute("rollback to savepoint advance");
+                        log.warn("flow {} instance {}: advance failed ({}); looked at again in {}", row.flow(), row.id(), e.getMessage(), AFTER_ERROR);
+                        FlowStore.postpone(c, row.id(), clock.instant().plus(AFTER_ERROR));
+                    }
                 }
             }
             return claimed.size();

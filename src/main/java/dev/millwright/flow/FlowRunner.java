@@ -470,9 +470,12 @@ final class FlowRunner {
             // Timed out, the wait ends either way (with a kept event, or by its timeout): removed as its key is read. No
             // correlation lock then: an event whose routing commits while this runs stays kept (listed, and expires
             // visibly), as one arriving a moment after the timeout would; the lock matters only to a wait that goes on.
+            // Nor, timed out, a look into the inbox unless the routing stage marked the wait: an event kept before the
+            // wait began was taken when it began; one kept since marks it.
             boolean due = r.dueAt != null && !now.isBefore(r.dueAt);
-            String key = (due ? FlowStore.stopWaiting(c, r.id()) : FlowStore.waitKey(c, r.id())).orElse(null);
-            if (key != null) {
+            FlowStore.Parked parked = (due ? FlowStore.stopWaiting(c, r.id()) : FlowStore.waitOf(c, r.id())).orElse(null);
+            String key = parked == null ? null : parked.key();
+            if (key != null && (!due || parked.matched())) {
                 if (!due) correlate(c, r, s, key);
                 if (takeKept(c, r, s, w, key, now)) {
                     if (!due) FlowStore.stopWaiting(c, r.id());

@@ -273,10 +273,18 @@ public final class FlowStore {
         update(c, "wait_insert", instance, flow, step, key);
     }
 
-    /** Removes the instance's wait; the key it waited under, if it had one. */
-    public static Optional<String> stopWaiting(Connection c, long instance) throws SQLException {
-        try (PreparedStatement ps = prepare(c, "wait_delete", instance); ResultSet rs = ps.executeQuery()) {
-            return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+    /** An instance's wait: the key it waits under, and whether an event with that key was kept since it began. */
+    public record Parked(String key, boolean matched) {
+    }
+
+    /** Removes the instance's wait; what it was, if it had one. */
+    public static Optional<Parked> stopWaiting(Connection c, long instance) throws SQLException {
+        return parked(prepare(c, "wait_delete", instance));
+    }
+
+    private static Optional<Parked> parked(PreparedStatement ps) throws SQLException {
+        try (ps; ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? Optional.of(new Parked(rs.getString(1), rs.getBoolean(2))) : Optional.empty();
         }
     }
 
@@ -303,10 +311,8 @@ public final class FlowStore {
     }
 
     /** The key an instance parked at a wait waits under. */
-    public static Optional<String> waitKey(Connection c, long instance) throws SQLException {
-        try (PreparedStatement ps = prepare(c, "wait_key", instance); ResultSet rs = ps.executeQuery()) {
-            return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
-        }
+    public static Optional<Parked> waitOf(Connection c, long instance) throws SQLException {
+        return parked(prepare(c, "wait_key", instance));
     }
 
     /** When the next timer of any instance is due. */

@@ -3,6 +3,7 @@ package dev.millwright.flow;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.millwright.store.FlowStore;
 import dev.millwright.support.HubClient;
+import dev.millwright.support.Sql;
 import dev.millwright.support.TestHub;
 import dev.millwright.support.TestPlant;
 import dev.millwright.support.TestTarget;
@@ -418,6 +419,31 @@ class FlowTest {
         List<String> steps = new ArrayList<>();
         done.path("timeline").forEach(t -> steps.add(t.path("step").asText() + ":" + t.path("state").asText()));
         assertThat(steps).containsExactly("await:timed_out", "escalate:completed");
+    }
+
+    @Test
+    void anEventKeptForAWaitIsTakenEvenWhenTheWorkerFirstSeesTheInstanceAfterItsTimeoutIsDue() throws Exception {
+        post("overdue-race", "test.overdue.started", "{\"id\":\"OV-RACE\"}");
+        long id = awaitWaitingAt("overdue", "OV-RACE", "await").path("id").asLong();
+        // Workers skip an instance whose row someone holds: the event is kept and the wait marked meanwhile, and by the
+        // time a worker sees the instance its one-second timeout is due too. The event came first: the wait takes it.
+        try (Connection holder = hub.db.dataSource().getConnection()) {
+            holder.setAutoCommit(false);
+            try (var ps = holder.prepareStatement("select 1 from flow_instances where id = ? for update")) {
+                ps.setLong(1, id);
+                ps.executeQuery().close();
+            }
+            post("overdue-race-done", "test.overdue.done", "{\"id\":\"OV-RACE\"}");
+            await().atMost(Duration.ofSeconds(20)).until(() -> Sql.count(hub.db,
+                    "select count(*) from flow_waits where matched and instance_id = " + id + " and exists (select 1 from flow_instances "
+                            + "where id = " + id + " and due_at < now())") == 1);
+            holder.commit();
+        }
+        JsonNode done = awaitState("overdue", "OV-RACE", "completed");
+        List<String> steps = new ArrayList<>();
+        done.path("timeline").forEach(t -> steps.add(t.path("step").asText() + ":" + t.path("state").asText()));
+        assertThat(steps).first().isEqualTo("await:completed");
+        assertThat(steps).doesNotContain("await:timed_out", "escalate:completed");
     }
 
     @Test
