@@ -42,8 +42,8 @@ public final class Bench {
     private static final int BATCH = 100;
 
     public record Options(int events, int warmupEvents, int senders, int latencySeconds, int rate, int lanes, int targetConcurrency,
-                          Path workDir, int flowInstances, int parked, boolean flowsOnly, boolean consoleOnly, int consoleEvents,
-                          int consoleInstances) {
+                          Path workDir, int flowInstances, int parked, boolean flowsOnly, boolean consoleOnly, boolean latencyOnly,
+                          int consoleEvents, int consoleInstances) {
     }
 
     private final Options options;
@@ -69,15 +69,11 @@ public final class Bench {
                 new FlowBench(options.workDir(), options.flowInstances(), options.parked(), options.latencySeconds(), results).run(pg);
                 return results;
             }
-            // Warm-up: the same runs, unrecorded, so the JIT has compiled the hot paths before measuring.
-            Map<String, Object> discard = new LinkedHashMap<>();
-            if (options.warmupEvents() > 0) {
-                rawLimit(pg, "warm_raw", options.warmupEvents(), discard);
-                hubIngest(pg, "warm_ingest", options.warmupEvents(), discard);
-                endToEnd(pg, "warm_e2e", options.warmupEvents(), discard, false);
-                endToEnd(pg, "warm_bulk", options.warmupEvents(), discard, true);
+            warmUp(pg);
+            if (options.latencyOnly()) {
+                latency(pg);
+                return results;
             }
-            quiesce(pg, "warm_raw", "warm_ingest", "warm_e2e", "warm_bulk");
             rawLimit(pg, "bench_raw", options.events(), results);
             quiesce(pg);
             hubIngest(pg, "bench_ingest", options.events(), results);
@@ -191,6 +187,18 @@ public final class Bench {
         }
     }
 
+    /** The runs (a)-(c), unrecorded, so the JIT has compiled the hot paths before measuring. */
+    private void warmUp(EmbeddedDatabase pg) throws Exception {
+        Map<String, Object> discard = new LinkedHashMap<>();
+        if (options.warmupEvents() > 0) {
+            rawLimit(pg, "warm_raw", options.warmupEvents(), discard);
+            hubIngest(pg, "warm_ingest", options.warmupEvents(), discard);
+            endToEnd(pg, "warm_e2e", options.warmupEvents(), discard, false);
+            endToEnd(pg, "warm_bulk", options.warmupEvents(), discard, true);
+        }
+        quiesce(pg, "warm_raw", "warm_ingest", "warm_e2e", "warm_bulk");
+    }
+
     /** (d) A steady 1,000 events/s (ten events every 10 ms) for a while; latency from send to arrival at the target. */
     private void latency(EmbeddedDatabase pg) throws Exception {
         try (BenchTarget target = new BenchTarget(); Database db = Database.open(pg.jdbcUrl(), pg.user(), null, "bench_latency", 24)) {
@@ -229,6 +237,10 @@ public final class Bench {
                 long[] ack = acks.stream().mapToLong(Long::longValue).sorted().toArray();
                 results.put("d_ingest_ack_p50_ms", percentile(ack, 0.50));
                 results.put("d_ingest_ack_p99_ms", percentile(ack, 0.99));
+                // Where the time goes: ingest start to routing start (the delivery written), to it settled.
+                Stages.report(db, "select e.received_at, d.created_at, d.delivered_at from events e join deliveries d on d.event_seq = e.seq "
+                        + "where d.delivered_at is not null", List.of(Map.entry("routed", "created_at - received_at"),
+                        Map.entry("delivered", "delivered_at - created_at")), "d_stage_", results);
             } finally {
                 hub.close();
             }

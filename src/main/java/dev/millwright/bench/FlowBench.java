@@ -138,38 +138,19 @@ final class FlowBench {
     }
 
     /**
-     * Where (g)'s time goes, from the rows' own times: ingest start to routing start (the repair kept in the inbox), to
-     * the flow worker taking it, to the next call's delivery settled. Transaction start times, so each stage includes
-     * the wait for the next stage's transaction to begin.
+     * Where (g)'s time goes: ingest start to routing start (the repair kept in the inbox), to the flow worker taking it,
+     * to the next call's delivery written, to it settled.
      */
     private void stages(Database db) throws Exception {
-        String sql = """
-                with s as (
-                  select extract(epoch from i.received_at - e.received_at) * 1000 as routed,
-                         extract(epoch from i.taken_at - i.received_at) * 1000 as taken,
-                         extract(epoch from d.created_at - i.taken_at) * 1000 as called,
-                         extract(epoch from d.delivered_at - d.created_at) * 1000 as delivered
-                  from events e
-                  join flow_inbox i on i.event_seq = e.seq
-                  join flow_steps st on st.instance_id = i.taken_by and st.step = 'issue'
-                  join deliveries d on d.id = st.delivery_id
-                  where e.id like 'lat-repaired-%%' and d.delivered_at is not null)
-                select %s from s""";
-        StringBuilder cols = new StringBuilder();
-        for (String stage : List.of("routed", "taken", "called", "delivered")) {
-            for (double p : new double[] {0.5, 0.99}) {
-                if (!cols.isEmpty()) cols.append(", ");
-                cols.append("round(percentile_cont(").append(p).append(") within group (order by ").append(stage).append(")::numeric, 1)");
-            }
-        }
-        try (Connection c = db.connection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql.formatted(cols))) {
-            rs.next();
-            int col = 1;
-            for (String stage : List.of("routed", "taken", "called", "delivered")) {
-                out.put("g_stage_" + stage + "_p50_ms", rs.getDouble(col++));
-                out.put("g_stage_" + stage + "_p99_ms", rs.getDouble(col++));
-            }
-        }
+        Stages.report(db, """
+                select e.received_at, i.received_at as kept, i.taken_at, d.created_at, d.delivered_at
+                from events e
+                join flow_inbox i on i.event_seq = e.seq
+                join flow_steps st on st.instance_id = i.taken_by and st.step = 'issue'
+                join deliveries d on d.id = st.delivery_id
+                where e.id like 'lat-repaired-%' and d.delivered_at is not null""",
+                List.of(Map.entry("routed", "kept - received_at"), Map.entry("taken", "taken_at - kept"),
+                        Map.entry("called", "created_at - taken_at"), Map.entry("delivered", "delivered_at - created_at")), "g_stage_", out);
     }
 
     private interface EventAt {

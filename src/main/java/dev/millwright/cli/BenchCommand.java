@@ -38,11 +38,15 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--flow-instances", defaultValue = "2000", description = "Instances of the 10-step flow in run (f) (default: ${DEFAULT-VALUE}).")
     int flowInstances;
 
-    @Option(names = "--parked", defaultValue = "100000", description = "Instances parked at a timer during (f) and fired at once in (h) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--parked", defaultValue = "100000", description = "Instances parked at a wait (one-hour timeout) during (f), "
+            + "their timeouts fired at once in (h) (default: ${DEFAULT-VALUE}).")
     int parked;
 
     @Option(names = "--flows-only", description = "Run only the flow runs (f), (g), (h).")
     boolean flowsOnly;
+
+    @Option(names = "--latency-only", description = "Run only the warm-up and the latency run (d).")
+    boolean latencyOnly;
 
     @Option(names = "--console-only", description = "Run only the console's page times (i) over a loaded store.")
     boolean consoleOnly;
@@ -60,7 +64,7 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Path work = Files.createTempDirectory("millwright-bench");
         Map<String, Object> results = new Bench(new Bench.Options(events, warmupEvents, senders, latencySeconds, rate, lanes, targetConcurrency, work,
-                flowInstances, parked, flowsOnly, consoleOnly, consoleEvents, consoleInstances)).run();
+                flowInstances, parked, flowsOnly, consoleOnly, latencyOnly, consoleEvents, consoleInstances)).run();
         System.out.println();
         System.out.printf("%-45s %s%n", "measure", "value");
         results.forEach((k, v) -> System.out.printf("%-45s %s%n", k, v));

@@ -56,6 +56,12 @@ final class LaneWorker {
     private final Set<Thread> chains = ConcurrentHashMap.newKeySet();
     /** Set when a chain ends: its key may now be claimable. */
     private volatile boolean chainEnded;
+    /**
+     * Whether a claim since the last one with nothing in flight may have left work behind: it skipped busy keys, or had
+     * no room. Only then does a chain's end call for a claim at once; otherwise new work wakes the lane itself, and a
+     * claim after every chain found nothing about half the time (measured at 1,000 events/s: 1.76 claims per event).
+     */
+    private volatile boolean mayHaveLeftWork;
     /** When the last claim found nothing while keys were busy (their backlog is all it walked over). */
     private long starvedAt = Long.MIN_VALUE;
     /**
@@ -147,7 +153,10 @@ final class LaneWorker {
         Instant now = clock.instant();
         if (!fence.allows(target.callTimeout())) return now.plus(Duration.ofMillis(200));
         int room = capacity - inFlight.get();
-        if (room <= 0) return now.plus(pollInterval);
+        if (room <= 0) {
+            mayHaveLeftWork = true;
+            return now.plus(pollInterval);
+        }
         // A claim that found nothing while keys were busy walked over their backlog only; until one of them ends, look
         // again only after a pause, however much new work wakes us: new work of a busy key could not be taken anyway.
         // A claim that found something claims again at the next wake-up, so a new key never waits behind a busy one.
@@ -164,7 +173,9 @@ final class LaneWorker {
         int wanted = room;
         room = intakeFirst.sends(wanted);
         if (room == 0) return now.plus(PACED_PAUSE);
+        if (!busyKeys.isEmpty()) mayHaveLeftWork = true; // before the copy: a chain that ends meanwhile sees it
         Set<String> busy = Set.copyOf(busyKeys);
+        if (busy.isEmpty() && inFlight.get() == 0) mayHaveLeftWork = false;
         List<LaneItem> items = store.claim(claim, busy, room);
         intakeFirst.unused(room - items.size());
         starvedAt = items.isEmpty() && !busy.isEmpty() ? System.nanoTime() : Long.MIN_VALUE;
@@ -216,7 +227,7 @@ final class LaneWorker {
                 inFlight.addAndGet(-chain.size());
                 chainEnded = true;
                 metrics.settled(target.name(), outcomes);
-                wake();
+                if (mayHaveLeftWork) wake();
             });
             chains.remove(Thread.currentThread());
         }
