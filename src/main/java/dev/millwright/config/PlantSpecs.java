@@ -69,7 +69,9 @@ public final class PlantSpecs {
             ), null, "Pruning finished work. Dead deliveries are kept until resolved."),
             optional("flows", object(
                     optional("workers", integer(1, 64), 2, "Flow worker threads on this node; each claims instances that have work."),
-                    optional("batch", integer(1, 1000), 20, "Instances one worker claims and advances per transaction."),
+                    optional("batch", integer(1, 60), 20, "Instances one worker claims and advances per transaction, each in its own "
+                            + "savepoint: past 64 subtransactions in one transaction PostgreSQL's per-backend cache overflows and "
+                            + "every other session's snapshots slow down, hence at most 60."),
                     optional("pollInterval", duration(), "1s", "Safety-net poll when no wake-up arrives (timers wake workers on time).")
             ), null, "Running process flows (flows/<name>.yaml)."),
             optional("tracing", object(
