@@ -67,6 +67,9 @@ public final class KafkaInbound implements InboundConnector.Reader {
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId() != null ? config.groupId() : "millwright-" + system);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        // Reading never creates a topic: on a broker that allows it, subscribing to a mistyped name made an empty
+        // topic, and the health check then reported a system that can never deliver as healthy.
+        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.maxPollRecords());
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
