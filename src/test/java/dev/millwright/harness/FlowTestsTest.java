@@ -32,6 +32,8 @@ class FlowTestsTest {
                     expect:
                       state: completed
                       calls:
+                        - { system: eam, operation: asset }
+                        - { system: mes, operation: lot }
                         - { system: erp, operation: restrictBatch }
                         - { system: mes, operation: holdLot }
                         - { system: erp, operation: createQualityNotification }
@@ -50,8 +52,8 @@ class FlowTestsTest {
         assertThat(all).filteredOn(r -> !r.name().equals("a case that expects the wrong thing"))
                 .allSatisfy(r -> assertThat(r.failures()).as(r.name()).isEmpty());
         assertThat(results.get(4).failures()).containsExactly(
-                "calls[6].body/rootCause: expected \"WRONG-CAUSE\", got \"WEAR\"",
-                "calls[9]: expected mes.setOrderStatus, none was made");
+                "calls[8].body/rootCause: expected \"WRONG-CAUSE\", got \"WEAR\"",
+                "calls[11]: expected mes.setOrderStatus, none was made");
     }
 
 }

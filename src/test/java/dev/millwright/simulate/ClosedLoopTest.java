@@ -93,6 +93,11 @@ class ClosedLoopTest {
                 + "and subscription in ('flow:nonconformance-to-capa', 'flow:maintenance-to-cost')")).isZero();
         JsonNode instance = hub.client.get("/api/v1/flow-instances?flow=nonconformance-to-capa&key=LOT-4711").json().get("items").get(0);
         assertThat(instance.get("state").asText()).isEqualTo("completed");
+        // Enriched before the holds: the EAM's master data of the asset went into the work order, the MES's production
+        // order of the lot into the CAPA.
+        assertThat(box.eam.state().get("workOrders")).anyMatch(wo -> wo.path("assetnum").asText().equals("CNC-07")
+                && wo.path("description").asText().contains("(5-axis machining centre, LINE-2/CELL-7)"));
+        assertThat(box.qms.state().get("capas")).anyMatch(c -> c.path("reference").asText().matches("EAM work order \\d+, production order PO-\\d+"));
     }
 
     @Test
