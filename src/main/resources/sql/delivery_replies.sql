@@ -15,5 +15,6 @@ delete from delivery_replies where delivery_id = any(array(
   select delivery_id from delivery_replies where reply_to ~>=~ ? and reply_to ~<~ ? order by delivery_id limit ? for update skip locked))
 returning delivery_id, reply_to, state::text, status, response, error, settled_at
 
+-- An ended waiter's replies nobody will take (a flow call still out when its instance was cancelled).
 -- name: drop_prefixed
 delete from delivery_replies where reply_to ~>=~ ? and reply_to ~<~ ?

@@ -172,7 +172,6 @@ limit ?
 -- name: expired_count
 select count(*) from flow_inbox where taken_at is null and expires_at <= ?
 
--- An ended instance's replies nobody will take (a call still out when it was cancelled).
 -- name: wait_key
 select key, matched from flow_waits where instance_id = ?
 

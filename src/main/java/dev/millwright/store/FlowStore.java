@@ -310,7 +310,7 @@ public final class FlowStore {
         }
     }
 
-    /** The key an instance parked at a wait waits under. */
+    /** The wait an instance is parked at, if any. */
     public static Optional<Parked> waitOf(Connection c, long instance) throws SQLException {
         return parked(prepare(c, "wait_key", instance));
     }
