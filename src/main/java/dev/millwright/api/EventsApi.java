@@ -14,7 +14,6 @@ import dev.millwright.store.StoredEvent;
 import io.javalin.http.Context;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -115,34 +114,8 @@ final class EventsApi {
         }
     }
 
-    /** Bodies up to this size are read to the end before a 413, so the client is sure to see the answer. */
-    private static final long DRAIN_LIMIT = 32L * 1024 * 1024;
-
     private byte[] readBody(Context ctx) {
-        long declared = ctx.req().getContentLengthLong();
-        try (InputStream in = ctx.bodyInputStream()) {
-            if (declared > maxBodyBytes) {
-                drain(in, declared);
-                throw tooLarge(declared);
-            }
-            byte[] body = in.readNBytes(maxBodyBytes + 1);
-            if (body.length > maxBodyBytes) {
-                drain(in, DRAIN_LIMIT);
-                throw tooLarge(-1);
-            }
-            return body;
-        } catch (IOException e) {
-            throw ApiException.badRequest("the request body could not be read");
-        }
-    }
-
-    /** Reads and drops the rest of an oversized body (within a bound): answering mid-upload can reset the connection. */
-    private static void drain(InputStream in, long declared) throws IOException {
-        if (declared > DRAIN_LIMIT) return;
-        byte[] sink = new byte[64 * 1024];
-        long left = DRAIN_LIMIT;
-        int n;
-        while (left > 0 && (n = in.read(sink, 0, (int) Math.min(sink.length, left))) > 0) left -= n;
+        return BoundedBody.read(ctx, maxBodyBytes, this::tooLarge);
     }
 
     private RejectedInput tooLarge(long size) {

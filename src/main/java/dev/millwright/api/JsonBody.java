@@ -21,6 +21,8 @@ final class JsonBody {
         ctx.status(status).contentType("application/json").result(write(value));
     }
 
+    private static final int MAX_BYTES = 64 * 1024;
+
     /** A JSON object request body of at most 64 KiB, any fields (NUL still refused). */
     static com.fasterxml.jackson.databind.JsonNode readAny(Context ctx) {
         return checked(parse(ctx));
@@ -33,7 +35,8 @@ final class JsonBody {
         }
         com.fasterxml.jackson.databind.JsonNode body;
         try {
-            body = Json.MAPPER.readTree(ctx.bodyInputStream().readNBytes(64 * 1024));
+            body = Json.MAPPER.readTree(BoundedBody.read(ctx, MAX_BYTES, size -> new ApiException(Problem.of(413, "Body too large",
+                    "the body " + (size > 0 ? "is " + size + " bytes; " : "exceeds ") + "the limit is " + MAX_BYTES + " bytes"))));
         } catch (java.io.IOException e) {
             throw ApiException.badRequest("the body is not valid JSON");
         }

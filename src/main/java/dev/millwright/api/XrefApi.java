@@ -132,13 +132,8 @@ final class XrefApi {
         if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("text/csv")) {
             throw new ApiException(Problem.of(415, "Unsupported content type", "send text/csv with the header " + String.join(",", XrefCsv.HEADER)));
         }
-        byte[] bytes;
-        try {
-            bytes = ctx.bodyInputStream().readNBytes(MAX_IMPORT_BYTES + 1);
-        } catch (java.io.IOException e) {
-            throw ApiException.badRequest("the request body could not be read");
-        }
-        if (bytes.length > MAX_IMPORT_BYTES) throw new ApiException(Problem.of(413, "Too large", "an import is at most 64 MiB; split it"));
+        byte[] bytes = BoundedBody.read(ctx, MAX_IMPORT_BYTES, size -> new ApiException(Problem.of(413, "Too large",
+                "an import is at most 64 MiB; split it")));
         XrefStore.ImportResult result;
         try {
             result = xref.importCsv(new String(bytes, StandardCharsets.UTF_8), Caller.actor(ctx), !dryRun);
