@@ -89,7 +89,7 @@ final class DemoCommand implements Callable<Integer> {
             box = PlantInABox.start(config.resolve("secrets"), PlantInABox.Settings.demo(eamExport), null, Clock.systemUTC());
         } catch (IOException e) {
             System.err.println("millwright could not start the simulated systems: " + e.getMessage()
-                    + " (ports 9101-9104 must be free: is another demo or `millwright simulate` running?)");
+                    + " (ports 9101-9105 must be free: is another demo or `millwright simulate` running?)");
             return 1;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(box::close, "simulators-shutdown"));
@@ -152,6 +152,7 @@ final class DemoCommand implements Callable<Integer> {
                   EAM  IBM Maximo OSLC/JSON   %s/maximo/oslc/os      (apikey header; CSV export of completions)
                   QMS  SaaS REST + webhooks   %s/api/v2               (webhooks signed X-Hub-Signature-256 to the hub)
                   MES  REST + B2MML reports   %s/api/v1               (lots on hold; OperationsPerformance to the hub)
+                  chat Mattermost API v4      %s/api/v4               (bot token; the quality-leadership channel)
                   hub                         %s                     (admin token: %s)
 
                 Look at:
@@ -159,12 +160,13 @@ final class DemoCommand implements Callable<Integer> {
                   curl -s %s/_state | jq '.workOrders'
                   curl -s %s/_state | jq '.capas'
                   curl -s %s/_state | jq '.lots[0]'
+                  curl -s %s/_state | jq '.posts'
                   curl -s -H 'Authorization: Bearer %s' %s/api/v1/transactions/LOT-4711 | jq
                   curl -s -H 'Authorization: Bearer %s' '%s/api/v1/flow-instances?flow=nonconformance-to-capa' | jq
                   curl -s -H 'Authorization: Bearer %s' '%s/api/v1/alerts?state=firing' | jq     # dead ERP postings, an ERP queue behind
                   curl -s -X POST %s/_admin -d '{"downFor":"30s"}'     # take the ERP down for 30 s
-                """, box.erp.baseUrl(), box.eam.baseUrl(), box.qms.baseUrl(), box.mes.baseUrl(), hub, token,
-                box.erp.baseUrl(), box.eam.baseUrl(), box.qms.baseUrl(), box.mes.baseUrl(), token, hub, token, hub, token, hub, box.erp.baseUrl());
+                """, box.erp.baseUrl(), box.eam.baseUrl(), box.qms.baseUrl(), box.mes.baseUrl(), box.chat.baseUrl(), hub, token,
+                box.erp.baseUrl(), box.eam.baseUrl(), box.qms.baseUrl(), box.mes.baseUrl(), box.chat.baseUrl(), token, hub, token, hub, token, hub, box.erp.baseUrl());
     }
 
     /**

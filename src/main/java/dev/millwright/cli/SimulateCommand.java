@@ -18,7 +18,7 @@ import java.util.concurrent.CountDownLatch;
  * The simulated ERP, EAM and QMS alone, for an integrator to run a plant folder against before it touches production:
  * each with its own API shape, credentials, rules and failure orders.
  */
-@Command(name = "simulate", description = "Run the simulated SAP-shaped ERP, Maximo-shaped EAM, SaaS QMS and MES until Ctrl-C.")
+@Command(name = "simulate", description = "Run the simulated SAP-shaped ERP, Maximo-shaped EAM, SaaS QMS, MES and Mattermost-shaped chat until Ctrl-C.")
 final class SimulateCommand implements Callable<Integer> {
     static {
         System.setProperty("sun.net.httpserver.nodelay", "true");
@@ -43,6 +43,9 @@ final class SimulateCommand implements Callable<Integer> {
 
     @Option(names = "--mes-port", defaultValue = "9104", description = "MES port (default: ${DEFAULT-VALUE}).")
     int mesPort;
+
+    @Option(names = "--chat-port", defaultValue = "9105", description = "Chat port (default: ${DEFAULT-VALUE}).")
+    int chatPort;
 
     @Option(names = "--mqtt", description = "HOST:PORT of an MQTT broker the MES publishes its machine states to (none by default).")
     String mqtt;
@@ -72,7 +75,7 @@ final class SimulateCommand implements Callable<Integer> {
         Files.createDirectories(eamExport);
         PlantInABox box;
         try {
-            box = PlantInABox.start(secrets, new PlantInABox.Settings(erpPort, eamPort, qmsPort, mesPort, eamExport, every, repair, state),
+            box = PlantInABox.start(secrets, new PlantInABox.Settings(erpPort, eamPort, qmsPort, mesPort, chatPort, eamExport, every, repair, state),
                     hub, Clock.systemUTC());
         } catch (IOException e) {
             System.err.println("millwright could not start the simulated systems: " + e.getMessage());
@@ -100,15 +103,17 @@ final class SimulateCommand implements Callable<Integer> {
                   EAM  %s/maximo/oslc/os      header apikey; completions exported to %s every %s
                   QMS  %s/api/v2               bearer token; webhooks to %s/api/v1/inbound/qms
                   MES  %s/api/v1               bearer token; production reports to %s/api/v1/inbound/mes
+                  chat %s/api/v4               bearer token (bot); channel quality-leadership
                 each: GET /_state (what it holds), POST /_admin (failure orders), DELETE /_admin (back to normal)
 
                 point a plant folder at them:
                   ERP_URL=%s/sap/opu/odata/sap ERP_TOKEN_URL=%s/sap/bc/sec/oauth2/token \\
-                  EAM_URL=%s/maximo/oslc/os EAM_EXPORT_DIR=%s QMS_URL=%s/api/v2 MES_URL=%s/api/v1 \\
+                  EAM_URL=%s/maximo/oslc/os EAM_EXPORT_DIR=%s QMS_URL=%s/api/v2 MES_URL=%s/api/v1 CHAT_URL=%s/api/v4 \\
                   ./millwright run --config plants/demo
                 stop with Ctrl-C
                 """, secrets, box.erp.baseUrl(), box.erp.baseUrl(), box.eam.baseUrl(), eamExport, exportEvery, box.qms.baseUrl(), hub,
-                box.mes.baseUrl(), hub, box.erp.baseUrl(), box.erp.baseUrl(), box.eam.baseUrl(), eamExport, box.qms.baseUrl(), box.mes.baseUrl());
+                box.mes.baseUrl(), hub, box.chat.baseUrl(), box.erp.baseUrl(), box.erp.baseUrl(), box.eam.baseUrl(), eamExport, box.qms.baseUrl(),
+                box.mes.baseUrl(), box.chat.baseUrl());
         stopped.await();
         return 0;
     }

@@ -18,10 +18,12 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * One nonconformance through the whole loop, judged by the systems' own state: an inspection fails in the QMS, and
- * the run passes only when the lot was held and released in ERP, the EAM work order was completed, exactly the
- * parts it used were issued to it (stock down by exactly those quantities), its labour was posted, and the CAPA
- * carries the root cause — each once.
+ * One nonconformance through the whole loop, judged by the systems' own state: an inspection fails in the QMS and the
+ * review board dispositions its NCR for rework at once (before the repair is done), and the run passes only when the
+ * lot was held and released in ERP and MES, the EAM work order was completed, exactly the parts it used were issued to
+ * it (stock down by exactly those quantities), its labour was posted, the CAPA carries the root cause, and — when the
+ * material's defect rate is over the demo plant's tolerance — a supplier case was opened for the lot's casting batch
+ * and quality leadership was told in the chat: each once.
  */
 public final class ClosedLoop {
     /** What happened, in order (with each system's document numbers), and what is wrong with the end state (empty: all right). */
@@ -32,10 +34,12 @@ public final class ClosedLoop {
 
         /** The run as a Mermaid sequence diagram: who told whom what, in the order the systems' state showed it. */
         public String sequenceDiagram() {
-            StringBuilder d = new StringBuilder("sequenceDiagram\n    participant QMS\n    participant Hub as Millwright\n    participant ERP\n    participant MES\n    participant EAM\n");
+            StringBuilder d = new StringBuilder("sequenceDiagram\n    participant QMS\n    participant Hub as Millwright\n    participant ERP\n    participant MES\n    participant EAM\n    participant Chat\n");
             for (Step s : steps) {
                 String text = s.what().replace(";", ",").replace("#", "");
-                if (s.system().equals("QMS") && s.what().startsWith("inspection")) d.append("    QMS->>Hub: ").append(text).append('\n');
+                if (s.system().equals("QMS") && (s.what().startsWith("inspection") || s.what().startsWith("review board"))) {
+                    d.append("    QMS->>Hub: ").append(text).append('\n');
+                }
                 else if (s.system().equals("EAM") && s.what().contains("completed")) d.append("    EAM->>Hub: ").append(text).append(" (CSV export)\n");
                 else d.append("    Hub->>").append(s.system()).append(": ").append(text).append('\n');
             }
@@ -46,6 +50,9 @@ public final class ClosedLoop {
     /** One observed change: which system, what. */
     public record Step(String system, String what) {
     }
+
+    /** The demo plant's tolerance for a material's defect rate (plants/demo/flows/nonconformance-to-capa.yaml). */
+    private static final double TOLERANCE = 0.05;
 
     /** ERP material numbers of the EAM's items, as the plant's cross-reference has them. */
     private static final Map<String, String> ERP_MATERIAL = Map.of("BRG6205", "10045-BRG", "SEAL40", "10046-SEAL");
@@ -84,8 +91,18 @@ public final class ClosedLoop {
         if (posted.statusCode() != 201) return new Result(timeline, List.of("the QMS refused the inspection result: " + posted.body()), steps);
         JsonNode inspection = Json.MAPPER.readTree(posted.body()).path("data");
         String insp = inspection.path("no").asText();
+        String ncr = inspection.path("ncr").asText();
         note("QMS", "inspection " + insp + " of " + lot + " on " + asset + " failed (bore diameter 25.31 mm, limit 25.2): "
-                + inspection.path("ncr").asText() + ", " + inspection.path("capa").asText() + " opened; webhook sent");
+                + ncr + ", " + inspection.path("capa").asText() + " opened; webhook sent");
+        HttpResponse<String> quality = http.send(HttpRequest.newBuilder(URI.create(box.qms.baseUrl() + "/api/v2/materials/"
+                + inspection.path("material").asText() + "/quality")).header("Authorization", "Bearer " + qmsToken).build(), HttpResponse.BodyHandlers.ofString());
+        double defectRate = Json.MAPPER.readTree(quality.body()).path("data").path("defectRate").asDouble();
+        boolean overTolerance = defectRate > TOLERANCE;
+        box.qms.disposition(ncr, "rework", "MRB");
+        note("QMS", "review board dispositioned " + ncr + ": rework (defect rate of the material " + Math.round(defectRate * 1000) / 10.0
+                + " %" + (overTolerance ? ", over the 5 % tolerance" : "") + "); webhook sent");
+        List<String> expected = new ArrayList<>(List.of("held", "released", "notification", "wo", "completed", "labour", "capa", "mes-held", "mes-released"));
+        if (overTolerance) expected.addAll(List.of("supplier-case", "chat"));
 
         long deadline = System.nanoTime() + within.toNanos();
         Map<String, Boolean> seen = new LinkedHashMap<>();
@@ -135,15 +152,21 @@ public final class ClosedLoop {
                             + ", " + c.path("reference").asText());
                 }
             }
-            if (seen.keySet().containsAll(List.of("held", "released", "notification", "wo", "completed", "labour", "capa", "mes-held", "mes-released"))
-                    && seen.keySet().stream().anyMatch(k -> k.startsWith("issue "))) {
+            for (JsonNode c : qms.path("supplierCases")) {
+                if (c.path("ncr").asText().equals(ncr)) once(seen, "supplier-case", "QMS", "supplier case " + c.path("id").asText() + " with "
+                        + c.path("supplier").asText() + " for " + c.path("material").asText() + " batch " + c.path("batch").asText());
+            }
+            for (JsonNode p : box.chat.state().path("posts")) {
+                if (p.path("message").asText().contains(insp)) once(seen, "chat", "Chat", "to " + p.path("channel_id").asText() + ": " + p.path("message").asText());
+            }
+            if (seen.keySet().containsAll(expected) && seen.keySet().stream().anyMatch(k -> k.startsWith("issue "))) {
                 Thread.sleep(1500); // whatever would come twice has time to arrive
-                return new Result(timeline, check(lot, insp, wonum, before), steps);
+                return new Result(timeline, check(lot, insp, ncr, wonum, before, overTolerance), steps);
             }
             Thread.sleep(200);
         }
         List<String> missing = new ArrayList<>();
-        for (String k : List.of("held", "mes-held", "notification", "wo", "completed", "labour", "capa", "released", "mes-released")) {
+        for (String k : expected) {
             if (!seen.containsKey(k)) missing.add(k);
         }
         return new Result(timeline, List.of("the loop did not close within " + within.toSeconds() + " s; not seen: " + String.join(", ", missing)), steps);
@@ -154,7 +177,7 @@ public final class ClosedLoop {
     }
 
     /** The end state, system by system: everything that should be there, each once. */
-    private List<String> check(String lot, String insp, String wonum, Map<String, BigDecimal> before) {
+    private List<String> check(String lot, String insp, String ncr, String wonum, Map<String, BigDecimal> before, boolean overTolerance) {
         List<String> problems = new ArrayList<>();
         JsonNode erp = box.erp.state(), eam = box.eam.state(), qms = box.qms.state();
         JsonNode wo = null;
@@ -200,6 +223,13 @@ public final class ClosedLoop {
                 problems.add("QMS " + c.path("id").asText() + " is " + c.path("status").asText() + " (expected VERIFICATION)");
             }
         }
+        int expected = overTolerance ? 1 : 0;
+        long cases = 0;
+        for (JsonNode c : qms.path("supplierCases")) if (c.path("ncr").asText().equals(ncr)) cases++;
+        if (cases != expected) problems.add("QMS has " + cases + " supplier cases for " + ncr + " (expected " + expected + ")");
+        long posts = 0;
+        for (JsonNode p : box.chat.state().path("posts")) if (p.path("message").asText().contains(insp)) posts++;
+        if (posts != expected) problems.add("the chat has " + posts + " notices of " + insp + " (expected " + expected + ")");
         return problems;
     }
 }

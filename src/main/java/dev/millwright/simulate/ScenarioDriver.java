@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
- * A plant at work, for the demo: inspections in the QMS (a share of them failing, each starting the closed loop),
+ * A plant at work, for the demo: inspections in the QMS (a share of them failing, each starting the closed loop, its
+ * NCR dispositioned by the review board ten seconds later),
  * production reports from the MES, and now and then a breakdown reported by the shop floor to the hub as a CloudEvent.
  */
 public final class ScenarioDriver implements AutoCloseable {
@@ -74,7 +75,24 @@ public final class ScenarioDriver implements AutoCloseable {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(box.qms.baseUrl() + "/api/v2/inspection-results"))
                 .header("Authorization", "Bearer " + qmsToken).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(result.toString())).build(), HttpResponse.BodyHandlers.ofString());
-        if (fail) print.accept("QMS   inspection of " + result.get("lot").asText() + " failed → " + r.statusCode() + " (the loop starts)");
+        if (!fail) return;
+        print.accept("QMS   inspection of " + result.get("lot").asText() + " failed → " + r.statusCode() + " (the loop starts)");
+        String ncr = r.statusCode() == 201 ? Json.MAPPER.readTree(r.body()).path("data").path("ncr").asText(null) : null;
+        if (ncr != null) timer.schedule(() -> disposition(ncr), 10, TimeUnit.SECONDS);
+    }
+
+    /**
+     * The review board decides a while later: rework or use as is, so the lot is released once repaired (the driver
+     * inspects the same twenty lots over and over; a scrapped one would stay held).
+     */
+    private void disposition(String ncr) {
+        String decision = ThreadLocalRandom.current().nextDouble() < 0.85 ? "rework" : "use-as-is";
+        try {
+            box.qms.disposition(ncr, decision, "MRB");
+            print.accept("QMS   review board: " + ncr + " " + decision);
+        } catch (RuntimeException e) {
+            print.accept("scenario: " + e.getMessage());
+        }
     }
 
     private void confirmation() {

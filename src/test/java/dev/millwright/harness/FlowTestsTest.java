@@ -29,6 +29,7 @@ class FlowTestsTest {
                       eam.createWorkOrder: [ { status: 201, body: { wonum: "1001" } } ]
                     then:
                       - event: *completion
+                      - event: *rework
                     expect:
                       state: completed
                       calls:
@@ -38,6 +39,7 @@ class FlowTestsTest {
                         - { system: mes, operation: holdLot }
                         - { system: erp, operation: createQualityNotification }
                         - { system: eam, operation: createWorkOrder }
+                        - { system: qms, operation: defectRate }
                         - { system: erp, operation: postMaterialDocument }
                         - { system: erp, operation: postMaterialDocument }
                         - { system: qms, operation: updateCapa, body: { rootCause: WRONG-CAUSE } }
@@ -48,12 +50,12 @@ class FlowTestsTest {
         List<CaseResult> all = FlowTests.run(plant, dir.resolve("work"));
         assertThat(all).hasSizeGreaterThanOrEqualTo(5);
         List<CaseResult> results = all.stream().filter(r -> r.file().endsWith("nonconformance-to-capa.yaml")).toList();
-        assertThat(results).hasSize(5);
+        assertThat(results).hasSize(7);
         assertThat(all).filteredOn(r -> !r.name().equals("a case that expects the wrong thing"))
                 .allSatisfy(r -> assertThat(r.failures()).as(r.name()).isEmpty());
-        assertThat(results.get(4).failures()).containsExactly(
-                "calls[8].body/rootCause: expected \"WRONG-CAUSE\", got \"WEAR\"",
-                "calls[11]: expected mes.setOrderStatus, none was made");
+        assertThat(results.get(6).failures()).containsExactly(
+                "calls[9].body/rootCause: expected \"WRONG-CAUSE\", got \"WEAR\"",
+                "calls[12]: expected mes.setOrderStatus, none was made");
     }
 
 }

@@ -98,6 +98,19 @@ class ClosedLoopTest {
         assertThat(box.eam.state().get("workOrders")).anyMatch(wo -> wo.path("assetnum").asText().equals("CNC-07")
                 && wo.path("description").asText().contains("(5-axis machining centre, LINE-2/CELL-7)"));
         assertThat(box.qms.state().get("capas")).anyMatch(c -> c.path("reference").asText().matches("EAM work order \\d+, production order PO-\\d+"));
+        // The only inspection of the material failed (rate 100 %, over the 5 % tolerance): a supplier case for the casting
+        // batch LOT-4711 was made from, and a notice naming it in the quality leadership channel; the board's rework,
+        // decided before the repair was done (and sent five times), was kept for the wait and released the lot.
+        assertThat(Sql.count(hub.db, "select count(*) from events where type = 'quality.nonconformance.dispositioned'")).isEqualTo(1);
+        JsonNode supplierCase = box.qms.state().get("supplierCases").get(0);
+        assertThat(box.qms.state().get("supplierCases")).hasSize(1);
+        assertThat(supplierCase.path("supplier").asText()).isEqualTo("SUP-0042");
+        assertThat(supplierCase.path("batch").asText()).isEqualTo("CB-2291");
+        assertThat(box.chat.state().get("posts")).singleElement().satisfies(p -> {
+            assertThat(p.path("channel_id").asText()).isEqualTo(PlantInABox.QUALITY_CHANNEL);
+            assertThat(p.path("message").asText()).contains("is 100 % over 30 days (tolerance 5 %)")
+                    .contains("supplier case " + supplierCase.path("id").asText() + " opened with SUP-0042");
+        });
     }
 
     @Test

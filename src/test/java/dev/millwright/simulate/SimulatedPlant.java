@@ -20,7 +20,7 @@ public final class SimulatedPlant implements AutoCloseable {
     public SimulatedPlant(Path dir, String extraHubSettings) throws IOException {
         Path eamExport = dir.resolve("eam-export");
         box = PlantInABox.start(Path.of("plants/demo/secrets"),
-                new PlantInABox.Settings(0, 0, 0, 0, eamExport, Duration.ofMillis(300), Duration.ofSeconds(1), null), null, Clock.systemUTC());
+                PlantInABox.Settings.fast(eamExport, Duration.ofMillis(300), Duration.ofSeconds(1)), null, Clock.systemUTC());
         plant = TestPlant.copyOf(Path.of("plants/demo"), dir.resolve("demo"));
         new TestPlant(plant).hub("""
                 plant: demo-plant
@@ -39,7 +39,8 @@ public final class SimulatedPlant implements AutoCloseable {
                 "EAM_URL", box.eam.baseUrl() + "/maximo/oslc/os",
                 "EAM_EXPORT_DIR", eamExport.toString(),
                 "QMS_URL", box.qms.baseUrl() + "/api/v2",
-                "MES_URL", box.mes.baseUrl() + "/api/v1"));
+                "MES_URL", box.mes.baseUrl() + "/api/v1",
+                "CHAT_URL", box.chat.baseUrl() + "/api/v4"));
     }
 
     @Override

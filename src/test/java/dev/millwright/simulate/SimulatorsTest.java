@@ -34,7 +34,7 @@ class SimulatorsTest {
     @BeforeAll
     static void start() throws IOException {
         box = PlantInABox.start(Path.of("plants/demo/secrets"),
-                new PlantInABox.Settings(0, 0, 0, 0, dir.resolve("export"), Duration.ofMillis(200), Duration.ofMillis(100), null), null, Clock.systemUTC());
+                PlantInABox.Settings.fast(dir.resolve("export"), Duration.ofMillis(200), Duration.ofMillis(100)), null, Clock.systemUTC());
         box.eam.repairTime(null); // these tests move work orders themselves
     }
 
@@ -231,9 +231,60 @@ class SimulatorsTest {
     }
 
     @Test
+    void qmsGivesADefectRateAndSendsTheReviewBoardsDispositionOnceTheChatTakesPostsInItsChannelsOnly() throws Exception {
+        Map<String, String> q = Map.of("Authorization", "Bearer " + secret("qms-api.token"), "Content-Type", "application/json");
+        String quality = box.qms.baseUrl() + "/api/v2/materials/PUMP-HOUSING-7/quality";
+        assertThat(call("GET", quality, q, null).statusCode()).isEqualTo(404); // no inspection yet
+        java.util.List<String> ncrs = new java.util.ArrayList<>();
+        for (double bore : new double[]{25.0, 25.31, 25.1, 25.05}) {
+            HttpResponse<String> r = call("POST", box.qms.baseUrl() + "/api/v2/inspection-results", q, """
+                    {"plan":"IP-PH7","lot":"LOT-4729","measurements":[{"characteristic":"bore diameter","value":%s},
+                     {"characteristic":"surface roughness","value":0.8}]}""".formatted(bore));
+            assertThat(r.statusCode()).isEqualTo(201);
+            String ncr = Json.MAPPER.readTree(r.body()).path("data").path("ncr").asText("");
+            if (!ncr.isEmpty()) ncrs.add(ncr);
+        }
+        assertThat(ncrs).hasSize(1);
+        JsonNode rate = Json.MAPPER.readTree(call("GET", quality, q, null).body()).get("data");
+        assertThat(rate.get("inspected").asInt()).isEqualTo(4);
+        assertThat(rate.get("failed").asInt()).isEqualTo(1);
+        assertThat(rate.get("defectRate").asDouble()).isEqualTo(0.25);
+
+        String disposition = box.qms.baseUrl() + "/api/v2/ncrs/" + ncrs.getFirst() + "/disposition";
+        HttpResponse<String> wrong = call("POST", disposition, q, "{\"decision\":\"burn\"}");
+        assertThat(wrong.statusCode()).isEqualTo(422);
+        assertThat(wrong.body()).contains("disposition 'burn' is not one of repair, return-to-supplier, rework, scrap, use-as-is");
+        assertThat(call("POST", disposition, q, "{\"decision\":\"rework\",\"by\":\"QE-4\"}").statusCode()).isEqualTo(200);
+        HttpResponse<String> twice = call("POST", disposition, q, "{\"decision\":\"scrap\"}");
+        assertThat(twice.statusCode()).isEqualTo(409);
+        assertThat(twice.body()).contains("was dispositioned rework already");
+        JsonNode ncr = Json.MAPPER.readTree(call("GET", box.qms.baseUrl() + "/api/v2/ncrs/" + ncrs.getFirst(), q, null).body()).get("data");
+        assertThat(ncr.get("status").asText()).isEqualTo("DISPOSITIONED");
+        assertThat(ncr.get("dispositionedBy").asText()).isEqualTo("QE-4");
+
+        // The MES names what a lot was made from.
+        Map<String, String> m = Map.of("Authorization", "Bearer " + secret("mes-api.token"));
+        JsonNode lot = Json.MAPPER.readTree(call("GET", box.mes.baseUrl() + "/api/v1/lots/LOT-4716", m, null).body());
+        assertThat(lot.at("/consumed/0/batch").asText()).isEqualTo("CB-2292");
+        assertThat(lot.at("/consumed/0/supplier").asText()).isEqualTo("SUP-0042");
+
+        // The chat: a bot posts to a channel it is in; elsewhere 403, without its token 401.
+        Map<String, String> c = Map.of("Authorization", "Bearer " + secret("chat-bot.token"), "Content-Type", "application/json");
+        HttpResponse<String> posted = call("POST", box.chat.baseUrl() + "/api/v4/posts", c, "{\"channel_id\":\"quality-leadership\",\"message\":\"hello\"}");
+        assertThat(posted.statusCode()).isEqualTo(201);
+        assertThat(call("POST", box.chat.baseUrl() + "/api/v4/posts", c, "{\"channel_id\":\"town-square\",\"message\":\"hello\"}").statusCode()).isEqualTo(403);
+        assertThat(call("POST", box.chat.baseUrl() + "/api/v4/posts", Map.of("Content-Type", "application/json"),
+                "{\"channel_id\":\"quality-leadership\",\"message\":\"hello\"}").statusCode()).isEqualTo(401);
+        JsonNode read = Json.MAPPER.readTree(call("GET", box.chat.baseUrl() + "/api/v4/channels/quality-leadership/posts", c, null).body());
+        String id = Json.MAPPER.readTree(posted.body()).get("id").asText();
+        assertThat(read.at("/order/0").asText()).isEqualTo(id);
+        assertThat(read.at("/posts/" + id + "/message").asText()).isEqualTo("hello");
+    }
+
+    @Test
     void withAStateFolderEachSystemComesBackWithItsDocumentsAndGoesOnNumberingFromThere() throws Exception {
         Path state = dir.resolve("state");
-        PlantInABox.Settings settings = new PlantInABox.Settings(0, 0, 0, 0, dir.resolve("export2"), Duration.ofSeconds(60), Duration.ofSeconds(60), state);
+        PlantInABox.Settings settings = new PlantInABox.Settings(0, 0, 0, 0, 0, dir.resolve("export2"), Duration.ofSeconds(60), Duration.ofSeconds(60), state);
         Map<String, String> eam = Map.of("apikey", secret("eam-api.key"), "Content-Type", "application/json", "properties", "*");
         String firstWonum;
         java.math.BigDecimal seals;

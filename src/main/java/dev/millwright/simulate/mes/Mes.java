@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An MES under /api/v1: production orders with statuses (RELEASED → RUNNING → COMPLETED, HELD while a lot of theirs is
- * on hold) and the lots they make, which can be put on hold and released. It reports production the way ISA-95 MES
+ * on hold) and the lots they make (with the raw-material batches each consumed), which can be put on hold and released. It reports production the way ISA-95 MES
  * do, as B2MML-like OperationsPerformance JSON (good quantity, scrap, consumed components) posted to the hub with a
  * bearer token, retried until answered; with a broker configured, machine and line states go out on MQTT under
  * Sparkplug-like topics. Errors are RFC 7807 problem details.
@@ -69,6 +69,17 @@ public final class Mes extends SimServer {
         }
         orders.put(id, order);
         lots.put(lot, Json.MAPPER.createObjectNode().put("id", lot).put("order", id).put("material", material).put("status", "ACTIVE"));
+        return this;
+    }
+
+    /** What a lot was made from (genealogy): a raw-material batch, and who supplied it. */
+    public record Component(String material, String batch, String supplier, int quantity) {
+    }
+
+    /** Records that {@code lot} consumed these batches: its GET shows them under "consumed". */
+    public synchronized Mes consumed(String lot, Component... components) {
+        ArrayNode consumed = lots.get(lot).putArray("consumed");
+        for (Component c : components) consumed.add(Json.MAPPER.valueToTree(c));
         return this;
     }
 

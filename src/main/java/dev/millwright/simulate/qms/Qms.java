@@ -30,13 +30,15 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A SaaS-style QMS under /api/v2: inspection plans with characteristics and limits, inspection results judged against
- * them, nonconformances (NCR numbers) and CAPAs opened for failed ones, CAPA status changes along allowed steps, and
- * supplier quality cases. It sends webhooks the way such systems commonly do: JSON signed with HMAC-SHA256 over the raw
+ * them, nonconformances (NCR numbers) and CAPAs opened for failed ones, the material review board's disposition of an
+ * NCR, CAPA status changes along allowed steps, a material's defect rate over recent inspections, and supplier quality
+ * cases. It sends webhooks (inspection.failed, ncr.dispositioned) the way such systems commonly do: JSON signed with HMAC-SHA256 over the raw
  * body ({@code X-Hub-Signature-256: sha256=…}, no timestamp), retried with backoff until answered 2xx, so the receiver
  * sees duplicates; a webhook storm sends each one several times. Calls carry a bearer API token; errors are JSON:API
  * style {"errors":[{"status","code","detail"}]}.
  */
 public final class Qms extends SimServer {
+    private static final Set<String> DISPOSITIONS = Set.of("use-as-is", "rework", "repair", "scrap", "return-to-supplier");
     private static final Map<String, Set<String>> CAPA_STEPS = Map.of(
             "OPEN", Set.of("IN_PROGRESS", "VERIFICATION", "CANCELLED"), "IN_PROGRESS", Set.of("VERIFICATION", "CANCELLED"),
             "VERIFICATION", Set.of("CLOSED", "IN_PROGRESS"), "CLOSED", Set.of(), "CANCELLED", Set.of());
@@ -78,6 +80,8 @@ public final class Qms extends SimServer {
         });
         route("POST", "/api/v2/inspection-results", this::postResult);
         route("GET", "/api/v2/ncrs/([A-Z0-9-]+)", r -> found(ncrs, r.group(1), "NCR"));
+        route("POST", "/api/v2/ncrs/([A-Z0-9-]+)/disposition", this::disposition);
+        route("GET", "/api/v2/materials/([A-Za-z0-9-]+)/quality", this::quality);
         route("GET", "/api/v2/capas/([A-Z0-9-]+)", r -> found(capas, r.group(1), "CAPA"));
         route("PATCH", "/api/v2/capas/([A-Z0-9-]+)", r -> updateCapa(r, capa(r.group(1))));
         route("PATCH", "/api/v2/inspections/([A-Z0-9-]+)/capa", r -> updateCapa(r, capaOfInspection(r.group(1))));
@@ -145,16 +149,62 @@ public final class Qms extends SimServer {
             results.put(no, result);
             if (failed) {
                 String ncr = "NCR-" + (++nextNcr), capa = "CAPA-" + (++nextCapa);
-                ncrs.put(ncr, Json.MAPPER.createObjectNode().put("number", ncr).put("inspection", no).put("lot", lot).put("status", "OPEN").put("openedAt", now()));
+                ncrs.put(ncr, Json.MAPPER.createObjectNode().put("number", ncr).put("inspection", no).put("lot", lot).put("material", plan.material())
+                        .put("lotSize", body.path("lotSize").asInt(100)).put("unit", "EA").put("severity", "major").put("status", "OPEN").put("openedAt", now()));
                 capas.put(capa, Json.MAPPER.createObjectNode().put("id", capa).put("ncr", ncr).put("inspection", no).put("status", "OPEN").put("openedAt", now()));
                 result.put("ncr", ncr).put("capa", capa);
                 ObjectNode hook = Json.MAPPER.createObjectNode().put("id", "evt_" + UUID.randomUUID().toString().replace("-", ""))
                         .put("type", "inspection.failed").put("created_at", now());
                 hook.putObject("data").<ObjectNode>set("inspection", result.deepCopy()).put("ncr", ncr).put("capa", capa);
-                sendWebhook(hook.toString());
+                sendWebhook("inspection.failed", hook.toString());
             }
         }
         return Response.json(201, Json.MAPPER.createObjectNode().set("data", result));
+    }
+
+    private Response disposition(Request r) {
+        authorize(r);
+        JsonNode body = r.json();
+        return Response.json(200, Json.MAPPER.createObjectNode().set("data", disposition(r.group(1), text(body, "decision"), body.path("by").asText("MRB"))));
+    }
+
+    /**
+     * The material review board decides what happens to an NCR's lot (through the API or, as people do, the QMS's own
+     * screens): once; the decision goes out as the ncr.dispositioned webhook.
+     */
+    public synchronized ObjectNode disposition(String number, String decision, String by) {
+        ObjectNode ncr = ncrs.get(number);
+        if (ncr == null) throw new Refusal(404, "not_found", "NCR " + number + " does not exist");
+        if (!DISPOSITIONS.contains(decision)) {
+            throw new Refusal(422, "invalid_disposition", "disposition '" + decision + "' is not one of " + String.join(", ", new java.util.TreeSet<>(DISPOSITIONS)));
+        }
+        if (ncr.has("disposition")) {
+            throw new Refusal(409, "already_dispositioned", "NCR " + number + " was dispositioned " + ncr.get("disposition").asText() + " already");
+        }
+        ncr.put("status", "DISPOSITIONED").put("disposition", decision).put("dispositionedAt", now()).put("dispositionedBy", by);
+        ObjectNode hook = Json.MAPPER.createObjectNode().put("id", "evt_" + UUID.randomUUID().toString().replace("-", ""))
+                .put("type", "ncr.dispositioned").put("created_at", now());
+        hook.putObject("data").set("ncr", ncr.deepCopy());
+        sendWebhook("ncr.dispositioned", hook.toString());
+        changed();
+        return ncr.deepCopy();
+    }
+
+    /** A material's defect rate: failed over inspected among its inspections of the last 30 days (by inspection time). */
+    private synchronized Response quality(Request r) {
+        authorize(r);
+        String material = r.group(1);
+        java.time.Instant since = clock.instant().minus(Duration.ofDays(30));
+        int inspected = 0, failed = 0;
+        for (ObjectNode result : results.values()) {
+            if (!result.path("material").asText().equals(material) || java.time.Instant.parse(result.path("at").asText()).isBefore(since)) continue;
+            inspected++;
+            if (result.path("result").asText().equals("FAIL")) failed++;
+        }
+        if (inspected == 0) throw new Refusal(404, "not_found", "material " + material + " has no inspections in the last 30 days");
+        ObjectNode q = Json.MAPPER.createObjectNode().put("material", material).put("days", 30).put("inspected", inspected).put("failed", failed)
+                .put("defectRate", Math.round(failed * 10_000.0 / inspected) / 10_000.0);
+        return Response.json(200, Json.MAPPER.createObjectNode().set("data", q));
     }
 
     private ObjectNode capa(String id) {
@@ -195,14 +245,14 @@ public final class Qms extends SimServer {
     }
 
     /** Queues a webhook (times the storm factor); each copy is retried with backoff until it is answered 2xx. */
-    private void sendWebhook(String body) {
+    private void sendWebhook(String type, String body) {
         for (int i = 0; i < stormCopies.get(); i++) {
             webhooksPending.incrementAndGet();
-            sender.execute(() -> attempt(body, 1));
+            sender.execute(() -> attempt(type, body, 1));
         }
     }
 
-    private void attempt(String body, int attempt) {
+    private void attempt(String type, String body, int attempt) {
         URI url = webhookUrl;
         boolean done = false;
         if (url != null) {
@@ -210,7 +260,7 @@ public final class Qms extends SimServer {
                 webhooksSent.incrementAndGet();
                 byte[] raw = body.getBytes(StandardCharsets.UTF_8);
                 HttpResponse<Void> answer = http.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(5))
-                        .header("Content-Type", "application/json").header("X-QMS-Event", "inspection.failed")
+                        .header("Content-Type", "application/json").header("X-QMS-Event", type)
                         .header("X-QMS-Delivery", UUID.randomUUID().toString()).header("X-Hub-Signature-256", "sha256=" + sign(raw))
                         .POST(HttpRequest.BodyPublishers.ofByteArray(raw)).build(), HttpResponse.BodyHandlers.discarding());
                 done = answer.statusCode() / 100 == 2;
@@ -225,7 +275,7 @@ public final class Qms extends SimServer {
             webhooksAnswered.incrementAndGet();
             webhooksPending.decrementAndGet();
         } else if (attempt < 12) {
-            sender.schedule(() -> attempt(body, attempt + 1), Math.min(30_000, 500L << Math.min(attempt, 6)), TimeUnit.MILLISECONDS);
+            sender.schedule(() -> attempt(type, body, attempt + 1), Math.min(30_000, 500L << Math.min(attempt, 6)), TimeUnit.MILLISECONDS);
         } else {
             webhooksPending.decrementAndGet(); // given up, as SaaS senders do after a while
         }
