@@ -105,6 +105,16 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
                         errors.add(new ConfigError(display(dir, file), 1, at + ".batch.path", "a bulk call carries many events, so its "
                                 + "path cannot have placeholders filled from one of them; set batch.path to the bulk endpoint"));
                     }
+                    if (op.getValue().batch() != null && op.getValue().batch().odata()) {
+                        SystemConfig.Batch batch = op.getValue().batch();
+                        if (!batch.path().endsWith("/$batch")) {
+                            errors.add(new ConfigError(display(dir, file), 1, at + ".batch.path", "an OData batch goes to the service's "
+                                    + "$batch endpoint (e.g. /API_MATERIAL_DOCUMENT_SRV/$batch), not '" + batch.path() + "'"));
+                        } else if (!op.getValue().path().startsWith(batch.serviceRoot())) {
+                            errors.add(new ConfigError(display(dir, file), 1, at + ".path", "is not under the service of batch.path ("
+                                    + batch.serviceRoot() + "): the requests of an OData batch are relative to its service root"));
+                        }
+                    }
                     if (op.getValue().batch() != null) {
                         try {
                             Mapping.compile("results", op.getValue().batch().results());

@@ -300,6 +300,11 @@ public final class PlantSpecs {
     );
 
     public static final Spec.Obj BATCH = object(
+            optional("format", oneOf("json", "odata"), "json", "json: the items' bodies in one JSON array, settled by `results`. "
+                    + "odata: an OData V2 $batch (multipart/mixed) to `path` (the service's /$batch), each item its own request — its "
+                    + "method, path (placeholders filled from its event, relative to the service root) and body, with its own "
+                    + "Idempotency-Key — in a changeset of its own, so each is posted or refused alone and its answer (body "
+                    + "included, e.g. the document number) settles it; an SAP Gateway counts the batch as one call toward its limit."),
             optional("path", string(), null, "Path of the bulk endpoint (default: the operation's path)."),
             required("maxItems", integer(2, 10_000), "Most deliveries in one call.", "50"),
             optional("maxWait", duration(), "200ms", "How long the first delivery waits for others to join its call."),

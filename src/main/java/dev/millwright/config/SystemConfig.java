@@ -231,10 +231,19 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
     }
 
     /**
-     * Bulk calls: up to maxItems deliveries of one operation (or what arrives within maxWait) go in one call,
-     * as a JSON array; {@code results} (JSONata over the response) yields one result per item, in order.
+     * Bulk calls: up to maxItems deliveries of one operation (or what arrives within maxWait) go in one call: as a
+     * JSON array ({@code format} json; {@code results}, JSONata over the response, yields one result per item, in
+     * order), or as an OData V2 $batch (odata: each item its own request in its own changeset, answered one by one).
      */
-    public record Batch(String path, int maxItems, Duration maxWait, String itemKey, String results) {
+    public record Batch(String format, String path, int maxItems, Duration maxWait, String itemKey, String results) {
+        public boolean odata() {
+            return format.equals("odata");
+        }
+
+        /** The service root an OData $batch path belongs to ("/API_X_SRV/" for "/API_X_SRV/$batch"). */
+        public String serviceRoot() {
+            return path.substring(0, path.lastIndexOf('/') + 1);
+        }
     }
 
     public record Breaker(int failureThreshold, Duration openFor) {
@@ -266,7 +275,7 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
             @SuppressWarnings("unchecked") Map<String, Object> op = (Map<String, Object>) v;
             var batch = section(op, "batch");
             out.put(name, new Operation(get(op, "method"), get(op, "path"), get(op, "mapping"), batch == null ? null
-                    : new Batch(java.util.Objects.requireNonNullElse(get(batch, "path"), get(op, "path")), get(batch, "maxItems"),
+                    : new Batch(get(batch, "format"), java.util.Objects.requireNonNullElse(get(batch, "path"), get(op, "path")), get(batch, "maxItems"),
                     get(batch, "maxWait"), get(batch, "itemKey"), get(batch, "results")), get(op, "onUnresolved"),
                     get(op, "cacheTtl"), get(op, "cacheSize"), get(op, "onUnavailable"),
                     section(op, "headers") == null ? Map.of() : Map.copyOf(get(op, "headers"))));

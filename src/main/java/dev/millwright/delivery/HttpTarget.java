@@ -3,6 +3,7 @@ package dev.millwright.delivery;
 import dev.millwright.health.Health;
 import dev.millwright.config.SystemConfig;
 import dev.millwright.event.PathTemplate;
+import dev.millwright.delivery.odata.ODataBatch;
 import dev.millwright.delivery.auth.AuthFailure;
 import dev.millwright.delivery.auth.Authenticator;
 import dev.millwright.delivery.auth.CsrfSession;
@@ -143,15 +144,8 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
         Call call;
         try {
             call = call(item, op, body);
-        } catch (Mapping.Unresolved e) {
-            return unresolved(op, e, body);
-        } catch (Mapping.Unavailable e) {
-            return Outcome.retry(null, e.describe(), null); // the context it needs may be there next time
-        } catch (Mapping.MappingException e) {
-            // Retrying cannot help a mapping that fails on this event: dead-letter it with the reason.
-            return Outcome.permanent(null, e.describe() + "; event: " + excerpt(body));
-        } catch (PathTemplate.Missing e) {
-            return Outcome.permanent(null, e.getMessage() + "; nothing was sent");
+        } catch (Mapping.MappingException | PathTemplate.Missing e) {
+            return notMade(op, e, body);
         }
         URI url;
         try {
@@ -172,33 +166,45 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
         }
     }
 
+    /** The outcome of a call that could not be made from this event: its mapping or path failed on it. */
+    private Outcome notMade(SystemConfig.Operation op, RuntimeException e, String event) {
+        return switch (e) {
+            case Mapping.Unresolved u -> unresolved(op, u, event);
+            case Mapping.Unavailable u -> Outcome.retry(null, u.describe(), null); // the context it needs may be there next time
+            // Retrying cannot help a mapping that fails on this event: dead-letter it with the reason.
+            case Mapping.MappingException m -> Outcome.permanent(null, m.describe() + "; event: " + excerpt(event));
+            default -> Outcome.permanent(null, e.getMessage() + "; nothing was sent");
+        };
+    }
+
     private Outcome held(Duration closedFor) {
         return Outcome.held("circuit open after " + breaker.consecutiveFailures() + " failures in a row; no call made", closedFor);
     }
 
     /**
-     * One bulk call for a batch of one operation: each item's mapped body in a JSON array, one
-     * Idempotency-Key for the call (from the items' keys), each item settled by its own result.
+     * One bulk call for a batch of one operation — a JSON array of the items' bodies, or an OData $batch of their
+     * requests — with one Idempotency-Key for the call (from the items' keys); each item settled by its own result.
      */
     private List<Outcome> sendBulk(SystemConfig.Operation op, List<BulkCollector.Pending> batch) throws InterruptedException {
         Outcome[] outcomes = new Outcome[batch.size()];
         ArrayNode items = Json.MAPPER.createArrayNode();
+        List<List<ODataBatch.Part>> requests = new ArrayList<>();
         List<Integer> sent = new ArrayList<>();
         StringBuilder keys = new StringBuilder();
         for (int i = 0; i < batch.size(); i++) {
             BulkCollector.Pending p = batch.get(i);
             try {
-                JsonNode body = body(op, p.event());
-                if (op.batch().itemKey() != null && body instanceof ObjectNode object) object.put(op.batch().itemKey(), p.item().idempotencyKey());
-                items.add(body);
+                if (op.batch().odata()) {
+                    requests.add(List.of(odataPart(op, p)));
+                } else {
+                    JsonNode body = body(op, p.event());
+                    if (op.batch().itemKey() != null && body instanceof ObjectNode object) object.put(op.batch().itemKey(), p.item().idempotencyKey());
+                    items.add(body);
+                }
                 sent.add(i);
                 keys.append(p.item().idempotencyKey()).append(',');
-            } catch (Mapping.Unresolved e) {
-                outcomes[i] = unresolved(op, e, p.event());
-            } catch (Mapping.Unavailable e) {
-                outcomes[i] = Outcome.retry(null, e.describe(), null);
-            } catch (Mapping.MappingException e) {
-                outcomes[i] = Outcome.permanent(null, e.describe() + "; event: " + excerpt(p.event()));
+            } catch (Mapping.MappingException | PathTemplate.Missing e) {
+                outcomes[i] = notMade(op, e, p.event());
             }
         }
         if (sent.isEmpty()) return List.of(outcomes);
@@ -216,23 +222,55 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
             return List.of(outcomes);
         }
         String callKey = UUID.nameUUIDFromBytes(keys.toString().getBytes(StandardCharsets.UTF_8)).toString();
-        String contentType = op.mapping() == null ? "application/cloudevents-batch+json" : "application/json";
+        String boundary = "batch_" + callKey;
+        String contentType = op.batch().odata() ? "multipart/mixed; boundary=" + boundary
+                : op.mapping() == null ? "application/cloudevents-batch+json" : "application/json";
+        String body = op.batch().odata() ? ODataBatch.request(boundary, requests) : items.toString();
         // The call speaks for every item: it may go only while every item's lane is still held.
         Fence fence = () -> sent.stream().map(i -> batch.get(i).fence().remaining()).min(Duration::compareTo).orElse(Duration.ZERO);
         Outcome whole = null;
         Exchange exchange;
         try {
-            exchange = exchange(() -> request(op.method(), url, Map.of(), contentType, callKey, null, items.toString()), fence);
+            exchange = exchange(() -> request(op.batch().odata() ? "POST" : op.method(), url, Map.of(), contentType,
+                    callKey, null, body), fence);
             whole = exchange.outcome(this::classify);
         } finally {
             breaker.record(whole);
         }
         List<Outcome> perItem = exchange.response() != null && exchange.response().status() / 100 == 2
-                ? itemResults(op, exchange.response(), sent.size())
+                ? (op.batch().odata() ? odataResults(exchange.response(), sent.size()) : itemResults(op, exchange.response(), sent.size()))
                 : java.util.Collections.nCopies(sent.size(), whole);
         for (int j = 0; j < sent.size(); j++) outcomes[sent.get(j)] = perItem.get(j);
         metrics.bulkCall(name, sent.size());
         return List.of(outcomes);
+    }
+
+    /** One item of an OData $batch: its own request (path relative to the service root) under its own Idempotency-Key. */
+    private ODataBatch.Part odataPart(SystemConfig.Operation op, BulkCollector.Pending p) {
+        Call call = call(p.item(), op, p.event());
+        Map<String, String> headers = new java.util.LinkedHashMap<>(call.headers());
+        headers.put("Content-Type", call.contentType());
+        headers.put("Accept", "application/json");
+        headers.put("Idempotency-Key", p.item().idempotencyKey());
+        return new ODataBatch.Part(call.method(), call.path().substring(op.batch().serviceRoot().length()), headers, call.body());
+    }
+
+    /** Reads each item's answer from a 2xx OData $batch answer (one changeset each); an unreadable one retries every item. */
+    private List<Outcome> odataResults(HttpWire.Answer response, int count) {
+        List<List<ODataBatch.Answer>> answers;
+        try {
+            answers = ODataBatch.answers(response.header("Content-Type"), response.body());
+        } catch (IllegalArgumentException e) {
+            return java.util.Collections.nCopies(count, Outcome.retry(response.status(), "OData batch answer unreadable ("
+                    + e.getMessage() + "): " + excerpt(response.body()), null));
+        }
+        if (answers.size() != count) {
+            return java.util.Collections.nCopies(count, Outcome.retry(response.status(), "OData batch answer has " + answers.size()
+                    + " parts for " + count + " requests: " + excerpt(response.body()), null));
+        }
+        List<Outcome> out = new ArrayList<>(count);
+        for (List<ODataBatch.Answer> changeset : answers) out.add(classify(changeset.getFirst().status(), changeset.getFirst().body(), null));
+        return out;
     }
 
     /** Reads one result per item from a 2xx bulk response; anything else retries every item (same keys). */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.millwright.config.SystemConfig;
+import dev.millwright.delivery.odata.ODataBatch;
 import dev.millwright.event.Json;
 
 import java.io.IOException;
@@ -67,6 +68,11 @@ final class SimulatedSystems implements AutoCloseable {
             SystemConfig config = systems.get(system);
             String operation = config == null || config.http() == null ? null : operation(config, exchange.getRequestMethod(), rest);
             String text = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            SystemConfig.Batch odata = operation == null ? null : config.http().operations().get(operation).batch();
+            if (odata != null && odata.odata() && rest.equals(odata.path())) {
+                answerBatch(exchange, system, config, odata, text);
+                return;
+            }
             JsonNode body;
             try {
                 body = text.isBlank() ? Json.MAPPER.nullNode() : Json.MAPPER.readTree(text);
@@ -81,6 +87,32 @@ final class SimulatedSystems implements AutoCloseable {
         }
     }
 
+    /** An OData $batch: each request recorded and answered as if it came alone, the answers in one multipart answer. */
+    private void answerBatch(HttpExchange exchange, String system, SystemConfig config, SystemConfig.Batch batch, String text) throws IOException {
+        List<List<ODataBatch.Answer>> answers = new ArrayList<>();
+        List<Boolean> changesets = new ArrayList<>();
+        for (ODataBatch.Entry entry : ODataBatch.parse(exchange.getRequestHeaders().getFirst("Content-Type"), text)) {
+            List<ODataBatch.Answer> out = new ArrayList<>();
+            for (ODataBatch.Part part : entry.changeset() == null ? List.of(entry.request()) : entry.changeset()) {
+                JsonNode body;
+                try {
+                    body = part.body().isBlank() ? Json.MAPPER.nullNode() : Json.MAPPER.readTree(part.body());
+                } catch (IOException e) {
+                    body = Json.MAPPER.getNodeFactory().textNode(part.body());
+                }
+                Answer a = record(new Call(system, operation(config, part.method(), batch.serviceRoot() + part.path()), body));
+                out.add(new ODataBatch.Answer(a.status(), "application/json", a.body() == null || a.body().isNull() ? "" : a.body().toString()));
+            }
+            answers.add(out);
+            changesets.add(entry.changeset() != null);
+        }
+        String boundary = "batchresponse_" + java.util.UUID.randomUUID();
+        byte[] out = ODataBatch.answer(boundary, answers, changesets).getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().add("Content-Type", "multipart/mixed; boundary=" + boundary);
+        exchange.sendResponseHeaders(202, out.length);
+        exchange.getResponseBody().write(out);
+    }
+
     private synchronized Answer record(Call call) {
         calls.add(call);
         String key = call.operation() == null ? call.system() : call.system() + "." + call.operation();
@@ -90,14 +122,17 @@ final class SimulatedSystems implements AutoCloseable {
         return list.get(Math.min(n, list.size() - 1));
     }
 
-    /** The operation whose method and path template (a placeholder such as {key} or {data.lot} for any text but '/') match. */
+    /**
+     * The operation whose method and path template (a placeholder such as {key} or {data.lot} for any text but '/')
+     * match, or whose bulk endpoint a POST goes to.
+     */
     private static String operation(SystemConfig config, String method, String path) {
         for (var e : config.http().operations().entrySet()) {
             SystemConfig.Operation op = e.getValue();
+            if (op.batch() != null && method.equals("POST") && path.equals(op.batch().path())) return e.getKey(); // a bulk call
             if (!op.method().equalsIgnoreCase(method)) continue;
             String template = Pattern.quote(op.path().split("\\?", 2)[0]).replaceAll("\\{[^}]*}", "\\\\E[^/]+\\\\Q");
             if (path.matches(template)) return e.getKey();
-            if (op.batch() != null && path.equals(op.batch().path())) return e.getKey();
         }
         return null;
     }

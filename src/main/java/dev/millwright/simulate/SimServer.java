@@ -200,6 +200,11 @@ public abstract class SimServer implements AutoCloseable {
         }, duration.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** Requests served so far (after failure orders), as /_state shows them. */
+    public long requestsServed() {
+        return served.get();
+    }
+
     public Faults faults() {
         return faults;
     }
@@ -286,11 +291,15 @@ public abstract class SimServer implements AutoCloseable {
                 : error(404, "not-found", "no resource at " + r.path());
     }
 
-    /** A request inside another (an OData $batch part): routed as if it came alone, without failure orders or idempotency. */
-    protected final Response inner(String method, String path, Map<String, String> headers, byte[] body) {
+    /**
+     * A request inside another (an OData $batch part): routed as if it came alone, without failure orders; its own
+     * Idempotency-Key is honoured when {@code idempotent} (not inside a changeset that may be undone as a whole).
+     */
+    protected final Response inner(String method, String path, Map<String, String> headers, byte[] body, boolean idempotent) {
         Map<String, String> lower = new LinkedHashMap<>();
         headers.forEach((k, v) -> lower.put(k.toLowerCase(Locale.ROOT), v));
-        return dispatch(new Request(method, path, Map.of(), lower, body, null));
+        Request r = new Request(method, path, Map.of(), lower, body, null);
+        return idempotent ? handle(r) : dispatch(r);
     }
 
     /** The method a request means: some systems take PATCH as a POST with an override header. */

@@ -3,6 +3,7 @@ package dev.millwright.simulate.erp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.millwright.delivery.odata.ODataBatch;
 import dev.millwright.event.Json;
 import dev.millwright.simulate.SimServer;
 
@@ -395,8 +396,8 @@ public final class SapErp extends SimServer {
     }
 
     /**
-     * OData $batch: each part is run as if it came alone, with the batch's credentials and CSRF token; the requests of a
-     * changeset succeed or fail together (the first failure undoes the ones before it and is the changeset's one answer).
+     * OData $batch: each part is run as if it came alone, with the batch's credentials and CSRF token (and its own
+     * Idempotency-Key, unless it shares a changeset); the requests of a changeset succeed or fail together (the first failure undoes the ones before it and is the changeset's one answer).
      */
     private Response batch(Request r) {
         authorize(r, true);
@@ -415,13 +416,13 @@ public final class SapErp extends SimServer {
             for (ODataBatch.Entry entry : entries) {
                 changesets.add(entry.changeset() != null);
                 if (entry.changeset() == null) {
-                    answers.add(List.of(run(service, entry.request(), session)));
+                    answers.add(List.of(run(service, entry.request(), session, true)));
                     continue;
                 }
                 Snapshot before = snapshot();
                 List<ODataBatch.Answer> done = new ArrayList<>();
                 for (ODataBatch.Part part : entry.changeset()) {
-                    ODataBatch.Answer a = run(service, part, session);
+                    ODataBatch.Answer a = run(service, part, session, entry.changeset().size() == 1);
                     if (a.status() >= 300) {
                         restore(before);
                         done = List.of(a);
@@ -436,10 +437,12 @@ public final class SapErp extends SimServer {
         return new Response(202, Map.of("Content-Type", "multipart/mixed; boundary=" + boundary), ODataBatch.answer(boundary, answers, changesets));
     }
 
-    private ODataBatch.Answer run(String service, ODataBatch.Part part, Map<String, String> session) {
+    /** One request of a batch; a request alone (or alone in its changeset) is replayed under its own Idempotency-Key. */
+    private ODataBatch.Answer run(String service, ODataBatch.Part part, Map<String, String> session, boolean idempotent) {
         Map<String, String> headers = new LinkedHashMap<>(session);
         headers.putAll(part.headers());
-        Response a = inner(part.method(), ROOT + "/" + service + "/" + part.path(), headers, part.body().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Response a = inner(part.method(), ROOT + "/" + service + "/" + part.path(), headers, part.body().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                idempotent);
         return new ODataBatch.Answer(a.status(), a.headers().getOrDefault("Content-Type", "application/json"), a.body());
     }
 
