@@ -63,7 +63,8 @@ public record Flow(String name, String description, String version, String sourc
         }
     }
 
-    public record Lookup(String system, String operation, Mapping key) implements Kind {
+    /** A synchronous GET; while the system cannot answer it is asked {@code attempts} times, {@code retryEvery} apart. */
+    public record Lookup(String system, String operation, Mapping key, int attempts, Duration retryEvery) implements Kind {
         public String name() {
             return "lookup";
         }

@@ -375,7 +375,8 @@ public final class FlowFiles {
                 }
                 case "lookup" -> {
                     Map<String, Object> c = (Map<String, Object>) value;
-                    yield new Flow.Lookup((String) c.get("system"), (String) c.get("operation"), expr(c, "key", here));
+                    yield new Flow.Lookup((String) c.get("system"), (String) c.get("operation"), expr(c, "key", here), (Integer) c.get("attempts"),
+                            (Duration) c.get("retryEvery"));
                 }
                 case "emit" -> {
                     Map<String, Object> c = (Map<String, Object>) value;

@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
+import dev.millwright.config.spec.Durations;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,9 +41,6 @@ import java.util.UUID;
 final class FlowRunner {
     /** Steps one advance may take before handing the instance back (due at once), so a long run never hogs a worker. */
     private static final int STEPS_PER_ADVANCE = 100;
-    private static final Duration LOOKUP_RETRY = Duration.ofSeconds(5);
-    /** A lookup whose system cannot answer is tried this often (a minute) before the step fails with the reason. */
-    private static final int LOOKUP_ATTEMPTS = 12;
     private static final int EXCERPT = 2000;
     private static final java.util.Set<String> ACTIVE = java.util.Set.of("running", "waiting", "compensating");
 
@@ -498,6 +496,12 @@ final class FlowRunner {
         }
         if (r.waitingFor.equals("delay") && (r.dueAt == null || !now.isBefore(r.dueAt))) {
             done(c, r, s, null, now);
+        } else if (r.waitingFor.equals("lookup") && (r.dueAt == null || !now.isBefore(r.dueAt))) {
+            // A lookup its system could not answer: asked again as the same iteration, its next attempt.
+            r.waitingFor = null;
+            r.dueAt = null;
+            r.state = "running";
+            r.retrying = true;
         }
     }
 
@@ -672,12 +676,11 @@ final class FlowRunner {
             r.vars.set(s.resultVar(), found == null ? Json.MAPPER.nullNode() : found);
             done(c, r, s, found == null ? "null (not found)" : found.toString(), now);
         } catch (Fetcher.Unavailable e) {
-            if (r.attempt >= LOOKUP_ATTEMPTS) throw new StepFailure("unavailable after " + r.attempt + " attempts: " + e.getMessage());
-            // Worth trying again: the instance stays at this step and is due again shortly.
-            r.timeline.close("failed", null, "unavailable, trying again in " + LOOKUP_RETRY.toSeconds() + " s: " + e.getMessage(), now, null);
-            r.retrying = true;
+            if (r.attempt >= l.attempts()) throw new StepFailure("unavailable after " + r.attempt + " attempts: " + e.getMessage());
+            // Worth trying again: the instance waits at this step (holding no worker) and asks again, same iteration.
+            r.timeline.close("failed", null, "unavailable, trying again in " + Durations.format(l.retryEvery()) + ": " + e.getMessage(), now, null);
             r.attempt++;
-            r.dueAt = now.plus(LOOKUP_RETRY);
+            park(r, "lookup", now.plus(l.retryEvery()));
         }
     }
 

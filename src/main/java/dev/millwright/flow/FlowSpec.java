@@ -38,7 +38,10 @@ public final class FlowSpec {
     static final Spec.Obj LOOKUP = object(
             required("system", string(), "The system to ask.", "erp"),
             required("operation", string(), "A GET operation of it (its cache settings apply).", "stock"),
-            required("key", expression(), "What to look up: replaces {key} in the operation's path." + EXPRESSIONS, "trigger.data.material.id")
+            required("key", expression(), "What to look up: replaces {key} in the operation's path." + EXPRESSIONS, "trigger.data.material.id"),
+            optional("attempts", integer(1, 10_000), 12, "How often the system is asked while it cannot answer (refused, timeout, 5xx, "
+                    + "429, circuit open) before the step fails with the reason. A 404 is an answer: null."),
+            optional("retryEvery", duration(), "5s", "How long the instance waits between those attempts (it holds no worker meanwhile).")
     );
 
     static final Spec.Obj EMIT = object(

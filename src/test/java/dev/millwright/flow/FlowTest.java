@@ -73,6 +73,9 @@ class FlowTest {
     static void start() throws Exception {
         erp = new TestTarget();
         erp.respond(r -> {
+            if (r.path().contains("/stock/")) {
+                return r.path().endsWith("-down") ? new Reply(503, "{\"error\":\"stock service restarting\"}", null) : new Reply(200, "{\"qty\":5}", null);
+            }
             if (r.path().endsWith("/issues") && "reject".equals(r.event().path("parts").asText()) && erpRejectsParts.get()) {
                 return new Reply(422, "{\"error\":{\"code\":\"M7/021\",\"message\":{\"value\":\"Deficit of SL Unrestricted-use\"}}}", null);
             }
@@ -97,6 +100,7 @@ class FlowTest {
                   release: { path: /holds/release, mapping: data.jsonata }
                   issue: { path: /issues, mapping: data.jsonata }
                   workorder: { path: /workorders, mapping: data.jsonata }
+                  stock: { method: GET, path: "/stock/{key}" }
                 """;
         TestPlant plant = new TestPlant(dir)
                 .system("erp", erp.baseUrl() + "/erp", ops + "retry: { maxAttempts: 3, initialBackoff: 100ms }\ncircuitBreaker: { failureThreshold: 0 }\n")
@@ -194,6 +198,15 @@ class FlowTest {
                           - id: third
                             call: { system: erp, operation: issue, data: '{"parts": "reject"}' }
                         """);
+        plant.write("flows/ask.yaml", """
+                name: ask
+                trigger: { on: test.ask.started, key: data.id }
+                steps:
+                  - id: stock
+                    lookup: { system: erp, operation: stock, key: instance.key, attempts: 3, retryEvery: 300ms }
+                  - id: done
+                    end: true
+                """);
         hub = TestHub.start("flows", plant);
     }
 
@@ -203,6 +216,24 @@ class FlowTest {
         erp.close();
         eam.close();
         mes.close();
+    }
+
+    @Test
+    void aLookupTheSystemCannotAnswerIsAskedAsOftenAsTheStepSaysThenFailsWithTheReason() {
+        post("ask-1", "test.ask.started", "{\"id\":\"item-down\"}");
+        JsonNode failed = awaitState("ask", "item-down", "failed");
+        assertThat(failed.path("step").asText()).isEqualTo("stock");
+        assertThat(failed.toString()).contains("unavailable after 3 attempts").contains("HTTP 503");
+        // Three tries of one iteration, attempts 1 to 3; the first two wait 300 ms for the next.
+        List<String> tries = new ArrayList<>();
+        failed.path("timeline").forEach(t -> tries.add(t.path("iteration").asInt() + "/" + t.path("attempt").asInt() + " "
+                + t.path("error").asText().replaceAll(":.*", "")));
+        assertThat(tries).containsExactly("1/1 unavailable, trying again in 300ms", "1/2 unavailable, trying again in 300ms",
+                "1/3 unavailable after 3 attempts");
+
+        post("ask-2", "test.ask.started", "{\"id\":\"item-ok\"}");
+        JsonNode done = awaitState("ask", "item-ok", "completed");
+        assertThat(done.at("/vars/stock/qty").asInt()).isEqualTo(5);
     }
 
     private static void post(String id, String type, String data) {
