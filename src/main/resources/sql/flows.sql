@@ -145,8 +145,11 @@ where flow = ? and step = ? and key = ? and taken_at is null and expires_at > ?
 order by id
 limit 100
 
+-- The row, and the same event kept for the same wait step under another version's key: taken once.
 -- name: inbox_take
-update flow_inbox set taken_by = ?, taken_at = ? where id = ? and taken_at is null
+update flow_inbox set taken_by = ?, taken_at = ?
+where taken_at is null
+  and (flow, step, event_seq) = (select flow, step, event_seq from flow_inbox where id = ? and taken_at is null)
 
 -- name: wait_insert
 insert into flow_waits (instance_id, flow, step, key) values (?, ?, ?, ?)

@@ -44,6 +44,15 @@ public final class FlowCatalog {
         Jdbc.inTransaction(ds, c -> {
             for (Flow f : current.values()) FlowStore.define(c, f.name(), f.version(), f.source());
             for (String line : changes(c)) log.info(line);
+            // Older versions instances still run on: events their waits take are kept under the keys those waits compute.
+            for (FlowStore.Definition d : FlowStore.definitions(c)) {
+                if (d.active() == 0) continue;
+                try {
+                    version(c, d.name(), d.version());
+                } catch (IllegalStateException e) {
+                    log.warn("{}: its instances stop when they next advance, with this reason", e.getMessage());
+                }
+            }
             return null;
         });
         return this;
@@ -70,6 +79,11 @@ public final class FlowCatalog {
         return current.values();
     }
 
+    /** Every version this node knows: the current ones, and the older ones instances ran on since it started. */
+    public Collection<Flow> known() {
+        return versions.values();
+    }
+
     public Flow current(String name) {
         return current.get(name);
     }
@@ -87,10 +101,10 @@ public final class FlowCatalog {
         return flow;
     }
 
-    /** Whether some current flow starts on, or waits for, events of this type (only those reach the flows). */
+    /** Whether some current flow starts on, or some known version waits for, events of this type (only those reach the flows). */
     public boolean takes(String type) {
-        for (Flow f : current.values()) {
-            if (f.trigger().matches(type)) return true;
+        for (Flow f : current.values()) if (f.trigger().matches(type)) return true;
+        for (Flow f : versions.values()) {
             for (Flow.Step w : f.waits()) {
                 if (Flow.typeMatches(((Flow.Wait) w.kind()).on(), type)) return true;
             }

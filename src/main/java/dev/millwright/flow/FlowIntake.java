@@ -44,11 +44,16 @@ public final class FlowIntake implements RoutedEvents {
         JsonNode json = event.envelope();
         for (Flow flow : catalog.current()) {
             if (flow.trigger().matches(event.type())) trigger(c, flow, event, json, seq, wakes);
+        }
+        // The waits of every version instances run on, so a wait whose key expression changed in a new file still finds
+        // what came for it; kept once per (flow, step, key).
+        java.util.Set<String> kept = new java.util.HashSet<>();
+        for (Flow flow : catalog.known()) {
             for (Flow.Step step : flow.waits()) {
                 Flow.Wait w = (Flow.Wait) step.kind();
                 if (!Flow.typeMatches(w.on(), event.type())) continue;
                 String key = key(flow, w.key() != null ? w.key() : flow.trigger().key(), json, "wait " + step.id());
-                if (key == null) continue;
+                if (key == null || !kept.add(flow.name() + '\u0000' + step.id() + '\u0000' + key)) continue;
                 Instant now = clock.instant();
                 // The lock makes this and a wait starting now on the same key see each other (FlowRunner takes it too).
                 FlowStore.correlationLock(c, flow.name(), step.id(), key);

@@ -265,8 +265,9 @@ public final class FlowStore {
         return out;
     }
 
+    /** Takes a kept event (with its rows under other versions' keys); false when another wait took it first. */
     public static boolean take(Connection c, long inboxId, long instance, Instant at) throws SQLException {
-        return update(c, "inbox_take", instance, ts(at), inboxId) == 1;
+        return update(c, "inbox_take", instance, ts(at), inboxId) > 0;
     }
 
     public static void waitFor(Connection c, long instance, String flow, String step, String key) throws SQLException {

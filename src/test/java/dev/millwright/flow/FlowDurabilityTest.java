@@ -177,4 +177,36 @@ class FlowDurabilityTest {
             }
         }
     }
+    @Test
+    void anEventThatArrivesBeforeAnOldVersionsWaitIsKeptUnderTheKeyThatVersionComputes() throws Exception {
+        String schema = TestPostgres.newSchema("flowverkey");
+        String v1 = """
+                name: keyed
+                trigger: { on: test.job.started, key: data.id }
+                steps:
+                  - id: pause
+                    delay: 1h
+                  - id: release
+                    wait: { on: test.job.released, key: data.job, timeout: 1h }
+                  - id: finish
+                    call: { system: erp, operation: post, data: '{"job": instance.key, "step": "finish"}' }
+                """;
+        // The new file correlates releases by another field: the instance still on v1 must find its release by data.job.
+        String v2 = v1.replace("key: data.job", "key: data.ref");
+        try (TestTarget erp = new TestTarget()) {
+            erp.respond(r -> new Reply(201, "{}", null));
+            try (TestHub old = TestHub.startOn(schema, plant(dir.resolve("k1"), erp, "keyed", v1), Clock.systemUTC())) {
+                old.client.postEvents("application/cloudevents+json", HubClient.event("k-1", "test.job.started", null, "{\"id\":\"J-1\"}"));
+                await().atMost(Duration.ofSeconds(20)).until(() -> count(old.db, "select count(*) from flow_instances where position = 'pause' and due_at is not null") == 1);
+            }
+            try (TestHub hub = TestHub.startOn(schema, plant(dir.resolve("k2"), erp, "keyed", v2), Clock.systemUTC())) {
+                // The release comes while the instance still pauses (before its wait starts): it is kept for v1's wait too.
+                hub.client.postEvents("application/cloudevents+json", HubClient.event("rel-1", "test.job.released", null, "{\"job\":\"J-1\",\"ref\":\"R-9\"}"));
+                await().atMost(Duration.ofSeconds(20)).until(() -> count(hub.db, "select count(*) from flow_inbox where key = 'J-1'") == 1);
+                dev.millwright.support.Sql.execute(hub.db, "update flow_instances set due_at = now() where flow = 'keyed'");
+                await().atMost(Duration.ofSeconds(20)).until(() -> count(hub.db, "select count(*) from flow_instances where state = 'completed'") == 1);
+                assertThat(erp.received()).singleElement().satisfies(r -> assertThat(r.event().path("job").asText()).isEqualTo("J-1"));
+            }
+        }
+    }
 }

@@ -114,6 +114,42 @@ class ClosedLoopTest {
     }
 
     @Test
+    void aBreakdownGetsItsSparesAndAConfirmationItsPostingsInTheSimulatedSystems() throws Exception {
+        String p = PlantInABox.PLANT;
+        // breakdown-to-spares: PRESS-2 needs two SEAL40 (ERP 10046-SEAL, in stock): a breakdown work order, a
+        // reservation, and when Maximo's technician is done, the two seals issued to the order (stock down by two).
+        java.math.BigDecimal seals = box.erp.quantity("10046-SEAL", p, "MRO-01")[0];
+        post("""
+                {"specversion":"1.0","id":"dt-77","source":"mes://plant-a","type":"equipment.downtime.started","subject":"PRESS-2",
+                 "plant":"acme/plant-a","correlationid":"DT-77","datacontenttype":"application/json",
+                 "data":{"downtimeId":"DT-77","equipment":{"id":"PRESS-2","level":"WorkCell"},"start":"2026-12-02T10:00:00Z",
+                         "planned":false,"reasonCode":"BREAKDOWN","reasonText":"hydraulic leak"}}""");
+        JsonNode breakdown = completedInstance("breakdown-to-spares", "DT-77");
+        String wonum = breakdown.at("/vars/workOrder/wonum").asText();
+        assertThat(box.eam.state().get("workOrders")).anyMatch(wo -> wo.path("wonum").asText().equals(wonum)
+                && wo.path("worktype").asText().equals("EM") && wo.path("status").asText().equals("COMP"));
+        assertThat(box.erp.state().get("reservations")).anyMatch(r -> r.toString().contains("10046-SEAL") && r.toString().contains(wonum));
+        assertThat(box.erp.quantity("10046-SEAL", p, "MRO-01")[0]).isEqualByComparingTo(seals.subtract(java.math.BigDecimal.TWO));
+
+        // confirmation-to-inventory: 40 good and 2 scrap from 42 castings: receipt, consumption and scrap postings.
+        java.math.BigDecimal castings = box.erp.quantity("4711-C7", p, "RAW-01")[0];
+        java.math.BigDecimal finished = box.erp.quantity(PlantInABox.LOT_MATERIAL, p, "FG-01")[0];
+        box.mes.confirm("PO-104722", "0020", 40, 2, "CASTING-7", 42);
+        await().atMost(Duration.ofSeconds(30)).until(() -> hub.client.get("/api/v1/flow-instances?flow=confirmation-to-inventory&state=completed")
+                .json().get("items").toString().contains("PO-104722/"));
+        assertThat(box.erp.quantity("4711-C7", p, "RAW-01")[0]).isEqualByComparingTo(castings.subtract(new java.math.BigDecimal("42")));
+        assertThat(box.erp.quantity(PlantInABox.LOT_MATERIAL, p, "FG-01")[0]).isEqualByComparingTo(finished.add(new java.math.BigDecimal("38")));
+    }
+
+    private static JsonNode completedInstance(String flow, String key) {
+        await().atMost(Duration.ofSeconds(30)).conditionEvaluationListener(c -> {
+            if (c.getRemainingTimeInMS() <= 0) System.out.println(diagnosis());
+        }).until(() -> hub.client.get("/api/v1/flow-instances?flow=" + flow + "&key=" + key + "&state=completed").json().get("items").size() == 1);
+        long id = hub.client.get("/api/v1/flow-instances?flow=" + flow + "&key=" + key).json().get("items").get(0).get("id").asLong();
+        return hub.client.get("/api/v1/flow-instances/" + id).json();
+    }
+
+    @Test
     void eachSystemsRefusalIsAFailedStepWithTheSystemsOwnReason() throws Exception {
         // ERP: the MES reports consuming more castings than are in stock — SAP's deficit message, and nothing posted.
         java.math.BigDecimal castings = box.erp.quantity("4711-C7", PlantInABox.PLANT, "RAW-01")[0];
