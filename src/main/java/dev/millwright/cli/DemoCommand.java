@@ -152,7 +152,7 @@ final class DemoCommand implements Callable<Integer> {
                   EAM  IBM Maximo OSLC/JSON   %s/maximo/oslc/os      (apikey header; CSV export of completions)
                   QMS  SaaS REST + webhooks   %s/api/v2               (webhooks signed X-Hub-Signature-256 to the hub)
                   MES  REST + B2MML reports   %s/api/v1               (lots on hold; OperationsPerformance to the hub)
-                  chat Mattermost API v4      %s/api/v4               (bot token; the quality-leadership channel)
+                  chat Mattermost API v4      %s/api/v4               (bot token; quality-leadership and maintenance channels)
                   hub                         %s                     (admin token: %s)
 
                 Look at:

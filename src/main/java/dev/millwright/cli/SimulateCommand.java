@@ -103,7 +103,7 @@ final class SimulateCommand implements Callable<Integer> {
                   EAM  %s/maximo/oslc/os      header apikey; completions exported to %s every %s
                   QMS  %s/api/v2               bearer token; webhooks to %s/api/v1/inbound/qms
                   MES  %s/api/v1               bearer token; production reports to %s/api/v1/inbound/mes
-                  chat %s/api/v4               bearer token (bot); channel quality-leadership
+                  chat %s/api/v4               bearer token (bot); channels quality-leadership, maintenance
                 each: GET /_state (what it holds), POST /_admin (failure orders), DELETE /_admin (back to normal)
 
                 point a plant folder at them:

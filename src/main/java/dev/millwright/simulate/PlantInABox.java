@@ -40,8 +40,8 @@ public final class PlantInABox implements AutoCloseable {
     public static final String LOT_MATERIAL = "4711-PH7";
     /** Calls per second the simulated ERP takes before it answers 429, as an SAP API Management policy does. */
     public static final int ERP_API_LIMIT = 50;
-    /** The chat channel quality leadership reads (the bot is a member of it only). */
-    public static final String QUALITY_CHANNEL = "quality-leadership";
+    /** The chat channels quality leadership and the maintenance team read (the bot is a member of these only). */
+    public static final String QUALITY_CHANNEL = "quality-leadership", MAINTENANCE_CHANNEL = "maintenance";
 
     public final SapErp erp;
     public final MaximoEam eam;
@@ -99,7 +99,7 @@ public final class PlantInABox implements AutoCloseable {
                 mes.order("PO-" + (100000 + lot), "PUMP-HOUSING-7", 100, "LOT-" + lot)
                         .consumed("LOT-" + lot, new Mes.Component("CASTING-7", "CB-" + (2291 + (lot - 4711) / 5), "SUP-0042", 100));
             }
-            chat = new Mattermost(settings.chatPort(), secret(secrets, "chat-bot.token"), java.util.Set.of(QUALITY_CHANNEL), clock);
+            chat = new Mattermost(settings.chatPort(), secret(secrets, "chat-bot.token"), java.util.Set.of(QUALITY_CHANNEL, MAINTENANCE_CHANNEL), clock);
             PlantInABox box = new PlantInABox(erp, eam, qms, mes, chat);
             if (settings.stateDir() != null) {
                 java.nio.file.Files.createDirectories(settings.stateDir());
