@@ -2,12 +2,13 @@
 # ERP postings of many flow instances, with and without OData $batch, against the simulated SAP ERP as the demo plant
 # ships it (the hub's ERP rate limit 20 calls/s, the ERP's own API limit 50 calls/s). N production confirmations
 # (a goods receipt and a component issue each) go in through the API at once; the figure is the time from the post to
-# the last confirmation-to-inventory instance completed, and the ERP requests it took.
+# the last confirmation-to-inventory instance completed, and the ERP requests it took. The hub runs from the project
+# folder: the plant copies name their secrets as plants/demo/secrets/….
 #   bash bench/erp-batching.sh            (needs target/millwright.jar; N=200 by default)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/scripts/jdk.sh"; pick_jdk; JAVA=$JAVA_HOME/bin/java
-N=${N:-200}; HUB_PORT=${HUB_PORT:-18401}; BASE=${BASE:-9301}
+N=${N:-200}; TIMEOUT=${TIMEOUT:-180}; HUB_PORT=${HUB_PORT:-18401}; BASE=${BASE:-9301}
 SCRATCH=${SCRATCH:-/tmp/millwright-erp-batching/run-$(date +%Y%m%d-%H%M%S)}
 TOKEN=batching-token-0123456789abcdef
 ERP=$BASE; EAM=$((BASE + 1)); QMS=$((BASE + 2)); MES=$((BASE + 3)); CHAT=$((BASE + 4))
@@ -26,7 +27,7 @@ grep -q 'format: odata' batched/systems/erp.yaml && ! grep -q 'format: odata' un
 events() { # N confirmations as one CloudEvents batch
   local out="[" sep=""
   for i in $(seq 1 "$N"); do
-    out+="$sep{\"specversion\":\"1.0\",\"id\":\"conf-$i\",\"source\":\"mes://plant-a/line-2\",\"type\":\"production.workorder.confirmed\",\"subject\":\"PO-104711\",\"plant\":\"acme/plant-a\",\"datacontenttype\":\"application/json\",\"data\":{\"workOrderId\":\"PO-104711\",\"operation\":\"0020\",\"confirmedAt\":\"2026-12-03T06:00:$(printf '%02d' $((i % 60))).$(printf '%03d' "$i")Z\",\"yield\":{\"value\":1,\"unit\":\"EA\"},\"scrap\":{\"value\":0,\"unit\":\"EA\"},\"materialActuals\":[{\"materialId\":\"PUMP-HOUSING-7\",\"lotId\":\"LOT-4711\",\"quantity\":{\"value\":1,\"unit\":\"EA\"},\"use\":\"produced\"},{\"materialId\":\"CASTING-7\",\"quantity\":{\"value\":1,\"unit\":\"EA\"},\"use\":\"consumed\"}]}}"
+    out+="$sep{\"specversion\":\"1.0\",\"id\":\"conf-$i\",\"source\":\"mes://plant-a/line-2\",\"type\":\"production.workorder.confirmed\",\"subject\":\"PO-104711\",\"plant\":\"acme/plant-a\",\"correlationid\":\"PO-104711\",\"datacontenttype\":\"application/json\",\"data\":{\"workOrderId\":\"PO-104711\",\"operation\":\"0020\",\"confirmedAt\":\"2026-12-03T06:00:$(printf '%02d' $((i % 60))).$(printf '%03d' "$i")Z\",\"yield\":{\"value\":1,\"unit\":\"EA\"},\"scrap\":{\"value\":0,\"unit\":\"EA\"},\"materialActuals\":[{\"materialId\":\"PUMP-HOUSING-7\",\"lotId\":\"LOT-4711\",\"quantity\":{\"value\":1,\"unit\":\"EA\"},\"use\":\"produced\"},{\"materialId\":\"CASTING-7\",\"quantity\":{\"value\":1,\"unit\":\"EA\"},\"use\":\"consumed\"}]}}"
     sep=","
   done
   echo "$out]"
@@ -43,14 +44,16 @@ run() { # mode
     ERP_URL=http://127.0.0.1:$ERP/sap/opu/odata/sap ERP_TOKEN_URL=http://127.0.0.1:$ERP/sap/bc/sec/oauth2/token \
     EAM_URL=http://127.0.0.1:$EAM/maximo/oslc/os EAM_EXPORT_DIR="$SCRATCH/eam-$mode" QMS_URL=http://127.0.0.1:$QMS/api/v2 \
     MES_URL=http://127.0.0.1:$MES/api/v1 CHAT_URL=http://127.0.0.1:$CHAT/api/v4 \
-    "$JAVA" -jar "$ROOT/target/millwright.jar" run --config "$mode" --port $HUB_PORT > "hub-$mode.log" 2>&1 & local hub=$!; PIDS+=($hub)
+    bash -c "cd '$ROOT' && exec '$JAVA' -jar target/millwright.jar run --config '$SCRATCH/$mode' --port $HUB_PORT" > "hub-$mode.log" 2>&1 &
+  local hub=$!; PIDS+=($hub)
   wait_port $HUB_PORT
   local before; before=$(curl -s "http://127.0.0.1:$ERP/_state" | jq .requestsServed)
   local t0; t0=$(now)
-  curl -s -o /dev/null -w '%{http_code}\n' -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/cloudevents-batch+json' \
-    --data-binary @events.json "http://127.0.0.1:$HUB_PORT/api/v1/events" > "post-$mode.out"
+  local status; status=$(curl -s -o "post-$mode.out" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" \
+    -H 'Content-Type: application/cloudevents-batch+json' --data-binary @events.json "http://127.0.0.1:$HUB_PORT/api/v1/events")
+  [ "$status" = 202 ] || { echo "the hub answered $status: $(cat "post-$mode.out")" >&2; return 1; }
   local done=0
-  for _ in $(seq 1 3000); do
+  for _ in $(seq 1 $((TIMEOUT * 10))); do
     done=$(curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$HUB_PORT/api/v1/flow-instances?flow=confirmation-to-inventory&state=completed&limit=1000" | jq '.items | length')
     [ "$done" -ge "$N" ] && break
     sleep 0.1
