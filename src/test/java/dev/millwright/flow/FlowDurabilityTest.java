@@ -128,6 +128,14 @@ class FlowDurabilityTest {
         }
     }
 
+    /** A hub on a flow's first version, just long enough to start one instance for {@code key} and see it parked ({@code parked} counts 1). */
+    private void startOnFirstVersion(String schema, Path at, TestTarget erp, String name, String flow, String key, String parked) throws Exception {
+        try (TestHub old = TestHub.startOn(schema, plant(at, erp, name, flow), Clock.systemUTC())) {
+            old.client.postEvents("application/cloudevents+json", HubClient.event("start-" + key, "test.job.started", null, "{\"id\":\"" + key + "\"}"));
+            await().atMost(Duration.ofSeconds(20)).until(() -> count(old.db, parked) == 1);
+        }
+    }
+
     @Test
     void anInstanceFinishesOnTheVersionItStartedWithWhileNewOnesTakeTheNewVersion() throws Exception {
         String schema = TestPostgres.newSchema("flowver");
@@ -145,10 +153,7 @@ class FlowDurabilityTest {
         String v2 = v1.replace("v1-", "v2-");
         try (TestTarget erp = new TestTarget()) {
             erp.respond(r -> new Reply(201, "{}", null));
-            try (TestHub old = TestHub.startOn(schema, plant(dir.resolve("v1"), erp, "versioned", v1), Clock.systemUTC())) {
-                old.client.postEvents("application/cloudevents+json", HubClient.event("old-1", "test.job.started", null, "{\"id\":\"J-OLD\"}"));
-                await().atMost(Duration.ofSeconds(20)).until(() -> count(old.db, "select count(*) from flow_waits") == 1);
-            }
+            startOnFirstVersion(schema, dir.resolve("v1"), erp, "versioned", v1, "J-OLD", "select count(*) from flow_waits");
             // What validate --running shows before the new file is deployed: what changed, and who stays on the old version.
             TestPlant second = plant(dir.resolve("v2"), erp, "versioned", v2);
             var newFiles = dev.millwright.config.PlantConfig.load(second.dir()).flows();
@@ -177,6 +182,7 @@ class FlowDurabilityTest {
             }
         }
     }
+
     @Test
     void anEventThatArrivesBeforeAnOldVersionsWaitIsKeptUnderTheKeyThatVersionComputes() throws Exception {
         String schema = TestPostgres.newSchema("flowverkey");
@@ -195,10 +201,8 @@ class FlowDurabilityTest {
         String v2 = v1.replace("key: data.job", "key: data.ref");
         try (TestTarget erp = new TestTarget()) {
             erp.respond(r -> new Reply(201, "{}", null));
-            try (TestHub old = TestHub.startOn(schema, plant(dir.resolve("k1"), erp, "keyed", v1), Clock.systemUTC())) {
-                old.client.postEvents("application/cloudevents+json", HubClient.event("k-1", "test.job.started", null, "{\"id\":\"J-1\"}"));
-                await().atMost(Duration.ofSeconds(20)).until(() -> count(old.db, "select count(*) from flow_instances where position = 'pause' and due_at is not null") == 1);
-            }
+            startOnFirstVersion(schema, dir.resolve("k1"), erp, "keyed", v1, "J-1",
+                    "select count(*) from flow_instances where position = 'pause' and due_at is not null");
             try (TestHub hub = TestHub.startOn(schema, plant(dir.resolve("k2"), erp, "keyed", v2), Clock.systemUTC())) {
                 // The release comes while the instance still pauses (before its wait starts): it is kept for v1's wait too.
                 hub.client.postEvents("application/cloudevents+json", HubClient.event("rel-1", "test.job.released", null, "{\"job\":\"J-1\",\"ref\":\"R-9\"}"));
