@@ -212,10 +212,11 @@ public final class MaximoEam extends SimServer {
             batch = new ArrayList<>(toExport);
             toExport.clear();
         }
-        StringBuilder csv = new StringBuilder("wonum,siteid,assetnum,actfinish,linetype,craft,regularhrs,itemnum,quantity,issueunit,storeloc,failurecode,causecode,remedycode\n");
+        StringBuilder csv = new StringBuilder("wonum,siteid,assetnum,actfinish,linetype,craft,regularhrs,itemnum,quantity,issueunit,storeloc,failurecode,causecode,remedycode,worktype\n");
         for (ObjectNode wo : batch) {
             String head = String.join(",", wo.get("wonum").asText(), wo.get("siteid").asText(), wo.get("assetnum").asText(), wo.get("actfinish").asText());
-            String tail = String.join(",", wo.path("failurecode").asText(""), wo.path("causecode").asText(""), wo.path("remedycode").asText(""));
+            String tail = String.join(",", wo.path("failurecode").asText(""), wo.path("causecode").asText(""), wo.path("remedycode").asText(""),
+                    wo.path("worktype").asText(""));
             if (wo.get("labtrans").isEmpty() && wo.get("matusetrans").isEmpty()) {
                 csv.append(head).append(",,,,,,,,").append(tail).append('\n'); // completed without actuals: still reported
             }
