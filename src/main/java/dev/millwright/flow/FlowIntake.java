@@ -47,13 +47,15 @@ public final class FlowIntake implements RoutedEvents {
         }
         // The waits of every version instances run on, so a wait whose key expression changed in a new file still finds
         // what came for it; kept once per (flow, step, key).
-        java.util.Set<String> kept = new java.util.HashSet<>();
+        java.util.Set<String> kept = null;
         for (Flow flow : catalog.known()) {
             for (Flow.Step step : flow.waits()) {
                 Flow.Wait w = (Flow.Wait) step.kind();
                 if (!Flow.typeMatches(w.on(), event.type())) continue;
                 String key = key(flow, w.key() != null ? w.key() : flow.trigger().key(), json, "wait " + step.id());
-                if (key == null || !kept.add(flow.name() + '\u0000' + step.id() + '\u0000' + key)) continue;
+                if (key == null) continue;
+                if (kept == null) kept = new java.util.HashSet<>();
+                if (!kept.add(flow.name() + '\u0000' + step.id() + '\u0000' + key)) continue;
                 Instant now = clock.instant();
                 // The lock makes this and a wait starting now on the same key see each other (FlowRunner takes it too).
                 FlowStore.correlationLock(c, flow.name(), step.id(), key);
