@@ -2,6 +2,8 @@ package dev.millwright.config;
 
 import dev.millwright.config.spec.Spec;
 
+import java.util.List;
+
 import static dev.millwright.config.spec.Spec.bool;
 import static dev.millwright.config.spec.Spec.duration;
 import static dev.millwright.config.spec.Spec.integer;
@@ -380,6 +382,47 @@ public final class PlantSpecs {
             optional("retry", RETRY, null, "Retries while the broker is unreachable or does not acknowledge.")
     );
 
+    /** A connector kind as a plant file names it (inbound.NAME or outbound.NAME): its settings, its docs page, what it does. */
+    public record Connector(String direction, String name, Spec.Obj spec, String page, String title, String summary) {
+    }
+
+    /**
+     * Every connector kind, in one list: the system file's inbound and outbound sections and docs/connectors/ are made
+     * from it. A new kind adds its spec and one entry here (and its reader or target).
+     */
+    public static final List<Connector> CONNECTORS = List.of(
+            new Connector("inbound", "http", HTTP_INBOUND, "http-inbound", "HTTP webhook in",
+                    "Payloads the system POSTs to /api/v1/inbound/NAME (JSON, XML or CSV, by Content-Type)."),
+            new Connector("inbound", "files", FILE_INBOUND, "file-inbound", "Files in",
+                    "Files the system drops in a folder; one file is one atomic batch."),
+            new Connector("inbound", "mqtt", MQTT_INBOUND, "mqtt-inbound", "MQTT in",
+                    "Messages the system publishes to an MQTT broker; each is acknowledged to the "
+                            + "broker only once its events are stored."),
+            new Connector("inbound", "opcua", OPCUA_INBOUND, "opcua-inbound", "OPC UA in",
+                    "Value changes of OPC UA nodes (a subscription per connection). The mapping "
+                            + "sees each change as {node, nodeId, value, previous, status, sourceTime, serverTime} and returns the events "
+                            + "the change raises (none, e.g., when no condition holds)."),
+            new Connector("inbound", "kafka", KAFKA_INBOUND, "kafka-inbound", "Kafka in",
+                    "Records on Kafka topics, consumed in a consumer group; offsets are committed "
+                            + "only after the records' events are stored."),
+            new Connector("outbound", "http", HTTP_OUTBOUND, "http-outbound", "HTTP out (REST)",
+                    "Deliver over HTTP: POST of the CloudEvent (structured JSON) with an Idempotency-Key header."),
+            new Connector("outbound", "kafka", KAFKA_OUTBOUND, "kafka-outbound", "Kafka produce",
+                    "Produce to Kafka (idempotent producer, acks=all), the CloudEvent as value in "
+                            + "structured mode (header content-type: application/cloudevents+json), keyed by plant and asset."),
+            new Connector("outbound", "mqtt", MQTT_OUTBOUND, "mqtt-outbound", "MQTT publish",
+                    "Publish to an MQTT broker with QoS 1, the CloudEvent as payload "
+                            + "(content type application/cloudevents+json, user property idempotency-key); delivered on PUBACK."),
+            new Connector("outbound", "file", FILE_OUTBOUND, "file-outbound", "Files out",
+                    "Deliver as files for systems that only import files: DIR/PATH/IDEMPOTENCY-KEY.json (or .csv), written to a "
+                            + "temporary file, flushed and renamed into place; a repeated delivery replaces the same file.")
+    );
+
+    private static Spec.Obj connectors(String direction) {
+        return new Spec.Obj(CONNECTORS.stream().filter(c -> c.direction().equals(direction))
+                .map(c -> optional(c.name(), c.spec(), null, c.summary())).toList());
+    }
+
     public static final Spec.Obj SYSTEM = object(
             required("name", string(), "The system's name; subscriptions refer to it. Must match the file name.", "erp"),
             optional("description", string(), null, "What this system is."),
@@ -393,26 +436,9 @@ public final class PlantSpecs {
                     required("token", secret(), "The bearer token the system sends with POST /api/v1/events; it can only ingest, "
                             + "only for the system's plants and sources.", "${file:secrets/qms-producer.token}")
             ), null, "A credential of the system's own for POST /api/v1/events (a producer is not an administrator)."),
-            optional("inbound", object(
-                    optional("http", HTTP_INBOUND, null, "Payloads the system POSTs to /api/v1/inbound/NAME (JSON, XML or CSV, by Content-Type)."),
-                    optional("files", FILE_INBOUND, null, "Files the system drops in a folder; one file is one atomic batch."),
-                    optional("mqtt", MQTT_INBOUND, null, "Messages the system publishes to an MQTT broker; each is acknowledged to the "
-                            + "broker only once its events are stored."),
-                    optional("opcua", OPCUA_INBOUND, null, "Value changes of OPC UA nodes (a subscription per connection). The mapping "
-                            + "sees each change as {node, nodeId, value, previous, status, sourceTime, serverTime} and returns the events "
-                            + "the change raises (none, e.g., when no condition holds)."),
-                    optional("kafka", KAFKA_INBOUND, null, "Records on Kafka topics, consumed in a consumer group; offsets are committed "
-                            + "only after the records' events are stored.")
-            ), null, "How this system sends to the hub."),
-            optional("outbound", object(
-                    optional("http", HTTP_OUTBOUND, null, "Deliver over HTTP: POST of the CloudEvent (structured JSON) with an Idempotency-Key header."),
-                    optional("kafka", KAFKA_OUTBOUND, null, "Produce to Kafka (idempotent producer, acks=all), the CloudEvent as value in "
-                            + "structured mode (header content-type: application/cloudevents+json), keyed by plant and asset."),
-                    optional("mqtt", MQTT_OUTBOUND, null, "Publish to an MQTT broker with QoS 1, the CloudEvent as payload "
-                            + "(content type application/cloudevents+json, user property idempotency-key); delivered on PUBACK."),
-                    optional("file", FILE_OUTBOUND, null, "Deliver as files for systems that only import files: DIR/PATH/IDEMPOTENCY-KEY.json (or .csv), written to a "
-                            + "temporary file, flushed and renamed into place; a repeated delivery replaces the same file.")
-            ), null, "How the hub sends to this system (http, kafka, mqtt or file).")
+            optional("inbound", connectors("inbound"), null, "How this system sends to the hub."),
+            optional("outbound", connectors("outbound"), null, "How the hub sends to this system ("
+                    + String.join(", ", CONNECTORS.stream().filter(c -> c.direction().equals("outbound")).map(Connector::name).toList()) + ").")
     );
 
     public static final Spec.Obj MAPPING_TEST = object(

@@ -47,15 +47,9 @@ public final class ReferenceDocs {
         section(md, files, "tests/<name>.yaml", "mapping-test", PlantSpecs.MAPPING_TEST);
         section(md, files, "tests/flows/<name>.yaml", "flow-test", dev.millwright.flow.FlowSpec.TEST);
         files.put("configuration.md", md.toString());
-        connector(files, "http-outbound", "HTTP out (REST)", "systems/<name>.yaml → outbound.http", PlantSpecs.HTTP_OUTBOUND);
-        connector(files, "file-outbound", "Files out", "systems/<name>.yaml → outbound.file", PlantSpecs.FILE_OUTBOUND);
-        connector(files, "http-inbound", "HTTP webhook in", "systems/<name>.yaml → inbound.http", PlantSpecs.HTTP_INBOUND);
-        connector(files, "file-inbound", "Files in", "systems/<name>.yaml → inbound.files", PlantSpecs.FILE_INBOUND);
-        connector(files, "mqtt-inbound", "MQTT in", "systems/<name>.yaml → inbound.mqtt", PlantSpecs.MQTT_INBOUND);
-        connector(files, "mqtt-outbound", "MQTT publish", "systems/<name>.yaml → outbound.mqtt", PlantSpecs.MQTT_OUTBOUND);
-        connector(files, "opcua-inbound", "OPC UA in", "systems/<name>.yaml → inbound.opcua", PlantSpecs.OPCUA_INBOUND);
-        connector(files, "kafka-inbound", "Kafka in", "systems/<name>.yaml → inbound.kafka", PlantSpecs.KAFKA_INBOUND);
-        connector(files, "kafka-outbound", "Kafka produce", "systems/<name>.yaml → outbound.kafka", PlantSpecs.KAFKA_OUTBOUND);
+        for (PlantSpecs.Connector c : PlantSpecs.CONNECTORS) {
+            connector(files, c.page(), c.title(), "systems/<name>.yaml → " + c.direction() + "." + c.name(), c.spec());
+        }
         files.put("contracts.md", ContractDocs.markdown(ContractCatalog.builtIn()));
         return files;
     }
