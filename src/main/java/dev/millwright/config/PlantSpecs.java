@@ -382,29 +382,42 @@ public final class PlantSpecs {
             optional("retry", RETRY, null, "Retries while the broker is unreachable or does not acknowledge.")
     );
 
-    /** A connector kind as a plant file names it (inbound.NAME or outbound.NAME): its settings, its docs page, what it does. */
-    public record Connector(String direction, String name, Spec.Obj spec, String page, String title, String summary) {
+    /**
+     * A connector kind as a plant file names it (inbound.NAME or outbound.NAME): its settings, its docs page, what it
+     * does, and for an inbound kind how its section is read into its channel record.
+     */
+    public record Connector(String direction, String name, Spec.Obj spec, String page, String title, String summary,
+                            java.util.function.Function<java.util.Map<String, Object>, SystemConfig.InboundChannel> inbound) {
+        Connector(String direction, String name, Spec.Obj spec, String page, String title, String summary) {
+            this(direction, name, spec, page, title, summary, null);
+        }
     }
 
     /**
      * Every connector kind, in one list: the system file's inbound and outbound sections and docs/connectors/ are made
-     * from it. A new kind adds its spec and one entry here (and its reader or target).
+     * from it, and each inbound section is read into its record through it. A new kind adds its spec, its record and
+     * one entry here, and its reader or target.
      */
     public static final List<Connector> CONNECTORS = List.of(
             new Connector("inbound", "http", HTTP_INBOUND, "http-inbound", "HTTP webhook in",
-                    "Payloads the system POSTs to /api/v1/inbound/NAME (JSON, XML or CSV, by Content-Type)."),
+                    "Payloads the system POSTs to /api/v1/inbound/NAME (JSON, XML or CSV, by Content-Type).",
+                    SystemConfig::inboundHttp),
             new Connector("inbound", "files", FILE_INBOUND, "file-inbound", "Files in",
-                    "Files the system drops in a folder; one file is one atomic batch."),
+                    "Files the system drops in a folder; one file is one atomic batch.",
+                    SystemConfig::inboundFiles),
             new Connector("inbound", "mqtt", MQTT_INBOUND, "mqtt-inbound", "MQTT in",
                     "Messages the system publishes to an MQTT broker; each is acknowledged to the "
-                            + "broker only once its events are stored."),
+                            + "broker only once its events are stored.",
+                    SystemConfig::inboundMqtt),
             new Connector("inbound", "opcua", OPCUA_INBOUND, "opcua-inbound", "OPC UA in",
                     "Value changes of OPC UA nodes (a subscription per connection). The mapping "
                             + "sees each change as {node, nodeId, value, previous, status, sourceTime, serverTime} and returns the events "
-                            + "the change raises (none, e.g., when no condition holds)."),
+                            + "the change raises (none, e.g., when no condition holds).",
+                    SystemConfig::inboundOpcUa),
             new Connector("inbound", "kafka", KAFKA_INBOUND, "kafka-inbound", "Kafka in",
                     "Records on Kafka topics, consumed in a consumer group; offsets are committed "
-                            + "only after the records' events are stored."),
+                            + "only after the records' events are stored.",
+                    SystemConfig::inboundKafka),
             new Connector("outbound", "http", HTTP_OUTBOUND, "http-outbound", "HTTP out (REST)",
                     "Deliver over HTTP: POST of the CloudEvent (structured JSON) with an Idempotency-Key header."),
             new Connector("outbound", "kafka", KAFKA_OUTBOUND, "kafka-outbound", "Kafka produce",

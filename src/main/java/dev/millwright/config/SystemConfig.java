@@ -28,7 +28,8 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
 
     /**
      * What every inbound channel has, whatever its kind: code that treats channels alike (mapping checks, re-mapping a
-     * failed payload) goes through this, so a new kind is named only in its spec, its record and the reader list.
+     * failed payload) goes through this, so a new kind is named only in its spec, its record, its entry in
+     * PlantSpecs.CONNECTORS and the reader list.
      */
     public interface InboundChannel {
         /** The channel name a received payload's origin carries (http, file, mqtt, kafka, opcua). */
@@ -127,13 +128,33 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
         }
     }
 
-    /** How the system sends to the hub; absent channels are null. */
-    public record Inbound(InboundHttp http, InboundFiles files, InboundMqtt mqtt, InboundKafka kafka, InboundOpcUa opcua) {
-        public static final Inbound NONE = new Inbound(null, null, null, null, null);
+    /** How the system sends to the hub: its channels by section (inbound.NAME), in the order of PlantSpecs.CONNECTORS. */
+    public record Inbound(Map<String, InboundChannel> bySection) {
+        public static final Inbound NONE = new Inbound(Map.of());
 
-        /** The channels configured, in declaration order of the spec. */
+        public InboundHttp http() {
+            return (InboundHttp) bySection.get("http");
+        }
+
+        public InboundFiles files() {
+            return (InboundFiles) bySection.get("files");
+        }
+
+        public InboundMqtt mqtt() {
+            return (InboundMqtt) bySection.get("mqtt");
+        }
+
+        public InboundKafka kafka() {
+            return (InboundKafka) bySection.get("kafka");
+        }
+
+        public InboundOpcUa opcua() {
+            return (InboundOpcUa) bySection.get("opcua");
+        }
+
+        /** The channels configured, in the order of PlantSpecs.CONNECTORS. */
         public java.util.List<InboundChannel> channels() {
-            return java.util.stream.Stream.<InboundChannel>of(http, files, mqtt, kafka, opcua).filter(java.util.Objects::nonNull).toList();
+            return java.util.List.copyOf(bySection.values());
         }
 
         /** The configured channel of this kind, or null. */
@@ -324,9 +345,12 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
                     operations(section(http, "operations")), tls(section(http, "tls")));
         }
         var inbound = section(t, "inbound");
-        Inbound in = inbound == null ? Inbound.NONE : new Inbound(inboundHttp(section(inbound, "http")),
-                inboundFiles(section(inbound, "files")), inboundMqtt(section(inbound, "mqtt")), inboundKafka(section(inbound, "kafka")),
-                inboundOpcUa(section(inbound, "opcua")));
+        Map<String, InboundChannel> channels = new java.util.LinkedHashMap<>();
+        for (PlantSpecs.Connector c : PlantSpecs.CONNECTORS) {
+            Map<String, Object> channel = c.inbound() == null || inbound == null ? null : section(inbound, c.name());
+            if (channel != null) channels.put(c.name(), c.inbound().apply(channel));
+        }
+        Inbound in = channels.isEmpty() ? Inbound.NONE : new Inbound(java.util.Collections.unmodifiableMap(channels));
         var file = outbound == null ? null : section(outbound, "file");
         FileOutbound fileOut = file == null ? null
                 : new FileOutbound(java.nio.file.Path.of((String) get(file, "dir")).toAbsolutePath(), get(file, "format"), get(file, "mapping"),
@@ -342,7 +366,7 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
                 producer == null ? null : get(producer, "token"));
     }
 
-    private static InboundHttp inboundHttp(Map<String, Object> in) {
+    static InboundHttp inboundHttp(Map<String, Object> in) {
         if (in == null) return null;
         var auth = section(in, "auth");
         return new InboundHttp(get(in, "mapping"), get(in, "source"), get(auth, "type"), get(auth, "secret"), get(auth, "signs"),
@@ -350,7 +374,7 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
                 get(auth, "replayWindow"), get(auth, "token"));
     }
 
-    private static InboundFiles inboundFiles(Map<String, Object> f) {
+    static InboundFiles inboundFiles(Map<String, Object> f) {
         if (f == null) return null;
         return new InboundFiles(java.nio.file.Path.of((String) get(f, "dir")).toAbsolutePath(), get(f, "pattern"), get(f, "format"),
                 get(f, "mapping"), get(f, "source"), get(f, "stableFor"), get(f, "marker"), get(f, "pollInterval"),
@@ -361,7 +385,7 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
         return section(section, "properties") == null ? Map.of() : Map.copyOf(get(section, "properties"));
     }
 
-    private static InboundOpcUa inboundOpcUa(Map<String, Object> o) {
+    static InboundOpcUa inboundOpcUa(Map<String, Object> o) {
         if (o == null) return null;
         Map<String, OpcNode> nodes = new java.util.LinkedHashMap<>();
         Map<String, Object> given = get(o, "nodes");
@@ -381,13 +405,13 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
         return p == null ? null : java.nio.file.Path.of(p).toAbsolutePath();
     }
 
-    private static InboundKafka inboundKafka(Map<String, Object> k) {
+    static InboundKafka inboundKafka(Map<String, Object> k) {
         if (k == null) return null;
         return new InboundKafka(get(k, "bootstrapServers"), get(k, "topics"), get(k, "groupId"), get(k, "format"), get(k, "mapping"),
                 get(k, "source"), get(k, "maxPollRecords"), properties(k));
     }
 
-    private static InboundMqtt inboundMqtt(Map<String, Object> m) {
+    static InboundMqtt inboundMqtt(Map<String, Object> m) {
         if (m == null) return null;
         return new InboundMqtt(broker(section(m, "broker")), get(m, "topics"), get(m, "format"), get(m, "mapping"), get(m, "source"),
                 get(m, "sessionExpiry"));
