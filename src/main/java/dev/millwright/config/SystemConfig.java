@@ -31,7 +31,7 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
      * failed payload) goes through this, so a new kind is named only in its spec, its record, its entry in
      * PlantSpecs.CONNECTORS and the reader list.
      */
-    public interface InboundChannel {
+    public sealed interface InboundChannel permits InboundHttp, InboundFiles, InboundMqtt, InboundKafka, InboundOpcUa {
         /** The channel name a received payload's origin carries (http, file, mqtt, kafka, opcua). */
         String kind();
 

@@ -19,10 +19,16 @@ public final class Readers {
     /** @param inbox where they hand payloads; null when the readers are only made to check connectivity */
     public static List<InboundConnector.Reader> of(SystemConfig s, Inbox inbox, Clock clock, HubMetrics metrics) {
         List<InboundConnector.Reader> readers = new ArrayList<>();
-        if (s.inbound().files() != null) readers.add(new FolderInbound(s.name(), s.inbound().files(), inbox, clock));
-        if (s.inbound().mqtt() != null) readers.add(new MqttInbound(s.name(), s.inbound().mqtt(), inbox, metrics));
-        if (s.inbound().kafka() != null) readers.add(new KafkaInbound(s.name(), s.inbound().kafka(), inbox));
-        if (s.inbound().opcua() != null) readers.add(new OpcUaInbound(s.name(), s.inbound().opcua(), inbox, metrics));
+        for (SystemConfig.InboundChannel channel : s.inbound().channels()) {
+            // Exhaustive over the sealed channel kinds: a new kind does not compile until it has its reader here.
+            switch (channel) {
+                case SystemConfig.InboundHttp ignored -> { } // webhooks: served by the API
+                case SystemConfig.InboundFiles files -> readers.add(new FolderInbound(s.name(), files, inbox, clock));
+                case SystemConfig.InboundMqtt mqtt -> readers.add(new MqttInbound(s.name(), mqtt, inbox, metrics));
+                case SystemConfig.InboundKafka kafka -> readers.add(new KafkaInbound(s.name(), kafka, inbox));
+                case SystemConfig.InboundOpcUa opcua -> readers.add(new OpcUaInbound(s.name(), opcua, inbox, metrics));
+            }
+        }
         return readers;
     }
 }
