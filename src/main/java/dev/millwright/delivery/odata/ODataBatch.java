@@ -40,10 +40,9 @@ public final class ODataBatch {
     /** The requests of a batch. */
     public static List<Entry> parse(String contentType, String body) {
         List<Entry> out = new ArrayList<>();
-        for (List<String> entry : messages(contentType, body)) {
-            if (entry == null) continue;
-            out.add(entry.size() == 1 && !isChangeset(entry) ? new Entry(request(entry.getFirst()), null)
-                    : new Entry(null, entry.stream().map(ODataBatch::request).toList()));
+        for (Messages entry : messages(contentType, body)) {
+            out.add(entry.changeset() ? new Entry(null, entry.http().stream().map(ODataBatch::request).toList())
+                    : new Entry(request(entry.http().getFirst()), null));
         }
         return out;
     }
@@ -51,7 +50,7 @@ public final class ODataBatch {
     /** The answers of a batch, per top-level entry: a changeset's answers in order, or its one error, or a single answer. */
     public static List<List<Answer>> answers(String contentType, String body) {
         List<List<Answer>> out = new ArrayList<>();
-        for (List<String> entry : messages(contentType, body)) out.add(entry.stream().map(ODataBatch::answer).toList());
+        for (Messages entry : messages(contentType, body)) out.add(entry.http().stream().map(ODataBatch::answer).toList());
         return out;
     }
 
@@ -92,28 +91,23 @@ public final class ODataBatch {
         return out.append("--").append(boundary).append("--\r\n").toString();
     }
 
-    /** Marks a one-message entry that came in a changeset (the list object is tagged by identity). */
-    private static final class ChangesetMessages extends ArrayList<String> {
+    /** A top-level entry's HTTP messages: one for a single part, those of its changeset for a changeset. */
+    private record Messages(boolean changeset, List<String> http) {
     }
 
-    private static boolean isChangeset(List<String> entry) {
-        return entry instanceof ChangesetMessages;
-    }
-
-    /** Each top-level entry as its HTTP messages: one for a single part, those of its changeset for a changeset. */
-    private static List<List<String>> messages(String contentType, String body) {
-        List<List<String>> out = new ArrayList<>();
+    private static List<Messages> messages(String contentType, String body) {
+        List<Messages> out = new ArrayList<>();
         for (String part : parts(body, boundary(contentType))) {
             int split = headerEnd(part);
             Map<String, String> headers = headers(part.substring(0, split));
             String content = part.substring(split).stripLeading();
             String type = headers.getOrDefault("content-type", "");
             if (type.startsWith("multipart/mixed")) {
-                ChangesetMessages changeset = new ChangesetMessages();
+                List<String> changeset = new ArrayList<>();
                 for (String inner : parts(content, boundary(type))) changeset.add(inner.substring(headerEnd(inner)).stripLeading());
-                out.add(changeset);
+                out.add(new Messages(true, changeset));
             } else {
-                out.add(List.of(content));
+                out.add(new Messages(false, List.of(content)));
             }
         }
         return out;
