@@ -26,6 +26,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--latency-seconds", defaultValue = "20", description = "Length of the latency run (default: ${DEFAULT-VALUE}).")
     int latencySeconds;
 
+    @Option(names = "--latency-lead-seconds", defaultValue = "30", description = "Seconds at the latency run's rate before it is "
+            + "recorded, so the JIT has compiled that path (default: ${DEFAULT-VALUE}).")
+    int latencyLeadSeconds;
+
     @Option(names = "--rate", defaultValue = "1000", description = "Events/s in the latency run (default: ${DEFAULT-VALUE}).")
     int rate;
 
@@ -63,7 +67,7 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path work = Files.createTempDirectory("millwright-bench");
-        Map<String, Object> results = new Bench(new Bench.Options(events, warmupEvents, senders, latencySeconds, rate, lanes, targetConcurrency, work,
+        Map<String, Object> results = new Bench(new Bench.Options(events, warmupEvents, senders, latencySeconds, latencyLeadSeconds, rate, lanes, targetConcurrency, work,
                 flowInstances, parked, flowsOnly, consoleOnly, latencyOnly, consoleEvents, consoleInstances)).run();
         System.out.println();
         System.out.printf("%-45s %s%n", "measure", "value");

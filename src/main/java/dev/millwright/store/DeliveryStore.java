@@ -19,14 +19,17 @@ public final class DeliveryStore {
     private static final Sql.Named CLAIM = SQL.named("claim");
     private final DataSource ds;
     private final DataSource bookkeeping;
+    private final DataSource claims;
 
     /**
      * @param bookkeeping connections for the lane workers' reads and state changes (see Database#lazyDataSource),
      *                    apart from the pool ingest commits use, so delivery load never delays a 202
+     * @param claims      connections for lane claims (see Database#claimsDataSource)
      */
-    public DeliveryStore(DataSource ds, DataSource bookkeeping) {
+    public DeliveryStore(DataSource ds, DataSource bookkeeping, DataSource claims) {
         this.ds = ds;
         this.bookkeeping = bookkeeping;
+        this.claims = claims;
     }
 
     /** A lane that has new work: (target, lane). */
@@ -78,7 +81,7 @@ public final class DeliveryStore {
      * lane order; nothing when the lease is no longer held. Keys in {@code busy} (being sent) are skipped.
      */
     public List<LaneItem> claim(LaneClaim claim, java.util.Collection<String> busy, int limit) {
-        return Jdbc.withConnection(bookkeeping, c -> {
+        return Jdbc.withConnection(claims, c -> {
             try (PreparedStatement ps = c.prepareStatement(CLAIM.sql())) {
                 CLAIM.bind(ps, Map.of("target", claim.target(), "lane", claim.lane(), "lease", claim.lease(), "owner", claim.owner(),
                         "epoch", claim.epoch(), "busy", c.createArrayOf("text", busy.toArray()), "limit", limit));
