@@ -41,9 +41,9 @@ public final class FlowIntake implements RoutedEvents {
 
     @Override
     public void take(Connection c, CloudEvent event, long seq, Outbox.Wakes wakes) throws SQLException {
-        JsonNode json = event.envelope();
+        // The event's JSON is read only for a flow that takes its type (most routed events reach none).
         for (Flow flow : catalog.current()) {
-            if (flow.trigger().matches(event.type())) trigger(c, flow, event, json, seq, wakes);
+            if (flow.trigger().matches(event.type())) trigger(c, flow, event, event.envelope(), seq, wakes);
         }
         // The waits of every version instances run on, so a wait whose key expression changed in a new file still finds
         // what came for it; kept once per (flow, step, key).
@@ -52,7 +52,7 @@ public final class FlowIntake implements RoutedEvents {
             for (Flow.Step step : flow.waits()) {
                 Flow.Wait w = (Flow.Wait) step.kind();
                 if (!Flow.typeMatches(w.on(), event.type())) continue;
-                String key = key(flow, w.key() != null ? w.key() : flow.trigger().key(), json, "wait " + step.id());
+                String key = key(flow, w.key() != null ? w.key() : flow.trigger().key(), event.envelope(), "wait " + step.id());
                 if (key == null) continue;
                 if (kept == null) kept = new java.util.HashSet<>();
                 if (!kept.add(flow.name() + '\u0000' + step.id() + '\u0000' + key)) continue;

@@ -51,4 +51,20 @@ class RouterTest {
         assertThat(Router.orderingKey(event("e", "t", null, "{\"lot\":42}"), "data.lot")).isEqualTo("42");
         assertThat(Router.orderingKey(event("e", "t", null, "[1]"), "data.lot")).isNull();
     }
+
+    @Test
+    void anEventReadBackFromTheLogRoutesAsTheOneThatCameIn() throws Exception {
+        Router router = new Router(List.of(
+                new Subscription("by-subject", "quality.*", "erp", "/holds", null, "subject", true),
+                new Subscription("by-data", "quality.*", "eam", "/requests", null, "data.asset.id", true),
+                new Subscription("by-extension", "quality.*", "mes", "/status", null, "plant", true)), 64);
+        CloudEvent arrived = event("e1", "quality.inspection.failed", "LOT-1", "{\"asset\":{\"id\":\"A-7781\"}}");
+        String stored = arrived.envelope().put("plant", "acme/plant-a").toString();
+        CloudEvent logged = CloudEvent.fromLog(17, "e1", "qms", "quality.inspection.failed", "LOT-1", stored);
+        assertThat(router.route(logged, 17)).isEqualTo(router.route(arrived, 17))
+                .extracting(NewDelivery::orderingKey).containsExactly("LOT-1", "A-7781", "acme/plant-a");
+        assertThat(CloudEvent.fromLog(18, "e2", "qms", "t", null, "[1]").attribute("source")).isEqualTo("qms");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> CloudEvent.fromLog(18, "e2", "qms", "t", null, "[1]").data())
+                .hasMessageContaining("stored event 18 is not a JSON object");
+    }
 }
