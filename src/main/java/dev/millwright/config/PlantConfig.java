@@ -74,8 +74,18 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
         Map<String, Mapping> mappings = new LinkedHashMap<>();
         for (Path file : yamlFiles(dir.resolve("systems"))) {
             int before = errors.size();
-            Map<String, Object> tree = read(dir, file, PlantSpecs.SYSTEM, errors, env, overlay);
+            Node root = compose(dir, file, errors, overlay);
+            Map<String, Object> tree = root == null ? null : validate(dir, file, root, PlantSpecs.SYSTEM, errors, env, overlay);
             if (tree == null || errors.size() > before) continue;
+            if (tree.get("outbound") instanceof Map<?, ?> outbound) {
+                List<String> kinds = outbound.entrySet().stream().filter(e -> e.getValue() != null).map(e -> String.valueOf(e.getKey())).toList();
+                if (kinds.size() > 1) {
+                    errors.add(new ConfigError(display(dir, file), keyLine(root, "outbound", kinds.get(1)), "outbound." + kinds.get(1),
+                            "a system has one outbound connector and this one declares " + String.join(" and ", kinds)
+                                    + "; describe the other as a system of its own"));
+                    continue;
+                }
+            }
             SystemConfig system = SystemConfig.from(tree);
             checkName(dir, file, system.name(), errors);
             if (system.http() != null) checkAuth(dir, file, system.http().auth(), errors);
@@ -473,6 +483,20 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
             node = next;
         }
         return node.getStartMark().getLine() + 1;
+    }
+
+    /** The line of the key {@code key} in the mapping at {@code parent} (where a block mapping's value starts a line below). */
+    private static int keyLine(Node root, String parent, String key) {
+        if (root instanceof MappingNode top) {
+            for (NodeTuple t : top.getValue()) {
+                if (t.getKeyNode() instanceof ScalarNode p && p.getValue().equals(parent) && t.getValueNode() instanceof MappingNode m) {
+                    for (NodeTuple k : m.getValue()) {
+                        if (k.getKeyNode() instanceof ScalarNode s && s.getValue().equals(key)) return s.getStartMark().getLine() + 1;
+                    }
+                }
+            }
+        }
+        return line(root, parent, key);
     }
 
     private static String display(Path dir, Path file) {

@@ -384,51 +384,63 @@ public final class PlantSpecs {
 
     /**
      * A connector kind as a plant file names it (inbound.NAME or outbound.NAME): its settings, its docs page, what it
-     * does, and for an inbound kind how its section is read into its channel record.
+     * does, and how its section is read into its channel record (inbound or outbound, whichever its direction).
      */
     public record Connector(String direction, String name, Spec.Obj spec, String page, String title, String summary,
-                            java.util.function.Function<java.util.Map<String, Object>, SystemConfig.InboundChannel> inbound) {
-        Connector(String direction, String name, Spec.Obj spec, String page, String title, String summary) {
-            this(direction, name, spec, page, title, summary, null);
+                            java.util.function.Function<java.util.Map<String, Object>, SystemConfig.InboundChannel> inbound,
+                            java.util.function.Function<java.util.Map<String, Object>, SystemConfig.OutboundChannel> outbound) {
+        static Connector in(String name, Spec.Obj spec, String page, String title, String summary,
+                            java.util.function.Function<java.util.Map<String, Object>, SystemConfig.InboundChannel> read) {
+            return new Connector("inbound", name, spec, page, title, summary, read, null);
+        }
+
+        static Connector out(String name, Spec.Obj spec, String page, String title, String summary,
+                             java.util.function.Function<java.util.Map<String, Object>, SystemConfig.OutboundChannel> read) {
+            return new Connector("outbound", name, spec, page, title, summary, null, read);
         }
     }
 
     /**
      * Every connector kind, in one list: the system file's inbound and outbound sections and docs/connectors/ are made
-     * from it, and each inbound section is read into its record through it. A new kind adds its spec, its record and
-     * one entry here, and its reader or target.
+     * from it, and each section is read into its record through it. A new kind adds its spec, its record and one entry
+     * here, and its reader (Readers) or target (Targets): both switch over the sealed channel types, so a kind without
+     * one does not compile.
      */
     public static final List<Connector> CONNECTORS = List.of(
-            new Connector("inbound", "http", HTTP_INBOUND, "http-inbound", "HTTP webhook in",
+            Connector.in("http", HTTP_INBOUND, "http-inbound", "HTTP webhook in",
                     "Payloads the system POSTs to /api/v1/inbound/NAME (JSON, XML or CSV, by Content-Type).",
                     SystemConfig::inboundHttp),
-            new Connector("inbound", "files", FILE_INBOUND, "file-inbound", "Files in",
+            Connector.in("files", FILE_INBOUND, "file-inbound", "Files in",
                     "Files the system drops in a folder; one file is one atomic batch.",
                     SystemConfig::inboundFiles),
-            new Connector("inbound", "mqtt", MQTT_INBOUND, "mqtt-inbound", "MQTT in",
+            Connector.in("mqtt", MQTT_INBOUND, "mqtt-inbound", "MQTT in",
                     "Messages the system publishes to an MQTT broker; each is acknowledged to the "
                             + "broker only once its events are stored.",
                     SystemConfig::inboundMqtt),
-            new Connector("inbound", "opcua", OPCUA_INBOUND, "opcua-inbound", "OPC UA in",
+            Connector.in("opcua", OPCUA_INBOUND, "opcua-inbound", "OPC UA in",
                     "Value changes of OPC UA nodes (a subscription per connection). The mapping "
                             + "sees each change as {node, nodeId, value, previous, status, sourceTime, serverTime} and returns the events "
                             + "the change raises (none, e.g., when no condition holds).",
                     SystemConfig::inboundOpcUa),
-            new Connector("inbound", "kafka", KAFKA_INBOUND, "kafka-inbound", "Kafka in",
+            Connector.in("kafka", KAFKA_INBOUND, "kafka-inbound", "Kafka in",
                     "Records on Kafka topics, consumed in a consumer group; offsets are committed "
                             + "only after the records' events are stored.",
                     SystemConfig::inboundKafka),
-            new Connector("outbound", "http", HTTP_OUTBOUND, "http-outbound", "HTTP out (REST)",
-                    "Deliver over HTTP: POST of the CloudEvent (structured JSON) with an Idempotency-Key header."),
-            new Connector("outbound", "kafka", KAFKA_OUTBOUND, "kafka-outbound", "Kafka produce",
+            Connector.out("http", HTTP_OUTBOUND, "http-outbound", "HTTP out (REST)",
+                    "Deliver over HTTP: POST of the CloudEvent (structured JSON) with an Idempotency-Key header.",
+                    SystemConfig::outboundHttp),
+            Connector.out("kafka", KAFKA_OUTBOUND, "kafka-outbound", "Kafka produce",
                     "Produce to Kafka (idempotent producer, acks=all), the CloudEvent as value in "
-                            + "structured mode (header content-type: application/cloudevents+json), keyed by plant and asset."),
-            new Connector("outbound", "mqtt", MQTT_OUTBOUND, "mqtt-outbound", "MQTT publish",
+                            + "structured mode (header content-type: application/cloudevents+json), keyed by plant and asset.",
+                    SystemConfig::outboundKafka),
+            Connector.out("mqtt", MQTT_OUTBOUND, "mqtt-outbound", "MQTT publish",
                     "Publish to an MQTT broker with QoS 1, the CloudEvent as payload "
-                            + "(content type application/cloudevents+json, user property idempotency-key); delivered on PUBACK."),
-            new Connector("outbound", "file", FILE_OUTBOUND, "file-outbound", "Files out",
+                            + "(content type application/cloudevents+json, user property idempotency-key); delivered on PUBACK.",
+                    SystemConfig::outboundMqtt),
+            Connector.out("file", FILE_OUTBOUND, "file-outbound", "Files out",
                     "Deliver as files for systems that only import files: DIR/PATH/IDEMPOTENCY-KEY.json (or .csv), written to a "
-                            + "temporary file, flushed and renamed into place; a repeated delivery replaces the same file.")
+                            + "temporary file, flushed and renamed into place; a repeated delivery replaces the same file.",
+                    SystemConfig::outboundFile)
     );
 
     private static Spec.Obj connectors(String direction) {

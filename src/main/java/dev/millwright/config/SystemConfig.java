@@ -10,8 +10,8 @@ import static dev.millwright.config.ConfigValues.get;
 import static dev.millwright.config.ConfigValues.section;
 
 /** An external system (systems/NAME.yaml). */
-public record SystemConfig(String name, String description, HttpOutbound http, FileOutbound file, MqttOutbound mqtt, KafkaOutbound kafka,
-                           Inbound inbound, java.util.List<String> plants, java.util.List<String> sources, Secret producerToken) {
+public record SystemConfig(String name, String description, OutboundChannel outbound, Inbound inbound, java.util.List<String> plants,
+                           java.util.List<String> sources, Secret producerToken) {
 
     public SystemConfig {
         plants = plants == null ? java.util.List.of() : java.util.List.copyOf(plants);
@@ -50,17 +50,36 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
         }
     }
 
-    /** What every outbound connector has, whatever its kind. */
-    public interface OutboundChannel {
+    /**
+     * What every outbound connector has, whatever its kind. A system has at most one ({@link #outbound()}, null when it
+     * can only send to the hub); a new kind is named in its spec, its record, its entry in PlantSpecs.CONNECTORS and
+     * the target switch (Targets), which does not compile until it has one.
+     */
+    public sealed interface OutboundChannel permits HttpOutbound, FileOutbound, MqttOutbound, KafkaOutbound {
         String kind();
 
         /** The longest one delivery can take, which a lane lease must outlast twice. */
         Duration longestCall();
     }
 
-    /** The system's outbound connector, or null when it has none (it can only send to the hub). */
-    public OutboundChannel outbound() {
-        return http != null ? http : file != null ? file : mqtt != null ? mqtt : kafka;
+    /** The outbound connector when it is HTTP, else null. */
+    public HttpOutbound http() {
+        return outbound instanceof HttpOutbound h ? h : null;
+    }
+
+    /** The outbound connector when it writes files, else null. */
+    public FileOutbound file() {
+        return outbound instanceof FileOutbound f ? f : null;
+    }
+
+    /** The outbound connector when it publishes to MQTT, else null. */
+    public MqttOutbound mqtt() {
+        return outbound instanceof MqttOutbound m ? m : null;
+    }
+
+    /** The outbound connector when it produces to Kafka, else null. */
+    public KafkaOutbound kafka() {
+        return outbound instanceof KafkaOutbound k ? k : null;
     }
 
     /** Producing deliveries to Kafka; properties hold resolved secret references. */
@@ -335,35 +354,42 @@ public record SystemConfig(String name, String description, HttpOutbound http, F
 
     static SystemConfig from(Map<String, Object> t) {
         var outbound = section(t, "outbound");
-        var http = outbound == null ? null : section(outbound, "http");
-        HttpOutbound out = null;
-        if (http != null) {
-            Map<String, Secret> headers = section(http, "headers") == null ? Map.of() : Map.copyOf(get(http, "headers"));
-            out = new HttpOutbound(get(http, "baseUrl"), headers, get(http, "timeout"), get(http, "maxConcurrency"),
-                    get(http, "rateLimit"), RetryPolicy.from(section(http, "retry")), auth(section(http, "auth")),
-                    new Breaker(get(section(http, "circuitBreaker"), "failureThreshold"), get(section(http, "circuitBreaker"), "openFor")),
-                    operations(section(http, "operations")), tls(section(http, "tls")));
-        }
         var inbound = section(t, "inbound");
         Map<String, InboundChannel> channels = new java.util.LinkedHashMap<>();
+        OutboundChannel out = null;
         for (PlantSpecs.Connector c : PlantSpecs.CONNECTORS) {
-            Map<String, Object> channel = c.inbound() == null || inbound == null ? null : section(inbound, c.name());
-            if (channel != null) channels.put(c.name(), c.inbound().apply(channel));
+            Map<String, Object> in = c.inbound() == null || inbound == null ? null : section(inbound, c.name());
+            if (in != null) channels.put(c.name(), c.inbound().apply(in));
+            Map<String, Object> to = c.outbound() == null || outbound == null ? null : section(outbound, c.name());
+            if (to != null) out = c.outbound().apply(to); // PlantConfig refuses a file that declares two
         }
         Inbound in = channels.isEmpty() ? Inbound.NONE : new Inbound(java.util.Collections.unmodifiableMap(channels));
-        var file = outbound == null ? null : section(outbound, "file");
-        FileOutbound fileOut = file == null ? null
-                : new FileOutbound(java.nio.file.Path.of((String) get(file, "dir")).toAbsolutePath(), get(file, "format"), get(file, "mapping"),
-                RetryPolicy.from(section(file, "retry")), get(file, "neutralizeFormulas"));
-        var mqtt = outbound == null ? null : section(outbound, "mqtt");
-        MqttOutbound mqttOut = mqtt == null ? null : new MqttOutbound(broker(section(mqtt, "broker")), get(mqtt, "topic"), get(mqtt, "retain"),
-                get(mqtt, "timeout"), RetryPolicy.from(section(mqtt, "retry")));
-        var kafka = outbound == null ? null : section(outbound, "kafka");
-        KafkaOutbound kafkaOut = kafka == null ? null : new KafkaOutbound(get(kafka, "bootstrapServers"), get(kafka, "topic"), get(kafka, "key"),
-                get(kafka, "timeout"), RetryPolicy.from(section(kafka, "retry")), properties(kafka));
         var producer = section(t, "producer");
-        return new SystemConfig(get(t, "name"), get(t, "description"), out, fileOut, mqttOut, kafkaOut, in, get(t, "plants"), get(t, "sources"),
+        return new SystemConfig(get(t, "name"), get(t, "description"), out, in, get(t, "plants"), get(t, "sources"),
                 producer == null ? null : get(producer, "token"));
+    }
+
+    static HttpOutbound outboundHttp(Map<String, Object> http) {
+        Map<String, Secret> headers = section(http, "headers") == null ? Map.of() : Map.copyOf(get(http, "headers"));
+        return new HttpOutbound(get(http, "baseUrl"), headers, get(http, "timeout"), get(http, "maxConcurrency"),
+                get(http, "rateLimit"), RetryPolicy.from(section(http, "retry")), auth(section(http, "auth")),
+                new Breaker(get(section(http, "circuitBreaker"), "failureThreshold"), get(section(http, "circuitBreaker"), "openFor")),
+                operations(section(http, "operations")), tls(section(http, "tls")));
+    }
+
+    static FileOutbound outboundFile(Map<String, Object> file) {
+        return new FileOutbound(java.nio.file.Path.of((String) get(file, "dir")).toAbsolutePath(), get(file, "format"), get(file, "mapping"),
+                RetryPolicy.from(section(file, "retry")), get(file, "neutralizeFormulas"));
+    }
+
+    static MqttOutbound outboundMqtt(Map<String, Object> mqtt) {
+        return new MqttOutbound(broker(section(mqtt, "broker")), get(mqtt, "topic"), get(mqtt, "retain"), get(mqtt, "timeout"),
+                RetryPolicy.from(section(mqtt, "retry")));
+    }
+
+    static KafkaOutbound outboundKafka(Map<String, Object> kafka) {
+        return new KafkaOutbound(get(kafka, "bootstrapServers"), get(kafka, "topic"), get(kafka, "key"), get(kafka, "timeout"),
+                RetryPolicy.from(section(kafka, "retry")), properties(kafka));
     }
 
     static InboundHttp inboundHttp(Map<String, Object> in) {

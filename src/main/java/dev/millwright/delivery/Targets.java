@@ -14,10 +14,12 @@ public final class Targets {
 
     /** @return null when the system has no outbound section */
     public static Target of(SystemConfig s, Clock clock, RateLimitStore rateLimits, Mappings mappings, HubMetrics metrics) {
-        if (s.http() != null) return new HttpTarget(s.name(), s.http(), clock, rateLimits, mappings, metrics);
-        if (s.mqtt() != null) return new MqttTarget(s.name(), s.mqtt(), metrics);
-        if (s.kafka() != null) return new KafkaTarget(s.name(), s.kafka(), metrics);
-        if (s.file() != null) return new FileTarget(s.name(), s.file(), mappings);
-        return null;
+        return switch (s.outbound()) {
+            case null -> null;
+            case SystemConfig.HttpOutbound http -> new HttpTarget(s.name(), http, clock, rateLimits, mappings, metrics);
+            case SystemConfig.MqttOutbound mqtt -> new MqttTarget(s.name(), mqtt, metrics);
+            case SystemConfig.KafkaOutbound kafka -> new KafkaTarget(s.name(), kafka, metrics);
+            case SystemConfig.FileOutbound file -> new FileTarget(s.name(), file, mappings);
+        };
     }
 }

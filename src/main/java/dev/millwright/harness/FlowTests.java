@@ -153,7 +153,7 @@ public final class FlowTests {
             if (h == null) continue;
             systems.put(s.name(), new SystemConfig(s.name(), s.description(), new SystemConfig.HttpOutbound(URI.create(simulated.baseUrl(s.name())),
                     Map.of(), h.timeout(), h.maxConcurrency(), 0, h.retry(), SystemConfig.Auth.NONE, SystemConfig.Breaker.OFF, h.operations(), null),
-                    null, null, null, SystemConfig.Inbound.NONE, s.plants(), s.sources(), null));
+                    SystemConfig.Inbound.NONE, s.plants(), s.sources(), null));
         }
         HubSettings hub = plant.hub().withHttp("127.0.0.1", 0);
         List<XrefStore.Row> seed = new ArrayList<>(plant.xrefSeed());

@@ -185,6 +185,21 @@ class PlantConfigTest {
     }
 
     @Test
+    void aSystemHasOneOutboundConnector() {
+        new TestPlant(dir).system("erp", "http://127.0.0.1:9").write("systems/mes.yaml", """
+                name: mes
+                outbound:
+                  http: { baseUrl: "http://127.0.0.1:9" }
+                  mqtt:
+                    broker: { host: 127.0.0.1, port: 1883 }
+                    topic: mes/{type}
+                """);
+        assertThat(errors()).extracting(ConfigError::toString).containsExactly(
+                "systems/mes.yaml:4: outbound.mqtt: a system has one outbound connector and this one declares http and mqtt; "
+                        + "describe the other as a system of its own");
+    }
+
+    @Test
     void missingSecretAndBadYamlAreReported() {
         new TestPlant(dir).system("erp", "http://127.0.0.1:9", """
                 headers: { X-Api-Key: "${env:NOT_SET_ANYWHERE}" }
