@@ -64,12 +64,11 @@ set state           = (case when u.release then (case when d.attempts > 0 then '
     last_error      = case when u.release then d.last_error else u.error end
 from u
 where d.id = u.id and d.state::text = 'in_flight' and d.claim_epoch = u.epoch
-  and d.id = any(?::bigint[])
-returning d.id, d.reply_to, d.state, d.last_status, d.last_error),
+returning d.id, d.reply_to, d.state, d.last_status, d.last_error, u.response),
 replied as (
   insert into delivery_replies (delivery_id, reply_to, state, status, response, error)
-  select s.id, s.reply_to, s.state, s.last_status, u.response, s.last_error
-  from settled s join u on u.id = s.id
+  select s.id, s.reply_to, s.state, s.last_status, s.response, s.last_error
+  from settled s
   where s.reply_to is not null and s.state in ('delivered', 'dead')
   on conflict (delivery_id) do nothing
   returning 1)

@@ -12,17 +12,17 @@ import java.sql.SQLException;
 public final class Database implements AutoCloseable {
     private final HikariDataSource dataSource;
     private final HikariDataSource lazyDataSource;
-    private final HikariDataSource claimsDataSource;
+    private final HikariDataSource cachedPlanDataSource;
     private final String url;
     private final String user;
     private final String password;
     private final String schema;
 
-    private Database(HikariDataSource dataSource, HikariDataSource lazyDataSource, HikariDataSource claimsDataSource, String url,
+    private Database(HikariDataSource dataSource, HikariDataSource lazyDataSource, HikariDataSource cachedPlanDataSource, String url,
                      String user, String password, String schema) {
         this.dataSource = dataSource;
         this.lazyDataSource = lazyDataSource;
-        this.claimsDataSource = claimsDataSource;
+        this.cachedPlanDataSource = cachedPlanDataSource;
         this.url = url;
         this.user = user;
         this.password = password;
@@ -33,19 +33,21 @@ public final class Database implements AutoCloseable {
         HikariDataSource ds = new HikariDataSource(pool(url, user, password, schema, poolSize, "millwright"));
         HikariConfig lazy = pool(url, user, password, schema, Math.max(2, poolSize / 2), "millwright-lazy");
         lazy.setConnectionInitSql("set synchronous_commit to off");
-        HikariConfig claims = pool(url, user, password, schema, Math.max(2, poolSize / 4), "millwright-claims");
-        claims.setConnectionInitSql("set synchronous_commit to off");
-        // A lane claim's plan does not depend on its parameters (an index walk of one lane in id order to a limit), and
-        // planning it every time was 72 % of its database time at 1,000 events/s (measured): plan it once per connection.
+        HikariConfig cachedPlans = pool(url, user, password, schema, Math.max(2, poolSize / 4), "millwright-cached-plans");
+        cachedPlans.setConnectionInitSql("set synchronous_commit to off");
+        // The lane claim and the settlement run thousands of times a second, and their best plans do not depend on their
+        // parameters (an index walk of one lane in id order to a limit; one primary-key probe per outcome): plan each once
+        // per connection. Planning the claim every time was 72 % of its database time at 1,000 events/s (measured).
         // Sequential scans are discouraged so that a plan made while the tables were small is the index plan still right
-        // when they are large. (Statements with array parameters keep custom plans: a generic plan assumes ten elements
-        // and chose a nested loop for a 900-row settlement, measured at a second a statement.)
-        claims.addDataSourceProperty("options", "-c plan_cache_mode=force_generic_plan -c enable_seqscan=off");
+        // when they are large. A statement goes here only after its generic plan is checked at size: a generic plan
+        // assumes an array parameter holds ten elements, and the settlement as first written (an "id = any(...)" beside
+        // its join) was joined by nested loop over both arrays, a second a statement for 900 outcomes (measured).
+        cachedPlans.addDataSourceProperty("options", "-c plan_cache_mode=force_generic_plan -c enable_seqscan=off");
         HikariDataSource lazyDs = null;
-        HikariDataSource claimsDs = null;
+        HikariDataSource cachedPlansDs = null;
         try {
             lazyDs = new HikariDataSource(lazy);
-            claimsDs = new HikariDataSource(claims);
+            cachedPlansDs = new HikariDataSource(cachedPlans);
             Flyway.configure()
                     .dataSource(ds)
                     .schemas(schema)
@@ -56,10 +58,10 @@ public final class Database implements AutoCloseable {
         } catch (RuntimeException e) {
             ds.close();
             if (lazyDs != null) lazyDs.close();
-            if (claimsDs != null) claimsDs.close();
+            if (cachedPlansDs != null) cachedPlansDs.close();
             throw e;
         }
-        return new Database(ds, lazyDs, claimsDs, url, user, password, schema);
+        return new Database(ds, lazyDs, cachedPlansDs, url, user, password, schema);
     }
 
     private static HikariConfig pool(String url, String user, String password, String schema, int size, String name) {
@@ -94,9 +96,12 @@ public final class Database implements AutoCloseable {
         return lazyDataSource;
     }
 
-    /** Connections for lane claims only: lazy like {@link #lazyDataSource()}, with the claim's plan made once per connection. */
-    public DataSource claimsDataSource() {
-        return claimsDataSource;
+    /**
+     * Connections for lane claims and settlements: lazy like {@link #lazyDataSource()}, each statement planned once per
+     * connection (see open for why, and what a statement must show before it runs here).
+     */
+    public DataSource cachedPlanDataSource() {
+        return cachedPlanDataSource;
     }
 
     public Connection connection() throws SQLException {
@@ -133,7 +138,7 @@ public final class Database implements AutoCloseable {
 
     @Override
     public void close() {
-        claimsDataSource.close();
+        cachedPlanDataSource.close();
         lazyDataSource.close();
         dataSource.close();
     }

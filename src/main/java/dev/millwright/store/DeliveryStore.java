@@ -19,17 +19,17 @@ public final class DeliveryStore {
     private static final Sql.Named CLAIM = SQL.named("claim");
     private final DataSource ds;
     private final DataSource bookkeeping;
-    private final DataSource claims;
+    private final DataSource cachedPlans;
 
     /**
      * @param bookkeeping connections for the lane workers' reads and state changes (see Database#lazyDataSource),
      *                    apart from the pool ingest commits use, so delivery load never delays a 202
-     * @param claims      connections for lane claims (see Database#claimsDataSource)
+     * @param cachedPlans connections for lane claims and settlements, planned once (see Database#cachedPlanDataSource)
      */
-    public DeliveryStore(DataSource ds, DataSource bookkeeping, DataSource claims) {
+    public DeliveryStore(DataSource ds, DataSource bookkeeping, DataSource cachedPlans) {
         this.ds = ds;
         this.bookkeeping = bookkeeping;
-        this.claims = claims;
+        this.cachedPlans = cachedPlans;
     }
 
     /** A lane that has new work: (target, lane). */
@@ -81,7 +81,7 @@ public final class DeliveryStore {
      * lane order; nothing when the lease is no longer held. Keys in {@code busy} (being sent) are skipped.
      */
     public List<LaneItem> claim(LaneClaim claim, java.util.Collection<String> busy, int limit) {
-        return Jdbc.withConnection(claims, c -> {
+        return Jdbc.withConnection(cachedPlans, c -> {
             try (PreparedStatement ps = c.prepareStatement(CLAIM.sql())) {
                 CLAIM.bind(ps, Map.of("target", claim.target(), "lane", claim.lane(), "lease", claim.lease(), "owner", claim.owner(),
                         "epoch", claim.epoch(), "busy", c.createArrayOf("text", busy.toArray()), "limit", limit));
@@ -163,7 +163,6 @@ public final class DeliveryStore {
                 ps.setArray(7, c.createArrayOf("bigint", epochs));
                 ps.setArray(8, c.createArrayOf("boolean", release));
                 ps.setArray(9, c.createArrayOf("text", responses));
-                ps.setArray(10, c.createArrayOf("bigint", ids));
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     changed = rs.getInt(1);
@@ -172,7 +171,7 @@ public final class DeliveryStore {
             if (!history.isEmpty()) insertAttempts(c, history, node);
             return changed;
         };
-        return history.isEmpty() ? Jdbc.withConnection(bookkeeping, work) : Jdbc.inTransaction(bookkeeping, work);
+        return history.isEmpty() ? Jdbc.withConnection(cachedPlans, work) : Jdbc.inTransaction(cachedPlans, work);
     }
 
     private static void insertAttempts(Connection c, List<Settlement> history, String node) throws SQLException {
