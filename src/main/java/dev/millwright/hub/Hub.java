@@ -108,7 +108,7 @@ public final class Hub implements AutoCloseable {
                     : started(started, new OtlpTracing(settings.tracing(), settings.plant(), metrics));
             this.tracing = tracing;
             EventStore events = new EventStore(db.dataSource());
-            DeliveryStore deliveries = new DeliveryStore(db.dataSource(), db.lazyDataSource(), db.cachedPlanDataSource());
+            DeliveryStore deliveries = new DeliveryStore(db.dataSource(), db.cachedPlanDataSource());
             LeaseStore leases = new LeaseStore(db.dataSource());
             RateLimitStore rateLimits = new RateLimitStore(db.lazyDataSource());
             Integer storedLanes = new SettingsStore(db.dataSource()).agreeOnLanes(settings.delivery().lanes());

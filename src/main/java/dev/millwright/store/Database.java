@@ -97,8 +97,8 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * Connections for lane claims and settlements: lazy like {@link #lazyDataSource()}, each statement planned once per
-     * connection (see open for why, and what a statement must show before it runs here).
+     * Connections for the lane workers' claims, settlements and retry reads: lazy like {@link #lazyDataSource()}, each
+     * statement planned once per connection (see open for why, and what a statement must show before it runs here).
      */
     public DataSource cachedPlanDataSource() {
         return cachedPlanDataSource;

@@ -19,17 +19,15 @@ public final class DeliveryStore {
     private static final Sql.Named CLAIM = SQL.named("claim");
     private final DataSource ds;
     private final DataSource bookkeeping;
-    private final DataSource cachedPlans;
 
     /**
-     * @param bookkeeping connections for the lane workers' reads and state changes (see Database#lazyDataSource),
-     *                    apart from the pool ingest commits use, so delivery load never delays a 202
-     * @param cachedPlans connections for lane claims and settlements, planned once (see Database#cachedPlanDataSource)
+     * @param bookkeeping connections for the lane workers' claims, settlements and retry reads, apart from the pool
+     *                    ingest commits use, so delivery load never delays a 202; each statement planned once
+     *                    (see Database#cachedPlanDataSource)
      */
-    public DeliveryStore(DataSource ds, DataSource bookkeeping, DataSource cachedPlans) {
+    public DeliveryStore(DataSource ds, DataSource bookkeeping) {
         this.ds = ds;
         this.bookkeeping = bookkeeping;
-        this.cachedPlans = cachedPlans;
     }
 
     /** A lane that has new work: (target, lane). */
@@ -81,7 +79,7 @@ public final class DeliveryStore {
      * lane order; nothing when the lease is no longer held. Keys in {@code busy} (being sent) are skipped.
      */
     public List<LaneItem> claim(LaneClaim claim, java.util.Collection<String> busy, int limit) {
-        return Jdbc.withConnection(cachedPlans, c -> {
+        return Jdbc.withConnection(bookkeeping, c -> {
             try (PreparedStatement ps = c.prepareStatement(CLAIM.sql())) {
                 CLAIM.bind(ps, Map.of("target", claim.target(), "lane", claim.lane(), "lease", claim.lease(), "owner", claim.owner(),
                         "epoch", claim.epoch(), "busy", c.createArrayOf("text", busy.toArray()), "limit", limit));
@@ -171,7 +169,7 @@ public final class DeliveryStore {
             if (!history.isEmpty()) insertAttempts(c, history, node);
             return changed;
         };
-        return history.isEmpty() ? Jdbc.withConnection(cachedPlans, work) : Jdbc.inTransaction(cachedPlans, work);
+        return history.isEmpty() ? Jdbc.withConnection(bookkeeping, work) : Jdbc.inTransaction(bookkeeping, work);
     }
 
     private static void insertAttempts(Connection c, List<Settlement> history, String node) throws SQLException {

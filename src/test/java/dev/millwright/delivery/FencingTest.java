@@ -71,7 +71,7 @@ class FencingTest {
     @Test
     void anOwnerThatLostItsLaneCannotSettleOverTheNewOwnersOutcomeNorClaimAgain() {
         storeOneDelivery("f-1");
-        DeliveryStore store = new DeliveryStore(db.dataSource(), db.dataSource(), db.dataSource());
+        DeliveryStore store = new DeliveryStore(db.dataSource(), db.dataSource());
         LeaseStore leases = new LeaseStore(db.dataSource());
         String lease = "lane:0:erp";
         Duration ttl = Duration.ofMinutes(5);

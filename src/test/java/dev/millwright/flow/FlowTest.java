@@ -577,7 +577,7 @@ class FlowTest {
                 Duration.ofHours(1), 100, Duration.ofDays(30));
         java.time.Clock later = java.time.Clock.fixed(java.time.Instant.now().plus(Duration.ofDays(31)), java.time.ZoneOffset.UTC);
         try (var job = new dev.millwright.maintenance.RetentionJob(settings, new dev.millwright.store.DeliveryStore(hub.db.dataSource(),
-                hub.db.lazyDataSource(), hub.db.cachedPlanDataSource()), new dev.millwright.store.EventStore(hub.db.dataSource()), new dev.millwright.store.LeaseStore(hub.db.dataSource()),
+                hub.db.cachedPlanDataSource()), new dev.millwright.store.EventStore(hub.db.dataSource()), new dev.millwright.store.LeaseStore(hub.db.dataSource()),
                 hub.db.dataSource(), "retention-test", later)) {
             assertThat(job.runOnce()[3]).isPositive();
         }

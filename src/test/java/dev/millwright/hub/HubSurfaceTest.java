@@ -136,7 +136,7 @@ class HubSurfaceTest {
         Clock later = Clock.fixed(Instant.now().plus(Duration.ofDays(40)), ZoneOffset.UTC);
         HubSettings.Retention settings = new HubSettings.Retention(Duration.ofDays(7), Duration.ofDays(30), Duration.ofDays(90), Duration.ofHours(1), 1,
                 Duration.ofDays(30));
-        try (RetentionJob job = new RetentionJob(settings, new DeliveryStore(db.dataSource(), db.lazyDataSource(), db.cachedPlanDataSource()), new EventStore(db.dataSource()),
+        try (RetentionJob job = new RetentionJob(settings, new DeliveryStore(db.dataSource(), db.cachedPlanDataSource()), new EventStore(db.dataSource()),
                 new LeaseStore(db.dataSource()), db.dataSource(), "test-node", later)) {
             job.runOnce();
         }
@@ -157,7 +157,7 @@ class HubSurfaceTest {
 
         // Beyond the idempotency window the key is forgotten too.
         Clock muchLater = Clock.fixed(Instant.now().plus(Duration.ofDays(100)), ZoneOffset.UTC);
-        try (RetentionJob job = new RetentionJob(settings, new DeliveryStore(db.dataSource(), db.lazyDataSource(), db.cachedPlanDataSource()), new EventStore(db.dataSource()),
+        try (RetentionJob job = new RetentionJob(settings, new DeliveryStore(db.dataSource(), db.cachedPlanDataSource()), new EventStore(db.dataSource()),
                 new LeaseStore(db.dataSource()), db.dataSource(), "test-node", muchLater)) {
             job.runOnce();
         }
