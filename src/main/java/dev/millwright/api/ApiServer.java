@@ -1,5 +1,6 @@
 package dev.millwright.api;
 
+import dev.millwright.inbound.http.WebhookReceiver;
 import dev.millwright.health.Health;
 import dev.millwright.event.Json;
 import dev.millwright.contracts.Contracts;
@@ -29,7 +30,7 @@ public final class ApiServer implements AutoCloseable {
 
     /** Everything the routes need. */
     public record Deps(Database db, EventStore events, DeliveryStore deliveries,
-                       dev.millwright.ingest.IngestService ingest, Contracts contracts, dev.millwright.inbound.WebhookReceiver webhooks,
+                       dev.millwright.ingest.IngestService ingest, Contracts contracts, dev.millwright.inbound.http.WebhookReceiver webhooks,
                        Operations operations, HubMetrics metrics,
                        Map<String, dev.millwright.delivery.Target> targets, Auth auth, BooleanSupplier ready,
                        dev.millwright.store.InboundFailureStore inboundFailures, dev.millwright.inbound.Inbox inbox,

@@ -1,5 +1,6 @@
 package dev.millwright.api;
 
+import dev.millwright.inbound.http.WebhookReceiver;
 import dev.millwright.event.CloudEvent;
 import dev.millwright.event.Json;
 import dev.millwright.event.TraceParent;
@@ -8,7 +9,7 @@ import dev.millwright.ingest.IngestService;
 import dev.millwright.ingest.RejectedInput;
 import dev.millwright.ingest.Violation;
 import dev.millwright.contracts.Contracts;
-import dev.millwright.inbound.WebhookReceiver;
+
 import dev.millwright.store.EventStore;
 import dev.millwright.store.StoredEvent;
 import io.javalin.http.Context;

@@ -1,5 +1,6 @@
 package dev.millwright.cli;
 
+import dev.millwright.inbound.file.InboundFiles;
 import dev.millwright.config.PlantConfig;
 import dev.millwright.config.SystemConfig;
 import dev.millwright.simulate.ClosedLoop;
@@ -80,9 +81,9 @@ final class DemoCommand implements Callable<Integer> {
         PlantConfig plant = Environment.loadPlant(config);
         if (plant == null) return 2;
         SystemConfig eam = plant.systems().get("eam");
-        Path eamExport = eam != null && eam.inbound().files() != null ? eam.inbound().files().dir() : Path.of("data/inbound/eam-completions");
+        Path eamExport = eam != null && eam.inbound().channel(InboundFiles.class) != null ? eam.inbound().channel(InboundFiles.class).dir() : Path.of("data/inbound/eam-completions");
         for (SystemConfig s : plant.systems().values()) {
-            if (s.inbound().files() != null) Files.createDirectories(s.inbound().files().dir());
+            if (s.inbound().channel(InboundFiles.class) != null) Files.createDirectories(s.inbound().channel(InboundFiles.class).dir());
         }
         PlantInABox box;
         try {

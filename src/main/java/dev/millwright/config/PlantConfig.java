@@ -88,12 +88,6 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
             }
             SystemConfig system = SystemConfig.from(tree);
             checkName(dir, file, system.name(), errors);
-            if (system.http() != null) checkAuth(dir, file, system.http().auth(), errors);
-            var opc = system.inbound().opcua();
-            if (opc != null && opc.security() != null && (opc.security().stores().keyStore() == null || opc.security().stores().trustStore() == null)) {
-                errors.add(new ConfigError(display(dir, file), 1, "inbound.opcua.security", "keyStore and trustStore are required with policy "
-                        + opc.security().policy() + ": the hub signs with its certificate and refuses servers it does not trust"));
-            }
             if (system.producerToken() != null && system.plants().isEmpty()) {
                 errors.add(new ConfigError(display(dir, file), 1, "plants", "is required with producer: a producer sends events of its plants only"));
             }
@@ -101,60 +95,16 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
                 String why = dev.millwright.security.PlantScope.problem(system.plants().get(i));
                 if (why != null) errors.add(new ConfigError(display(dir, file), 1, "plants[" + i + "]", why));
             }
-            if (system.http() != null) {
-                for (var op : system.http().operations().entrySet()) {
-                    if (op.getValue().mapping() != null) {
-                        loadMapping(dir, file, "outbound.http.operations." + op.getKey() + ".mapping", op.getValue().mapping(), mappings, errors);
-                    }
-                    String at = "outbound.http.operations." + op.getKey();
-                    checkPlaceholders(op.getValue().path(), op.getValue().method().equals("GET") ? "{key}" : null,
-                            problem -> errors.add(new ConfigError(display(dir, file), 1, at + ".path", problem)));
-                    op.getValue().headers().forEach((header, value) -> checkPlaceholders(value, null,
-                            problem -> errors.add(new ConfigError(display(dir, file), 1, at + ".headers." + header, problem))));
-                    if (op.getValue().batch() != null && op.getValue().batch().path().contains("{")) {
-                        errors.add(new ConfigError(display(dir, file), 1, at + ".batch.path", "a bulk call carries many events, so its "
-                                + "path cannot have placeholders filled from one of them; set batch.path to the bulk endpoint"));
-                    }
-                    if (op.getValue().batch() != null && op.getValue().batch().odata()) {
-                        SystemConfig.Batch batch = op.getValue().batch();
-                        if (!batch.path().endsWith("/$batch")) {
-                            errors.add(new ConfigError(display(dir, file), 1, at + ".batch.path", "an OData batch goes to the service's "
-                                    + "$batch endpoint (e.g. /API_MATERIAL_DOCUMENT_SRV/$batch), not '" + batch.path() + "'"));
-                        } else if (!op.getValue().path().startsWith(batch.serviceRoot())) {
-                            errors.add(new ConfigError(display(dir, file), 1, at + ".path", "is not under the service of batch.path ("
-                                    + batch.serviceRoot() + "): the requests of an OData batch are relative to its service root"));
-                        }
-                    }
-                    if (op.getValue().batch() != null) {
-                        try {
-                            Mapping.compile("results", op.getValue().batch().results());
-                        } catch (Mapping.MappingException e) {
-                            errors.add(new ConfigError(display(dir, file), 1, "outbound.http.operations." + op.getKey() + ".batch.results",
-                                    "does not compile: " + e.describe()));
-                        }
-                    }
-                }
+            // What each kind checks of its own settings, and the mappings they name.
+            if (system.outbound() != null) {
+                String at = "outbound." + system.outbound().kind() + ".";
+                system.outbound().mappings().forEach((key, name) -> loadMapping(dir, file, at + key, name, mappings, errors));
+                for (var p : system.outbound().problems()) errors.add(new ConfigError(display(dir, file), 1, at + p.key(), p.message()));
             }
-            if (system.file() != null && system.file().mapping() != null) {
-                loadMapping(dir, file, "outbound.file.mapping", system.file().mapping(), mappings, errors);
-            }
-            if (system.file() != null && system.file().format().equals("csv") && system.file().mapping() == null) {
-                errors.add(new ConfigError(display(dir, file), 1, "outbound.file.mapping", "is required when outbound.file.format is csv "
-                        + "(it turns the event into rows of flat values)"));
-            }
-            if (system.inbound().http() != null) checkInbound(dir, file, system.inbound().http(), mappings, errors);
             for (SystemConfig.InboundChannel channel : system.inbound().channels()) {
-                if (channel != system.inbound().http()) {
-                    loadMapping(dir, file, "inbound." + channel.section() + ".mapping", channel.mapping(), mappings, errors);
-                }
-            }
-            if (system.inbound().opcua() != null) {
-                system.inbound().opcua().nodes().forEach((name, node) -> {
-                    if (org.eclipse.milo.opcua.stack.core.types.builtin.NodeId.parseOrNull(node.nodeId()) == null) {
-                        errors.add(new ConfigError(display(dir, file), 1, "inbound.opcua.nodes." + name + ".nodeId",
-                                "'" + node.nodeId() + "' is not an OPC UA node id (e.g. ns=2;s=CNC-07/State or ns=3;i=1001)"));
-                    }
-                });
+                String at = "inbound." + channel.section() + ".";
+                loadMapping(dir, file, at + "mapping", channel.mapping(), mappings, errors);
+                for (var p : channel.problems()) errors.add(new ConfigError(display(dir, file), 1, at + p.key(), p.message()));
             }
             if (systems.putIfAbsent(system.name(), system) != null) {
                 errors.add(new ConfigError(display(dir, file), 1, "name", "system '" + system.name() + "' is defined twice"));
@@ -187,13 +137,13 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
                 errors.add(new ConfigError(display(dir, file), line(root, "deliver", "system"), "deliver.system",
                         "system '" + s.system() + "' has no outbound section (http, kafka, mqtt or file) to deliver with"));
             }
-            if (s.operation() != null && target != null && (target.http() == null || !target.http().operations().containsKey(s.operation()))) {
+            Map<String, String> operations = target == null || target.outbound() == null ? Map.of() : target.outbound().operationMethods();
+            if (s.operation() != null && target != null && !operations.containsKey(s.operation())) {
                 errors.add(new ConfigError(display(dir, file), line(root, "deliver", "operation"), "deliver.operation",
-                        "system '" + s.system() + "' has no operation '" + s.operation() + "'" + (target.http() == null ? ""
-                                : "; its operations: " + String.join(", ", target.http().operations().keySet()))));
+                        "system '" + s.system() + "' has no operation '" + s.operation() + "'" + (operations.isEmpty() ? ""
+                                : "; its operations: " + String.join(", ", operations.keySet()))));
             }
-            if (s.operation() != null && target != null && target.http() != null && target.http().operations().containsKey(s.operation())
-                    && target.http().operations().get(s.operation()).method().equals("GET")) {
+            if (s.operation() != null && "GET".equals(operations.get(s.operation()))) {
                 errors.add(new ConfigError(display(dir, file), line(root, "deliver", "operation"), "deliver.operation",
                         "'" + s.operation() + "' is a GET operation: it fetches context for mappings and cannot receive deliveries"));
             }
@@ -304,17 +254,6 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
     }
 
     /** The inbound mapping must exist and compile (errors give its position); the auth type's secret must be set. */
-    private static void checkInbound(Path dir, Path file, SystemConfig.InboundHttp in, Map<String, Mapping> mappings,
-                                     List<ConfigError> errors) {
-        loadMapping(dir, file, "inbound.http.mapping", in.mapping(), mappings, errors);
-        if (in.authType().equals("hmac") && in.secret() == null) {
-            errors.add(new ConfigError(display(dir, file), 1, "inbound.http.auth.secret", "is required when inbound.http.auth.type is hmac"));
-        }
-        if (in.authType().equals("token") && in.token() == null) {
-            errors.add(new ConfigError(display(dir, file), 1, "inbound.http.auth.token", "is required when inbound.http.auth.type is token"));
-        }
-    }
-
     private static final Pattern TYPE = Pattern.compile("[a-z][a-z0-9-]*(\\.[a-z][a-z0-9-]*)+");
 
     /** contracts/TYPE/VERSION.json: each must parse, be named well, compile, and stay compatible within its major. */
@@ -371,19 +310,6 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
             errors.add(new ConfigError("contracts", 1, "", "a contract schema does not compile: " + e.getMessage()));
         }
         return List.copyOf(out);
-    }
-
-    private static void checkAuth(Path dir, Path file, SystemConfig.Auth auth, List<ConfigError> errors) {
-        boolean present = switch (auth.type()) {
-            case "apiKey" -> auth.apiKey() != null;
-            case "basic" -> auth.basic() != null;
-            case "oauth2" -> auth.oauth2() != null;
-            default -> true;
-        };
-        if (!present) {
-            errors.add(new ConfigError(display(dir, file), 1, "outbound.http.auth." + auth.type(),
-                    "is required when outbound.http.auth.type is " + auth.type()));
-        }
     }
 
     private static void checkName(Path dir, Path file, String name, List<ConfigError> errors) {
@@ -459,7 +385,7 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
      * Reports each {...} in a path or header template that is not a placeholder the delivery can fill.
      * @param only the one placeholder allowed (a GET operation's {key}), or null for any attribute or data path
      */
-    static void checkPlaceholders(String template, String only, java.util.function.Consumer<String> problem) {
+    public static void checkPlaceholders(String template, String only, java.util.function.Consumer<String> problem) {
         java.util.regex.Matcher m = BRACES.matcher(template);
         while (m.find()) {
             String placeholder = m.group();

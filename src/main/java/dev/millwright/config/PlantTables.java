@@ -103,8 +103,8 @@ final class PlantTables {
             var fetches = FETCH.matcher(text);
             while (fetches.find()) {
                 SystemConfig system = systems.get(fetches.group(1));
-                SystemConfig.Operation op = system == null || system.http() == null ? null : system.http().operations().get(fetches.group(2));
-                if (op == null || !op.method().equals("GET")) {
+                String method = system == null || system.outbound() == null ? null : system.outbound().operationMethods().get(fetches.group(2));
+                if (!"GET".equals(method)) {
                     errors.add(new ConfigError("mappings/" + name, lineOf(text, fetches.start()), "", "$fetch at position " + fetches.start()
                             + ": no GET operation '" + fetches.group(2) + "' on system '" + fetches.group(1) + "' (outbound.http.operations)"));
                 }

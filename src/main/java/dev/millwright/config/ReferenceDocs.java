@@ -20,7 +20,7 @@ public final class ReferenceDocs {
         StringBuilder md = new StringBuilder("""
                 # Configuration reference
 
-                <!-- Generated from the config specs in code (PlantSpecs). Do not edit: run `./millwright docs`. -->
+                <!-- Generated from the config specs in code (PlantSpecs, and each connector kind's package). Do not edit: run `./millwright docs`. -->
 
                 A plant folder holds `millwright.yaml`, `systems/<name>.yaml`, `subscriptions/<name>.yaml`, `flows/<name>.yaml` and
                 `alerts/<name>.yaml`.
@@ -47,7 +47,7 @@ public final class ReferenceDocs {
         section(md, files, "tests/<name>.yaml", "mapping-test", PlantSpecs.MAPPING_TEST);
         section(md, files, "tests/flows/<name>.yaml", "flow-test", dev.millwright.flow.FlowSpec.TEST);
         files.put("configuration.md", md.toString());
-        for (PlantSpecs.Connector c : PlantSpecs.CONNECTORS) {
+        for (dev.millwright.connector.Connector c : dev.millwright.connector.Connectors.ALL) {
             connector(files, c.page(), c.title(), "systems/<name>.yaml → " + c.direction() + "." + c.name(), c.spec());
         }
         files.put("contracts.md", ContractDocs.markdown(ContractCatalog.builtIn()));
@@ -66,7 +66,7 @@ public final class ReferenceDocs {
 
     /** docs/connectors/NAME.md: one connector's settings, from the same spec that validates them. */
     private static void connector(Map<String, String> files, String name, String title, String where, Spec.Obj spec) {
-        files.put("connectors/" + name + ".md", "# Connector: " + title + "\n\n<!-- Generated from the config specs in code (PlantSpecs). "
+        files.put("connectors/" + name + ".md", "# Connector: " + title + "\n\n<!-- Generated from the config spec in code (the connector's package). "
                 + "Do not edit: run `./millwright docs`. -->\n\nConfigured in `" + where + "`.\n\n" + SpecDocs.markdown(spec));
     }
 

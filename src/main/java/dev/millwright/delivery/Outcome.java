@@ -10,27 +10,27 @@ public record Outcome(Kind kind, Integer status, String error, Duration retryAft
      */
     public enum Kind { DELIVERED, RETRY, PERMANENT, HELD, UNSENT }
 
-    static Outcome delivered(int status) {
+    public static Outcome delivered(int status) {
         return delivered(status, null);
     }
 
-    static Outcome delivered(int status, String response) {
+    public static Outcome delivered(int status, String response) {
         return new Outcome(Kind.DELIVERED, status, null, null, response);
     }
 
-    static Outcome retry(Integer status, String error, Duration retryAfter) {
+    public static Outcome retry(Integer status, String error, Duration retryAfter) {
         return new Outcome(Kind.RETRY, status, error, retryAfter, null);
     }
 
-    static Outcome held(String reason, Duration until) {
+    public static Outcome held(String reason, Duration until) {
         return new Outcome(Kind.HELD, null, reason, until, null);
     }
 
-    static Outcome unsent(String reason) {
+    public static Outcome unsent(String reason) {
         return new Outcome(Kind.UNSENT, null, reason, null, null);
     }
 
-    static Outcome permanent(Integer status, String error) {
+    public static Outcome permanent(Integer status, String error) {
         return new Outcome(Kind.PERMANENT, status, error, null, null);
     }
 }

@@ -8,6 +8,19 @@ import java.time.Duration;
 
 /** Where deliveries go: one system's outbound connector. It sends one delivery and says how it went. */
 public interface Target extends AutoCloseable {
+    /**
+     * An outbound connector kind's settings (one per kind, in its package), able to make the kind's target: every kind
+     * in Connectors reads its section into one of these.
+     */
+    interface Channel extends dev.millwright.config.SystemConfig.OutboundChannel {
+        Target target(String system, Deps deps);
+    }
+
+    /** What a target may need from the hub. */
+    record Deps(java.time.Clock clock, dev.millwright.store.RateLimitStore rateLimits, dev.millwright.mapping.Mappings mappings,
+                dev.millwright.metrics.HubMetrics metrics) {
+    }
+
     String name();
 
     /** This node's circuit breaker for the system, when it has one and it is not closed: "open" or "half-open"; else null. */

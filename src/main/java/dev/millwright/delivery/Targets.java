@@ -7,19 +7,15 @@ import dev.millwright.store.RateLimitStore;
 
 import java.time.Clock;
 
-/** The outbound connector a system declares (http, kafka, mqtt or file). */
+/** The target of the outbound connector a system declares, made by its kind (see Connectors). */
 public final class Targets {
     private Targets() {
     }
 
     /** @return null when the system has no outbound section */
     public static Target of(SystemConfig s, Clock clock, RateLimitStore rateLimits, Mappings mappings, HubMetrics metrics) {
-        return switch (s.outbound()) {
-            case null -> null;
-            case SystemConfig.HttpOutbound http -> new HttpTarget(s.name(), http, clock, rateLimits, mappings, metrics);
-            case SystemConfig.MqttOutbound mqtt -> new MqttTarget(s.name(), mqtt, metrics);
-            case SystemConfig.KafkaOutbound kafka -> new KafkaTarget(s.name(), kafka, metrics);
-            case SystemConfig.FileOutbound file -> new FileTarget(s.name(), file, mappings);
-        };
+        // Every outbound kind reads its section into a Target.Channel (Connector.outbound's type), so this cast holds.
+        return s.outbound() == null ? null
+                : ((Target.Channel) s.outbound()).target(s.name(), new Target.Deps(clock, rateLimits, mappings, metrics));
     }
 }

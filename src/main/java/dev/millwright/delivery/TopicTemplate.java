@@ -10,19 +10,19 @@ import java.util.regex.Pattern;
  * A topic or key template such as {@code millwright/{plant}/{type}/{subject}}: each {attribute} is filled
  * from the CloudEvent (type, subject, source, id, or an extension such as plant); a missing one is "_".
  */
-final class TopicTemplate {
+public final class TopicTemplate {
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{([a-z0-9]+)}");
 
     private final String template;
     /** Makes a value safe where it goes (no MQTT wildcards in a topic level, only legal Kafka topic characters). */
     private final UnaryOperator<String> clean;
 
-    TopicTemplate(String template, UnaryOperator<String> clean) {
+    public TopicTemplate(String template, UnaryOperator<String> clean) {
         this.template = template;
         this.clean = clean;
     }
 
-    String fill(JsonNode event) {
+    public String fill(JsonNode event) {
         Matcher m = PLACEHOLDER.matcher(template);
         StringBuilder out = new StringBuilder();
         while (m.find()) {

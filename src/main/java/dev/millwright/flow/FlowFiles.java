@@ -269,7 +269,8 @@ public final class FlowFiles {
             check.error("unknown system '" + system + "'; known systems: " + String.join(", ", systems.keySet().stream().sorted().toList()), systemAt);
             return;
         }
-        if (get && target.http() == null) {
+        Map<String, String> operations = target.outbound() == null ? Map.of() : target.outbound().operationMethods();
+        if (get && (target.outbound() == null || !target.outbound().kind().equals("http"))) {
             check.error("system '" + system + "' has no outbound.http to look up with", systemAt);
             return;
         }
@@ -279,13 +280,13 @@ public final class FlowFiles {
         }
         if (operation == null) return;
         Object[] opAt = append(at, "operation");
-        SystemConfig.Operation op = target.http() == null ? null : target.http().operations().get(operation);
-        if (op == null) {
-            check.error("system '" + system + "' has no operation '" + operation + "'" + (target.http() == null ? ""
-                    : "; its operations: " + String.join(", ", target.http().operations().keySet())), opAt);
-        } else if (get && !op.method().equals("GET")) {
-            check.error("'" + operation + "' is a " + op.method() + " operation: a lookup needs a GET", opAt);
-        } else if (!get && op.method().equals("GET")) {
+        String method = operations.get(operation);
+        if (method == null) {
+            check.error("system '" + system + "' has no operation '" + operation + "'" + (operations.isEmpty() ? ""
+                    : "; its operations: " + String.join(", ", operations.keySet())), opAt);
+        } else if (get && !method.equals("GET")) {
+            check.error("'" + operation + "' is a " + method + " operation: a lookup needs a GET", opAt);
+        } else if (!get && method.equals("GET")) {
             check.error("'" + operation + "' is a GET operation: use a lookup step to read with it", opAt);
         }
     }

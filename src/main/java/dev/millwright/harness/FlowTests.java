@@ -1,5 +1,6 @@
 package dev.millwright.harness;
 
+import dev.millwright.outbound.http.HttpOutbound;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.millwright.config.HubSettings;
 import dev.millwright.config.PlantConfig;
@@ -149,10 +150,10 @@ public final class FlowTests {
     private static PlantConfig testPlant(PlantConfig plant, Flow flow, SimulatedSystems simulated, List<XrefStore.Row> xref) {
         Map<String, SystemConfig> systems = new LinkedHashMap<>();
         for (SystemConfig s : plant.systems().values()) {
-            SystemConfig.HttpOutbound h = s.http();
+            HttpOutbound h = s.outbound(HttpOutbound.class);
             if (h == null) continue;
-            systems.put(s.name(), new SystemConfig(s.name(), s.description(), new SystemConfig.HttpOutbound(URI.create(simulated.baseUrl(s.name())),
-                    Map.of(), h.timeout(), h.maxConcurrency(), 0, h.retry(), SystemConfig.Auth.NONE, SystemConfig.Breaker.OFF, h.operations(), null),
+            systems.put(s.name(), new SystemConfig(s.name(), s.description(), new HttpOutbound(URI.create(simulated.baseUrl(s.name())),
+                    Map.of(), h.timeout(), h.maxConcurrency(), 0, h.retry(), HttpOutbound.Auth.NONE, HttpOutbound.Breaker.OFF, h.operations(), null),
                     SystemConfig.Inbound.NONE, s.plants(), s.sources(), null));
         }
         HubSettings hub = plant.hub().withHttp("127.0.0.1", 0);

@@ -1,10 +1,11 @@
 package dev.millwright.harness;
 
+import dev.millwright.outbound.http.HttpOutbound;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.millwright.config.SystemConfig;
-import dev.millwright.delivery.odata.ODataBatch;
+import dev.millwright.outbound.http.odata.ODataBatch;
 import dev.millwright.event.Json;
 
 import java.io.IOException;
@@ -66,9 +67,9 @@ final class SimulatedSystems implements AutoCloseable {
             String system = slash < 0 ? path.substring(1) : path.substring(1, slash);
             String rest = slash < 0 ? "/" : path.substring(slash);
             SystemConfig config = systems.get(system);
-            String operation = config == null || config.http() == null ? null : operation(config, exchange.getRequestMethod(), rest);
+            String operation = config == null || config.outbound(HttpOutbound.class) == null ? null : operation(config, exchange.getRequestMethod(), rest);
             String text = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            SystemConfig.Batch odata = operation == null ? null : config.http().operations().get(operation).batch();
+            HttpOutbound.Batch odata = operation == null ? null : config.outbound(HttpOutbound.class).operations().get(operation).batch();
             if (odata != null && odata.odata() && rest.equals(odata.path())) {
                 answerBatch(exchange, system, config, odata, text);
                 return;
@@ -88,7 +89,7 @@ final class SimulatedSystems implements AutoCloseable {
     }
 
     /** An OData $batch: each request recorded and answered as if it came alone, the answers in one multipart answer. */
-    private void answerBatch(HttpExchange exchange, String system, SystemConfig config, SystemConfig.Batch batch, String text) throws IOException {
+    private void answerBatch(HttpExchange exchange, String system, SystemConfig config, HttpOutbound.Batch batch, String text) throws IOException {
         List<List<ODataBatch.Answer>> answers = new ArrayList<>();
         List<Boolean> changesets = new ArrayList<>();
         for (ODataBatch.Entry entry : ODataBatch.parse(exchange.getRequestHeaders().getFirst("Content-Type"), text)) {
@@ -127,8 +128,8 @@ final class SimulatedSystems implements AutoCloseable {
      * match, or whose bulk endpoint a POST goes to.
      */
     private static String operation(SystemConfig config, String method, String path) {
-        for (var e : config.http().operations().entrySet()) {
-            SystemConfig.Operation op = e.getValue();
+        for (var e : config.outbound(HttpOutbound.class).operations().entrySet()) {
+            HttpOutbound.Operation op = e.getValue();
             if (op.batch() != null && method.equals("POST") && path.equals(op.batch().path())) return e.getKey(); // a bulk call
             if (!op.method().equalsIgnoreCase(method)) continue;
             String template = Pattern.quote(op.path().split("\\?", 2)[0]).replaceAll("\\{[^}]*}", "\\\\E[^/]+\\\\Q");

@@ -1,5 +1,7 @@
 package dev.millwright.hub;
 
+import dev.millwright.outbound.http.HttpTarget;
+import dev.millwright.inbound.http.WebhookReceiver;
 import dev.millwright.alerts.Alerts;
 import dev.millwright.routing.RoutedEvents;
 import dev.millwright.delivery.RedactingTarget;
@@ -20,7 +22,6 @@ import dev.millwright.contracts.ContractCatalog;
 import dev.millwright.contracts.Contracts;
 import dev.millwright.contracts.Upcasting;
 import dev.millwright.delivery.DeliveryEngine;
-import dev.millwright.delivery.HttpTarget;
 import dev.millwright.delivery.Target;
 import dev.millwright.delivery.Targets;
 import dev.millwright.delivery.WorkSignal;
@@ -29,7 +30,7 @@ import dev.millwright.flow.FlowEngine;
 import dev.millwright.inbound.InboundConnector;
 import dev.millwright.inbound.Inbox;
 import dev.millwright.inbound.Readers;
-import dev.millwright.inbound.WebhookReceiver;
+
 import dev.millwright.store.InboundFailureStore;
 import dev.millwright.store.XrefStore;
 import dev.millwright.mapping.MappingFunctions;

@@ -23,6 +23,18 @@ public final class InboundConnector implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(InboundConnector.class);
     private static final Duration STORE_RETRY = Duration.ofSeconds(1);
 
+    /**
+     * An inbound connector kind's settings (one per kind, in its package), able to make the kind's reader: every kind
+     * in Connectors reads its section into one of these.
+     */
+    public interface Channel extends dev.millwright.config.SystemConfig.InboundChannel {
+        /**
+         * @param inbox where the reader hands payloads; null when it is only made to check connectivity
+         * @return null when the hub's API receives this channel itself (webhooks)
+         */
+        Reader reader(String system, Inbox inbox, Clock clock, HubMetrics metrics);
+    }
+
     /** What reads one system's channel. It returns when the lease is lost or the hub stops. */
     public interface Reader {
         String system();

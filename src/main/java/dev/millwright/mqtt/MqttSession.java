@@ -4,7 +4,6 @@ import dev.millwright.health.Health;
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
-import dev.millwright.config.SystemConfig;
 import dev.millwright.metrics.HubMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,7 +40,7 @@ public final class MqttSession implements AutoCloseable {
      * Starts connecting; returns at once. {@code setUp} runs before the first connection (register message
      * callbacks there), {@code onConnected} after each connection.
      */
-    public static MqttSession open(String system, SystemConfig.MqttBroker broker, String role, Duration sessionExpiry, HubMetrics metrics,
+    public static MqttSession open(String system, MqttBroker broker, String role, Duration sessionExpiry, HubMetrics metrics,
                                    Listener listener, Consumer<Mqtt5AsyncClient> setUp, Consumer<Mqtt5AsyncClient> onConnected) {
         String where = broker.host() + ":" + broker.port();
         AtomicBoolean connectedBefore = new AtomicBoolean();
@@ -72,7 +71,7 @@ public final class MqttSession implements AutoCloseable {
         return new MqttSession(client);
     }
 
-    private static Mqtt5ClientBuilder builder(SystemConfig.MqttBroker broker, String clientId) {
+    private static Mqtt5ClientBuilder builder(MqttBroker broker, String clientId) {
         Mqtt5ClientBuilder builder = MqttClient.builder().useMqttVersion5().identifier(clientId).serverHost(broker.host()).serverPort(broker.port());
         if (broker.tls() != null) {
             var ssl = com.hivemq.client.mqtt.MqttClientSslConfig.builder();
@@ -89,7 +88,7 @@ public final class MqttSession implements AutoCloseable {
     }
 
     /** Connects once with a throwaway session (client id millwright-NAME-check) and says what the broker answered. */
-    public static Health check(String system, SystemConfig.MqttBroker broker) throws InterruptedException {
+    public static Health check(String system, MqttBroker broker) throws InterruptedException {
         String where = (broker.tls() == null ? "mqtt://" : "mqtts://") + broker.host() + ":" + broker.port();
         String auth = broker.username() == null ? "anonymous" : "user " + broker.username();
         long t0 = System.nanoTime();

@@ -1,5 +1,6 @@
 package dev.millwright.security;
 
+import dev.millwright.outbound.http.HttpOutbound;
 import dev.millwright.config.SystemConfig;
 import dev.millwright.config.spec.Secret;
 
@@ -38,8 +39,8 @@ public final class Redactor {
         Map<Object, Boolean> seen = new IdentityHashMap<>();
         for (SystemConfig s : systems) collect(s, out, seen);
         for (SystemConfig s : systems) {
-            if (s.http() == null || s.http().auth() == null) continue;
-            var auth = s.http().auth();
+            if (s.outbound(HttpOutbound.class) == null || s.outbound(HttpOutbound.class).auth() == null) continue;
+            var auth = s.outbound(HttpOutbound.class).auth();
             if (auth.basic() != null) out.add(basic(auth.basic().username(), auth.basic().password()));
             if (auth.oauth2() != null) {
                 String id = auth.oauth2().clientId();

@@ -1,5 +1,6 @@
 package dev.millwright.security;
 
+import dev.millwright.config.Tls;
 import dev.millwright.config.SystemConfig;
 
 import javax.net.ssl.KeyManagerFactory;
@@ -17,7 +18,7 @@ public final class TlsStores {
     }
 
     /** @return null: the JVM's trusted CAs */
-    public static TrustManagerFactory trust(SystemConfig.Tls tls) {
+    public static TrustManagerFactory trust(Tls tls) {
         if (tls.trustStore() == null) return null;
         try {
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
@@ -29,7 +30,7 @@ public final class TlsStores {
     }
 
     /** @return null: no client certificate */
-    public static KeyManagerFactory keys(SystemConfig.Tls tls) {
+    public static KeyManagerFactory keys(Tls tls) {
         if (tls.keyStore() == null) return null;
         try {
             KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());

@@ -1,5 +1,6 @@
 package dev.millwright.config;
 
+import dev.millwright.outbound.http.HttpOutbound;
 import dev.millwright.config.spec.ConfigError;
 import dev.millwright.config.spec.ConfigException;
 import dev.millwright.support.TestPlant;
@@ -33,7 +34,7 @@ class PlantConfigTest {
                 headers: { Authorization: "Bearer ${env:ERP_TOKEN}", Accept: application/json }
                 """);
         PlantConfig plant = PlantConfig.load(dir, Map.of("ERP_TOKEN", "s3cret")::get);
-        SystemConfig.HttpOutbound http = plant.systems().get("erp").http();
+        HttpOutbound http = plant.systems().get("erp").outbound(HttpOutbound.class);
         assertThat(http.headers().get("Authorization").value()).isEqualTo("Bearer s3cret");
         assertThat(http.headers().toString()).doesNotContain("s3cret");
         assertThat(http.retry().maxAttempts()).isEqualTo(10);
@@ -110,9 +111,9 @@ class PlantConfigTest {
         PlantConfig plant = PlantConfig.load(dir, Map.of("ERP_URL", "http://sap.plant-a.example:8000/sap/opu/odata/sap",
                 "ERP_KEY", "k", "ERP_SECRET", "s")::get);
         assertThat(plant.hub().http().port()).isEqualTo(8181);
-        assertThat(plant.systems().get("erp").http().baseUrl().toString()).isEqualTo("http://sap.plant-a.example:8000/sap/opu/odata/sap");
-        assertThat(plant.systems().get("erp").http().rateLimit()).isEqualTo(25.0);
-        assertThat(plant.systems().get("erp").http().auth().apiKey().value().value()).isEqualTo("token k:s");
+        assertThat(plant.systems().get("erp").outbound(HttpOutbound.class).baseUrl().toString()).isEqualTo("http://sap.plant-a.example:8000/sap/opu/odata/sap");
+        assertThat(plant.systems().get("erp").outbound(HttpOutbound.class).rateLimit()).isEqualTo(25.0);
+        assertThat(plant.systems().get("erp").outbound(HttpOutbound.class).auth().apiKey().value().value()).isEqualTo("token k:s");
 
         assertThatThrownBy(() -> PlantConfig.load(dir, Map.of("ERP_URL", "ftp://files", "HUB_PORT", "eighty", "ERP_KEY", "k", "ERP_SECRET", "s")::get))
                 .isInstanceOf(ConfigException.class)
@@ -145,10 +146,10 @@ class PlantConfigTest {
                         """);
         PlantConfig simulated = PlantConfig.load(dir, Map.<String, String>of()::get, null);
         PlantConfig production = PlantConfig.load(dir, Map.<String, String>of()::get, "production");
-        assertThat(simulated.systems().get("erp").http().baseUrl().toString()).isEqualTo("http://127.0.0.1:9101/sap");
-        assertThat(production.systems().get("erp").http().baseUrl().toString()).isEqualTo("https://sap.plant-a.example/sap/opu/odata/sap");
-        assertThat(production.systems().get("erp").http().timeout()).isEqualTo(Duration.ofMillis(1500));
-        assertThat(production.systems().get("erp").http().rateLimit()).as("what the environment does not name stays").isEqualTo(20.0);
+        assertThat(simulated.systems().get("erp").outbound(HttpOutbound.class).baseUrl().toString()).isEqualTo("http://127.0.0.1:9101/sap");
+        assertThat(production.systems().get("erp").outbound(HttpOutbound.class).baseUrl().toString()).isEqualTo("https://sap.plant-a.example/sap/opu/odata/sap");
+        assertThat(production.systems().get("erp").outbound(HttpOutbound.class).timeout()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(production.systems().get("erp").outbound(HttpOutbound.class).rateLimit()).as("what the environment does not name stays").isEqualTo(20.0);
         assertThat(production.hub().http().port()).isEqualTo(8443);
 
         assertThatThrownBy(() -> PlantConfig.load(dir, Map.<String, String>of()::get, "broken"))

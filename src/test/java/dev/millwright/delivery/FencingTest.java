@@ -1,5 +1,7 @@
 package dev.millwright.delivery;
 
+import dev.millwright.outbound.http.HttpTarget;
+import dev.millwright.outbound.http.HttpOutbound;
 import dev.millwright.config.PlantConfig;
 import dev.millwright.event.CloudEvent;
 import dev.millwright.ingest.CloudEventReader;
@@ -118,7 +120,7 @@ class FencingTest {
             });
             PlantConfig plant = PlantConfig.load(new TestPlant(dir).hub("plant: p\ndelivery: { leaseTtl: 60s }\ncontracts: { allowUnknownTypes: true }\n").system("erp", target.baseUrl(), "timeout: 20s\nmaxConcurrency: 1\n")
                     .subscription("s", "test.fence", "erp", "/in", null).dir());
-            HttpTarget http = new HttpTarget("erp", plant.systems().get("erp").http(), Clock.systemUTC(), new RateLimitStore(db.dataSource()),
+            HttpTarget http = new HttpTarget("erp", plant.systems().get("erp").outbound(HttpOutbound.class), Clock.systemUTC(), new RateLimitStore(db.dataSource()),
                     Mappings.offline(Map.of()), new HubMetrics());
             try {
                 CompletableFuture<Outcome> first = CompletableFuture.supplyAsync(() -> send(http, "first", Fence.NONE));

@@ -1,5 +1,6 @@
 package dev.millwright.inbound;
 
+import dev.millwright.inbound.http.WebhookReceiver;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.millwright.config.PlantConfig;
 import dev.millwright.config.spec.ConfigError;

@@ -162,14 +162,14 @@ class SimulatorsTest {
         // A request alone in its changeset carries its own Idempotency-Key: the same batch again (an answer that was
         // lost) gets the first answers back, and posts nothing twice.
         Map<String, String> keyed = Map.of("content-type", "application/json", "idempotency-key", "part-" + java.util.UUID.randomUUID());
-        String once = dev.millwright.delivery.odata.ODataBatch.request("batch_2", List.of(
-                List.of(new dev.millwright.delivery.odata.ODataBatch.Part("POST", "A_MaterialDocumentHeader", keyed, good))));
+        String once = dev.millwright.outbound.http.odata.ODataBatch.request("batch_2", List.of(
+                List.of(new dev.millwright.outbound.http.odata.ODataBatch.Part("POST", "A_MaterialDocumentHeader", keyed, good))));
         s.put("Content-Type", "multipart/mixed; boundary=batch_2");
         java.math.BigDecimal beforeAgain = box.erp.quantity("10045-BRG", "1000", "MRO-01")[0];
         HttpResponse<String> original = call("POST", erp("/API_MATERIAL_DOCUMENT_SRV/$batch"), s, once);
         HttpResponse<String> repeated = call("POST", erp("/API_MATERIAL_DOCUMENT_SRV/$batch"), s, once);
-        var first = dev.millwright.delivery.odata.ODataBatch.answers(original.headers().firstValue("Content-Type").orElseThrow(), original.body());
-        var second = dev.millwright.delivery.odata.ODataBatch.answers(repeated.headers().firstValue("Content-Type").orElseThrow(), repeated.body());
+        var first = dev.millwright.outbound.http.odata.ODataBatch.answers(original.headers().firstValue("Content-Type").orElseThrow(), original.body());
+        var second = dev.millwright.outbound.http.odata.ODataBatch.answers(repeated.headers().firstValue("Content-Type").orElseThrow(), repeated.body());
         assertThat(first.getFirst().getFirst().status()).isEqualTo(201);
         assertThat(second.getFirst().getFirst().body()).isEqualTo(first.getFirst().getFirst().body()); // the same document number
         assertThat(box.erp.quantity("10045-BRG", "1000", "MRO-01")[0]).isEqualByComparingTo(beforeAgain.subtract(new java.math.BigDecimal("5")));

@@ -37,14 +37,14 @@ public final class FolderInbound implements InboundConnector.Reader {
     }
 
     private final String system;
-    private final SystemConfig.InboundFiles config;
+    private final InboundFiles config;
     private final Inbox inbox;
     private final Clock clock;
     private final PathMatcher matcher;
     private final PayloadFormat format;
     private final Map<Path, Seen> seen = new HashMap<>();
 
-    public FolderInbound(String system, SystemConfig.InboundFiles config, Inbox inbox, Clock clock) {
+    public FolderInbound(String system, InboundFiles config, Inbox inbox, Clock clock) {
         this.system = system;
         this.config = config;
         this.inbox = inbox;

@@ -35,11 +35,11 @@ public final class KafkaInbound implements InboundConnector.Reader {
     private static final Duration POLL_RETRY = Duration.ofSeconds(1);
 
     private final String system;
-    private final SystemConfig.InboundKafka config;
+    private final InboundKafka config;
     private final Inbox inbox;
     private final PayloadFormat format;
 
-    public KafkaInbound(String system, SystemConfig.InboundKafka config, Inbox inbox) {
+    public KafkaInbound(String system, InboundKafka config, Inbox inbox) {
         this.system = system;
         this.config = config;
         this.inbox = inbox;

@@ -31,12 +31,12 @@ public final class MqttInbound implements InboundConnector.Reader {
     }
 
     private final String system;
-    private final SystemConfig.InboundMqtt config;
+    private final InboundMqtt config;
     private final Inbox inbox;
     private final HubMetrics metrics;
     private final PayloadFormat format;
 
-    public MqttInbound(String system, SystemConfig.InboundMqtt config, Inbox inbox, HubMetrics metrics) {
+    public MqttInbound(String system, InboundMqtt config, Inbox inbox, HubMetrics metrics) {
         this.system = system;
         this.config = config;
         this.inbox = inbox;

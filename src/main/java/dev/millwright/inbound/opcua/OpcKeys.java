@@ -1,5 +1,6 @@
 package dev.millwright.inbound.opcua;
 
+import dev.millwright.config.Tls;
 import dev.millwright.config.SystemConfig;
 import org.eclipse.milo.opcua.stack.core.security.CertificateValidator;
 import org.eclipse.milo.opcua.stack.core.security.DefaultClientCertificateValidator;
@@ -20,7 +21,7 @@ import java.util.Collections;
 
 /** The hub's OPC UA application certificate and key, and a validator that trusts only the servers in the trust store. */
 record OpcKeys(KeyPair keyPair, X509Certificate[] chain, String applicationUri, CertificateValidator validator) {
-    static OpcKeys load(SystemConfig.Tls stores) {
+    static OpcKeys load(Tls stores) {
         try {
             KeyStore keys = read(stores.keyStore(), stores.type(), stores.keyStorePassword());
             char[] password = stores.keyStorePassword() == null ? null : stores.keyStorePassword().value().toCharArray();

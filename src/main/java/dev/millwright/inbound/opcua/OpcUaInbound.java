@@ -48,7 +48,7 @@ public final class OpcUaInbound implements InboundConnector.Reader {
     }
 
     private final String system;
-    private final SystemConfig.InboundOpcUa config;
+    private final InboundOpcUa config;
     private final Inbox inbox;
     private final HubMetrics metrics;
     /** The last value per node, for conditions on a change (kept across reconnections, not across restarts). */
@@ -56,7 +56,7 @@ public final class OpcUaInbound implements InboundConnector.Reader {
     /** Set when a connection was lost or refused, so the next one counts as a reconnection. */
     private volatile boolean lost;
 
-    public OpcUaInbound(String system, SystemConfig.InboundOpcUa config, Inbox inbox, HubMetrics metrics) {
+    public OpcUaInbound(String system, InboundOpcUa config, Inbox inbox, HubMetrics metrics) {
         this.system = system;
         this.config = config;
         this.inbox = inbox;

@@ -3,7 +3,7 @@ package dev.millwright.simulate.erp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.millwright.delivery.odata.ODataBatch;
+import dev.millwright.outbound.http.odata.ODataBatch;
 import dev.millwright.event.Json;
 import dev.millwright.simulate.SimServer;
 

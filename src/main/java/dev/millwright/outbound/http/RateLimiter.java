@@ -1,4 +1,4 @@
-package dev.millwright.delivery;
+package dev.millwright.outbound.http;
 
 import dev.millwright.store.RateLimitStore;
 

@@ -1,4 +1,4 @@
-package dev.millwright.delivery.auth;
+package dev.millwright.outbound.http.auth;
 
 import java.util.List;
 import java.util.Map;

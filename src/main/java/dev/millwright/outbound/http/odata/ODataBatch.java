@@ -1,4 +1,4 @@
-package dev.millwright.delivery.odata;
+package dev.millwright.outbound.http.odata;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
-package dev.millwright.delivery.auth;
+package dev.millwright.outbound.http.auth;
 
+import dev.millwright.outbound.http.HttpOutbound;
 import dev.millwright.config.SystemConfig;
 
 import java.net.http.HttpClient;
@@ -41,7 +42,7 @@ public interface Authenticator {
     };
 
     /** @param tokenClient for the OAuth2 token endpoint (only asked for when the system uses OAuth2) */
-    static Authenticator of(SystemConfig.Auth auth, java.util.function.Supplier<HttpClient> tokenClient, Clock clock) {
+    static Authenticator of(HttpOutbound.Auth auth, java.util.function.Supplier<HttpClient> tokenClient, Clock clock) {
         return switch (auth.type()) {
             case "apiKey" -> new StaticHeader(auth.apiKey().header(), auth.apiKey().value().value(), "API key in " + auth.apiKey().header());
             case "basic" -> new StaticHeader("Authorization", "Basic " + Base64.getEncoder().encodeToString(

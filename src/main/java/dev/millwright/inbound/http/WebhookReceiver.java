@@ -1,6 +1,8 @@
-package dev.millwright.inbound;
+package dev.millwright.inbound.http;
 
 import dev.millwright.config.SystemConfig;
+import dev.millwright.inbound.Inbox;
+import dev.millwright.inbound.PayloadFormat;
 import dev.millwright.event.CloudEvent;
 import dev.millwright.ingest.CloudEventReader;
 import dev.millwright.ingest.RejectedInput;
@@ -37,10 +39,10 @@ public final class WebhookReceiver {
     /** @param headers request headers, names lower-case */
     public List<CloudEvent> receive(String system, String contentType, Map<String, String> headers, byte[] body) {
         SystemConfig config = systems.get(system);
-        if (config == null || config.inbound().http() == null) {
+        if (config == null || config.inbound().channel(InboundHttp.class) == null) {
             throw new RejectedInput(404, "Unknown inbound system", "no system '" + system + "' accepts inbound payloads");
         }
-        SystemConfig.InboundHttp in = config.inbound().http();
+        InboundHttp in = config.inbound().channel(InboundHttp.class);
         authenticate(in, headers, body);
         String media = CloudEventReader.mediaType(contentType);
         PayloadFormat format = PayloadFormat.ofMediaType(media);
@@ -51,7 +53,7 @@ public final class WebhookReceiver {
         return inbox.map(system, new Inbox.Route(in.mapping(), in.source()), format.parse(body), Map.of());
     }
 
-    private void authenticate(SystemConfig.InboundHttp in, Map<String, String> headers, byte[] body) {
+    private void authenticate(InboundHttp in, Map<String, String> headers, byte[] body) {
         if (in.authType().equals("token")) {
             String given = headers.getOrDefault("authorization", "");
             String expected = "Bearer " + in.token().value();
@@ -88,7 +90,7 @@ public final class WebhookReceiver {
     }
 
     /** The signature's bytes, or none (which never matches) when it lacks the prefix or is not valid hex or base64. */
-    private static byte[] decode(SystemConfig.InboundHttp in, String signature) {
+    private static byte[] decode(InboundHttp in, String signature) {
         if (!signature.startsWith(in.prefix())) return new byte[0];
         String value = signature.substring(in.prefix().length());
         try {

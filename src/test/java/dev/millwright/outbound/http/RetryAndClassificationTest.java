@@ -1,5 +1,6 @@
-package dev.millwright.delivery;
+package dev.millwright.outbound.http;
 
+import dev.millwright.delivery.Outcome;
 import dev.millwright.config.RetryPolicy;
 import dev.millwright.config.SystemConfig;
 import org.junit.jupiter.api.Test;
@@ -50,7 +51,7 @@ class RetryAndClassificationTest {
     }
 
     private HttpTarget target(Clock clock) {
-        return new HttpTarget("erp", new SystemConfig.HttpOutbound(URI.create("http://127.0.0.1:9"), Map.of(),
-                Duration.ofSeconds(1), 4, 0, policy, SystemConfig.Auth.NONE, SystemConfig.Breaker.OFF, Map.of(), null), clock, null, dev.millwright.mapping.Mappings.offline(Map.of()), new dev.millwright.metrics.HubMetrics());
+        return new HttpTarget("erp", new HttpOutbound(URI.create("http://127.0.0.1:9"), Map.of(),
+                Duration.ofSeconds(1), 4, 0, policy, HttpOutbound.Auth.NONE, HttpOutbound.Breaker.OFF, Map.of(), null), clock, null, dev.millwright.mapping.Mappings.offline(Map.of()), new dev.millwright.metrics.HubMetrics());
     }
 }

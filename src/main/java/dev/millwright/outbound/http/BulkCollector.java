@@ -1,5 +1,7 @@
-package dev.millwright.delivery;
+package dev.millwright.outbound.http;
 
+import dev.millwright.delivery.Fence;
+import dev.millwright.delivery.Outcome;
 import dev.millwright.store.LaneItem;
 
 import java.time.Duration;

@@ -1,5 +1,9 @@
-package dev.millwright.delivery;
+package dev.millwright.outbound.mqtt;
 
+import dev.millwright.delivery.Fence;
+import dev.millwright.delivery.Outcome;
+import dev.millwright.delivery.Target;
+import dev.millwright.delivery.TopicTemplate;
 import dev.millwright.health.Health;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import dev.millwright.config.RetryPolicy;
@@ -30,13 +34,13 @@ public final class MqttTarget implements Target {
     private static final java.util.function.UnaryOperator<String> LEVEL = v -> v.replaceAll("[/#+\\u0000]", "_");
 
     private final String name;
-    private final SystemConfig.MqttOutbound config;
+    private final MqttOutbound config;
     private final MqttSession session;
     private final TopicTemplate topic;
     private final HubMetrics metrics;
     private volatile String problem = "not connected yet";
 
-    public MqttTarget(String name, SystemConfig.MqttOutbound config, HubMetrics metrics) {
+    public MqttTarget(String name, MqttOutbound config, HubMetrics metrics) {
         this.name = name;
         this.config = config;
         this.metrics = metrics;

@@ -1,5 +1,6 @@
-package dev.millwright.delivery;
+package dev.millwright.outbound.http;
 
+import dev.millwright.delivery.Outcome;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package dev.millwright.delivery.auth;
+package dev.millwright.outbound.http.auth;
 
 /** Credentials could not be obtained; the message says from where and why, without secrets. */
 public final class AuthFailure extends RuntimeException {

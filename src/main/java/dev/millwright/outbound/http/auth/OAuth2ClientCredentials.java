@@ -1,5 +1,6 @@
-package dev.millwright.delivery.auth;
+package dev.millwright.outbound.http.auth;
 
+import dev.millwright.outbound.http.HttpOutbound;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.millwright.config.SystemConfig;
 import dev.millwright.event.Json;
@@ -26,13 +27,13 @@ public final class OAuth2ClientCredentials implements Authenticator {
     private record Token(String value, Instant renewAt) {
     }
 
-    private final SystemConfig.OAuth2 config;
+    private final HttpOutbound.OAuth2 config;
     private final HttpClient client;
     private final Clock clock;
     private final ReentrantLock lock = new ReentrantLock();
     private volatile Token token;
 
-    public OAuth2ClientCredentials(SystemConfig.OAuth2 config, HttpClient client, Clock clock) {
+    public OAuth2ClientCredentials(HttpOutbound.OAuth2 config, HttpClient client, Clock clock) {
         this.config = config;
         this.client = client;
         this.clock = clock;

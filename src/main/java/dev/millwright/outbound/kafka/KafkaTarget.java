@@ -1,5 +1,9 @@
-package dev.millwright.delivery;
+package dev.millwright.outbound.kafka;
 
+import dev.millwright.delivery.Fence;
+import dev.millwright.delivery.Outcome;
+import dev.millwright.delivery.Target;
+import dev.millwright.delivery.TopicTemplate;
 import dev.millwright.health.Health;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.millwright.config.RetryPolicy;
@@ -38,13 +42,13 @@ public final class KafkaTarget implements Target {
     private static final java.util.function.UnaryOperator<String> TOPIC = v -> v.replaceAll("[^a-zA-Z0-9._-]", "_");
 
     private final String name;
-    private final SystemConfig.KafkaOutbound config;
+    private final KafkaOutbound config;
     private final HubMetrics metrics;
     private final KafkaProducer<String, byte[]> producer;
     private final TopicTemplate topic;
     private final TopicTemplate key;
 
-    public KafkaTarget(String name, SystemConfig.KafkaOutbound config, HubMetrics metrics) {
+    public KafkaTarget(String name, KafkaOutbound config, HubMetrics metrics) {
         this.name = name;
         this.config = config;
         this.metrics = metrics;

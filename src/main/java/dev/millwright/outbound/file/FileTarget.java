@@ -1,5 +1,8 @@
-package dev.millwright.delivery;
+package dev.millwright.outbound.file;
 
+import dev.millwright.delivery.Fence;
+import dev.millwright.delivery.Outcome;
+import dev.millwright.delivery.Target;
 import dev.millwright.health.Health;
 import dev.millwright.config.RetryPolicy;
 import dev.millwright.config.SystemConfig;
@@ -37,10 +40,10 @@ public final class FileTarget implements Target {
     private static final CsvMapper CSV = new CsvMapper();
 
     private final String name;
-    private final SystemConfig.FileOutbound config;
+    private final FileOutbound config;
     private final Mappings mappings;
 
-    public FileTarget(String name, SystemConfig.FileOutbound config, Mappings mappings) {
+    public FileTarget(String name, FileOutbound config, Mappings mappings) {
         this.name = name;
         this.config = config;
         this.mappings = mappings;

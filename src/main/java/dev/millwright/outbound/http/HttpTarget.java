@@ -1,12 +1,15 @@
-package dev.millwright.delivery;
+package dev.millwright.outbound.http;
 
+import dev.millwright.delivery.Fence;
+import dev.millwright.delivery.Outcome;
+import dev.millwright.delivery.Target;
 import dev.millwright.health.Health;
 import dev.millwright.config.SystemConfig;
 import dev.millwright.event.PathTemplate;
-import dev.millwright.delivery.odata.ODataBatch;
-import dev.millwright.delivery.auth.AuthFailure;
-import dev.millwright.delivery.auth.Authenticator;
-import dev.millwright.delivery.auth.CsrfSession;
+import dev.millwright.outbound.http.odata.ODataBatch;
+import dev.millwright.outbound.http.auth.AuthFailure;
+import dev.millwright.outbound.http.auth.Authenticator;
+import dev.millwright.outbound.http.auth.CsrfSession;
 import dev.millwright.store.LaneItem;
 import dev.millwright.store.RateLimitStore;
 import dev.millwright.mapping.Mapping;
@@ -43,7 +46,7 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
     private static final int EXCERPT = 500;
 
     private final String name;
-    private final SystemConfig.HttpOutbound config;
+    private final HttpOutbound config;
     /** Asked before every send: worked out once. */
     private final Duration callTimeout;
     private final HttpWire wire;
@@ -59,12 +62,12 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
     private final HubMetrics metrics;
     /** Collectors of the operations that batch, by operation name. */
     private final Map<String, BulkCollector> bulk = new java.util.HashMap<>();
-    private final Map<SystemConfig.Operation, Mapping> bulkResults = new java.util.HashMap<>();
+    private final Map<HttpOutbound.Operation, Mapping> bulkResults = new java.util.HashMap<>();
     private final ScheduledExecutorService bulkTimer;
     private final CsrfSession csrf;
 
     /** @param mappings the plant's compiled mappings, for operations that name one */
-    public HttpTarget(String name, SystemConfig.HttpOutbound config, Clock clock, RateLimitStore rateLimits, Mappings mappings,
+    public HttpTarget(String name, HttpOutbound config, Clock clock, RateLimitStore rateLimits, Mappings mappings,
                       HubMetrics metrics) {
         this.mappings = mappings;
         this.metrics = metrics;
@@ -78,7 +81,7 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
         this.auth = Authenticator.of(config.auth(), () -> tokenClient = HttpClient.newBuilder().connectTimeout(config.timeout())
                 .executor(Executors.newVirtualThreadPerTaskExecutor()).followRedirects(HttpClient.Redirect.NEVER).build(), clock);
         this.breaker = new CircuitBreaker(config.circuitBreaker().failureThreshold(), config.circuitBreaker().openFor(), clock);
-        SystemConfig.Csrf handshake = config.auth().csrf();
+        HttpOutbound.Csrf handshake = config.auth().csrf();
         this.csrf = handshake == null ? null : new CsrfSession(handshake.header(), "GET " + handshake.fetchPath(), headers -> {
             try {
                 HttpWire.Answer a = wire.send(new HttpWire.Request("GET", resolve(handshake.fetchPath()), headers, null, null, config.timeout()));
@@ -129,7 +132,7 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
         return config.retry();
     }
 
-    public SystemConfig.HttpOutbound config() {
+    public HttpOutbound config() {
         return config;
     }
 
@@ -137,7 +140,7 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
     public Outcome send(LaneItem item, String body, Fence fence) throws InterruptedException {
         BulkCollector collector = item.operation() == null ? null : bulk.get(item.operation());
         if (collector != null) return collector.submit(item, body, fence);
-        SystemConfig.Operation op = item.operation() == null ? null : config.operations().get(item.operation());
+        HttpOutbound.Operation op = item.operation() == null ? null : config.operations().get(item.operation());
         if (item.operation() != null && op == null) {
             return Outcome.permanent(null, "system '" + name + "' no longer has an operation '" + item.operation() + "'; nothing was sent");
         }
@@ -167,7 +170,7 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
     }
 
     /** The outcome of a call that could not be made from this event: its mapping or path failed on it. */
-    private Outcome notMade(SystemConfig.Operation op, RuntimeException e, String event) {
+    private Outcome notMade(HttpOutbound.Operation op, RuntimeException e, String event) {
         return switch (e) {
             case Mapping.Unresolved u -> unresolved(op, u, event);
             case Mapping.Unavailable u -> Outcome.retry(null, u.describe(), null); // the context it needs may be there next time
@@ -185,7 +188,7 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
      * One bulk call for a batch of one operation — a JSON array of the items' bodies, or an OData $batch of their
      * requests — with one Idempotency-Key for the call (from the items' keys); each item settled by its own result.
      */
-    private List<Outcome> sendBulk(SystemConfig.Operation op, List<BulkCollector.Pending> batch) throws InterruptedException {
+    private List<Outcome> sendBulk(HttpOutbound.Operation op, List<BulkCollector.Pending> batch) throws InterruptedException {
         Outcome[] outcomes = new Outcome[batch.size()];
         ArrayNode items = Json.MAPPER.createArrayNode();
         List<List<ODataBatch.Part>> requests = new ArrayList<>();
@@ -246,7 +249,7 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
     }
 
     /** One item of an OData $batch: its own request (path relative to the service root) under its own Idempotency-Key. */
-    private ODataBatch.Part odataPart(SystemConfig.Operation op, BulkCollector.Pending p) {
+    private ODataBatch.Part odataPart(HttpOutbound.Operation op, BulkCollector.Pending p) {
         Call call = call(p.item(), op, p.event());
         Map<String, String> headers = new java.util.LinkedHashMap<>(call.headers());
         headers.put("Content-Type", call.contentType());
@@ -274,7 +277,7 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
     }
 
     /** Reads one result per item from a 2xx bulk response; anything else retries every item (same keys). */
-    private List<Outcome> itemResults(SystemConfig.Operation op, HttpWire.Answer response, int count) {
+    private List<Outcome> itemResults(HttpOutbound.Operation op, HttpWire.Answer response, int count) {
         int status = response.status();
         JsonNode results;
         try {
@@ -372,7 +375,7 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
      */
     @Override
     public JsonNode fetch(String operation, String key) throws InterruptedException {
-        SystemConfig.Operation op = config.operations().get(operation);
+        HttpOutbound.Operation op = config.operations().get(operation);
         if (op == null || !op.method().equals("GET")) {
             throw new Mapping.MappingException("$fetch", -1, "system '" + name + "' has no GET operation '" + operation + "'");
         }
@@ -466,7 +469,7 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
      * The call for a delivery: its operation's method, path and mapped body, or a POST of the CloudEvent.
      * @throws PathTemplate.Missing when the event lacks a value its path or headers name
      */
-    private Call call(LaneItem item, SystemConfig.Operation op, String event) {
+    private Call call(LaneItem item, HttpOutbound.Operation op, String event) {
         String path = op == null ? item.path() : op.path();
         PathTemplate pathTemplate = templates.computeIfAbsent(path, PathTemplate::of);
         Map<String, String> headers = op == null ? Map.of() : op.headers();
@@ -483,21 +486,21 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
     }
 
     /** An unresolved reference waits (retried with backoff until the cross-reference has it) or goes dead, as the operation says. */
-    private Outcome unresolved(SystemConfig.Operation op, Mapping.Unresolved e, String event) {
+    private Outcome unresolved(HttpOutbound.Operation op, Mapping.Unresolved e, String event) {
         if (op != null && op.onUnresolved().equals("wait")) return Outcome.retry(null, e.describe(), null);
         return Outcome.permanent(null, e.describe() + "; event: " + excerpt(event));
     }
 
     /** An operation's body for one event: the mapped event, or the CloudEvent itself. */
-    private JsonNode body(SystemConfig.Operation op, String event) {
+    private JsonNode body(HttpOutbound.Operation op, String event) {
         return body(op, parse(event, op));
     }
 
-    private JsonNode body(SystemConfig.Operation op, JsonNode event) {
+    private JsonNode body(HttpOutbound.Operation op, JsonNode event) {
         return op.mapping() == null ? event : mappings.apply(op.mapping(), event, Map.of());
     }
 
-    private static JsonNode parse(String event, SystemConfig.Operation op) {
+    private static JsonNode parse(String event, HttpOutbound.Operation op) {
         try {
             return Json.MAPPER.readTree(event);
         } catch (IOException e) {

@@ -1,5 +1,6 @@
-package dev.millwright.delivery;
+package dev.millwright.outbound.http;
 
+import dev.millwright.delivery.Outcome;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.millwright.support.HubClient;
 import dev.millwright.support.MutableClock;

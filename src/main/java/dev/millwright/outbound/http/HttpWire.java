@@ -1,4 +1,4 @@
-package dev.millwright.delivery;
+package dev.millwright.outbound.http;
 
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
@@ -55,7 +55,7 @@ final class HttpWire implements AutoCloseable {
     private final HttpClient client;
     private final String authority;
 
-    HttpWire(String system, URI baseUrl, Duration connectTimeout, int maxConnections, dev.millwright.config.SystemConfig.Tls tls) {
+    HttpWire(String system, URI baseUrl, Duration connectTimeout, int maxConnections, dev.millwright.config.Tls tls) {
         QueuedThreadPool threads = new QueuedThreadPool(Math.max(8, Math.min(64, maxConnections)), 2);
         threads.setName("http-" + system);
         threads.setDaemon(true);
@@ -80,7 +80,7 @@ final class HttpWire implements AutoCloseable {
     }
 
     /** A connector with the system's trust store and client certificate; host name verification stays on. */
-    private static org.eclipse.jetty.io.ClientConnector connector(dev.millwright.config.SystemConfig.Tls tls) {
+    private static org.eclipse.jetty.io.ClientConnector connector(dev.millwright.config.Tls tls) {
         var ssl = new org.eclipse.jetty.util.ssl.SslContextFactory.Client();
         ssl.setEndpointIdentificationAlgorithm("HTTPS");
         if (tls.trustStore() != null) {
