@@ -11,6 +11,8 @@ select * from unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?:
 -- settlement under that epoch counts. Parameters are bound as values, not joined from a row: the planner then
 -- walks deliveries_lane_work in id order and stops at the limit, instead of reading and sorting the whole lane.
 -- A delivery whose event is no longer in the log comes back without a body (it goes dead with that reason).
+-- The retry probe is a scalar subquery, not "not exists": planned once for a small table, "not exists" became a hash of
+-- every failed delivery of every lane, built again by each claim (CachedPlansTest).
 -- name: claim
 with picked as (
   select d.id from deliveries d
@@ -18,9 +20,10 @@ with picked as (
     and d.target = :target and d.lane = :lane and d.open
     and (d.retry_at is null or d.retry_at <= now())
     and not (d.state = 'in_flight' and d.claim_epoch = :epoch)
-    and (d.ordering_key is null or (d.ordering_key <> all(:busy::text[]) and not exists (
+    and (d.ordering_key is null or (d.ordering_key <> all(:busy::text[]) and (
           select 1 from deliveries f
-          where f.target = d.target and f.lane = d.lane and f.ordering_key = d.ordering_key and f.retry_at > now())))
+          where f.target = d.target and f.lane = d.lane and f.ordering_key = d.ordering_key and f.retry_at > now()
+          limit 1) is null))
   order by d.id
   limit :limit),
 claimed as (
