@@ -38,6 +38,8 @@ public final class DeliveryEngine implements AutoCloseable {
 
     private final String node;
     private final HubSettings.Delivery settings;
+    /** How recently the liveness session must have been confirmed for a lease to count (checked before every send). */
+    private final Duration confirmWindow;
     private final Map<String, Target> targets;
     private final DeliveryStore deliveries;
     private final LeaseStore leases;
@@ -63,6 +65,7 @@ public final class DeliveryEngine implements AutoCloseable {
         this.tracing = tracing;
         this.node = node;
         this.settings = settings;
+        this.confirmWindow = tickInterval().multipliedBy(3);
         this.targets = Map.copyOf(targets);
         this.deliveries = deliveries;
         this.leases = leases;
@@ -202,7 +205,7 @@ public final class DeliveryEngine implements AutoCloseable {
     /** How long the lane's lease surely still holds on this node's clock; zero when lost or the liveness session is in doubt. */
     private Duration leaseLeft(String name) {
         Long expiry = leaseExpiry.get(name);
-        if (expiry == null || closed || !liveness.confirmedWithin(tickInterval().multipliedBy(3))) return Duration.ZERO;
+        if (expiry == null || closed || !liveness.confirmedWithin(confirmWindow)) return Duration.ZERO;
         return Duration.ofNanos(expiry - System.nanoTime());
     }
 

@@ -530,7 +530,19 @@ public final class HttpTarget implements Target, dev.millwright.mapping.Fetcher 
      *
      * @throws IllegalArgumentException naming the path when no URL can be made of it
      */
+    /** Resolved URLs by path: most deliveries of a system go to a handful of paths, and parsing a URI showed in profiles. */
+    private final Map<String, URI> resolved = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int RESOLVED_KEPT = 1024;
+
     URI resolve(String path) {
+        URI hit = resolved.get(path);
+        if (hit != null) return hit;
+        URI url = build(path);
+        if (resolved.size() < RESOLVED_KEPT) resolved.put(path, url); // paths filled from events may all differ
+        return url;
+    }
+
+    private URI build(String path) {
         String base = config.baseUrl().toString();
         if (base.endsWith("/")) base = base.substring(0, base.length() - 1);
         StringBuilder url = new StringBuilder(base);
