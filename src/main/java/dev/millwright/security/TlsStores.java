@@ -1,7 +1,6 @@
 package dev.millwright.security;
 
 import dev.millwright.config.Tls;
-import dev.millwright.config.SystemConfig;
 
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.TrustManagerFactory;

@@ -1,6 +1,5 @@
 package dev.millwright.hub;
 
-import dev.millwright.support.HubClient;
 import dev.millwright.support.Sql;
 import dev.millwright.support.TestHub;
 import dev.millwright.support.TestPlant;

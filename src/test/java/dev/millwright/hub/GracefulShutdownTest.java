@@ -1,7 +1,6 @@
 package dev.millwright.hub;
 
 import dev.millwright.store.Database;
-import dev.millwright.support.HubClient;
 import dev.millwright.support.HubProcess;
 import dev.millwright.support.TestPlant;
 import dev.millwright.support.TestPostgres;

@@ -1,6 +1,5 @@
 package dev.millwright.ingest;
 
-import dev.millwright.hub.Hub;
 import dev.millwright.store.Database;
 import dev.millwright.support.HubClient;
 import dev.millwright.support.Sql;

@@ -1,7 +1,6 @@
 package dev.millwright.inbound.kafka;
 
 import dev.millwright.health.Health;
-import dev.millwright.config.SystemConfig;
 import dev.millwright.inbound.InboundConnector;
 import dev.millwright.inbound.Inbox;
 import dev.millwright.inbound.PayloadFormat;

@@ -4,7 +4,6 @@ import dev.millwright.health.Health;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
-import dev.millwright.config.SystemConfig;
 import dev.millwright.inbound.InboundConnector;
 import dev.millwright.inbound.Inbox;
 import dev.millwright.inbound.PayloadFormat;

@@ -1,7 +1,6 @@
 package dev.millwright.inbound.opcua;
 
 import dev.millwright.config.Tls;
-import dev.millwright.config.SystemConfig;
 import org.eclipse.milo.opcua.stack.core.security.CertificateValidator;
 import org.eclipse.milo.opcua.stack.core.security.DefaultClientCertificateValidator;
 import org.eclipse.milo.opcua.stack.core.security.MemoryCertificateQuarantine;

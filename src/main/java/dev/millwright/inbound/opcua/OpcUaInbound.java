@@ -6,7 +6,6 @@ import org.eclipse.milo.opcua.stack.core.types.builtin.LocalizedText;
 import org.eclipse.milo.opcua.stack.core.types.enumerated.MessageSecurityMode;
 import dev.millwright.health.Health;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.millwright.config.SystemConfig;
 import dev.millwright.event.Json;
 import dev.millwright.inbound.InboundConnector;
 import dev.millwright.inbound.Inbox;

@@ -5,7 +5,6 @@ import dev.millwright.delivery.Outcome;
 import dev.millwright.delivery.Target;
 import dev.millwright.health.Health;
 import dev.millwright.config.RetryPolicy;
-import dev.millwright.config.SystemConfig;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;

@@ -4,7 +4,6 @@ import dev.millwright.delivery.Fence;
 import dev.millwright.delivery.Outcome;
 import dev.millwright.delivery.Target;
 import dev.millwright.health.Health;
-import dev.millwright.config.SystemConfig;
 import dev.millwright.event.PathTemplate;
 import dev.millwright.outbound.http.odata.ODataBatch;
 import dev.millwright.outbound.http.auth.AuthFailure;

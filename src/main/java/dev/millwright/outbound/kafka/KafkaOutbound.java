@@ -12,18 +12,12 @@ import java.util.Map;
 
 import static dev.millwright.config.ConfigValues.get;
 import static dev.millwright.config.ConfigValues.section;
-import static dev.millwright.config.spec.Spec.bool;
 import static dev.millwright.config.spec.Spec.duration;
-import static dev.millwright.config.spec.Spec.integer;
-import static dev.millwright.config.spec.Spec.number;
 import static dev.millwright.config.spec.Spec.object;
-import static dev.millwright.config.spec.Spec.oneOf;
 import static dev.millwright.config.spec.Spec.optional;
 import static dev.millwright.config.spec.Spec.required;
 import static dev.millwright.config.spec.Spec.secret;
 import static dev.millwright.config.spec.Spec.string;
-import static dev.millwright.config.spec.Spec.textOrSecret;
-import static dev.millwright.config.spec.Spec.url;
 
 /** Producing deliveries to Kafka (outbound.kafka); properties hold resolved secret references. */
 public record KafkaOutbound(String bootstrapServers, String topic, String key, Duration timeout, RetryPolicy retry,

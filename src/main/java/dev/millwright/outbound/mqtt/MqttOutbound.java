@@ -13,16 +13,10 @@ import static dev.millwright.config.ConfigValues.get;
 import static dev.millwright.config.ConfigValues.section;
 import static dev.millwright.config.spec.Spec.bool;
 import static dev.millwright.config.spec.Spec.duration;
-import static dev.millwright.config.spec.Spec.integer;
-import static dev.millwright.config.spec.Spec.number;
 import static dev.millwright.config.spec.Spec.object;
-import static dev.millwright.config.spec.Spec.oneOf;
 import static dev.millwright.config.spec.Spec.optional;
 import static dev.millwright.config.spec.Spec.required;
-import static dev.millwright.config.spec.Spec.secret;
 import static dev.millwright.config.spec.Spec.string;
-import static dev.millwright.config.spec.Spec.textOrSecret;
-import static dev.millwright.config.spec.Spec.url;
 
 /** Publishing deliveries to an MQTT broker (outbound.mqtt). */
 public record MqttOutbound(MqttBroker broker, String topic, boolean retain, Duration timeout, RetryPolicy retry) implements Target.Channel {

@@ -7,7 +7,6 @@ import dev.millwright.delivery.TopicTemplate;
 import dev.millwright.health.Health;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import dev.millwright.config.RetryPolicy;
-import dev.millwright.config.SystemConfig;
 import dev.millwright.event.Json;
 import dev.millwright.metrics.HubMetrics;
 import dev.millwright.mqtt.MqttSession;

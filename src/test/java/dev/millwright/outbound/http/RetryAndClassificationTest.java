@@ -2,7 +2,6 @@ package dev.millwright.outbound.http;
 
 import dev.millwright.delivery.Outcome;
 import dev.millwright.config.RetryPolicy;
-import dev.millwright.config.SystemConfig;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;

@@ -1,7 +1,6 @@
 package dev.millwright.outbound.http.auth;
 
 import dev.millwright.outbound.http.HttpOutbound;
-import dev.millwright.config.SystemConfig;
 
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;

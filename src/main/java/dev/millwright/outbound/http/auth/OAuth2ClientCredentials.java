@@ -2,7 +2,6 @@ package dev.millwright.outbound.http.auth;
 
 import dev.millwright.outbound.http.HttpOutbound;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.millwright.config.SystemConfig;
 import dev.millwright.event.Json;
 
 import java.io.IOException;
