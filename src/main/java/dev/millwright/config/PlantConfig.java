@@ -135,7 +135,7 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
                         "unknown system '" + s.system() + "'; known systems: " + String.join(", ", systems.keySet())));
             } else if (target.outbound() == null) {
                 errors.add(new ConfigError(display(dir, file), line(root, "deliver", "system"), "deliver.system",
-                        "system '" + s.system() + "' has no outbound section (http, kafka, mqtt or file) to deliver with"));
+                        "system '" + s.system() + "' has no outbound section (" + OUTBOUND_KINDS + ") to deliver with"));
             }
             Map<String, String> operations = target == null || target.outbound() == null ? Map.of() : target.outbound().operationMethods();
             if (s.operation() != null && target != null && !operations.containsKey(s.operation())) {
@@ -385,6 +385,15 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
      * Reports each {...} in a path or header template that is not a placeholder the delivery can fill.
      * @param only the one placeholder allowed (a GET operation's {key}), or null for any attribute or data path
      */
+    /** The outbound connector kinds, for messages: "http, kafka, mqtt or file". */
+    public static final String OUTBOUND_KINDS = orList(dev.millwright.connector.Connectors.of("outbound").stream()
+            .map(dev.millwright.connector.Connector::name).toList());
+
+    private static String orList(List<String> names) {
+        return names.size() < 2 ? String.join("", names)
+                : String.join(", ", names.subList(0, names.size() - 1)) + " or " + names.getLast();
+    }
+
     public static void checkPlaceholders(String template, String only, java.util.function.Consumer<String> problem) {
         java.util.regex.Matcher m = BRACES.matcher(template);
         while (m.find()) {
