@@ -51,7 +51,8 @@ public final class PlantSpecs {
                     optional("lanes", integer(1, 4096), 64, "Lanes per target. Deliveries with the same ordering key share a lane and keep their order; lanes run in parallel."),
                     optional("leaseTtl", duration(), "20s", "How long a node's claim on a lane lasts without renewal; a dead node's lanes move after this. At least twice the longest outbound timeout, so a call never outlives the lease."),
                     optional("batchSize", integer(1, 10_000), 200, "Deliveries a lane reads per round."),
-                    optional("pollInterval", duration(), "1s", "Safety-net poll when no wake-up arrives."),
+                    optional("pollInterval", duration(), "1s", "Safety-net poll when no wake-up arrives (work arrives with a wake-up, "
+                            + "retries are timed). A lane that keeps finding nothing polls half as often each time, down to once per 8 intervals."),
                     optional("drainTimeout", duration(), "20s", "On SIGTERM, how long in-flight deliveries may take to finish.")
             ), null, "Delivering events to targets."),
             optional("contracts", object(
