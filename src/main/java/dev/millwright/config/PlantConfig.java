@@ -135,7 +135,7 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
                         "unknown system '" + s.system() + "'; known systems: " + String.join(", ", systems.keySet())));
             } else if (target.outbound() == null) {
                 errors.add(new ConfigError(display(dir, file), line(root, "deliver", "system"), "deliver.system",
-                        "system '" + s.system() + "' has no outbound section (" + OUTBOUND_KINDS + ") to deliver with"));
+                        "system '" + s.system() + "' has no outbound section (" + dev.millwright.connector.Connectors.outboundNames() + ") to deliver with"));
             }
             Map<String, String> operations = target == null || target.outbound() == null ? Map.of() : target.outbound().operationMethods();
             if (s.operation() != null && target != null && !operations.containsKey(s.operation())) {
@@ -151,7 +151,7 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
                 errors.add(new ConfigError(display(dir, file), line(root, "orderBy"), "orderBy",
                         "'" + s.orderBy() + "' is neither an attribute name (subject, source, ...) nor a data path (data.lot.id)"));
             }
-            checkPlaceholders(s.path(), null, problem -> errors.add(new ConfigError(display(dir, file), line(root, "deliver", "path"),
+            dev.millwright.event.PathTemplate.problems(s.path(), null, problem -> errors.add(new ConfigError(display(dir, file), line(root, "deliver", "path"),
                     "deliver.path", problem)));
             if (!s.path().startsWith("/")) {
                 errors.add(new ConfigError(display(dir, file), line(root, "deliver", "path"), "deliver.path", "must start with '/'"));
@@ -378,34 +378,6 @@ public record PlantConfig(Path dir, HubSettings hub, Map<String, SystemConfig> s
     }
 
     /** The line of a nested key in a composed file, for errors found after validation. */
-    /** Anything in braces, closed or not. */
-    private static final java.util.regex.Pattern BRACES = java.util.regex.Pattern.compile("\\{[^}]*}?");
-
-    /**
-     * Reports each {...} in a path or header template that is not a placeholder the delivery can fill.
-     * @param only the one placeholder allowed (a GET operation's {key}), or null for any attribute or data path
-     */
-    /** The outbound connector kinds, for messages: "http, kafka, mqtt or file". */
-    public static final String OUTBOUND_KINDS = orList(dev.millwright.connector.Connectors.of("outbound").stream()
-            .map(dev.millwright.connector.Connector::name).toList());
-
-    private static String orList(List<String> names) {
-        return names.size() < 2 ? String.join("", names)
-                : String.join(", ", names.subList(0, names.size() - 1)) + " or " + names.getLast();
-    }
-
-    public static void checkPlaceholders(String template, String only, java.util.function.Consumer<String> problem) {
-        java.util.regex.Matcher m = BRACES.matcher(template);
-        while (m.find()) {
-            String placeholder = m.group();
-            if (only != null && !placeholder.equals(only)) {
-                problem.accept("'" + placeholder + "': a GET operation's path is filled only with the key $fetch passes, " + only);
-            } else if (only == null && !dev.millwright.event.PathTemplate.PLACEHOLDER.matcher(placeholder).matches()) {
-                problem.accept("'" + placeholder + "' is not a placeholder: write {subject} (a CloudEvents attribute) or {data.some.field}");
-            }
-        }
-    }
-
     private static int line(Node root, String... keys) {
         Node node = root;
         for (String key : keys) {

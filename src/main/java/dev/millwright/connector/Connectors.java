@@ -33,6 +33,13 @@ public final class Connectors {
             MqttOutbound.CONNECTOR,
             FileOutbound.CONNECTOR);
 
+    /** The outbound kinds' names, for messages: "http, kafka, mqtt or file". */
+    public static String outboundNames() {
+        List<String> names = of("outbound").stream().map(Connector::name).toList();
+        return names.size() < 2 ? String.join("", names)
+                : String.join(", ", names.subList(0, names.size() - 1)) + " or " + names.getLast();
+    }
+
     /** The kinds of one direction (inbound or outbound), in list order. */
     public static List<Connector> of(String direction) {
         return ALL.stream().filter(c -> c.direction().equals(direction)).toList();

@@ -35,6 +35,25 @@ public final class PathTemplate {
         literals.add(text.substring(at));
     }
 
+    /** Anything in braces, closed or not. */
+    private static final Pattern BRACES = Pattern.compile("\\{[^}]*}?");
+
+    /**
+     * Reports each {...} in a path or header template that is not a placeholder a delivery can fill.
+     * @param only the one placeholder allowed (a GET operation's {key}), or null for any attribute or data path
+     */
+    public static void problems(String template, String only, java.util.function.Consumer<String> problem) {
+        Matcher m = BRACES.matcher(template);
+        while (m.find()) {
+            String placeholder = m.group();
+            if (only != null && !placeholder.equals(only)) {
+                problem.accept("'" + placeholder + "': a GET operation's path is filled only with the key $fetch passes, " + only);
+            } else if (only == null && !PLACEHOLDER.matcher(placeholder).matches()) {
+                problem.accept("'" + placeholder + "' is not a placeholder: write {subject} (a CloudEvents attribute) or {data.some.field}");
+            }
+        }
+    }
+
     public static PathTemplate of(String text) {
         return new PathTemplate(text);
     }

@@ -275,7 +275,7 @@ public final class FlowFiles {
             return;
         }
         if (!get && target.outbound() == null) {
-            check.error("system '" + system + "' has no outbound section (" + dev.millwright.config.PlantConfig.OUTBOUND_KINDS + ") to call", systemAt);
+            check.error("system '" + system + "' has no outbound section (" + dev.millwright.connector.Connectors.outboundNames() + ") to call", systemAt);
             return;
         }
         if (operation == null) return;

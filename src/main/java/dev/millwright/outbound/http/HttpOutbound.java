@@ -1,6 +1,5 @@
 package dev.millwright.outbound.http;
 
-import dev.millwright.config.PlantConfig;
 import dev.millwright.config.RetryPolicy;
 import dev.millwright.config.SystemConfig;
 import dev.millwright.config.Tls;
@@ -8,6 +7,7 @@ import dev.millwright.config.spec.Secret;
 import dev.millwright.config.spec.Spec;
 import dev.millwright.connector.Connector;
 import dev.millwright.delivery.Target;
+import dev.millwright.event.PathTemplate;
 import dev.millwright.mapping.Mapping;
 
 import java.net.URI;
@@ -247,9 +247,9 @@ public record HttpOutbound(URI baseUrl, Map<String, Secret> headers, Duration ti
         if (!present) out.add(new SystemConfig.Problem("auth." + auth.type(), "is required when outbound.http.auth.type is " + auth.type()));
         operations.forEach((name, op) -> {
             String at = "operations." + name;
-            PlantConfig.checkPlaceholders(op.path(), op.method().equals("GET") ? "{key}" : null,
+            PathTemplate.problems(op.path(), op.method().equals("GET") ? "{key}" : null,
                     problem -> out.add(new SystemConfig.Problem(at + ".path", problem)));
-            op.headers().forEach((header, value) -> PlantConfig.checkPlaceholders(value, null,
+            op.headers().forEach((header, value) -> PathTemplate.problems(value, null,
                     problem -> out.add(new SystemConfig.Problem(at + ".headers." + header, problem))));
             Batch batch = op.batch();
             if (batch == null) return;
